@@ -1,0 +1,355 @@
+/*
+ * cli.c - option parsing, error messages and output plumbing shared by
+ * the subcommands.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+void cli_error(const char *file, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("heapdiff: ", stderr);
+	if (file)
+		fprintf(stderr, "%s: ", strcmp(file, "-") == 0 ? "<stdin>" : file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	static const struct { const char *suffix; uint64_t mult; } units[] = {
+		{"", 1}, {"b", 1}, {"kib", 1ULL << 10}, {"kb", 1ULL << 10}, {"k", 1ULL << 10},
+		{"mib", 1ULL << 20}, {"mb", 1ULL << 20}, {"m", 1ULL << 20},
+		{"gib", 1ULL << 30}, {"gb", 1ULL << 30}, {"g", 1ULL << 30},
+		{"tib", 1ULL << 40}, {"tb", 1ULL << 40},
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || v < 0 || isnan(v))
+		return -1;
+	while (*end == ' ')
+		end++;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcasecmp(end, units[i].suffix) == 0) {
+			double r = v * (double)units[i].mult;
+			if (r >= 1.8446744073709552e19)
+				return -1;
+			*out = (uint64_t)llround(r);
+			return 0;
+		}
+	return -1;
+}
+
+static void print_help(const struct subcommand *sc)
+{
+	printf("usage: %s\n\n%s", sc->synopsis, sc->help);
+}
+
+enum {
+	O_FORMAT = 'f', O_OUTPUT = 'o', O_HELP = 'h',
+	O_TOP = 1000, O_SAMPLE, O_GRAN, O_FOCUS, O_IGNORE, O_HIDE, O_SHOW,
+	O_SORT, O_MAXSIZE, O_COLOR, O_BASE, O_INCR, O_NORMALIZE, O_CHAIN,
+	O_MINDELTA, O_FOLDED,
+};
+
+static const struct {
+	struct option o;
+	unsigned group;
+} all_options[] = {
+	{{"format", required_argument, NULL, O_FORMAT}, OPT_FORMAT},
+	{{"output-format", required_argument, NULL, O_FORMAT}, OPT_FORMAT},
+	{{"output", required_argument, NULL, O_OUTPUT}, OPT_OUTPUT},
+	{{"top", required_argument, NULL, O_TOP}, OPT_TOP},
+	{{"sample-index", required_argument, NULL, O_SAMPLE}, OPT_SAMPLE},
+	{{"granularity", required_argument, NULL, O_GRAN}, OPT_GRAN},
+	{{"focus", required_argument, NULL, O_FOCUS}, OPT_FILTERS},
+	{{"ignore", required_argument, NULL, O_IGNORE}, OPT_FILTERS},
+	{{"hide", required_argument, NULL, O_HIDE}, OPT_FILTERS},
+	{{"show", required_argument, NULL, O_SHOW}, OPT_FILTERS},
+	{{"sort", required_argument, NULL, O_SORT}, OPT_SORT},
+	{{"max-size", required_argument, NULL, O_MAXSIZE}, OPT_MAXSIZE},
+	{{"color", optional_argument, NULL, O_COLOR}, OPT_COLOR},
+	{{"colour", optional_argument, NULL, O_COLOR}, OPT_COLOR},
+	{{"baseline", required_argument, NULL, O_BASE}, OPT_DIFF},
+	{{"base", required_argument, NULL, O_BASE}, OPT_DIFF},
+	{{"incremental", required_argument, NULL, O_INCR}, OPT_DIFF},
+	{{"normalize", no_argument, NULL, O_NORMALIZE}, OPT_DIFF},
+	{{"ref-chain-depth", required_argument, NULL, O_CHAIN}, OPT_DIFF},
+	{{"min-delta", required_argument, NULL, O_MINDELTA}, OPT_DIFF},
+	{{"folded-columns", required_argument, NULL, O_FOLDED}, OPT_FOLDED},
+	{{"help", no_argument, NULL, O_HELP}, ~0u},
+};
+#define NOPTS (sizeof(all_options) / sizeof(all_options[0]))
+
+static int bad_value(const char *opt, const char *val, const char *expect)
+{
+	cli_error(NULL, "invalid value '%s' for --%s (expected %s)", val, opt, expect);
+	return EXIT_TROUBLE;
+}
+
+static int parse_count(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end || errno)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
+	      char **argv, struct cli *c)
+{
+	struct option longopts[NOPTS + 1];
+	size_t i, n = 0;
+	int opt;
+
+	memset(c, 0, sizeof(*c));
+	c->cmd = sc->name;
+	c->format = HD_FMT_TEXT;
+	c->top = 20;
+	c->color = -1;
+	c->max_size = HD_DEFAULT_MAX_SIZE;
+	hd_report_opts_init(&c->ropts, strcmp(sc->name, "top") == 0 ? HD_CMD_TOP :
+			    strcmp(sc->name, "diff") == 0 ? HD_CMD_DIFF : HD_CMD_TREND);
+	for (i = 0; i < NOPTS; i++)
+		if (all_options[i].group & allowed)
+			longopts[n++] = all_options[i].o;
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+:f:o:h", longopts, NULL)) != -1) {
+		const char *name = NULL;
+
+		for (i = 0; i < n; i++)
+			if (longopts[i].val == opt)
+				name = longopts[i].name;
+		switch (opt) {
+		case O_HELP:
+			print_help(sc);
+			return -1;
+		case O_FORMAT:
+			if (hd_format_parse(optarg, &c->format))
+				return bad_value("format", optarg, "text, markdown, json or folded");
+			break;
+		case O_OUTPUT:
+			c->output = optarg;
+			break;
+		case O_TOP:
+			if (parse_count(optarg, &c->top))
+				return bad_value("top", optarg, "a number of rows, 0 for all");
+			c->top_set = 1;
+			break;
+		case O_SAMPLE:
+			c->ropts.sample_index = optarg;
+			break;
+		case O_GRAN:
+			if (hd_granularity_parse(optarg, &c->ropts.model.granularity))
+				return bad_value("granularity", optarg,
+						 "functions, filefunctions, files, lines or addresses");
+			break;
+		case O_FOCUS: c->ropts.model.focus = optarg; break;
+		case O_IGNORE: c->ropts.model.ignore = optarg; break;
+		case O_HIDE: c->ropts.model.hide = optarg; break;
+		case O_SHOW: c->ropts.model.show = optarg; break;
+		case O_SORT:
+			if (hd_sort_parse(optarg, &c->ropts.sort) ||
+			    (c->ropts.command == HD_CMD_TOP && c->ropts.sort != HD_SORT_FLAT &&
+			     c->ropts.sort != HD_SORT_CUM))
+				return bad_value("sort", optarg,
+						 c->ropts.command == HD_CMD_TOP ? "flat or cum" :
+						 "delta, delta-cum, flat, cum or pct");
+			break;
+		case O_MAXSIZE:
+			if (cli_parse_size(optarg, &c->max_size) || c->max_size == 0)
+				return bad_value("max-size", optarg, "a size such as 512MiB or 4GiB");
+			break;
+		case O_COLOR:
+			if (!optarg || strcmp(optarg, "always") == 0)
+				c->color = 1;
+			else if (strcmp(optarg, "never") == 0)
+				c->color = 0;
+			else if (strcmp(optarg, "auto") == 0)
+				c->color = -1;
+			else
+				return bad_value("color", optarg, "auto, always or never");
+			break;
+		case O_BASE: c->baseline = optarg; break;
+		case O_INCR: c->incremental = optarg; break;
+		case O_NORMALIZE: c->ropts.normalize = 1; break;
+		case O_CHAIN: {
+			size_t d;
+			if (parse_count(optarg, &d) || d > 16)
+				return bad_value("ref-chain-depth", optarg, "a number from 0 to 16");
+			c->ropts.ref_chain_depth = (int)d;
+			break;
+		}
+		case O_MINDELTA: {
+			size_t len = strlen(optarg);
+			uint64_t v;
+			if (len > 1 && optarg[len - 1] == '%') {
+				char *end;
+				double p = strtod(optarg, &end);
+				if (end != optarg + len - 1 || p < 0 || isnan(p))
+					return bad_value("min-delta", optarg, "a size or a percentage");
+				c->ropts.min_delta_pct = p;
+			} else if (cli_parse_size(optarg, &v) == 0 && v <= INT64_MAX) {
+				c->ropts.min_delta = (int64_t)v;
+			} else {
+				return bad_value("min-delta", optarg, "a size such as 64KiB or a percentage such as 1%");
+			}
+			break;
+		}
+		case O_FOLDED:
+			if (strcmp(optarg, "both") == 0)
+				c->folded = HD_FOLDED_BOTH;
+			else if (strcmp(optarg, "base") == 0)
+				c->folded = HD_FOLDED_BASE;
+			else if (strcmp(optarg, "new") == 0)
+				c->folded = HD_FOLDED_NEW;
+			else
+				return bad_value("folded-columns", optarg, "new, base or both");
+			c->folded_set = 1;
+			break;
+		case ':':
+			cli_error(NULL, "option '%s' needs a value (see 'heapdiff help %s')",
+				  argv[optind - 1], sc->name);
+			return EXIT_TROUBLE;
+		default:
+			(void)name;
+			cli_error(NULL, "unknown option '%s' for %s (see 'heapdiff help %s')",
+				  argv[optind - 1], sc->name, sc->name);
+			return EXIT_TROUBLE;
+		}
+	}
+	c->args = argv + optind;
+	c->nargs = argc - optind;
+	return 0;
+}
+
+int cli_load(const struct cli *c, const char *path, struct hd_profile **out)
+{
+	struct hd_error err = {0};
+
+	if (hd_profile_load(path, c->max_size, out, &err)) {
+		cli_error(path, "%s", err.msg);
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write to a temporary file beside path and rename it into place, so a
+ * failure never leaves half a report and never clobbers the old one. */
+static int write_file(const char *path, const struct hd_buf *b)
+{
+	size_t n = strlen(path);
+	char *tmp = malloc(n + 16);
+	int fd, e;
+
+	if (!tmp) {
+		cli_error(path, "out of memory");
+		return EXIT_TROUBLE;
+	}
+	snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		cli_error(path, "cannot create a temporary file: %s", strerror(errno));
+		free(tmp);
+		return EXIT_TROUBLE;
+	}
+	fchmod(fd, 0644);
+	if (write_all(fd, b->data ? b->data : "", b->len) || fsync(fd) || close(fd)) {
+		e = errno;
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		cli_error(path, "write error: %s", strerror(e));
+		return EXIT_TROUBLE;
+	}
+	if (rename(tmp, path)) {
+		e = errno;
+		unlink(tmp);
+		free(tmp);
+		cli_error(path, "cannot rename the temporary file into place: %s", strerror(e));
+		return EXIT_TROUBLE;
+	}
+	free(tmp);
+	return 0;
+}
+
+int cli_emit(const struct cli *c, const struct hd_report *r)
+{
+	struct hd_render_opts ro;
+	struct hd_error err = {0};
+	struct hd_buf b;
+	int rc = 0;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.format = c->format;
+	ro.top = c->top;
+	ro.folded = c->folded;
+	if (c->color < 0) {
+		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+		ro.color = !c->output && isatty(STDOUT_FILENO) && !(nc && *nc) &&
+			   !(term && strcmp(term, "dumb") == 0);
+	} else {
+		ro.color = c->color;
+	}
+	hd_buf_init(&b, 0);
+	if (hd_render(r, &ro, &b, &err)) {
+		cli_error(NULL, "%s", err.msg);
+		hd_buf_release(&b);
+		return EXIT_TROUBLE;
+	}
+	if (c->output && strcmp(c->output, "-") != 0) {
+		rc = write_file(c->output, &b);
+	} else if (write_all(STDOUT_FILENO, b.data ? b.data : "", b.len)) {
+		/* A reader that stopped early (| head) is not an error. */
+		if (errno != EPIPE) {
+			cli_error(NULL, "write error on standard output: %s", strerror(errno));
+			rc = EXIT_TROUBLE;
+		}
+	}
+	hd_buf_release(&b);
+	return rc;
+}

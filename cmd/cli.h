@@ -1,0 +1,67 @@
+/*
+ * cli.h - what cmd/ shares: parsed options, the subcommand table entry,
+ * output plumbing and error reporting.  lib/ is reached through
+ * heapdiff.h only.
+ */
+#ifndef HD_CLI_H
+#define HD_CLI_H
+
+#include <stdint.h>
+#include "heapdiff.h"
+
+/* Exit statuses, like diff(1). */
+enum { EXIT_PASS = 0, EXIT_REGRESSION = 1, EXIT_TROUBLE = 2 };
+
+/* Options a subcommand accepts (bit mask). */
+enum {
+	OPT_FORMAT = 1 << 0, OPT_OUTPUT = 1 << 1, OPT_TOP = 1 << 2,
+	OPT_SAMPLE = 1 << 3, OPT_GRAN = 1 << 4, OPT_FILTERS = 1 << 5,
+	OPT_SORT = 1 << 6, OPT_MAXSIZE = 1 << 7, OPT_COLOR = 1 << 8,
+	OPT_DIFF = 1 << 9, /* --baseline/--incremental/--normalize/--ref-chain-depth/--min-delta */
+	OPT_FOLDED = 1 << 10,
+};
+
+struct cli {
+	const char *cmd;
+	enum hd_format format;
+	const char *output;
+	size_t top;
+	int top_set;
+	struct hd_report_opts ropts;
+	uint64_t max_size;
+	int color; /* -1 auto, 0 never, 1 always */
+	const char *baseline, *incremental;
+	enum hd_folded_cols folded;
+	int folded_set;
+	char **args;
+	int nargs;
+};
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *synopsis;
+	const char *help;
+};
+
+extern const struct subcommand cmd_top, cmd_diff;
+
+/* Parse argv for subcommand sc; on error print and return EXIT_TROUBLE,
+ * on --help print help and return -1 (caller exits 0), else 0. */
+int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
+	      char **argv, struct cli *c);
+
+/* "heapdiff: FILE: msg" or "heapdiff: msg" on stderr. */
+void cli_error(const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Load a profile, printing the error; 0 or EXIT_TROUBLE. */
+int cli_load(const struct cli *c, const char *path, struct hd_profile **out);
+
+/* Render r and write it to stdout or --output; 0 or EXIT_TROUBLE. */
+int cli_emit(const struct cli *c, const struct hd_report *r);
+
+/* Parse "512KiB", "1.5MB", "100"; 0 or -1. */
+int cli_parse_size(const char *s, uint64_t *out);
+
+#endif

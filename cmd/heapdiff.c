@@ -1,0 +1,88 @@
+/*
+ * heapdiff.c - main(): the table of subcommands, global options, exit
+ * statuses.  Each subcommand lives in cmd/cmd-<name>.c.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hd-version.h"
+
+static const struct subcommand *const commands[] = {
+	&cmd_top,
+	&cmd_diff,
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"usage: heapdiff <command> [options] PROFILE...\n"
+		"\n"
+		"Compare pprof heap profiles (profile.proto, gzip or raw).\n"
+		"\n"
+		"Commands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %s\n", commands[i]->synopsis);
+	fprintf(f,
+		"  heapdiff help COMMAND\n"
+		"\n"
+		"Options:\n"
+		"  -h, --help       show this help\n"
+		"  --version        show the version\n"
+		"\n"
+		"Exit status: 0 success, 1 a --fail-on rule was crossed, 2 usage or input error.\n"
+		"See heapdiff(1) for the whole manual.\n");
+}
+
+static const struct subcommand *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct subcommand *sc;
+
+	/* A closed pipe is reported by write() as EPIPE and handled there. */
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_TROUBLE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return fflush(stdout) ? EXIT_TROUBLE : EXIT_PASS;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("heapdiff %s\n", HD_VERSION);
+		return fflush(stdout) ? EXIT_TROUBLE : EXIT_PASS;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return EXIT_PASS;
+		}
+		sc = find(argv[2]);
+		if (!sc) {
+			cli_error(NULL, "no command '%s' (see 'heapdiff --help')", argv[2]);
+			return EXIT_TROUBLE;
+		}
+		printf("usage: %s\n\n%s", sc->synopsis, sc->help);
+		return fflush(stdout) ? EXIT_TROUBLE : EXIT_PASS;
+	}
+	sc = find(argv[1]);
+	if (!sc) {
+		cli_error(NULL, "no command '%s' (see 'heapdiff --help')", argv[1]);
+		return EXIT_TROUBLE;
+	}
+	return sc->run(argc - 1, argv + 1);
+}

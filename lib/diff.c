@@ -1,0 +1,527 @@
+/*
+ * diff.c - the model's columns -> a ranked result: totals, per-frame
+ * deltas and status, reference chains.  Knows nothing of output formats.
+ *
+ * Owns: the report, its model, and an arena for rows and chains.  The
+ * first column is the baseline and the last the newest; for top there is
+ * one column and deltas are zero.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int hd_sort_parse(const char *s, enum hd_sort *out)
+{
+	static const struct { const char *name; enum hd_sort v; } t[] = {
+		{"flat", HD_SORT_FLAT}, {"cum", HD_SORT_CUM},
+		{"delta", HD_SORT_DELTA}, {"delta-flat", HD_SORT_DELTA},
+		{"delta-cum", HD_SORT_DELTA_CUM}, {"pct", HD_SORT_PCT},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(s, t[i].name) == 0) {
+			*out = t[i].v;
+			return 0;
+		}
+	return HD_ERR_USAGE;
+}
+
+const char *hd_row_status_name(enum hd_row_status s)
+{
+	switch (s) {
+	case HD_SAME: return "same";
+	case HD_GREW: return "grew";
+	case HD_SHRANK: return "shrank";
+	case HD_NEW: return "new";
+	case HD_GONE: return "gone";
+	}
+	return "?";
+}
+
+void hd_report_opts_init(struct hd_report_opts *o, enum hd_command c)
+{
+	memset(o, 0, sizeof(*o));
+	o->command = c;
+	o->model.granularity = HD_GRAN_FUNCTIONS;
+	o->sort = HD_SORT_DEFAULT;
+	o->ref_chain_depth = 3;
+	o->ref_chain_rows = 10;
+	o->ref_chain_max = 5;
+}
+
+int hd_report_new(const struct hd_report_opts *o, struct hd_report **out,
+		  struct hd_error *err)
+{
+	struct hd_report *r;
+	int rc;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->arena = calloc(1, sizeof(*r->arena)))) {
+		free(r);
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
+	hd_arena_init(r->arena);
+	r->command = o->command;
+	r->opts = *o;
+	r->scale = 1.0;
+	rc = hd_model_new(&o->model, &r->model, err);
+	if (rc) {
+		hd_report_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void hd_report_free(struct hd_report *r)
+{
+	if (!r)
+		return;
+	hd_model_free(r->model);
+	free(r->cols);
+	free(r->rows);
+	if (r->arena)
+		hd_arena_release(r->arena);
+	free(r->arena);
+	free(r);
+}
+
+static const char *base_label(struct hd_arena *a, const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	if (strcmp(path, "-") == 0)
+		return "stdin";
+	return hd_arena_strndup(a, s && s[1] ? s + 1 : path,
+				strlen(s && s[1] ? s + 1 : path));
+}
+
+/* "inuse_space" -> "inuse_objects", "space" -> "objects". */
+static const char *count_type_for(struct hd_arena *a, const char *type)
+{
+	size_t n = strlen(type);
+	char *s;
+
+	if (strcmp(type, "space") == 0)
+		return "objects";
+	if (n < 6 || strcmp(type + n - 6, "_space") != 0)
+		return NULL;
+	s = hd_arena_alloc(a, n + 3);
+	if (!s)
+		return NULL;
+	memcpy(s, type, n - 5);
+	strcpy(s + n - 5, "objects");
+	return s;
+}
+
+static int find_type(const struct hd_profile *p, const char *type,
+		     const char *unit, size_t *idx)
+{
+	size_t i, n = hd_profile_sample_type_count(p);
+	const char *u;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(hd_profile_sample_type(p, i, &u), type) == 0 &&
+		    (!unit || strcmp(u, unit) == 0)) {
+			*idx = i;
+			return 1;
+		}
+	return 0;
+}
+
+static void type_list(const struct hd_profile *p, char *buf, size_t n)
+{
+	size_t i, len = 0, k = hd_profile_sample_type_count(p);
+
+	buf[0] = '\0';
+	for (i = 0; i < k && len + 1 < n; i++) {
+		const char *u, *t = hd_profile_sample_type(p, i, &u);
+		int w = snprintf(buf + len, n - len, "%s%s/%s", i ? ", " : "", t, u);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	if (k == 0)
+		snprintf(buf, n, "none");
+}
+
+/* Choose the sample index of p for this report (the first profile fixes
+ * the type; every later one must have it with the same unit). */
+static int select_type(struct hd_report *r, const struct hd_profile *p,
+		       size_t *si, struct hd_error *err)
+{
+	const char *unit, *type;
+	char have[256];
+	int rc;
+
+	if (!r->sample_type) {
+		rc = hd_profile_find_sample_type(p, r->opts.sample_index, si, err);
+		if (rc)
+			return rc;
+		type = hd_profile_sample_type(p, *si, &unit);
+		r->sample_type = hd_arena_strndup(r->arena, type, strlen(type));
+		r->sample_unit = hd_arena_strndup(r->arena, unit, strlen(unit));
+		if (!r->sample_type || !r->sample_unit)
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+		r->count_type = count_type_for(r->arena, r->sample_type);
+		return 0;
+	}
+	if (find_type(p, r->sample_type, r->sample_unit, si))
+		return 0;
+	type_list(p, have, sizeof(have));
+	if (find_type(p, r->sample_type, NULL, si)) {
+		hd_profile_sample_type(p, *si, &unit);
+		return hd_fail(err, HD_ERR_INCOMPATIBLE,
+			       "sample type %s is in %s here but in %s in %s; cannot compare",
+			       r->sample_type, unit, r->sample_unit, r->cols[0].path);
+	}
+	return hd_fail(err, HD_ERR_INCOMPATIBLE,
+		       "no sample type %s/%s to compare with %s (this profile has: %s)",
+		       r->sample_type, r->sample_unit, r->cols[0].path, have);
+}
+
+static int add_column(struct hd_report *r, const char *path, const char *label,
+		      const struct hd_profile *p, size_t si, double scale,
+		      const struct hd_profile *frames_from, struct hd_error *err)
+{
+	struct hd_add_opts ao;
+	struct hd_column_info *ci;
+	size_t ci_idx;
+	int rc;
+
+	ci = realloc(r->cols, (r->ncols + 1) * sizeof(*ci));
+	if (!ci)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	r->cols = ci;
+	ci = &r->cols[r->ncols];
+	memset(ci, 0, sizeof(*ci));
+	ci->path = hd_arena_strndup(r->arena, path, strlen(path));
+	ci->label = label ? hd_arena_strndup(r->arena, label, strlen(label)) :
+		base_label(r->arena, path);
+	if (!ci->path || !ci->label)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	ci->time_nanos = hd_profile_time_nanos(p);
+	ci->duration_nanos = hd_profile_duration_nanos(p);
+	ci->raw_total = hd_profile_total(p, si);
+	if (r->count_type && find_type(p, r->count_type, NULL, &ci_idx)) {
+		ci->have_count = 1;
+		ci->raw_count_total = hd_profile_total(p, ci_idx);
+		ci->count_total = ci->raw_count_total;
+		if (scale != 1.0 && r->ncols > 0 && r->cols[0].have_count) {
+			double cs = ci->raw_count_total == 0 ? 0.0 :
+				(double)r->cols[0].raw_count_total / (double)ci->raw_count_total;
+			ci->count_total = hd_profile_total_scaled(p, ci_idx, cs);
+		}
+	}
+	ao.sample_index = si;
+	ao.scale = scale;
+	ao.frames_from = frames_from;
+	rc = hd_model_add(r->model, p, &ao, err);
+	if (rc < 0)
+		return rc;
+	ci->total = hd_model_total(r->model, (size_t)rc);
+	r->ncols++;
+	return 0;
+}
+
+int hd_report_add(struct hd_report *r, const char *path, const char *label,
+		  const struct hd_profile *p, struct hd_error *err)
+{
+	size_t si;
+	int rc = select_type(r, p, &si, err);
+
+	if (rc)
+		return rc;
+	return add_column(r, path, label, p, si, 1.0, NULL, err);
+}
+
+int hd_report_add_pair(struct hd_report *r, const char *base_path,
+		       const struct hd_profile *base, const char *new_path,
+		       const struct hd_profile *newp, struct hd_error *err)
+{
+	size_t sb, sn;
+	double scale = 1.0;
+	int rc;
+
+	if ((rc = select_type(r, base, &sb, err)))
+		return rc;
+	/* Column 0 must exist for select_type's messages about NEW. */
+	if ((rc = add_column(r, base_path, NULL, base, sb, 1.0, newp, err)))
+		return rc;
+	if ((rc = select_type(r, newp, &sn, err)))
+		return rc;
+	if (r->opts.normalize) {
+		int64_t bt = hd_profile_total(base, sb), nt = hd_profile_total(newp, sn);
+		scale = nt == 0 ? 0.0 : (double)bt / (double)nt;
+		r->scale = scale;
+	}
+	return add_column(r, new_path, NULL, newp, sn, scale, newp, err);
+}
+
+/* ---- ranking ---- */
+
+static const struct hd_report *sort_report;
+
+static uint64_t uabs(int64_t v)
+{
+	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? -1 : a < b ? 1 : 0;
+}
+
+static int cmp_rows(const void *pa, const void *pb)
+{
+	const struct hd_report *r = sort_report;
+	const struct hd_row *a = pa, *b = pb;
+	size_t last = r->ncols - 1;
+	const int64_t *flat = hd_model_flat(r->model, last), *cum = hd_model_cum(r->model, last);
+	enum hd_sort s = r->opts.sort;
+	int c = 0;
+
+	if (s == HD_SORT_DEFAULT)
+		s = r->command == HD_CMD_TOP ? HD_SORT_FLAT : HD_SORT_DELTA;
+	switch (s) {
+	case HD_SORT_FLAT:
+		c = cmp_u64(uabs(flat[a->frame]), uabs(flat[b->frame]));
+		break;
+	case HD_SORT_CUM:
+		c = cmp_u64(uabs(cum[a->frame]), uabs(cum[b->frame]));
+		break;
+	case HD_SORT_DELTA_CUM:
+		c = cmp_u64(uabs(a->dcum), uabs(b->dcum));
+		if (!c)
+			c = cmp_u64(uabs(a->dflat), uabs(b->dflat));
+		break;
+	case HD_SORT_PCT: {
+		double x = isnan(a->pct_flat) ? (a->dflat ? INFINITY : 0) : fabs(a->pct_flat);
+		double y = isnan(b->pct_flat) ? (b->dflat ? INFINITY : 0) : fabs(b->pct_flat);
+		c = x > y ? -1 : x < y ? 1 : 0;
+		if (!c)
+			c = cmp_u64(uabs(a->dflat), uabs(b->dflat));
+		break;
+	}
+	case HD_SORT_DELTA:
+	case HD_SORT_DEFAULT:
+		c = cmp_u64(uabs(a->dflat), uabs(b->dflat));
+		if (!c)
+			c = cmp_u64(uabs(a->dcum), uabs(b->dcum));
+		break;
+	}
+	if (c)
+		return c;
+	/* pprof breaks ties by name, then by the other value. */
+	c = strcmp(hd_model_frame(r->model, a->frame)->name,
+		   hd_model_frame(r->model, b->frame)->name);
+	if (c)
+		return c;
+	c = cmp_u64(uabs(cum[a->frame]), uabs(cum[b->frame]));
+	if (c)
+		return c;
+	return a->frame < b->frame ? -1 : a->frame > b->frame;
+}
+
+static double pct_of(int64_t delta, int64_t base)
+{
+	if (base == 0)
+		return NAN;
+	return (double)delta * 100.0 / fabs((double)base);
+}
+
+/* ---- reference chains ---- */
+
+struct chain_ent {
+	uint32_t row;
+	uint32_t key[16];
+	uint32_t n;
+	int64_t delta;
+};
+
+static int cmp_chain_key(const void *pa, const void *pb)
+{
+	const struct chain_ent *a = pa, *b = pb;
+
+	if (a->row != b->row)
+		return a->row < b->row ? -1 : 1;
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	return memcmp(a->key, b->key, a->n * sizeof(a->key[0]));
+}
+
+static int cmp_chain_delta(const void *pa, const void *pb)
+{
+	const struct chain_ent *a = pa, *b = pb;
+
+	if (a->row != b->row)
+		return a->row < b->row ? -1 : 1;
+	if (a->delta != b->delta)
+		return a->delta > b->delta ? -1 : 1;
+	return memcmp(a->key, b->key, (a->n < b->n ? a->n : b->n) * sizeof(a->key[0]));
+}
+
+static int build_chains(struct hd_report *r, struct hd_error *err)
+{
+	struct hd_model *m = r->model;
+	size_t nn = hd_model_node_count(m), nf = hd_model_frame_count(m);
+	size_t i, k, want = 0, nent = 0, cap = 0;
+	int depth = r->opts.ref_chain_depth;
+	uint32_t *row_of = NULL;
+	int64_t *tb = NULL, *tn = NULL;
+	struct chain_ent *ent = NULL;
+	int rc = 0;
+
+	if (depth <= 0 || r->ncols < 2)
+		return 0;
+	if (depth > 16)
+		depth = 16;
+	row_of = malloc((nf + 1) * sizeof(*row_of));
+	tb = malloc((nn + 1) * sizeof(*tb));
+	tn = malloc((nn + 1) * sizeof(*tn));
+	if (!row_of || !tb || !tn)
+		goto nomem;
+	for (i = 0; i < nf; i++)
+		row_of[i] = UINT32_MAX;
+	for (i = 0; i < r->nrows && want < r->opts.ref_chain_rows; i++)
+		if (r->rows[i].status == HD_GREW || r->rows[i].status == HD_NEW) {
+			row_of[r->rows[i].frame] = (uint32_t)i;
+			want++;
+		}
+	if (!want)
+		goto out;
+	hd_model_node_totals(m, 0, tb);
+	hd_model_node_totals(m, r->ncols - 1, tn);
+	for (i = 1; i < nn; i++) {
+		uint32_t f = hd_model_node_frame(m, (uint32_t)i), p;
+		struct chain_ent *e;
+		int64_t d;
+
+		if (row_of[f] == UINT32_MAX || hd_model_node_recursive(m, (uint32_t)i))
+			continue;
+		d = hd_sub_sat(tn[i], tb[i]);
+		if (d == 0)
+			continue;
+		if (HD_GROW(ent, cap, nent + 1))
+			goto nomem;
+		e = &ent[nent++];
+		memset(e, 0, sizeof(*e));
+		e->row = row_of[f];
+		e->delta = d;
+		for (p = hd_model_node_parent(m, (uint32_t)i); p != 0 && e->n < (uint32_t)depth;
+		     p = hd_model_node_parent(m, p))
+			e->key[e->n++] = hd_model_node_frame(m, p);
+	}
+	qsort(ent, nent, sizeof(*ent), cmp_chain_key);
+	for (i = 0, k = 0; i < nent; i++) {
+		if (k > 0 && cmp_chain_key(&ent[k - 1], &ent[i]) == 0)
+			ent[k - 1].delta = hd_add_sat(ent[k - 1].delta, ent[i].delta);
+		else
+			ent[k++] = ent[i];
+	}
+	nent = k;
+	qsort(ent, nent, sizeof(*ent), cmp_chain_delta);
+	for (i = 0; i < nent;) {
+		struct hd_row *row = &r->rows[ent[i].row];
+		size_t j = i, n = 0;
+
+		while (j < nent && ent[j].row == ent[i].row)
+			j++;
+		/* Chains that carry growth, biggest first. */
+		row->chains = hd_arena_calloc(r->arena, r->opts.ref_chain_max + 1,
+					      sizeof(*row->chains));
+		if (!row->chains)
+			goto nomem;
+		for (k = i; k < j && n < r->opts.ref_chain_max; k++) {
+			struct hd_chain *c = &row->chains[n];
+
+			if (ent[k].delta <= 0)
+				break;
+			c->frames = hd_arena_alloc(r->arena, (ent[k].n + 1) * sizeof(uint32_t));
+			if (!c->frames)
+				goto nomem;
+			memcpy(c->frames, ent[k].key, ent[k].n * sizeof(uint32_t));
+			c->n = ent[k].n;
+			c->delta = ent[k].delta;
+			n++;
+		}
+		row->nchains = n;
+		i = j;
+	}
+	goto out;
+nomem:
+	rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
+out:
+	free(row_of);
+	free(tb);
+	free(tn);
+	free(ent);
+	return rc;
+}
+
+int hd_report_finish(struct hd_report *r, struct hd_error *err)
+{
+	struct hd_model *m = r->model;
+	size_t nf = hd_model_frame_count(m), last, f, c;
+	const int64_t *f0, *c0, *fl, *cl;
+	int64_t thr = 0;
+
+	if (r->ncols == 0)
+		return hd_fail(err, HD_ERR_USAGE, "no profiles");
+	last = r->ncols - 1;
+	f0 = hd_model_flat(m, 0);
+	c0 = hd_model_cum(m, 0);
+	fl = hd_model_flat(m, last);
+	cl = hd_model_cum(m, last);
+	if (!f0 || !c0 || !fl || !cl)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	r->rows = calloc(nf + 1, sizeof(*r->rows));
+	if (!r->rows)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	if (r->opts.min_delta_pct > 0)
+		thr = (int64_t)(fabs((double)r->cols[0].total) * r->opts.min_delta_pct / 100.0);
+	if (r->opts.min_delta > thr)
+		thr = r->opts.min_delta;
+	for (f = 0; f < nf; f++) {
+		struct hd_row *row = &r->rows[r->nrows];
+		int any = 0;
+
+		for (c = 0; c < r->ncols && !any; c++)
+			any = hd_model_flat(m, c)[f] != 0 || hd_model_cum(m, c)[f] != 0;
+		if (!any)
+			continue;
+		row->frame = (uint32_t)f;
+		row->dflat = hd_sub_sat(fl[f], f0[f]);
+		row->dcum = hd_sub_sat(cl[f], c0[f]);
+		row->pct_flat = pct_of(row->dflat, f0[f]);
+		row->pct_cum = pct_of(row->dcum, c0[f]);
+		if (c0[f] == 0 && cl[f] != 0)
+			row->status = HD_NEW;
+		else if (c0[f] != 0 && cl[f] == 0)
+			row->status = HD_GONE;
+		else if (row->dflat > 0 || (row->dflat == 0 && row->dcum > 0))
+			row->status = HD_GREW;
+		else if (row->dflat < 0 || (row->dflat == 0 && row->dcum < 0))
+			row->status = HD_SHRANK;
+		else
+			row->status = HD_SAME;
+		if (r->ncols > 1 && thr > 0 && uabs(row->dflat) < (uint64_t)thr &&
+		    uabs(row->dcum) < (uint64_t)thr)
+			continue;
+		r->nrows++;
+	}
+	sort_report = r;
+	qsort(r->rows, r->nrows, sizeof(*r->rows), cmp_rows);
+	sort_report = NULL;
+
+	r->total_delta = hd_sub_sat(r->cols[last].total, r->cols[0].total);
+	r->total_pct = pct_of(r->total_delta, r->cols[0].total);
+	if (r->cols[0].have_count && r->cols[last].have_count)
+		r->count_delta = hd_sub_sat(r->cols[last].count_total, r->cols[0].count_total);
+	return build_chains(r, err);
+}

@@ -1,0 +1,250 @@
+/*
+ * load.c - bytes in: a file or standard input, gzip or raw.
+ *
+ * Owns: reading and inflating.  Knows nothing of protobuf.  Every buffer
+ * it grows is bounded by the caller's max_size, so a small hostile file
+ * cannot make it allocate more than that (a gzip bomb stops at the cap).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "internal.h"
+
+static int is_gzip(const unsigned char *p, size_t n)
+{
+	return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+}
+
+static void format_size(char *out, size_t n, uint64_t v)
+{
+	if (v >= ((uint64_t)1 << 30) && v % ((uint64_t)1 << 30) == 0)
+		snprintf(out, n, "%llu GiB", (unsigned long long)(v >> 30));
+	else if (v >= ((uint64_t)1 << 20) && v % ((uint64_t)1 << 20) == 0)
+		snprintf(out, n, "%llu MiB", (unsigned long long)(v >> 20));
+	else if (v >= 1024 && v % 1024 == 0)
+		snprintf(out, n, "%llu KiB", (unsigned long long)(v >> 10));
+	else
+		snprintf(out, n, "%llu bytes", (unsigned long long)v);
+}
+
+static int too_big(struct hd_error *err, uint64_t max)
+{
+	char s[64];
+
+	format_size(s, sizeof(s), max);
+	return hd_fail(err, HD_ERR_LIMIT,
+		       "decompressed profile exceeds the size limit of %s (see --max-size)", s);
+}
+
+static int inflate_all(const unsigned char *in, size_t len, uint64_t max,
+		       struct hd_buf *out, struct hd_error *err)
+{
+	z_stream zs;
+	size_t hint, pos = 0;
+	int zrc = Z_OK, rc = 0;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+		return hd_fail(err, HD_ERR_NOMEM, "cannot initialise zlib");
+
+	/* ISIZE (the last member's size mod 2^32) is a fair first guess;
+	 * it is untrusted, so it only sizes the first allocation. */
+	hint = len >= 18 ? (size_t)in[len - 4] | (size_t)in[len - 3] << 8 |
+		(size_t)in[len - 2] << 16 | (size_t)in[len - 1] << 24 : 0;
+	if (hint < len)
+		hint = len * 4;
+	if (hint > max)
+		hint = (size_t)max;
+	if (hint > (size_t)256 << 20)
+		hint = (size_t)256 << 20;
+	hd_buf_init(out, 0);
+	if (HD_GROW(out->data, out->cap, hint + 1)) {
+		inflateEnd(&zs);
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
+
+	while (pos < len) {
+		zs.next_in = (unsigned char *)in + pos;
+		zs.avail_in = (uInt)(len - pos > UINT32_MAX ? UINT32_MAX : len - pos);
+		for (;;) {
+			size_t before_in = zs.avail_in;
+
+			if (out->len + 1 >= out->cap) {
+				/* Never hold more than max + 1 bytes: one byte past
+				 * the cap proves the cap was crossed. */
+				size_t ncap = out->cap * 2;
+				char *np;
+
+				if (ncap > max + 2)
+					ncap = (size_t)max + 2;
+				np = realloc(out->data, ncap);
+				if (!np) {
+					rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
+					goto done;
+				}
+				out->data = np;
+				out->cap = ncap;
+			}
+			zs.next_out = (unsigned char *)out->data + out->len;
+			zs.avail_out = (uInt)((out->cap - 1 - out->len) > UINT32_MAX ?
+					      UINT32_MAX : out->cap - 1 - out->len);
+			{
+				size_t before_out = zs.avail_out;
+				zrc = inflate(&zs, Z_NO_FLUSH);
+				out->len += before_out - zs.avail_out;
+			}
+			pos += before_in - zs.avail_in;
+			if (out->len > max) {
+				rc = too_big(err, max);
+				goto done;
+			}
+			if (zrc == Z_STREAM_END)
+				break;
+			if (zrc == Z_DATA_ERROR) {
+				rc = hd_fail(err, HD_ERR_FORMAT, "corrupt gzip data: %s",
+					     zs.msg ? zs.msg : "data error");
+				goto done;
+			}
+			if (zrc == Z_MEM_ERROR) {
+				rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
+				goto done;
+			}
+			if (zrc == Z_BUF_ERROR && zs.avail_in == 0) {
+				if (pos >= len) {
+					rc = hd_fail(err, HD_ERR_FORMAT,
+						     "truncated gzip data (unexpected end of file)");
+					goto done;
+				}
+				break; /* more input in the next 4 GiB window */
+			}
+			if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+				rc = hd_fail(err, HD_ERR_FORMAT, "corrupt gzip data");
+				goto done;
+			}
+		}
+		if (zrc != Z_STREAM_END)
+			continue;
+		/* A member ended: another may follow (gzip -c a b > ab). */
+		if (pos < len) {
+			if (!is_gzip(in + pos, len - pos)) {
+				rc = hd_fail(err, HD_ERR_FORMAT,
+					     "trailing garbage after gzip data");
+				goto done;
+			}
+			inflateReset(&zs);
+		}
+	}
+	if (zrc != Z_STREAM_END)
+		rc = hd_fail(err, HD_ERR_FORMAT,
+			     "truncated gzip data (unexpected end of file)");
+done:
+	inflateEnd(&zs);
+	if (rc) {
+		hd_buf_release(out);
+		return rc;
+	}
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+int hd_load_mem(const unsigned char *data, size_t len, uint64_t max_size,
+		struct hd_buf *out, struct hd_error *err)
+{
+	if (!max_size)
+		max_size = HD_DEFAULT_MAX_SIZE;
+	if (is_gzip(data, len))
+		return inflate_all(data, len, max_size, out, err);
+	if (len > max_size)
+		return too_big(err, max_size);
+	hd_buf_init(out, 0);
+	if (hd_buf_append(out, data, len)) {
+		hd_buf_release(out);
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Read all of fd; at most max + 1 bytes of a raw file are kept, but a gzip
+ * file is read whole (its compressed size is not what the cap limits). */
+static int read_all(int fd, uint64_t max, struct hd_buf *raw,
+		    struct hd_error *err)
+{
+	struct stat st;
+	size_t want = 1 << 16;
+
+	hd_buf_init(raw, 0);
+	if (fstat(fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return hd_fail(err, HD_ERR_IO, "is a directory");
+		if (S_ISREG(st.st_mode) && st.st_size > 0)
+			want = (size_t)st.st_size + 1;
+	}
+	if (HD_GROW(raw->data, raw->cap, want))
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	for (;;) {
+		ssize_t n;
+
+		if (raw->len == raw->cap &&
+		    HD_GROW(raw->data, raw->cap, raw->cap + 1)) {
+			hd_buf_release(raw);
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+		}
+		n = read(fd, raw->data + raw->len, raw->cap - raw->len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			hd_buf_release(raw);
+			return hd_fail(err, HD_ERR_IO, "%s", strerror(errno));
+		}
+		if (n == 0)
+			break;
+		raw->len += (size_t)n;
+		/* A raw profile past the cap is refused without reading it all;
+		 * 1 KiB of slack covers a gzip header being mistaken for raw. */
+		if (raw->len > 2 && !is_gzip((unsigned char *)raw->data, raw->len) &&
+		    raw->len > max) {
+			hd_buf_release(raw);
+			return too_big(err, max);
+		}
+	}
+	return 0;
+}
+
+int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
+		 struct hd_error *err)
+{
+	struct hd_buf raw;
+	int fd, rc;
+
+	if (!max_size)
+		max_size = HD_DEFAULT_MAX_SIZE;
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return hd_fail(err, HD_ERR_IO, "%s", strerror(errno));
+	}
+	rc = read_all(fd, max_size, &raw, err);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (rc)
+		return rc;
+	if (raw.len == 0) {
+		hd_buf_release(&raw);
+		return hd_fail(err, HD_ERR_FORMAT, "empty file");
+	}
+	if (!is_gzip((unsigned char *)raw.data, raw.len)) {
+		*out = raw; /* raw protobuf: hand over the buffer itself */
+		return 0;
+	}
+	rc = inflate_all((unsigned char *)raw.data, raw.len, max_size, out, err);
+	hd_buf_release(&raw);
+	return rc;
+}

@@ -1,0 +1,859 @@
+/*
+ * model.c - profiles -> one symbolized call tree with a value column per
+ * profile.
+ *
+ * Owns: the model's arena (interned strings and frames), the tree arrays
+ * and the per-column value arrays.  A frame is pprof's graph node
+ * identity (graph.NodeInfo) at the chosen granularity, interned once per
+ * model, so diffs and trends are joins on integer ids.
+ *
+ * Adding a profile follows pprof's pipeline in its order:
+ *   drop_frames/keep_frames pruning (profile.Prune, applied in fetch),
+ *   focus/ignore/hide/show (profile.FilterSamplesByName),
+ *   granularity (profile.Aggregate), then graph nodes (graph.nodeInfo).
+ * Each location is resolved to its frames once; each sample is then a walk
+ * down the tree with no allocation but new nodes.  Nothing here recurses:
+ * a 100 000-frame stack costs a loop, not a stack overflow.
+ */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct strtab {
+	char **strs;
+	size_t n, cap;
+	uint32_t *slots; /* id + 1; 0 = empty */
+	size_t nslots;
+};
+
+struct frame_rec {
+	struct hd_frame pub;
+	uint32_t name, file, obj;
+	int64_t line, start;
+	uint64_t addr;
+};
+
+struct column {
+	int64_t *self;
+	size_t len;   /* nodes that existed when this column was added */
+	int64_t total;
+	int64_t *flat, *cum; /* per frame, computed on demand */
+};
+
+struct hd_model {
+	struct hd_model_opts opts;
+	char *opt_strs[4];
+	regex_t re[4]; /* focus, ignore, hide, show */
+	int have_re[4];
+	struct hd_arena arena;
+	struct strtab strs;
+
+	struct frame_rec *frames;
+	size_t nframes, frames_cap;
+	uint32_t *fslots; /* frame id + 1 */
+	size_t nfslots;
+
+	uint32_t *parent, *frame;
+	uint8_t *rec;
+	size_t nnodes, nodes_cap;
+	struct hd_map children;
+
+	struct column *cols;
+	size_t ncols, cols_cap;
+	size_t stats_frames; /* frames count when flat/cum were computed */
+
+	uint32_t *stamp; /* per frame: last walk that saw it */
+	size_t stamp_cap;
+	uint32_t serial;
+};
+
+enum { RE_FOCUS, RE_IGNORE, RE_HIDE, RE_SHOW };
+
+/* ---- strings ---- */
+
+static int strtab_intern(struct strtab *t, struct hd_arena *a,
+			 const char *s, uint32_t *id)
+{
+	size_t len = strlen(s), i, mask;
+	uint64_t h = hd_hash_bytes(s, len);
+
+	if ((t->n + 1) * 2 > t->nslots) {
+		size_t ns = t->nslots ? t->nslots * 2 : 1024, j;
+		uint32_t *sl = calloc(ns, sizeof(*sl));
+
+		if (!sl)
+			return HD_ERR_NOMEM;
+		for (j = 0; j < t->n; j++) {
+			const char *x = t->strs[j];
+			size_t k = hd_hash_bytes(x, strlen(x)) & (ns - 1);
+			while (sl[k])
+				k = (k + 1) & (ns - 1);
+			sl[k] = (uint32_t)j + 1;
+		}
+		free(t->slots);
+		t->slots = sl;
+		t->nslots = ns;
+	}
+	mask = t->nslots - 1;
+	for (i = h & mask; t->slots[i]; i = (i + 1) & mask) {
+		if (strcmp(t->strs[t->slots[i] - 1], s) == 0) {
+			*id = t->slots[i] - 1;
+			return 0;
+		}
+	}
+	if (t->n >= UINT32_MAX - 1 || HD_GROW(t->strs, t->cap, t->n + 1))
+		return HD_ERR_NOMEM;
+	t->strs[t->n] = hd_arena_strndup(a, s, len);
+	if (!t->strs[t->n])
+		return HD_ERR_NOMEM;
+	t->slots[i] = (uint32_t)t->n + 1;
+	*id = (uint32_t)t->n++;
+	return 0;
+}
+
+/* ---- paths, as Go's path/filepath does them ---- */
+
+char *hd_clean_path(struct hd_arena *a, const char *path)
+{
+	size_t n = strlen(path), r = 0, w = 0, dotdot = 0;
+	int rooted = n > 0 && path[0] == '/';
+	char *out;
+
+	if (n == 0)
+		return hd_arena_strndup(a, ".", 1);
+	out = hd_arena_alloc(a, n + 2);
+	if (!out)
+		return NULL;
+	if (rooted) {
+		out[w++] = '/';
+		r = 1;
+		dotdot = 1;
+	}
+	while (r < n) {
+		if (path[r] == '/') {
+			r++;
+		} else if (path[r] == '.' && (r + 1 == n || path[r + 1] == '/')) {
+			r++;
+		} else if (path[r] == '.' && path[r + 1] == '.' &&
+			   (r + 2 == n || path[r + 2] == '/')) {
+			r += 2;
+			if (w > dotdot) {
+				w--;
+				while (w > dotdot && out[w] != '/')
+					w--;
+			} else if (!rooted) {
+				if (w > 0)
+					out[w++] = '/';
+				out[w++] = '.';
+				out[w++] = '.';
+				dotdot = w;
+			}
+		} else {
+			if ((rooted && w != 1) || (!rooted && w != 0))
+				out[w++] = '/';
+			for (; r < n && path[r] != '/'; r++)
+				out[w++] = path[r];
+		}
+	}
+	if (w == 0)
+		out[w++] = '.';
+	out[w] = '\0';
+	return out;
+}
+
+/* pprof's report trims these prefixes before cleaning (trimPath). */
+static const char *trim_cwd(const char *f)
+{
+	static const char *const prefixes[] = {"/proc/self/cwd/./", "/proc/self/cwd/"};
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (strncmp(f, prefixes[i], strlen(prefixes[i])) == 0)
+			return f + strlen(prefixes[i]);
+	return f;
+}
+
+static const char *base_name(const char *p, char *buf, size_t n)
+{
+	size_t len = strlen(p);
+	const char *s;
+
+	while (len > 1 && p[len - 1] == '/')
+		len--;
+	if (len == 0)
+		return ".";
+	if (len == 1 && p[0] == '/')
+		return "/";
+	for (s = p + len; s > p && s[-1] != '/'; s--)
+		;
+	if ((size_t)(p + len - s) >= n)
+		len = (size_t)(s - p) + n - 1;
+	memcpy(buf, s, (size_t)(p + len - s));
+	buf[p + len - s] = '\0';
+	return buf;
+}
+
+/* ---- frames ---- */
+
+static uint64_t frame_hash(uint32_t name, uint32_t file, uint32_t obj,
+			   int64_t line, int64_t start, uint64_t addr)
+{
+	uint64_t h = hd_hash64(((uint64_t)name << 32) | file);
+	h = hd_hash64(h ^ (((uint64_t)obj << 32) ^ (uint64_t)line));
+	h = hd_hash64(h ^ (uint64_t)start ^ (addr * 0x9e3779b97f4a7c15ULL));
+	return h;
+}
+
+static int frame_name(struct hd_model *m, struct frame_rec *f)
+{
+	struct hd_buf b;
+	char base[256];
+	const char *name = m->strs.strs[f->name], *file = m->strs.strs[f->file];
+	const char *obj = m->strs.strs[f->obj];
+	int sep = 0;
+
+	hd_buf_init(&b, 0);
+	if (f->addr) {
+		hd_buf_printf(&b, "%016llx", (unsigned long long)f->addr);
+		sep = 1;
+	}
+	if (*name) {
+		hd_buf_printf(&b, "%s%s", sep ? " " : "", name);
+		sep = 1;
+	}
+	if (f->line)
+		hd_buf_printf(&b, "%s%s:%lld", sep ? " " : "", file, (long long)f->line);
+	else if (*file)
+		hd_buf_printf(&b, "%s%s", sep ? " " : "", file);
+	else if (*name)
+		;
+	else if (*obj)
+		hd_buf_printf(&b, "%s[%s]", sep ? " " : "", base_name(obj, base, sizeof(base)));
+	else
+		hd_buf_printf(&b, "%s<unknown>", sep ? " " : "");
+	if (b.failed) {
+		hd_buf_release(&b);
+		return HD_ERR_NOMEM;
+	}
+	f->pub.name = hd_arena_strndup(&m->arena, b.data, b.len);
+	hd_buf_release(&b);
+	return f->pub.name ? 0 : HD_ERR_NOMEM;
+}
+
+static int frame_intern(struct hd_model *m, uint32_t name, uint32_t file,
+			uint32_t obj, int64_t line, int64_t start,
+			uint64_t addr, uint32_t *id)
+{
+	uint64_t h = frame_hash(name, file, obj, line, start, addr);
+	size_t i, mask;
+	struct frame_rec *f;
+
+	if ((m->nframes + 1) * 2 > m->nfslots) {
+		size_t ns = m->nfslots ? m->nfslots * 2 : 1024, j;
+		uint32_t *sl = calloc(ns, sizeof(*sl));
+
+		if (!sl)
+			return HD_ERR_NOMEM;
+		for (j = 0; j < m->nframes; j++) {
+			struct frame_rec *x = &m->frames[j];
+			size_t k = frame_hash(x->name, x->file, x->obj, x->line,
+					      x->start, x->addr) & (ns - 1);
+			while (sl[k])
+				k = (k + 1) & (ns - 1);
+			sl[k] = (uint32_t)j + 1;
+		}
+		free(m->fslots);
+		m->fslots = sl;
+		m->nfslots = ns;
+	}
+	mask = m->nfslots - 1;
+	for (i = h & mask; m->fslots[i]; i = (i + 1) & mask) {
+		f = &m->frames[m->fslots[i] - 1];
+		if (f->name == name && f->file == file && f->obj == obj &&
+		    f->line == line && f->start == start && f->addr == addr) {
+			*id = m->fslots[i] - 1;
+			return 0;
+		}
+	}
+	if (m->nframes >= UINT32_MAX - 1 ||
+	    HD_GROW(m->frames, m->frames_cap, m->nframes + 1))
+		return HD_ERR_NOMEM;
+	f = &m->frames[m->nframes];
+	memset(f, 0, sizeof(*f));
+	f->name = name;
+	f->file = file;
+	f->obj = obj;
+	f->line = line;
+	f->start = start;
+	f->addr = addr;
+	f->pub.function = m->strs.strs[name];
+	f->pub.file = m->strs.strs[file];
+	f->pub.line = line;
+	f->pub.address = addr;
+	if (frame_name(m, f))
+		return HD_ERR_NOMEM;
+	m->fslots[i] = (uint32_t)m->nframes + 1;
+	*id = (uint32_t)m->nframes++;
+	return 0;
+}
+
+/* ---- model ---- */
+
+const char *hd_granularity_name(enum hd_granularity g)
+{
+	static const char *const names[] = {
+		"functions", "filefunctions", "files", "lines", "addresses",
+	};
+	return (unsigned)g < 5 ? names[g] : "?";
+}
+
+int hd_granularity_parse(const char *s, enum hd_granularity *out)
+{
+	int g;
+
+	for (g = 0; g < 5; g++)
+		if (strcmp(s, hd_granularity_name((enum hd_granularity)g)) == 0) {
+			*out = (enum hd_granularity)g;
+			return 0;
+		}
+	return HD_ERR_USAGE;
+}
+
+int hd_model_new(const struct hd_model_opts *opts, struct hd_model **out,
+		 struct hd_error *err)
+{
+	static const char *const optname[4] = {"--focus", "--ignore", "--hide", "--show"};
+	struct hd_model *m;
+	const char *res[4];
+	uint32_t id;
+	int i;
+
+	*out = NULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	hd_arena_init(&m->arena);
+	m->opts = *opts;
+	res[0] = opts->focus;
+	res[1] = opts->ignore;
+	res[2] = opts->hide;
+	res[3] = opts->show;
+	for (i = 0; i < 4; i++) {
+		int rc;
+
+		if (!res[i] || !*res[i])
+			continue;
+		rc = regcomp(&m->re[i], res[i], REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			char msg[128];
+
+			regerror(rc, &m->re[i], msg, sizeof(msg));
+			hd_model_free(m);
+			return hd_fail(err, HD_ERR_USAGE,
+				       "invalid %s regular expression '%s': %s",
+				       optname[i], res[i], msg);
+		}
+		m->have_re[i] = 1;
+	}
+	m->opts.focus = m->have_re[0] ? opts->focus : NULL;
+	/* String id 0 is always "". */
+	if (strtab_intern(&m->strs, &m->arena, "", &id) ||
+	    hd_map_init(&m->children, 1024) ||
+	    HD_GROW(m->parent, m->nodes_cap, 1) ||
+	    !(m->frame = malloc(m->nodes_cap * sizeof(*m->frame))) ||
+	    !(m->rec = malloc(m->nodes_cap))) {
+		hd_model_free(m);
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
+	m->parent[0] = 0;
+	m->frame[0] = HD_NO_FRAME;
+	m->rec[0] = 0;
+	m->nnodes = 1;
+	*out = m;
+	return 0;
+}
+
+static void drop_stats(struct hd_model *m)
+{
+	size_t c;
+
+	for (c = 0; c < m->ncols; c++) {
+		free(m->cols[c].flat);
+		free(m->cols[c].cum);
+		m->cols[c].flat = m->cols[c].cum = NULL;
+	}
+	m->stats_frames = 0;
+}
+
+void hd_model_free(struct hd_model *m)
+{
+	size_t c;
+	int i;
+
+	if (!m)
+		return;
+	drop_stats(m);
+	for (c = 0; c < m->ncols; c++)
+		free(m->cols[c].self);
+	free(m->cols);
+	for (i = 0; i < 4; i++)
+		if (m->have_re[i])
+			regfree(&m->re[i]);
+	free(m->strs.strs);
+	free(m->strs.slots);
+	free(m->frames);
+	free(m->fslots);
+	free(m->parent);
+	free(m->frame);
+	free(m->rec);
+	free(m->stamp);
+	hd_map_release(&m->children);
+	hd_arena_release(&m->arena);
+	free(m);
+}
+
+static int grow_nodes(struct hd_model *m)
+{
+	size_t cap = m->nodes_cap;
+	uint32_t *f;
+	uint8_t *r;
+
+	if (m->nnodes < m->nodes_cap)
+		return 0;
+	if (m->nnodes >= UINT32_MAX - 1 || HD_GROW(m->parent, cap, m->nnodes + 1))
+		return HD_ERR_NOMEM;
+	f = realloc(m->frame, cap * sizeof(*f));
+	if (!f)
+		return HD_ERR_NOMEM;
+	m->frame = f;
+	r = realloc(m->rec, cap);
+	if (!r)
+		return HD_ERR_NOMEM;
+	m->rec = r;
+	m->nodes_cap = cap;
+	return 0;
+}
+
+/* The child of parent for frame f, created when absent. */
+static int child(struct hd_model *m, uint32_t parent, uint32_t f, int rec,
+		 uint32_t *out)
+{
+	uint64_t key = (((uint64_t)parent << 32) | f) + 1;
+	uint32_t n;
+
+	if (hd_map_get(&m->children, key, out))
+		return 0;
+	if (grow_nodes(m))
+		return HD_ERR_NOMEM;
+	n = (uint32_t)m->nnodes++;
+	m->parent[n] = parent;
+	m->frame[n] = f;
+	m->rec[n] = (uint8_t)rec;
+	if (hd_map_put(&m->children, key, n))
+		return HD_ERR_NOMEM;
+	*out = n;
+	return 0;
+}
+
+/* pprof's simplifyFunc: drop a C++-style argument list, keeping the
+ * reserved names that contain '('. */
+static size_t simplified_len(const char *s, const char **start)
+{
+	static const char *const reserved[] = {"(anonymous namespace)", "operator()"};
+	size_t i = 0, k, n;
+
+	if (*s == '.')
+		s++;
+	*start = s;
+	n = strlen(s);
+	while (i < n) {
+		for (k = 0; k < 2; k++)
+			if (strncmp(s + i, reserved[k], strlen(reserved[k])) == 0)
+				break;
+		if (k < 2) {
+			i += strlen(reserved[k]);
+			continue;
+		}
+		if (s[i] == '(')
+			return i;
+		i++;
+	}
+	return n;
+}
+
+static int rx_match(const regex_t *re, const char *s)
+{
+	return regexec(re, s, 0, NULL, 0) == 0;
+}
+
+/* Per-location state for one hd_model_add. */
+struct loc_state {
+	uint32_t first, n;  /* frames in lbuf, innermost first */
+	uint8_t prune, prune_beneath, hidden;
+	int8_t focus;       /* 0 neither, 1 focused, -1 ignored */
+};
+
+enum { FM_FOCUS = 1, FM_IGNORE = 2, FM_HIDE = 4, FM_SHOW = 8 };
+
+int hd_model_add(struct hd_model *m, const struct hd_profile *p,
+		 const struct hd_add_opts *ao, struct hd_error *err)
+{
+	struct hd_profile_view v, fv;
+	enum hd_granularity g = m->opts.granularity;
+	int keep_name = g != HD_GRAN_FILES;
+	int keep_file = g != HD_GRAN_FUNCTIONS;
+	int keep_line = g == HD_GRAN_LINES || g == HD_GRAN_ADDRESSES;
+	int keep_addr = g == HD_GRAN_ADDRESSES;
+	uint32_t *fname = NULL, *ffile = NULL, *mobj = NULL, *lbuf = NULL;
+	uint8_t *fmatch = NULL, *mmatch = NULL, *dropf = NULL;
+	struct loc_state *ls = NULL;
+	size_t lbuf_len = 0, lbuf_cap = 0, i, j;
+	regex_t drop_re, keep_re;
+	int have_drop = 0, have_keep = 0, any_hidden = 0, any_focus;
+	struct column *col;
+	int rc = HD_ERR_NOMEM;
+
+	hd_profile_view(p, &v);
+	hd_profile_view(ao->frames_from ? ao->frames_from : p, &fv);
+	if (ao->sample_index >= v.ntypes)
+		return hd_fail(err, HD_ERR_USAGE, "sample index %zu is out of range",
+			       ao->sample_index);
+	if (HD_GROW(m->cols, m->cols_cap, m->ncols + 1))
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	drop_stats(m);
+
+	/* pprof ignores a drop_frames regexp it cannot compile; so do we. */
+	if (fv.drop_frames && *fv.drop_frames) {
+		size_t n = strlen(fv.drop_frames);
+		char *rx = malloc(n + 6);
+		if (rx) {
+			snprintf(rx, n + 6, "^(%s)$", fv.drop_frames);
+			have_drop = regcomp(&drop_re, rx, REG_EXTENDED | REG_NOSUB) == 0;
+			if (have_drop && fv.keep_frames && *fv.keep_frames) {
+				free(rx);
+				n = strlen(fv.keep_frames);
+				rx = malloc(n + 6);
+				if (rx) {
+					snprintf(rx, n + 6, "^(%s)$", fv.keep_frames);
+					have_keep = regcomp(&keep_re, rx, REG_EXTENDED | REG_NOSUB) == 0;
+				}
+			}
+			free(rx);
+		}
+	}
+
+	fname = malloc((v.nfuncs + 1) * sizeof(*fname));
+	ffile = malloc((v.nfuncs + 1) * sizeof(*ffile));
+	fmatch = calloc(v.nfuncs + 1, 1);
+	dropf = calloc(v.nfuncs + 1, 1);
+	mobj = malloc((v.nmappings + 1) * sizeof(*mobj));
+	mmatch = calloc(v.nmappings + 1, 1);
+	ls = calloc(v.nlocs + 1, sizeof(*ls));
+	if (!fname || !ffile || !fmatch || !dropf || !mobj || !mmatch || !ls)
+		goto nomem;
+
+	for (i = 0; i < v.nfuncs; i++) {
+		const struct hd_pfunc *f = &v.funcs[i];
+		int k;
+
+		for (k = 0; k < 4; k++)
+			if (m->have_re[k] && (rx_match(&m->re[k], f->name) ||
+					      rx_match(&m->re[k], f->filename)))
+				fmatch[i] |= (uint8_t)(1 << k);
+		if (have_drop && *f->name) {
+			const char *s;
+			size_t n = simplified_len(f->name, &s);
+			char *simple = hd_arena_strndup(&m->arena, s, n);
+
+			if (!simple)
+				goto nomem;
+			dropf[i] = rx_match(&drop_re, simple) &&
+				   !(have_keep && rx_match(&keep_re, simple));
+		}
+		if (strtab_intern(&m->strs, &m->arena, keep_name ? f->name : "", &fname[i]))
+			goto nomem;
+		if (keep_file && *f->filename) {
+			char *c = hd_clean_path(&m->arena, trim_cwd(f->filename));
+			if (!c || strtab_intern(&m->strs, &m->arena, c, &ffile[i]))
+				goto nomem;
+		} else {
+			ffile[i] = 0;
+		}
+	}
+	for (i = 0; i < v.nmappings; i++) {
+		int k;
+
+		for (k = 0; k < 4; k++)
+			if (m->have_re[k] && rx_match(&m->re[k], v.mappings[i].file))
+				mmatch[i] |= (uint8_t)(1 << k);
+		if (strtab_intern(&m->strs, &m->arena, v.mappings[i].file, &mobj[i]))
+			goto nomem;
+	}
+
+	any_focus = m->have_re[RE_FOCUS] || m->have_re[RE_IGNORE];
+	for (i = 0; i < v.nlocs; i++) {
+		const struct hd_ploc *l = &v.locs[i];
+		struct loc_state *s = &ls[i];
+		uint8_t mm = l->mapping != UINT32_MAX ? mmatch[l->mapping] : 0;
+		uint32_t lo = 0, hi = l->nlines; /* live lines [lo, hi) */
+		uint32_t obj = l->mapping != UINT32_MAX ? mobj[l->mapping] : 0;
+		uint8_t any = 0;
+
+		/* Prune: the outermost line whose function matches drop_frames
+		 * cuts it and everything inlined into it. */
+		if (have_drop) {
+			uint32_t k;
+			for (k = hi; k-- > 0;)
+				if (dropf[l->lines[k].func]) {
+					s->prune_beneath = 1;
+					if (k == hi - 1)
+						s->prune = 1;
+					else
+						lo = k + 1;
+					break;
+				}
+		}
+		for (j = lo; j < hi; j++)
+			any |= fmatch[l->lines[j].func];
+		any |= mm;
+		if (m->have_re[RE_IGNORE] && (any & FM_IGNORE))
+			s->focus = -1;
+		else if (!m->have_re[RE_FOCUS] || (any & FM_FOCUS))
+			s->focus = 1;
+
+		s->first = (uint32_t)lbuf_len;
+		if (HD_GROW(lbuf, lbuf_cap, lbuf_len + (hi - lo) + 1))
+			goto nomem;
+		if (hi == lo) {
+			/* No lines: pprof's show keeps none of them, hide drops
+			 * it by its binary; else one frame for the address. */
+			if (m->have_re[RE_SHOW] ||
+			    (m->have_re[RE_HIDE] && (mm & FM_HIDE))) {
+				s->hidden = 1;
+				any_hidden = 1;
+			} else {
+				if (frame_intern(m, 0, 0, obj, 0, 0,
+						 keep_addr ? l->address : 0,
+						 &lbuf[lbuf_len]))
+					goto nomem;
+				lbuf_len++;
+			}
+		}
+		for (j = lo; j < hi; j++) {
+			const struct hd_pline *ln = &l->lines[j];
+			uint32_t fi = ln->func;
+			int noname;
+
+			if (m->have_re[RE_HIDE] && (any & FM_HIDE) &&
+			    ((mm & FM_HIDE) || (fmatch[fi] & FM_HIDE)))
+				continue;
+			if (m->have_re[RE_SHOW] && !(mm & FM_SHOW) && !(fmatch[fi] & FM_SHOW))
+				continue;
+			noname = fname[fi] == 0;
+			if (frame_intern(m, fname[fi], ffile[fi], noname ? obj : 0,
+					 keep_line ? ln->line : 0,
+					 noname ? v.funcs[fi].start_line : 0,
+					 keep_addr ? l->address : 0, &lbuf[lbuf_len]))
+				goto nomem;
+			lbuf_len++;
+		}
+		s->n = (uint32_t)lbuf_len - s->first;
+		if (s->n == 0) {
+			s->hidden = 1;
+			any_hidden = 1;
+		}
+	}
+
+	if (HD_GROW(m->stamp, m->stamp_cap, m->nframes + 1))
+		goto nomem;
+	col = &m->cols[m->ncols];
+	memset(col, 0, sizeof(*col));
+	col->len = m->nnodes;
+	col->self = calloc(m->nnodes + 1, sizeof(int64_t));
+	if (!col->self)
+		goto nomem;
+
+	for (i = 0; i < v.nsamples; i++) {
+		const struct hd_psample *s = &v.samples[i];
+		int64_t val = s->values[ao->sample_index];
+		uint32_t lo = 0, hi = s->nlocs, node = 0;
+		uint32_t k;
+
+		val = hd_scale_value(val, ao->scale);
+		col->total = hd_add_sat(col->total, val);
+		if (val == 0)
+			continue;
+		if (have_drop) {
+			int found_user = 0;
+			for (k = hi; k-- > 0;) {
+				const struct loc_state *x = &ls[s->locs[k]];
+				if (!x->prune && !x->prune_beneath) {
+					found_user = 1;
+					continue;
+				}
+				if (!found_user)
+					continue;
+				lo = x->prune ? k + 1 : k;
+				break;
+			}
+		}
+		if (any_focus) {
+			int focused = 0, ignored = 0;
+			for (k = lo; k < hi; k++) {
+				int8_t f = ls[s->locs[k]].focus;
+				if (f < 0) {
+					ignored = 1;
+					break;
+				}
+				focused |= f > 0;
+			}
+			if (ignored || !focused)
+				continue;
+		}
+		m->serial++;
+		if (m->serial == 0) {
+			memset(m->stamp, 0, m->stamp_cap * sizeof(*m->stamp));
+			m->serial = 1;
+		}
+		/* pprof drops a sample whose every location was hidden. */
+		if (any_hidden) {
+			for (k = lo; k < hi && ls[s->locs[k]].hidden; k++)
+				;
+			if (k == hi)
+				continue;
+		}
+		for (k = hi; k-- > lo;) {
+			const struct loc_state *x = &ls[s->locs[k]];
+			uint32_t t;
+
+			if (x->hidden)
+				continue;
+			for (t = x->n; t-- > 0;) {
+				uint32_t f = lbuf[x->first + t];
+				int rec = m->stamp[f] == m->serial;
+
+				m->stamp[f] = m->serial;
+				if (child(m, node, f, rec, &node))
+					goto nomem;
+			}
+		}
+		if (node >= col->len) {
+			size_t ncap = m->nodes_cap;
+			int64_t *ns = realloc(col->self, (ncap + 1) * sizeof(int64_t));
+			if (!ns)
+				goto nomem;
+			memset(ns + col->len, 0, (ncap + 1 - col->len) * sizeof(int64_t));
+			col->self = ns;
+			col->len = ncap;
+		}
+		col->self[node] = hd_add_sat(col->self[node], val);
+	}
+	if (col->len > m->nnodes)
+		col->len = m->nnodes;
+	rc = (int)m->ncols++;
+	goto out;
+nomem:
+	rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
+out:
+	if (have_drop)
+		regfree(&drop_re);
+	if (have_keep)
+		regfree(&keep_re);
+	free(fname);
+	free(ffile);
+	free(fmatch);
+	free(dropf);
+	free(mobj);
+	free(mmatch);
+	free(ls);
+	free(lbuf);
+	return rc;
+}
+
+size_t hd_model_columns(const struct hd_model *m) { return m->ncols; }
+size_t hd_model_frame_count(const struct hd_model *m) { return m->nframes; }
+size_t hd_model_node_count(const struct hd_model *m) { return m->nnodes; }
+const struct hd_model_opts *hd_model_options(const struct hd_model *m) { return &m->opts; }
+
+const struct hd_frame *hd_model_frame(const struct hd_model *m, uint32_t id)
+{
+	return &m->frames[id].pub;
+}
+
+uint32_t hd_model_node_parent(const struct hd_model *m, uint32_t n) { return m->parent[n]; }
+uint32_t hd_model_node_frame(const struct hd_model *m, uint32_t n) { return m->frame[n]; }
+int hd_model_node_recursive(const struct hd_model *m, uint32_t n) { return m->rec[n]; }
+
+int64_t hd_model_node_self(const struct hd_model *m, uint32_t n, size_t col)
+{
+	const struct column *c = &m->cols[col];
+	return n < c->len ? c->self[n] : 0;
+}
+
+int64_t hd_model_total(const struct hd_model *m, size_t col)
+{
+	return m->cols[col].total;
+}
+
+void hd_model_node_totals(const struct hd_model *m, size_t col, int64_t *out)
+{
+	const struct column *c = &m->cols[col];
+	size_t n;
+
+	for (n = 0; n < m->nnodes; n++)
+		out[n] = n < c->len ? c->self[n] : 0;
+	for (n = m->nnodes; n-- > 1;)
+		out[m->parent[n]] = hd_add_sat(out[m->parent[n]], out[n]);
+}
+
+static int compute_stats(struct hd_model *m)
+{
+	int64_t *tot;
+	size_t c, n;
+
+	if (m->stats_frames == m->nframes && (m->ncols == 0 || m->cols[0].flat))
+		return 0;
+	drop_stats(m);
+	tot = malloc((m->nnodes + 1) * sizeof(*tot));
+	if (!tot)
+		return HD_ERR_NOMEM;
+	for (c = 0; c < m->ncols; c++) {
+		struct column *col = &m->cols[c];
+
+		col->flat = calloc(m->nframes + 1, sizeof(int64_t));
+		col->cum = calloc(m->nframes + 1, sizeof(int64_t));
+		if (!col->flat || !col->cum) {
+			free(tot);
+			drop_stats(m);
+			return HD_ERR_NOMEM;
+		}
+		hd_model_node_totals(m, c, tot);
+		for (n = 1; n < m->nnodes; n++) {
+			uint32_t f = m->frame[n];
+			if (n < col->len)
+				col->flat[f] = hd_add_sat(col->flat[f], col->self[n]);
+			if (!m->rec[n])
+				col->cum[f] = hd_add_sat(col->cum[f], tot[n]);
+		}
+	}
+	free(tot);
+	m->stats_frames = m->nframes;
+	return 0;
+}
+
+const int64_t *hd_model_flat(struct hd_model *m, size_t col)
+{
+	if (compute_stats(m))
+		return NULL;
+	return m->cols[col].flat;
+}
+
+const int64_t *hd_model_cum(struct hd_model *m, size_t col)
+{
+	if (compute_stats(m))
+		return NULL;
+	return m->cols[col].cum;
+}

@@ -1,0 +1,257 @@
+/*
+ * render-text.c - the terminal report: aligned columns, signed deltas,
+ * optional ANSI colour (growth red, shrinkage green).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "render.h"
+
+#define RED "\033[31m"
+#define GREEN "\033[32m"
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
+static const char *frame_name(const struct hd_report *r, const struct hd_row *row)
+{
+	return hd_model_frame(r->model, row->frame)->name;
+}
+
+static void put_name(struct hd_buf *b, const char *name)
+{
+	hd_put_clean(b, name, 1);
+}
+
+static void header_type(const struct hd_report *r, struct hd_buf *b)
+{
+	hd_buf_printf(b, "Type: %s (%s)", r->sample_type, r->sample_unit);
+	if (r->opts.model.granularity != HD_GRAN_FUNCTIONS)
+		hd_buf_printf(b, ", granularity %s",
+			      hd_granularity_name(r->opts.model.granularity));
+	hd_buf_puts(b, "\n");
+}
+
+static void filters_line(const struct hd_report *r, struct hd_buf *b)
+{
+	const struct hd_model_opts *m = &r->opts.model;
+	const char *names[4] = {"focus", "ignore", "hide", "show"};
+	const char *vals[4] = {m->focus, m->ignore, m->hide, m->show};
+	int i, any = 0;
+
+	for (i = 0; i < 4; i++)
+		if (vals[i] && *vals[i]) {
+			hd_buf_printf(b, "%s%s=", any ? " " : "Filters: ", names[i]);
+			put_name(b, vals[i]);
+			any = 1;
+		}
+	if (any)
+		hd_buf_puts(b, "\n");
+}
+
+static int render_top(const struct hd_report *r, const struct hd_render_opts *o,
+		      struct hd_buf *b)
+{
+	const struct hd_column_info *c = &r->cols[0];
+	size_t i, shown = hd_rows_shown(r, o);
+	char t[64], v1[64], v2[64], p1[32], p2[32], p3[32];
+	int64_t sum = 0;
+
+	hd_buf_puts(b, "File: ");
+	put_name(b, c->path);
+	hd_buf_puts(b, "\n");
+	header_type(r, b);
+	hd_format_time(t, sizeof(t), c->time_nanos);
+	if (c->time_nanos)
+		hd_buf_printf(b, "Time: %s\n", t);
+	filters_line(r, b);
+	hd_format_value(v1, sizeof(v1), c->total, r->sample_unit, 0);
+	hd_buf_printf(b, "Total: %s", v1);
+	if (shown < r->nrows)
+		hd_buf_printf(b, " (showing top %zu of %zu frames)", shown, r->nrows);
+	hd_buf_puts(b, "\n");
+	hd_buf_printf(b, "%12s %7s %7s %12s %7s  %s\n", "flat", "flat%", "sum%",
+		      "cum", "cum%", "name");
+	for (i = 0; i < shown; i++) {
+		const struct hd_row *row = &r->rows[i];
+		int64_t flat = hd_report_flat(r, row, 0), cum = hd_report_cum(r, row, 0);
+
+		sum = hd_add_sat(sum, flat);
+		hd_format_value(v1, sizeof(v1), flat, r->sample_unit, 0);
+		hd_format_value(v2, sizeof(v2), cum, r->sample_unit, 0);
+		hd_format_pct(p1, sizeof(p1), hd_share(flat, c->total), 0);
+		hd_format_pct(p2, sizeof(p2), hd_share(sum, c->total), 0);
+		hd_format_pct(p3, sizeof(p3), hd_share(cum, c->total), 0);
+		hd_buf_printf(b, "%12s %7s %7s %12s %7s  ", v1, p1, p2, v2, p3);
+		put_name(b, frame_name(r, row));
+		hd_buf_puts(b, "\n");
+	}
+	return 0;
+}
+
+/* The delta that decides whether a row is a grower or a shrinker. */
+static int64_t key_delta(const struct hd_report *r, const struct hd_row *row)
+{
+	return r->opts.sort == HD_SORT_DELTA_CUM || r->opts.sort == HD_SORT_CUM ?
+		row->dcum : row->dflat ? row->dflat : row->dcum;
+}
+
+static void colored(struct hd_buf *b, const struct hd_render_opts *o,
+		    int64_t d, const char *s, size_t width)
+{
+	if (o->color && d)
+		hd_buf_puts(b, d > 0 ? RED : GREEN);
+	hd_pad(b, s, width, 1);
+	if (o->color && d)
+		hd_buf_puts(b, RESET);
+}
+
+static void diff_table(const struct hd_report *r, const struct hd_render_opts *o,
+		       struct hd_buf *b, int growers)
+{
+	size_t i, n = 0, limit = o->top ? o->top : SIZE_MAX;
+	char v[6][64];
+	size_t last = r->ncols - 1;
+
+	for (i = 0; i < r->nrows && n < limit; i++) {
+		const struct hd_row *row = &r->rows[i];
+		int64_t k = key_delta(r, row);
+
+		if (growers ? k <= 0 : k >= 0)
+			continue;
+		if (n++ == 0) {
+			hd_buf_printf(b, "\n%s:\n", growers ? "Top growers" : "Top shrinkers");
+			hd_buf_printf(b, "%13s %9s %12s %12s %13s %9s  %-6s  %s\n",
+				      "Δflat", "Δflat%", "base flat", "new flat",
+				      "Δcum", "Δcum%", "status", "name");
+		}
+		hd_format_value(v[0], 64, row->dflat, r->sample_unit, 1);
+		hd_format_pct(v[1], 64, row->pct_flat, 1);
+		hd_format_value(v[2], 64, hd_report_flat(r, row, 0), r->sample_unit, 0);
+		hd_format_value(v[3], 64, hd_report_flat(r, row, last), r->sample_unit, 0);
+		hd_format_value(v[4], 64, row->dcum, r->sample_unit, 1);
+		hd_format_pct(v[5], 64, row->pct_cum, 1);
+		colored(b, o, row->dflat, v[0], 12);
+		hd_buf_puts(b, " ");
+		hd_pad(b, row->status == HD_NEW ? "new" : v[1], 9, 1);
+		hd_buf_printf(b, " %12s %12s ", v[2], v[3]);
+		colored(b, o, row->dcum, v[4], 12);
+		hd_buf_puts(b, " ");
+		hd_pad(b, row->status == HD_NEW ? "new" : v[5], 9, 1);
+		hd_buf_printf(b, "  %-6s  ", hd_row_status_name(row->status));
+		put_name(b, frame_name(r, row));
+		hd_buf_puts(b, "\n");
+	}
+}
+
+static void chains(const struct hd_report *r, struct hd_buf *b)
+{
+	size_t i, j, k;
+	char v[64];
+	int any = 0;
+
+	for (i = 0; i < r->nrows; i++) {
+		const struct hd_row *row = &r->rows[i];
+
+		if (!row->nchains)
+			continue;
+		if (!any++)
+			hd_buf_printf(b, "\nReference chains (up to %d nearest callers, by growth):\n",
+				      r->opts.ref_chain_depth);
+		hd_format_value(v, sizeof(v), row->dcum, r->sample_unit, 1);
+		hd_buf_puts(b, "  ");
+		put_name(b, frame_name(r, row));
+		hd_buf_printf(b, "  (Δcum %s)\n", v);
+		for (j = 0; j < row->nchains; j++) {
+			const struct hd_chain *c = &row->chains[j];
+
+			hd_format_value(v, sizeof(v), c->delta, r->sample_unit, 1);
+			hd_buf_printf(b, "    %12s  ", v);
+			put_name(b, frame_name(r, row));
+			for (k = 0; k < c->n; k++) {
+				hd_buf_puts(b, " ← ");
+				put_name(b, hd_model_frame(r->model, c->frames[k])->name);
+			}
+			if (c->n == 0)
+				hd_buf_puts(b, " (root)");
+			hd_buf_puts(b, "\n");
+		}
+	}
+}
+
+static void hd_text_profile_line(const struct hd_report *r, struct hd_buf *b,
+			  const char *what, size_t col)
+{
+	const struct hd_column_info *c = &r->cols[col];
+	char t[64];
+
+	hd_buf_printf(b, "%s", what);
+	put_name(b, c->path);
+	hd_format_time(t, sizeof(t), c->time_nanos);
+	if (c->time_nanos)
+		hd_buf_printf(b, " (%s)", t);
+	hd_buf_puts(b, "\n");
+}
+
+static int render_diff(const struct hd_report *r, const struct hd_render_opts *o,
+		       struct hd_buf *b)
+{
+	const struct hd_column_info *c0 = &r->cols[0], *c1 = &r->cols[r->ncols - 1];
+	char v0[64], v1[64], d[64], p[32];
+	int64_t elapsed = hd_sub_sat(c1->time_nanos, c0->time_nanos);
+
+	hd_text_profile_line(r, b, "Base: ", 0);
+	hd_text_profile_line(r, b, "New:  ", r->ncols - 1);
+	header_type(r, b);
+	if (r->opts.normalize)
+		hd_buf_printf(b, "Normalized: new scaled by %.6g to the base total (pprof -normalize)\n",
+			      r->scale);
+	filters_line(r, b);
+	hd_format_value(v0, sizeof(v0), c0->total, r->sample_unit, 0);
+	hd_format_value(v1, sizeof(v1), c1->total, r->sample_unit, 0);
+	hd_format_value(d, sizeof(d), r->total_delta, r->sample_unit, 1);
+	hd_format_pct(p, sizeof(p), r->total_pct, 1);
+	hd_buf_printf(b, "Total: %s -> %s, ", v0, v1);
+	if (o->color && r->total_delta)
+		hd_buf_puts(b, r->total_delta > 0 ? RED : GREEN);
+	hd_buf_printf(b, "%s (%s)", r->total_delta ? d : "no change", p);
+	if (o->color && r->total_delta)
+		hd_buf_puts(b, RESET);
+	hd_buf_puts(b, "\n");
+	if (c0->have_count && c1->have_count) {
+		hd_format_value(v0, sizeof(v0), c0->count_total, "count", 0);
+		hd_format_value(v1, sizeof(v1), c1->count_total, "count", 0);
+		hd_format_value(d, sizeof(d), r->count_delta, "count", 1);
+		hd_format_pct(p, sizeof(p), hd_share(r->count_delta, c0->count_total), 1);
+		hd_buf_printf(b, "Objects (%s): %s -> %s, %s (%s)\n", r->count_type,
+			      v0, v1, r->count_delta ? d : "no change", p);
+	}
+	if (c0->time_nanos && c1->time_nanos && elapsed > 0) {
+		char e[32], rate[64];
+
+		hd_format_duration(e, sizeof(e), elapsed);
+		hd_format_rate(rate, sizeof(rate), r->total_delta, elapsed, r->sample_unit);
+		hd_buf_printf(b, "Elapsed: %s, growth rate %s\n", e, rate);
+	}
+	if (r->nrows == 0 || (r->total_delta == 0 && !r->rows[0].dflat && !r->rows[0].dcum)) {
+		hd_buf_puts(b, "\nNo change.\n");
+		return 0;
+	}
+	diff_table(r, o, b, 1);
+	diff_table(r, o, b, 0);
+	chains(r, b);
+	return 0;
+}
+
+int hd_render_text(const struct hd_report *r, const struct hd_render_opts *o,
+		   struct hd_buf *b)
+{
+	switch (r->command) {
+	case HD_CMD_TOP:
+		return render_top(r, o, b);
+	case HD_CMD_DIFF:
+		return render_diff(r, o, b);
+	default:
+		return HD_ERR_USAGE;
+	}
+}

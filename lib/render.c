@@ -1,0 +1,235 @@
+/*
+ * render.c - the renderer table and what every renderer shares: value
+ * formatting and small text helpers.  Renderers read a finished report;
+ * they compute nothing the diff engine should own.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "render.h"
+
+int hd_format_parse(const char *s, enum hd_format *out)
+{
+	static const struct { const char *name; enum hd_format f; } t[] = {
+		{"text", HD_FMT_TEXT}, {"markdown", HD_FMT_MARKDOWN}, {"md", HD_FMT_MARKDOWN},
+		{"json", HD_FMT_JSON}, {"folded", HD_FMT_FOLDED},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(s, t[i].name) == 0) {
+			*out = t[i].f;
+			return 0;
+		}
+	return HD_ERR_USAGE;
+}
+
+static void scaled(char *buf, size_t n, uint64_t a, const char *sign,
+		   const char *const *units, const uint64_t *div, size_t nunits,
+		   int int_first)
+{
+	size_t i;
+
+	for (i = nunits; i-- > 1;)
+		if (a >= div[i]) {
+			snprintf(buf, n, "%s%.2f %s", sign, (double)a / (double)div[i], units[i]);
+			return;
+		}
+	if (int_first)
+		snprintf(buf, n, "%s%" PRIu64 " %s", sign, a, units[0]);
+	else
+		snprintf(buf, n, "%s%.2f %s", sign, (double)a, units[0]);
+}
+
+void hd_format_value(char *buf, size_t n, int64_t v, const char *unit, int sign)
+{
+	static const char *const bytes_u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	static const uint64_t bytes_d[] = {1, 1ULL << 10, 1ULL << 20, 1ULL << 30,
+					   1ULL << 40, 1ULL << 50, 1ULL << 60};
+	static const char *const ns_u[] = {"ns", "us", "ms", "s"};
+	static const uint64_t ns_d[] = {1, 1000, 1000000, 1000000000};
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	const char *s = v < 0 ? "-" : sign && v > 0 ? "+" : sign ? "" : "";
+
+	if (sign && v == 0)
+		s = "";
+	if (strcmp(unit, "bytes") == 0) {
+		scaled(buf, n, a, s, bytes_u, bytes_d, 7, 1);
+	} else if (strcmp(unit, "nanoseconds") == 0) {
+		if (a < 1000)
+			snprintf(buf, n, "%s%" PRIu64 " ns", s, a);
+		else
+			scaled(buf, n, a, s, ns_u, ns_d, 4, 1);
+	} else {
+		snprintf(buf, n, "%s%" PRIu64, s, a);
+	}
+}
+
+void hd_format_pct(char *buf, size_t n, double pct, int sign)
+{
+	if (isnan(pct))
+		snprintf(buf, n, "n/a");
+	else if (isinf(pct))
+		snprintf(buf, n, "%s", pct > 0 ? "+inf%" : "-inf%");
+	else
+		snprintf(buf, n, sign ? "%+.2f%%" : "%.2f%%", pct);
+}
+
+double hd_share(int64_t part, int64_t whole)
+{
+	if (whole == 0)
+		return NAN;
+	return (double)part * 100.0 / fabs((double)whole);
+}
+
+void hd_format_time(char *buf, size_t n, int64_t nanos)
+{
+	time_t t = (time_t)(nanos / 1000000000);
+	struct tm tm;
+
+	if (nanos == 0 || !gmtime_r(&t, &tm)) {
+		snprintf(buf, n, "unknown");
+		return;
+	}
+	strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+void hd_format_duration(char *buf, size_t n, int64_t nanos)
+{
+	double s = (double)nanos / 1e9;
+
+	if (fabs(s) < 1)
+		snprintf(buf, n, "%.0fms", s * 1000);
+	else if (fabs(s) < 120)
+		snprintf(buf, n, "%.1fs", s);
+	else if (fabs(s) < 7200)
+		snprintf(buf, n, "%.1fmin", s / 60);
+	else if (fabs(s) < 172800)
+		snprintf(buf, n, "%.1fh", s / 3600);
+	else
+		snprintf(buf, n, "%.1fd", s / 86400);
+}
+
+void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos,
+		    const char *unit)
+{
+	static const struct { const char *name; double secs; } per[] = {
+		{"s", 1}, {"min", 60}, {"h", 3600},
+	};
+	double secs = (double)nanos / 1e9, r = 0;
+	char v[64];
+	size_t i;
+
+	if (nanos <= 0) {
+		snprintf(buf, n, "n/a");
+		return;
+	}
+	/* The smallest period over which the change reads as at least one
+	 * whole unit of the value. */
+	for (i = 0; i < 3; i++) {
+		r = (double)delta / secs * per[i].secs;
+		if (fabs(r) >= (strcmp(unit, "bytes") == 0 ? 1024 : 1) || i == 2)
+			break;
+	}
+	hd_format_value(v, sizeof(v), (int64_t)llround(r), unit, 1);
+	snprintf(buf, n, "%s/%s", v, per[i].name);
+}
+
+int hd_render(const struct hd_report *r, const struct hd_render_opts *o,
+	      struct hd_buf *out, struct hd_error *err)
+{
+	int rc;
+
+	switch (o->format) {
+	case HD_FMT_TEXT:
+		rc = hd_render_text(r, o, out);
+		break;
+	case HD_FMT_MARKDOWN:
+		rc = hd_render_markdown(r, o, out);
+		break;
+	case HD_FMT_JSON:
+		rc = hd_render_json(r, o, out);
+		break;
+	case HD_FMT_FOLDED:
+		rc = hd_render_folded(r, o, out);
+		break;
+	default:
+		return hd_fail(err, HD_ERR_USAGE, "unknown output format");
+	}
+	if (rc || out->failed)
+		return hd_fail(err, rc == HD_ERR_LIMIT ? HD_ERR_LIMIT : HD_ERR_NOMEM,
+			       "out of memory while rendering");
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 when invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+int hd_put_clean(struct hd_buf *b, const char *str, int controls)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		size_t k = utf8_len(s);
+
+		if (k == 0) {
+			hd_buf_puts(b, "\xef\xbf\xbd"); /* U+FFFD */
+			s++;
+		} else if (k == 1 && controls && (*s < 0x20 || *s == 0x7f)) {
+			hd_buf_append(b, " ", 1);
+			s++;
+		} else {
+			hd_buf_append(b, s, k);
+			s += k;
+		}
+	}
+	return b->failed ? HD_ERR_NOMEM : 0;
+}
+
+/* Display width of a UTF-8 string, counting each code point as one. */
+size_t hd_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+void hd_pad(struct hd_buf *b, const char *s, size_t width, int right)
+{
+	size_t w = hd_width(s);
+
+	if (right)
+		for (; w < width; w++)
+			hd_buf_append(b, " ", 1);
+	hd_buf_puts(b, s);
+	if (!right)
+		for (; w < width; w++)
+			hd_buf_append(b, " ", 1);
+}

@@ -1,0 +1,36 @@
+/*
+ * render.h - the renderers' shared internals (lib/ only).
+ */
+#ifndef HD_RENDER_H
+#define HD_RENDER_H
+
+#include "internal.h"
+
+int hd_render_text(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
+int hd_render_markdown(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
+int hd_render_json(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
+int hd_render_folded(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
+
+void hd_format_pct(char *buf, size_t n, double pct, int sign);
+/* part as a percentage of |whole|; NAN when whole is 0. */
+double hd_share(int64_t part, int64_t whole);
+void hd_format_time(char *buf, size_t n, int64_t nanos);
+void hd_format_duration(char *buf, size_t n, int64_t nanos);
+/* delta over nanos as a rate per s, min or h, whichever reads best. */
+void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos, const char *unit);
+
+/* Number of rows a renderer shows: o->top, 0 = all. */
+static inline size_t hd_rows_shown(const struct hd_report *r, const struct hd_render_opts *o)
+{
+	return o->top && o->top < r->nrows ? o->top : r->nrows;
+}
+
+
+
+/* Append str as valid UTF-8 (invalid bytes become U+FFFD); controls != 0
+ * also turns control characters into spaces. */
+int hd_put_clean(struct hd_buf *b, const char *str, int controls);
+size_t hd_width(const char *s);
+/* Append s padded with spaces to width columns (right-aligned if right). */
+void hd_pad(struct hd_buf *b, const char *s, size_t width, int right);
+#endif
