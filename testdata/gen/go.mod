@@ -1,0 +1,3 @@
+module heapdiff/testdata/gen
+
+go 1.19
