@@ -142,7 +142,7 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:f:o:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":f:o:h", longopts, NULL)) != -1) {
 		const char *name = NULL;
 
 		for (i = 0; i < n; i++)
@@ -246,6 +246,9 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 			return EXIT_TROUBLE;
 		}
 	}
+	/* Chains are drawn for the growers a table shows, at most ten. */
+	if (c->top && c->top < c->ropts.ref_chain_rows)
+		c->ropts.ref_chain_rows = c->top;
 	c->args = argv + optind;
 	c->nargs = argc - optind;
 	return 0;

@@ -96,7 +96,8 @@ size_t hd_profile_sample_count(const struct hd_profile *p);
  * Choose a sample type as pprof's -sample_index does: NULL or "" is the
  * profile's default_sample_type, else the last type; a decimal number is
  * a 0-based index; a name matches a type exactly or without its "inuse_"
- * prefix ("inuse_space" finds "space").
+ * prefix ("inuse_space" finds "space") or with it added ("space" finds
+ * "inuse_space").
  */
 int hd_profile_find_sample_type(const struct hd_profile *p, const char *spec,
 				size_t *index, struct hd_error *err);

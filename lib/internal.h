@@ -11,6 +11,9 @@
 
 #include "heapdiff.h"
 
+/* strerror() in lower case, as heapdiff's messages are. */
+const char *hd_strerror(int errnum);
+
 /* Fill *err (if not NULL) and return code. */
 int hd_fail(struct hd_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

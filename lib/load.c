@@ -200,7 +200,7 @@ static int read_all(int fd, uint64_t max, struct hd_buf *raw,
 			if (errno == EINTR)
 				continue;
 			hd_buf_release(raw);
-			return hd_fail(err, HD_ERR_IO, "%s", strerror(errno));
+			return hd_fail(err, HD_ERR_IO, "%s", hd_strerror(errno));
 		}
 		if (n == 0)
 			break;
@@ -229,7 +229,7 @@ int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
 	} else {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return hd_fail(err, HD_ERR_IO, "%s", strerror(errno));
+			return hd_fail(err, HD_ERR_IO, "%s", hd_strerror(errno));
 	}
 	rc = read_all(fd, max_size, &raw, err);
 	if (fd != STDIN_FILENO)

@@ -245,7 +245,7 @@ static int frame_name(struct hd_model *m, struct frame_rec *f)
 
 static int frame_intern(struct hd_model *m, uint32_t name, uint32_t file,
 			uint32_t obj, int64_t line, int64_t start,
-			uint64_t addr, uint32_t *id)
+			uint64_t addr, uint32_t shown_file, uint32_t *id)
 {
 	uint64_t h = frame_hash(name, file, obj, line, start, addr);
 	size_t i, mask;
@@ -290,7 +290,9 @@ static int frame_intern(struct hd_model *m, uint32_t name, uint32_t file,
 	f->start = start;
 	f->addr = addr;
 	f->pub.function = m->strs.strs[name];
-	f->pub.file = m->strs.strs[file];
+	/* The file a frame shows even where the granularity ignores files
+	 * (the first seen wins when several functions share a name). */
+	f->pub.file = m->strs.strs[file ? file : shown_file];
 	f->pub.line = line;
 	f->pub.address = addr;
 	if (frame_name(m, f))
@@ -507,7 +509,7 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	int keep_file = g != HD_GRAN_FUNCTIONS;
 	int keep_line = g == HD_GRAN_LINES || g == HD_GRAN_ADDRESSES;
 	int keep_addr = g == HD_GRAN_ADDRESSES;
-	uint32_t *fname = NULL, *ffile = NULL, *mobj = NULL, *lbuf = NULL;
+	uint32_t *fname = NULL, *ffile = NULL, *shownf = NULL, *mobj = NULL, *lbuf = NULL;
 	uint8_t *fmatch = NULL, *mmatch = NULL, *dropf = NULL;
 	struct loc_state *ls = NULL;
 	size_t lbuf_len = 0, lbuf_cap = 0, i, j;
@@ -547,12 +549,13 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 
 	fname = malloc((v.nfuncs + 1) * sizeof(*fname));
 	ffile = malloc((v.nfuncs + 1) * sizeof(*ffile));
+	shownf = malloc((v.nfuncs + 1) * sizeof(*shownf));
 	fmatch = calloc(v.nfuncs + 1, 1);
 	dropf = calloc(v.nfuncs + 1, 1);
 	mobj = malloc((v.nmappings + 1) * sizeof(*mobj));
 	mmatch = calloc(v.nmappings + 1, 1);
 	ls = calloc(v.nlocs + 1, sizeof(*ls));
-	if (!fname || !ffile || !fmatch || !dropf || !mobj || !mmatch || !ls)
+	if (!fname || !ffile || !shownf || !fmatch || !dropf || !mobj || !mmatch || !ls)
 		goto nomem;
 
 	for (i = 0; i < v.nfuncs; i++) {
@@ -575,13 +578,13 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		}
 		if (strtab_intern(&m->strs, &m->arena, keep_name ? f->name : "", &fname[i]))
 			goto nomem;
-		if (keep_file && *f->filename) {
+		shownf[i] = 0;
+		if (*f->filename) {
 			char *c = hd_clean_path(&m->arena, trim_cwd(f->filename));
-			if (!c || strtab_intern(&m->strs, &m->arena, c, &ffile[i]))
+			if (!c || strtab_intern(&m->strs, &m->arena, c, &shownf[i]))
 				goto nomem;
-		} else {
-			ffile[i] = 0;
 		}
+		ffile[i] = keep_file ? shownf[i] : 0;
 	}
 	for (i = 0; i < v.nmappings; i++) {
 		int k;
@@ -636,7 +639,7 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 				any_hidden = 1;
 			} else {
 				if (frame_intern(m, 0, 0, obj, 0, 0,
-						 keep_addr ? l->address : 0,
+						 keep_addr ? l->address : 0, 0,
 						 &lbuf[lbuf_len]))
 					goto nomem;
 				lbuf_len++;
@@ -656,7 +659,8 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 			if (frame_intern(m, fname[fi], ffile[fi], noname ? obj : 0,
 					 keep_line ? ln->line : 0,
 					 noname ? v.funcs[fi].start_line : 0,
-					 keep_addr ? l->address : 0, &lbuf[lbuf_len]))
+					 keep_addr ? l->address : 0, shownf[fi],
+					 &lbuf[lbuf_len]))
 				goto nomem;
 			lbuf_len++;
 		}
@@ -764,6 +768,7 @@ out:
 		regfree(&keep_re);
 	free(fname);
 	free(ffile);
+	free(shownf);
 	free(fmatch);
 	free(dropf);
 	free(mobj);

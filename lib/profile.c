@@ -377,10 +377,18 @@ int hd_profile_find_sample_type(const struct hd_profile *p, const char *spec,
 			return 0;
 		}
 	}
+	/* Exact name first; then pprof's rule ("inuse_space" finds the legacy
+	 * "space"); then the reverse ("space" finds "inuse_space"). */
 	noinuse = strncmp(spec, "inuse_", 6) == 0 ? spec + 6 : spec;
 	for (i = 0; i < n; i++)
-		if (strcmp(p->type_names[i], spec) == 0 ||
-		    strcmp(p->type_names[i], noinuse) == 0) {
+		if (strcmp(p->type_names[i], spec) == 0) {
+			*index = i;
+			return 0;
+		}
+	for (i = 0; i < n; i++)
+		if (strcmp(p->type_names[i], noinuse) == 0 ||
+		    (strncmp(p->type_names[i], "inuse_", 6) == 0 &&
+		     strcmp(p->type_names[i] + 6, spec) == 0)) {
 			*index = i;
 			return 0;
 		}

@@ -58,7 +58,7 @@ static int render_top(const struct hd_report *r, const struct hd_render_opts *o,
 	int64_t sum = 0;
 
 	hd_buf_puts(b, "File: ");
-	put_name(b, c->path);
+	put_name(b, strcmp(c->path, "-") == 0 ? "<stdin>" : c->path);
 	hd_buf_puts(b, "\n");
 	header_type(r, b);
 	hd_format_time(t, sizeof(t), c->time_nanos);
@@ -121,7 +121,7 @@ static void diff_table(const struct hd_report *r, const struct hd_render_opts *o
 			continue;
 		if (n++ == 0) {
 			hd_buf_printf(b, "\n%s:\n", growers ? "Top growers" : "Top shrinkers");
-			hd_buf_printf(b, "%13s %9s %12s %12s %13s %9s  %-6s  %s\n",
+			hd_buf_printf(b, "%14s %10s %12s %12s %14s %10s  %-6s  %s\n",
 				      "Δflat", "Δflat%", "base flat", "new flat",
 				      "Δcum", "Δcum%", "status", "name");
 		}
@@ -131,13 +131,13 @@ static void diff_table(const struct hd_report *r, const struct hd_render_opts *o
 		hd_format_value(v[3], 64, hd_report_flat(r, row, last), r->sample_unit, 0);
 		hd_format_value(v[4], 64, row->dcum, r->sample_unit, 1);
 		hd_format_pct(v[5], 64, row->pct_cum, 1);
-		colored(b, o, row->dflat, v[0], 12);
+		colored(b, o, row->dflat, v[0], 13);
 		hd_buf_puts(b, " ");
-		hd_pad(b, row->status == HD_NEW ? "new" : v[1], 9, 1);
+		hd_pad(b, row->status == HD_NEW ? "new" : v[1], 10, 1);
 		hd_buf_printf(b, " %12s %12s ", v[2], v[3]);
-		colored(b, o, row->dcum, v[4], 12);
+		colored(b, o, row->dcum, v[4], 13);
 		hd_buf_puts(b, " ");
-		hd_pad(b, row->status == HD_NEW ? "new" : v[5], 9, 1);
+		hd_pad(b, row->status == HD_NEW ? "new" : v[5], 10, 1);
 		hd_buf_printf(b, "  %-6s  ", hd_row_status_name(row->status));
 		put_name(b, frame_name(r, row));
 		hd_buf_puts(b, "\n");
@@ -186,7 +186,7 @@ static void hd_text_profile_line(const struct hd_report *r, struct hd_buf *b,
 	char t[64];
 
 	hd_buf_printf(b, "%s", what);
-	put_name(b, c->path);
+	put_name(b, strcmp(c->path, "-") == 0 ? "<stdin>" : c->path);
 	hd_format_time(t, sizeof(t), c->time_nanos);
 	if (c->time_nanos)
 		hd_buf_printf(b, " (%s)", t);

@@ -24,6 +24,17 @@ const char *hd_status_str(int code)
 	return "unknown error";
 }
 
+const char *hd_strerror(int errnum)
+{
+	static _Thread_local char buf[128];
+	const char *s = strerror(errnum);
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
 int hd_vfail(struct hd_error *err, int code, const char *fmt, va_list ap)
 {
 	if (err) {

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite: the release build, then the same suite under
+# AddressSanitizer + UndefinedBehaviorSanitizer.  Run after
+# scripts/install-deps.sh (or scripts/quickstart.sh).
+set -eu
+cd "$(dirname "$0")/.."
+[ -d build ] || meson setup build
+ninja -C build
+meson test -C build --print-errorlogs
+
+[ -d build-asan ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	meson test -C build-asan --print-errorlogs --suite unit --suite cli --suite oracle-quick

@@ -1,0 +1,441 @@
+/*
+ * unit.c - unit tests for lib/: validation messages, the loader's gzip
+ * handling and caps, sample type selection, the model's flat/cum rules
+ * (recursion counted once, saturation, deep stacks without recursion),
+ * and path cleaning.  Profiles are built with protobuf-c and packed, so
+ * every input is a real profile.proto message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "internal.h"
+#include "profile.pb-c.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do { \
+	checks++; \
+	if (!(cond)) { \
+		failures++; \
+		fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__); \
+		fputc('\n', stderr); \
+	} \
+} while (0)
+
+/* ---- a tiny profile builder on top of the generated structs ---- */
+
+typedef Perftools__Profiles__Profile Profile;
+typedef Perftools__Profiles__Sample Sample;
+typedef Perftools__Profiles__Location Location;
+typedef Perftools__Profiles__Line Line;
+typedef Perftools__Profiles__Function Function;
+typedef Perftools__Profiles__ValueType ValueType;
+typedef Perftools__Profiles__Mapping Mapping;
+
+struct builder {
+	Profile p;
+	char *strs[64];
+	ValueType vt[4], *vtp[4];
+	Function fn[64], *fnp[64];
+	Location loc[64], *locp[64];
+	Line line[64], *linep[64];
+	Sample s[64], *sp[64];
+	Mapping map[4], *mapp[4];
+	uint64_t locids[64][200];
+	int64_t vals[64][4];
+};
+
+static int64_t str(struct builder *b, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < b->p.n_string_table; i++)
+		if (strcmp(b->strs[i], s) == 0)
+			return (int64_t)i;
+	b->strs[i] = (char *)s;
+	b->p.n_string_table++;
+	return (int64_t)i;
+}
+
+static void b_init(struct builder *b, int ntypes)
+{
+	static const char *const types[][2] = {
+		{"alloc_objects", "count"}, {"alloc_space", "bytes"},
+		{"inuse_objects", "count"}, {"inuse_space", "bytes"},
+	};
+	int i;
+
+	memset(b, 0, sizeof(*b));
+	perftools__profiles__profile__init(&b->p);
+	b->p.string_table = b->strs;
+	str(b, "");
+	for (i = 0; i < ntypes; i++) {
+		perftools__profiles__value_type__init(&b->vt[i]);
+		b->vt[i].type = str(b, types[4 - ntypes + i][0]);
+		b->vt[i].unit = str(b, types[4 - ntypes + i][1]);
+		b->vtp[i] = &b->vt[i];
+	}
+	b->p.sample_type = b->vtp;
+	b->p.n_sample_type = (size_t)ntypes;
+	b->p.function = b->fnp;
+	b->p.location = b->locp;
+	b->p.sample = b->sp;
+	b->p.mapping = b->mapp;
+}
+
+/* Function i+1 named name, and a location i+1 with one line calling it. */
+static void b_func(struct builder *b, const char *name)
+{
+	size_t i = b->p.n_function;
+
+	perftools__profiles__function__init(&b->fn[i]);
+	b->fn[i].id = i + 1;
+	b->fn[i].name = str(b, name);
+	b->fn[i].filename = str(b, "/src/./x/../main.go");
+	b->fnp[i] = &b->fn[i];
+	b->p.n_function++;
+	perftools__profiles__location__init(&b->loc[i]);
+	perftools__profiles__line__init(&b->line[i]);
+	b->line[i].function_id = i + 1;
+	b->line[i].line = (int64_t)(10 + i);
+	b->linep[i] = &b->line[i];
+	b->loc[i].id = i + 1;
+	b->loc[i].line = &b->linep[i];
+	b->loc[i].n_line = 1;
+	b->locp[i] = &b->loc[i];
+	b->p.n_location++;
+}
+
+/* A sample: locations given leaf first as 1-based ids, one value. */
+static void b_sample(struct builder *b, int64_t v, size_t n, const uint64_t *ids)
+{
+	size_t i = b->p.n_sample, k;
+
+	perftools__profiles__sample__init(&b->s[i]);
+	for (k = 0; k < n; k++)
+		b->locids[i][k] = ids[k];
+	b->s[i].location_id = b->locids[i];
+	b->s[i].n_location_id = n;
+	for (k = 0; k < b->p.n_sample_type; k++)
+		b->vals[i][k] = v;
+	b->s[i].value = b->vals[i];
+	b->s[i].n_value = b->p.n_sample_type;
+	b->sp[i] = &b->s[i];
+	b->p.n_sample++;
+}
+
+static int parse_msg(Profile *p, struct hd_profile **out, struct hd_error *err)
+{
+	size_t n = perftools__profiles__profile__get_packed_size(p);
+	uint8_t *buf = malloc(n + 1);
+	int rc;
+
+	perftools__profiles__profile__pack(p, buf);
+	memset(err, 0, sizeof(*err));
+	rc = hd_profile_parse(buf, n, out, err);
+	free(buf);
+	return rc;
+}
+
+static void expect_error(struct builder *b, int code, const char *msg, int line)
+{
+	struct hd_profile *p = NULL;
+	struct hd_error err;
+	int rc = parse_msg(&b->p, &p, &err);
+
+	checks++;
+	if (rc != code || strcmp(err.msg, msg) != 0) {
+		failures++;
+		fprintf(stderr, "unit.c:%d: FAIL: want %d '%s', got %d '%s'\n",
+			line, code, msg, rc, err.msg);
+	}
+	hd_profile_free(p);
+}
+#define EXPECT_ERROR(b, code, msg) expect_error(b, code, msg, __LINE__)
+
+static void base_profile(struct builder *b)
+{
+	static const uint64_t st1[] = {1, 2, 3}, st2[] = {2, 3};
+
+	b_init(b, 2);
+	b_func(b, "main.leaf");
+	b_func(b, "main.mid");
+	b_func(b, "main.main");
+	b_sample(b, 100, 3, st1);
+	b_sample(b, 10, 2, st2);
+}
+
+static void test_validation(void)
+{
+	struct builder b;
+	struct hd_profile *p = NULL;
+	struct hd_error err;
+	static const unsigned char junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					     0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+
+	base_profile(&b);
+	CHECK(parse_msg(&b.p, &p, &err) == 0, "valid profile rejected: %s", err.msg);
+	CHECK(p && hd_profile_sample_count(p) == 2, "sample count");
+	hd_profile_free(p);
+
+	base_profile(&b);
+	b.strs[0] = "x";
+	EXPECT_ERROR(&b, HD_ERR_INVALID, "string_table[0] is not the empty string");
+
+	base_profile(&b);
+	b.s[1].n_value = 1;
+	EXPECT_ERROR(&b, HD_ERR_INVALID, "sample 1 has 1 value but the profile has 2 sample types");
+
+	base_profile(&b);
+	b.fn[1].id = 0;
+	EXPECT_ERROR(&b, HD_ERR_INVALID, "function 1 has id 0 (ids must be non-zero)");
+
+	base_profile(&b);
+	b.loc[2].id = 1;
+	EXPECT_ERROR(&b, HD_ERR_INVALID, "two locations have the same id 1");
+
+	base_profile(&b);
+	b.locids[0][1] = 9;
+	EXPECT_ERROR(&b, HD_ERR_INVALID, "sample 0 refers to location id 9, which does not exist");
+
+	base_profile(&b);
+	b.line[0].function_id = 7;
+	EXPECT_ERROR(&b, HD_ERR_INVALID, "location id 1 refers to function id 7, which does not exist");
+
+	base_profile(&b);
+	b.loc[0].mapping_id = 5;
+	EXPECT_ERROR(&b, HD_ERR_INVALID, "location id 1 refers to mapping id 5, which does not exist");
+
+	base_profile(&b);
+	b.fn[2].name = 99;
+	EXPECT_ERROR(&b, HD_ERR_INVALID,
+		     "function 2 has string index 99, outside the string table of 9 entries");
+
+	base_profile(&b);
+	b.p.n_sample_type = 0;
+	EXPECT_ERROR(&b, HD_ERR_INVALID, "the profile has 2 samples but no sample types");
+
+	memset(&err, 0, sizeof(err));
+	CHECK(hd_profile_parse(junk, sizeof(junk), &p, &err) == HD_ERR_FORMAT &&
+	      strcmp(err.msg, "not a pprof profile (malformed protobuf data)") == 0,
+	      "junk: %s", err.msg);
+}
+
+static void test_sample_types(void)
+{
+	struct builder b;
+	struct hd_profile *p = NULL;
+	struct hd_error err;
+	size_t i = 99;
+
+	b_init(&b, 4);
+	CHECK(parse_msg(&b.p, &p, &err) == 0, "parse: %s", err.msg);
+	CHECK(hd_profile_find_sample_type(p, NULL, &i, &err) == 0 && i == 3, "default is last");
+	CHECK(hd_profile_find_sample_type(p, "space", &i, &err) == 0 && i == 3, "space");
+	CHECK(hd_profile_find_sample_type(p, "alloc_space", &i, &err) == 0 && i == 1, "alloc_space");
+	CHECK(hd_profile_find_sample_type(p, "0", &i, &err) == 0 && i == 0, "index 0");
+	CHECK(hd_profile_find_sample_type(p, "4", &i, &err) == HD_ERR_USAGE &&
+	      strcmp(err.msg, "sample index 4 is outside the range 0..3") == 0, "%s", err.msg);
+	CHECK(hd_profile_find_sample_type(p, "cpu", &i, &err) == HD_ERR_USAGE &&
+	      strcmp(err.msg, "no sample type 'cpu' (the profile has: alloc_objects, "
+		     "alloc_space, inuse_objects, inuse_space)") == 0, "%s", err.msg);
+	hd_profile_free(p);
+
+	b_init(&b, 4);
+	b.p.default_sample_type = 3; /* string 3 is "alloc_space" */
+	CHECK(parse_msg(&b.p, &p, &err) == 0, "parse: %s", err.msg);
+	CHECK(hd_profile_find_sample_type(p, "", &i, &err) == 0 && i == 1,
+	      "default_sample_type honoured (got %zu)", i);
+	hd_profile_free(p);
+}
+
+static void gzip_mem(const void *in, size_t n, unsigned char **out, size_t *outn)
+{
+	z_stream zs;
+	size_t cap = n + n / 100 + 64;
+
+	memset(&zs, 0, sizeof(zs));
+	deflateInit2(&zs, 9, Z_DEFLATED, 16 + 15, 9, Z_DEFAULT_STRATEGY);
+	*out = malloc(cap);
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = (uInt)n;
+	zs.next_out = *out;
+	zs.avail_out = (uInt)cap;
+	deflate(&zs, Z_FINISH);
+	*outn = cap - zs.avail_out;
+	deflateEnd(&zs);
+}
+
+static void test_loader(void)
+{
+	struct hd_buf out;
+	struct hd_error err;
+	unsigned char *gz, *two;
+	size_t gzn, i;
+	char *big = calloc(1, 4 << 20);
+	static const char hello[] = "hello, profile";
+
+	gzip_mem(hello, sizeof(hello), &gz, &gzn);
+	CHECK(hd_load_mem(gz, gzn, 0, &out, &err) == 0 && out.len == sizeof(hello) &&
+	      memcmp(out.data, hello, out.len) == 0, "gunzip");
+	hd_buf_release(&out);
+
+	/* Two members, as gzip -c a b writes them. */
+	two = malloc(2 * gzn);
+	memcpy(two, gz, gzn);
+	memcpy(two + gzn, gz, gzn);
+	CHECK(hd_load_mem(two, 2 * gzn, 0, &out, &err) == 0 && out.len == 2 * sizeof(hello),
+	      "multi-member gzip");
+	hd_buf_release(&out);
+	free(two);
+
+	CHECK(hd_load_mem(gz, gzn - 5, 0, &out, &err) == HD_ERR_FORMAT &&
+	      strcmp(err.msg, "truncated gzip data (unexpected end of file)") == 0,
+	      "truncated: %s", err.msg);
+	gz[gzn - 6] ^= 0x55; /* the CRC */
+	CHECK(hd_load_mem(gz, gzn, 0, &out, &err) == HD_ERR_FORMAT &&
+	      strcmp(err.msg, "corrupt gzip data: incorrect data check") == 0,
+	      "bad crc: %s", err.msg);
+	free(gz);
+
+	/* A bomb: 4 MiB of zeros against a 1 MiB cap stops at the cap. */
+	gzip_mem(big, 4 << 20, &gz, &gzn);
+	CHECK(gzn < 16384, "bomb is small (%zu)", gzn);
+	CHECK(hd_load_mem(gz, gzn, 1 << 20, &out, &err) == HD_ERR_LIMIT &&
+	      strcmp(err.msg, "decompressed profile exceeds the size limit of 1 MiB (see --max-size)") == 0,
+	      "bomb: %s", err.msg);
+	CHECK(hd_load_mem(gz, gzn, 4 << 20, &out, &err) == 0 && out.len == (4 << 20),
+	      "exactly at the cap is fine");
+	hd_buf_release(&out);
+	free(gz);
+	for (i = 0; i < 16; i++)
+		big[i] = 'x';
+	CHECK(hd_load_mem((unsigned char *)big, 4 << 20, 1 << 20, &out, &err) == HD_ERR_LIMIT,
+	      "raw past the cap");
+	free(big);
+}
+
+static struct hd_model *model_of(struct builder *b, const struct hd_model_opts *mo)
+{
+	struct hd_profile *p = NULL;
+	struct hd_model *m = NULL;
+	struct hd_error err;
+	struct hd_add_opts ao = {0, 1.0, NULL};
+
+	if (parse_msg(&b->p, &p, &err) || hd_model_new(mo, &m, &err) ||
+	    hd_model_add(m, p, &ao, &err) < 0) {
+		fprintf(stderr, "model_of: %s\n", err.msg);
+		exit(1);
+	}
+	hd_profile_free(p);
+	return m;
+}
+
+static int64_t value_of(struct hd_model *m, const char *name, int cum)
+{
+	size_t i;
+
+	for (i = 0; i < hd_model_frame_count(m); i++)
+		if (strcmp(hd_model_frame(m, (uint32_t)i)->name, name) == 0)
+			return (cum ? hd_model_cum(m, 0) : hd_model_flat(m, 0))[i];
+	return -12345;
+}
+
+static void test_model(void)
+{
+	struct hd_model_opts mo = {HD_GRAN_FUNCTIONS, NULL, NULL, NULL, NULL};
+	struct builder b;
+	struct hd_model *m;
+	static const uint64_t rec[] = {1, 2, 1, 2, 3}; /* leaf..root, recursive */
+	static uint64_t deep[200];
+	size_t i;
+
+	b_init(&b, 1);
+	b_func(&b, "a");
+	b_func(&b, "b");
+	b_func(&b, "main");
+	b_sample(&b, 7, 5, rec);
+	m = model_of(&b, &mo);
+	CHECK(value_of(m, "a", 0) == 7 && value_of(m, "a", 1) == 7, "recursion counted once");
+	CHECK(value_of(m, "b", 0) == 0 && value_of(m, "b", 1) == 7, "b cum");
+	hd_model_free(m);
+
+	/* Saturation, not wrap-around. */
+	b_init(&b, 1);
+	b_func(&b, "a");
+	b_sample(&b, INT64_MAX, 1, rec);
+	b_sample(&b, INT64_MAX, 1, rec);
+	m = model_of(&b, &mo);
+	CHECK(value_of(m, "a", 0) == INT64_MAX, "saturated flat");
+	hd_model_free(m);
+
+	/* Granularity lines, and pprof's path cleaning. */
+	mo.granularity = HD_GRAN_LINES;
+	b_init(&b, 1);
+	b_func(&b, "a");
+	b_sample(&b, 5, 1, rec);
+	m = model_of(&b, &mo);
+	CHECK(value_of(m, "a /src/main.go:10", 0) == 5, "lines name: %s",
+	      hd_model_frame(m, 0)->name);
+	hd_model_free(m);
+
+	/* --hide removes frames, --focus keeps samples through a frame. */
+	mo.granularity = HD_GRAN_FUNCTIONS;
+	mo.hide = "^b$";
+	b_init(&b, 1);
+	b_func(&b, "a");
+	b_func(&b, "b");
+	b_func(&b, "main");
+	b_sample(&b, 7, 5, rec);
+	m = model_of(&b, &mo);
+	CHECK(value_of(m, "b", 1) == -12345 && value_of(m, "main", 1) == 7, "hide");
+	hd_model_free(m);
+	mo.hide = NULL;
+
+	/* 200 distinct frames deep: a walk, not a recursion. */
+	b_init(&b, 1);
+	for (i = 0; i < 60; i++) {
+		static char names[60][8];
+		snprintf(names[i], sizeof(names[i]), "f%zu", i);
+		b_func(&b, names[i]);
+	}
+	for (i = 0; i < 200; i++)
+		deep[i] = 1 + i % 60;
+	b_sample(&b, 3, 200, deep);
+	m = model_of(&b, &mo);
+	CHECK(value_of(m, "f0", 0) == 3 && value_of(m, "f59", 1) == 3, "deep stack");
+	CHECK(hd_model_node_count(m) == 201, "one node per level (%zu)", hd_model_node_count(m));
+	hd_model_free(m);
+}
+
+static void test_clean_path(void)
+{
+	static const char *const cases[][2] = {
+		{"", "."}, {"/", "/"}, {"a/b/../c", "a/c"}, {"/a/./b//c/", "/a/b/c"},
+		{"../../x", "../../x"}, {"/../x", "/x"}, {"a/..", "."}, {"./a", "a"},
+	};
+	struct hd_arena a;
+	size_t i;
+
+	hd_arena_init(&a);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = hd_clean_path(&a, cases[i][0]);
+		CHECK(strcmp(got, cases[i][1]) == 0, "clean(%s) = %s, want %s",
+		      cases[i][0], got, cases[i][1]);
+	}
+	hd_arena_release(&a);
+}
+
+int main(void)
+{
+	test_validation();
+	test_sample_types();
+	test_loader();
+	test_model();
+	test_clean_path();
+	printf("unit: %d passed, %d failed\n", checks - failures, failures);
+	return failures ? 1 : 0;
+}
