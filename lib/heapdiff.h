@@ -223,8 +223,28 @@ struct hd_chain {
 	int64_t delta;
 };
 
+/* Trend statistics of one frame over every column (trend.c). */
+enum hd_trend_class {
+	HD_TREND_STABLE,
+	HD_TREND_GROWING,
+	HD_TREND_SHRINKING,
+	HD_TREND_FLUCTUATING,
+	HD_TREND_NEW,   /* absent in the first profile */
+	HD_TREND_GONE,  /* absent in the last profile */
+};
+
+struct hd_trend {
+	enum hd_trend_class cls;
+	double slope_per_version;  /* least squares, unit per version */
+	double slope_per_hour;     /* NAN when the profiles carry no times */
+	double r2;                 /* of that fit; NAN when undefined */
+	double cv;                 /* coefficient of variation */
+	size_t steps_up, steps_down;
+};
+
 struct hd_row {
 	uint32_t frame;
+	const struct hd_trend *trend; /* trend only; NULL otherwise */
 	int64_t dflat, dcum;       /* last column minus first */
 	double pct_flat, pct_cum;  /* of the frame's own first value; NAN: n/a */
 	enum hd_row_status status;
@@ -256,6 +276,7 @@ struct hd_report {
 	int64_t total_delta;
 	double total_pct;          /* NAN when the base total is 0 */
 	int64_t count_delta;
+	struct hd_verdict *verdict; /* NULL when no --fail-on was given */
 	struct hd_arena *arena;
 };
 
@@ -285,6 +306,54 @@ static inline int64_t hd_report_cum(const struct hd_report *r,
 {
 	return hd_model_cum(r->model, col)[row->frame];
 }
+
+/* ---- verdicts: --fail-on rules ---------------------------------------- */
+
+enum hd_rule_scope {
+	HD_RULE_TOTAL, /* the total grew by more than the limit */
+	HD_RULE_FUNC,  /* any frame's flat grew by more than the limit */
+	HD_RULE_CUM,   /* any frame's cum grew by more than the limit */
+	HD_RULE_NEW,   /* any frame absent in the baseline now holds more */
+	HD_RULE_LEAK,  /* trend: any frame classified growing */
+};
+
+struct hd_rule {
+	char text[128];        /* as given */
+	char sample_type[64];  /* "" = the report's own type */
+	enum hd_rule_scope scope;
+	int is_pct;            /* limit is a percentage of the base total */
+	double pct;
+	int64_t limit;         /* in the sample type's unit */
+};
+
+/* Parse "total:+8%", "func:+1MiB", "inuse_objects/total:+10%", "leak". */
+int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err);
+
+struct hd_rule_result {
+	struct hd_rule rule;
+	int pass;
+	int64_t measured;      /* the largest growth found, in the unit */
+	double measured_pct;   /* of the base total; NAN when it is 0 */
+	const char *unit;
+	uint32_t *frames;      /* frames that crossed (func/cum/new/leak) */
+	size_t nframes;
+	const char **frame_names;
+	int normalized;
+};
+
+struct hd_verdict {
+	int pass;
+	struct hd_rule_result *results;
+	size_t n;
+};
+
+/*
+ * Evaluate rule against report src (whose sample type must be the rule's)
+ * and append the result to dst's verdict (dst may be src).  Frame names
+ * are copied, so src may be freed afterwards.
+ */
+int hd_report_check(struct hd_report *dst, struct hd_report *src,
+		    const struct hd_rule *rule, struct hd_error *err);
 
 /* ---- renderers -------------------------------------------------------- */
 
