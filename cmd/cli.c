@@ -67,7 +67,7 @@ enum {
 	O_FORMAT = 'f', O_OUTPUT = 'o', O_HELP = 'h',
 	O_TOP = 1000, O_SAMPLE, O_GRAN, O_FOCUS, O_IGNORE, O_HIDE, O_SHOW,
 	O_SORT, O_MAXSIZE, O_COLOR, O_BASE, O_INCR, O_NORMALIZE, O_CHAIN,
-	O_MINDELTA, O_FOLDED,
+	O_MINDELTA, O_FOLDED, O_FAILON,
 };
 
 static const struct {
@@ -95,6 +95,7 @@ static const struct {
 	{{"ref-chain-depth", required_argument, NULL, O_CHAIN}, OPT_DIFF},
 	{{"min-delta", required_argument, NULL, O_MINDELTA}, OPT_DIFF},
 	{{"folded-columns", required_argument, NULL, O_FOLDED}, OPT_FOLDED},
+	{{"fail-on", required_argument, NULL, O_FAILON}, OPT_FAILON},
 	{{"help", no_argument, NULL, O_HELP}, ~0u},
 };
 #define NOPTS (sizeof(all_options) / sizeof(all_options[0]))
@@ -235,6 +236,20 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 				return bad_value("folded-columns", optarg, "new, base or both");
 			c->folded_set = 1;
 			break;
+		case O_FAILON: {
+			struct hd_error err = {0};
+
+			if (c->nrules == MAX_RULES) {
+				cli_error(NULL, "too many --fail-on rules (at most %d)", MAX_RULES);
+				return EXIT_TROUBLE;
+			}
+			if (hd_rule_parse(optarg, &c->rules[c->nrules], &err)) {
+				cli_error(NULL, "%s", err.msg);
+				return EXIT_TROUBLE;
+			}
+			c->nrules++;
+			break;
+		}
 		case ':':
 			cli_error(NULL, "option '%s' needs a value (see 'heapdiff help %s')",
 				  argv[optind - 1], sc->name);
@@ -263,6 +278,43 @@ int cli_load(const struct cli *c, const char *path, struct hd_profile **out)
 		return EXIT_TROUBLE;
 	}
 	return 0;
+}
+
+int cli_check_rules(const struct cli *c, struct hd_report *r,
+		    int (*fill)(void *ctx, struct hd_report *other, struct hd_error *err),
+		    void *ctx)
+{
+	struct hd_error err = {0};
+	int i;
+
+	for (i = 0; i < c->nrules; i++) {
+		const struct hd_rule *rule = &c->rules[i];
+		struct hd_report_opts o = c->ropts;
+		struct hd_report *other = NULL;
+
+		if (!rule->sample_type[0] || strcmp(rule->sample_type, r->sample_type) == 0) {
+			if (hd_report_check(r, r, rule, &err))
+				goto fail;
+			continue;
+		}
+		o.sample_index = rule->sample_type;
+		o.ref_chain_depth = 0;
+		if (hd_report_new(&o, &other, &err) || fill(ctx, other, &err) ||
+		    hd_report_finish(other, &err) || hd_report_check(r, other, rule, &err)) {
+			hd_report_free(other);
+			goto fail;
+		}
+		hd_report_free(other);
+	}
+	return 0;
+fail:
+	cli_error(NULL, "--fail-on %s: %s", c->rules[i].text, err.msg);
+	return EXIT_TROUBLE;
+}
+
+int cli_verdict_status(const struct hd_report *r)
+{
+	return r->verdict && !r->verdict->pass ? EXIT_REGRESSION : EXIT_PASS;
 }
 
 static int write_all(int fd, const char *p, size_t n)

@@ -19,7 +19,10 @@ enum {
 	OPT_SORT = 1 << 6, OPT_MAXSIZE = 1 << 7, OPT_COLOR = 1 << 8,
 	OPT_DIFF = 1 << 9, /* --baseline/--incremental/--normalize/--ref-chain-depth/--min-delta */
 	OPT_FOLDED = 1 << 10,
+	OPT_FAILON = 1 << 11,
 };
+
+#define MAX_RULES 32
 
 struct cli {
 	const char *cmd;
@@ -33,6 +36,8 @@ struct cli {
 	const char *baseline, *incremental;
 	enum hd_folded_cols folded;
 	int folded_set;
+	struct hd_rule rules[MAX_RULES];
+	int nrules;
 	char **args;
 	int nargs;
 };
@@ -60,6 +65,18 @@ int cli_load(const struct cli *c, const char *path, struct hd_profile **out);
 
 /* Render r and write it to stdout or --output; 0 or EXIT_TROUBLE. */
 int cli_emit(const struct cli *c, const struct hd_report *r);
+
+/*
+ * Evaluate every --fail-on rule against r.  A rule on another sample type
+ * gets a report of its own, which fill() populates with the same profiles
+ * (ctx is fill's).  0, or EXIT_TROUBLE after printing the error.
+ */
+int cli_check_rules(const struct cli *c, struct hd_report *r,
+		    int (*fill)(void *ctx, struct hd_report *other, struct hd_error *err),
+		    void *ctx);
+
+/* The exit status for a report that was written successfully. */
+int cli_verdict_status(const struct hd_report *r);
 
 /* Parse "512KiB", "1.5MB", "100"; 0 or -1. */
 int cli_parse_size(const char *s, uint64_t *out);

@@ -41,10 +41,27 @@ static const char help[] =
 	"      --hide RE           remove frames matching RE from stacks\n"
 	"      --show RE           keep only frames matching RE in stacks\n"
 	"      --folded-columns C  folded output: both (default), base or new\n"
+	"      --fail-on RULE      exit 1 when the rule is crossed (repeatable):\n"
+	"                          total:+8%  total:+50MiB  func:+5%  func:+1MiB\n"
+	"                          cum:+2MiB  new:+512KiB  inuse_objects/total:+10%\n"
+	"                          (% of the base total; with --normalize, on\n"
+	"                          normalized values)\n"
 	"      --max-size SIZE     refuse profiles larger than SIZE once\n"
 	"                          decompressed (default 1GiB)\n"
 	"      --color[=WHEN]      auto (default), always or never\n"
 	"  -h, --help              show this help\n";
+
+struct pair {
+	const char *bpath, *npath;
+	const struct hd_profile *base, *newp;
+};
+
+static int fill_pair(void *ctx, struct hd_report *other, struct hd_error *err)
+{
+	const struct pair *p = ctx;
+
+	return hd_report_add_pair(other, p->bpath, p->base, p->npath, p->newp, err);
+}
 
 static int run(int argc, char **argv)
 {
@@ -57,7 +74,7 @@ static int run(int argc, char **argv)
 
 	rc = cli_parse(&cmd_diff, OPT_FORMAT | OPT_OUTPUT | OPT_TOP | OPT_SAMPLE |
 		       OPT_GRAN | OPT_FILTERS | OPT_SORT | OPT_MAXSIZE | OPT_COLOR |
-		       OPT_DIFF | OPT_FOLDED, argc, argv, &c);
+		       OPT_DIFF | OPT_FOLDED | OPT_FAILON, argc, argv, &c);
 	if (rc)
 		return rc < 0 ? EXIT_PASS : rc;
 	bpath = c.baseline;
@@ -91,7 +108,14 @@ static int run(int argc, char **argv)
 		cli_error(NULL, "%s", err.msg);
 		goto out;
 	}
+	{
+		struct pair p = {bpath, npath, base, newp};
+		if (cli_check_rules(&c, r, fill_pair, &p))
+			goto out;
+	}
 	rc = cli_emit(&c, r);
+	if (rc == 0)
+		rc = cli_verdict_status(r);
 out:
 	hd_report_free(r);
 	hd_profile_free(base);

@@ -83,6 +83,8 @@ void hd_report_free(struct hd_report *r)
 	if (!r)
 		return;
 	hd_model_free(r->model);
+	if (r->verdict)
+		free(r->verdict->results);
 	free(r->cols);
 	free(r->rows);
 	if (r->arena)

@@ -139,6 +139,44 @@ static cJSON *totals(int64_t base, int64_t now, int64_t delta, double pct)
 	return t;
 }
 
+cJSON *hd_json_verdict(const struct hd_report *r)
+{
+	const struct hd_verdict *v = r->verdict;
+	cJSON *o = cJSON_CreateObject(), *rules = cJSON_CreateArray();
+	size_t i, k;
+
+	add(o, "pass", cJSON_CreateBool(v->pass));
+	add(o, "normalized", cJSON_CreateBool(r->opts.normalize));
+	for (i = 0; i < v->n; i++) {
+		const struct hd_rule_result *res = &v->results[i];
+		cJSON *x = cJSON_CreateObject(), *frames = cJSON_CreateArray();
+		char d[512];
+
+		add(x, "rule", j_str(res->rule.text));
+		add(x, "sample_type", j_str(res->rule.sample_type[0] ? res->rule.sample_type :
+					     r->sample_type));
+		add(x, "pass", cJSON_CreateBool(res->pass));
+		add(x, "measured", j_int(res->measured));
+		add(x, "measured_pct", j_num(res->measured_pct));
+		if (res->rule.scope == HD_RULE_LEAK)
+			add(x, "limit", cJSON_CreateNull());
+		else
+			add(x, "limit", res->rule.is_pct ? j_num(res->rule.pct) : j_int(res->rule.limit));
+		add(x, "limit_kind", cJSON_CreateString(res->rule.scope == HD_RULE_LEAK ? "none" :
+							res->rule.is_pct ? "percent" : "absolute"));
+		add(x, "unit", j_str(res->unit));
+		for (k = 0; k < res->nframes && k < HD_VERDICT_NAMES; k++)
+			cJSON_AddItemToArray(frames, j_str(res->frame_names[k]));
+		add(x, "frames", frames);
+		add(x, "frames_total", j_int((int64_t)res->nframes));
+		hd_verdict_describe(res, d, sizeof(d));
+		add(x, "message", j_str(d));
+		cJSON_AddItemToArray(rules, x);
+	}
+	add(o, "rules", rules);
+	return o;
+}
+
 int hd_render_json(const struct hd_report *r, const struct hd_render_opts *o,
 		   struct hd_buf *b)
 {
@@ -180,6 +218,8 @@ int hd_render_json(const struct hd_report *r, const struct hd_render_opts *o,
 			add(root, "elapsed_nanos", j_int(hd_sub_sat(r->cols[last].time_nanos,
 								    r->cols[0].time_nanos)));
 	}
+	if (r->verdict)
+		add(root, "verdict", hd_json_verdict(r));
 	add(root, "frames_total", j_int((int64_t)r->nrows));
 	fns = cJSON_CreateArray();
 	for (i = 0; i < shown; i++)

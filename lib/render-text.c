@@ -243,15 +243,57 @@ static int render_diff(const struct hd_report *r, const struct hd_render_opts *o
 	return 0;
 }
 
+/* The rules, one line each, then one line a CI log can grep for. */
+void hd_text_verdict(const struct hd_report *r, const struct hd_render_opts *o,
+		     struct hd_buf *b)
+{
+	const struct hd_verdict *v = r->verdict;
+	char d[512];
+	size_t i;
+	int nfail = 0;
+
+	if (!v)
+		return;
+	hd_buf_printf(b, "\nVerdict%s:\n", r->opts.normalize ? " (on normalized values)" : "");
+	for (i = 0; i < v->n; i++) {
+		hd_verdict_describe(&v->results[i], d, sizeof(d));
+		hd_buf_printf(b, "  %s%s%s  %-16s  ", o->color ? (v->results[i].pass ? GREEN : RED) : "",
+			      v->results[i].pass ? "pass" : "FAIL", o->color ? RESET : "",
+			      v->results[i].rule.text);
+		hd_put_clean(b, d, 1);
+		hd_buf_puts(b, "\n");
+	}
+	if (v->pass) {
+		hd_buf_printf(b, "PASS\n");
+		return;
+	}
+	hd_buf_puts(b, "FAIL: ");
+	for (i = 0; i < v->n; i++) {
+		if (v->results[i].pass)
+			continue;
+		hd_verdict_describe(&v->results[i], d, sizeof(d));
+		hd_buf_puts(b, nfail++ ? "; " : "");
+		hd_put_clean(b, d, 1);
+	}
+	hd_buf_puts(b, "\n");
+}
+
 int hd_render_text(const struct hd_report *r, const struct hd_render_opts *o,
 		   struct hd_buf *b)
 {
+	int rc;
+
 	switch (r->command) {
 	case HD_CMD_TOP:
-		return render_top(r, o, b);
+		rc = render_top(r, o, b);
+		break;
 	case HD_CMD_DIFF:
-		return render_diff(r, o, b);
+		rc = render_diff(r, o, b);
+		break;
 	default:
 		return HD_ERR_USAGE;
 	}
+	if (!rc)
+		hd_text_verdict(r, o, b);
+	return rc;
 }

@@ -233,3 +233,58 @@ void hd_pad(struct hd_buf *b, const char *s, size_t width, int right)
 		for (; w < width; w++)
 			hd_buf_append(b, " ", 1);
 }
+
+static void limit_str(char *buf, size_t n, const struct hd_rule_result *res)
+{
+	if (res->rule.is_pct)
+		snprintf(buf, n, "+%g%%", res->rule.pct);
+	else
+		hd_format_value(buf, n, res->rule.limit, res->unit, 1);
+}
+
+void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n)
+{
+	static const char *const what[] = {"total", "flat", "cum", "new", "leak"};
+	char lim[64], val[64], pct[32];
+	const char *first = res->nframes ? res->frame_names[0] : NULL;
+	size_t more = res->nframes > 1 ? res->nframes - 1 : 0;
+	char tail[64] = "";
+
+	limit_str(lim, sizeof(lim), res);
+	hd_format_value(val, sizeof(val), res->measured, res->unit, 1);
+	hd_format_pct(pct, sizeof(pct), res->measured_pct, 1);
+	if (more)
+		snprintf(tail, sizeof(tail), " and %zu more", more);
+	switch (res->rule.scope) {
+	case HD_RULE_TOTAL:
+		snprintf(buf, n, "total %s %s (%s; limit %s)",
+			 res->measured > 0 ? "grew" : res->measured < 0 ? "shrank" : "did not change",
+			 res->rule.is_pct ? pct : val, res->rule.is_pct ? val : pct, lim);
+		break;
+	case HD_RULE_FUNC:
+	case HD_RULE_CUM:
+		if (first)
+			snprintf(buf, n, "%s %s grew %s (%s; limit %s)%s", first,
+				 what[res->rule.scope], res->rule.is_pct ? pct : val,
+				 res->rule.is_pct ? val : pct, lim, tail);
+		else
+			snprintf(buf, n, "largest %s growth %s (%s; limit %s)",
+				 what[res->rule.scope], val, pct, lim);
+		break;
+	case HD_RULE_NEW:
+		if (first)
+			snprintf(buf, n, "new frame %s holds %s (%s; limit %s)%s", first,
+				 res->rule.is_pct ? pct : val, res->rule.is_pct ? val : pct, lim, tail);
+		else
+			snprintf(buf, n, "largest new frame holds %s (limit %s)",
+				 res->measured > 0 ? val : "nothing", lim);
+		break;
+	case HD_RULE_LEAK:
+		if (first)
+			snprintf(buf, n, "%zu frame%s growing: %s%s", res->nframes,
+				 res->nframes == 1 ? "" : "s", first, tail);
+		else
+			snprintf(buf, n, "no frame is growing");
+		break;
+	}
+}

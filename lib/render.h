@@ -33,4 +33,15 @@ int hd_put_clean(struct hd_buf *b, const char *str, int controls);
 size_t hd_width(const char *s);
 /* Append s padded with spaces to width columns (right-aligned if right). */
 void hd_pad(struct hd_buf *b, const char *s, size_t width, int right);
+/* The verdict section of the text report (trend's renderer shares it). */
+void hd_text_verdict(const struct hd_report *r, const struct hd_render_opts *o,
+		     struct hd_buf *b);
+/* The "verdict" object of the JSON report. */
+struct cJSON;
+struct cJSON *hd_json_verdict(const struct hd_report *r);
+/* At most this many crossing frames are named in a verdict. */
+#define HD_VERDICT_NAMES 20
+/* One line saying what a rule measured against its limit. */
+void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n);
+
 #endif

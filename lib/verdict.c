@@ -1,0 +1,220 @@
+/*
+ * verdict.c - --fail-on rules: parsing, and evaluation against a finished
+ * report.  A rule names a scope (total, func, cum, new, leak), optionally
+ * another sample type, and a limit that growth must not exceed.
+ *
+ * Owns: the report's verdict (results, crossing frames' names), allocated
+ * in the destination report's arena and freed with it.  Evaluation reads
+ * the model's per-frame arrays, not the ranked rows, so --top and
+ * --min-delta never hide a frame from a rule.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+static int parse_limit(const char *s, struct hd_rule *r)
+{
+	static const struct { const char *suffix; int64_t mult; } units[] = {
+		{"", 1}, {"B", 1}, {"KiB", 1LL << 10}, {"kB", 1LL << 10}, {"KB", 1LL << 10},
+		{"MiB", 1LL << 20}, {"MB", 1LL << 20}, {"GiB", 1LL << 30}, {"GB", 1LL << 30},
+		{"TiB", 1LL << 40}, {"TB", 1LL << 40},
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	if (*s == '+')
+		s++;
+	if (!*s || *s == '-' || *s == ' ')
+		return -1;
+	v = strtod(s, &end);
+	if (end == s || isnan(v) || isinf(v) || v < 0)
+		return -1;
+	if (strcmp(end, "%") == 0) {
+		r->is_pct = 1;
+		r->pct = v;
+		return 0;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].suffix) == 0) {
+			double x = v * (double)units[i].mult;
+			if (x >= 9.2e18)
+				return -1;
+			r->limit = (int64_t)llround(x);
+			return 0;
+		}
+	return -1;
+}
+
+int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err)
+{
+	static const struct { const char *name; enum hd_rule_scope scope; } scopes[] = {
+		{"total", HD_RULE_TOTAL}, {"func", HD_RULE_FUNC}, {"cum", HD_RULE_CUM},
+		{"new", HD_RULE_NEW}, {"leak", HD_RULE_LEAK},
+	};
+	const char *body = s, *slash, *colon;
+	size_t i, n;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->text, sizeof(out->text), "%s", s);
+	colon = strchr(s, ':');
+	slash = strchr(s, '/');
+	if (slash && (!colon || slash < colon)) {
+		n = (size_t)(slash - s);
+		if (n == 0 || n >= sizeof(out->sample_type))
+			goto bad;
+		memcpy(out->sample_type, s, n);
+		body = slash + 1;
+	}
+	n = colon ? (size_t)(colon - body) : strlen(body);
+	for (i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
+		if (strlen(scopes[i].name) == n && strncmp(body, scopes[i].name, n) == 0)
+			break;
+	if (i == sizeof(scopes) / sizeof(scopes[0]))
+		goto bad;
+	out->scope = scopes[i].scope;
+	if (out->scope == HD_RULE_LEAK)
+		return colon ? hd_fail(err, HD_ERR_USAGE,
+				       "invalid --fail-on rule '%s': leak takes no limit", s) : 0;
+	if (!colon || parse_limit(colon + 1, out))
+		goto bad;
+	return 0;
+bad:
+	return hd_fail(err, HD_ERR_USAGE,
+		       "invalid --fail-on rule '%s' (expected [TYPE/]SCOPE:+LIMIT with SCOPE "
+		       "total, func, cum or new and LIMIT like 8%%, 1.5MiB or 100; or leak)", s);
+}
+
+static int crossed(const struct hd_rule *rule, int64_t delta, int64_t base_total)
+{
+	if (delta <= 0)
+		return 0;
+	if (!rule->is_pct)
+		return delta > rule->limit;
+	if (base_total == 0)
+		return 1; /* any growth from nothing is unbounded growth */
+	return (double)delta * 100.0 / fabs((double)base_total) > rule->pct;
+}
+
+struct hit {
+	uint32_t frame;
+	int64_t v;
+};
+
+static int cmp_hit(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v > y->v ? -1 : 1;
+	return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+#define MAX_FRAMES 20
+
+int hd_report_check(struct hd_report *dst, struct hd_report *src,
+		    const struct hd_rule *rule, struct hd_error *err)
+{
+	struct hd_model *m = src->model;
+	size_t nf = hd_model_frame_count(m), last = src->ncols - 1, f, i, nhits = 0;
+	const int64_t *f0 = hd_model_flat(m, 0), *fl = hd_model_flat(m, last);
+	const int64_t *c0 = hd_model_cum(m, 0), *cl = hd_model_cum(m, last);
+	int64_t base_total = src->cols[0].total;
+	struct hd_rule_result *res;
+	struct hit *hits = NULL;
+	struct hd_verdict *v;
+
+	if (!f0 || !fl || !c0 || !cl)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	if (rule->scope == HD_RULE_LEAK && src->command != HD_CMD_TREND)
+		return hd_fail(err, HD_ERR_USAGE,
+			       "--fail-on %s needs heapdiff trend (a diff has no trend)", rule->text);
+	if (!dst->verdict) {
+		dst->verdict = hd_arena_calloc(dst->arena, 1, sizeof(*dst->verdict));
+		if (!dst->verdict)
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+		dst->verdict->pass = 1;
+	}
+	v = dst->verdict;
+	res = realloc(v->results, (v->n + 1) * sizeof(*res));
+	if (!res)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	v->results = res;
+	res = &v->results[v->n];
+	memset(res, 0, sizeof(*res));
+	res->rule = *rule;
+	/* src may be freed before dst is rendered: copy what is kept. */
+	res->unit = hd_arena_strndup(dst->arena, src->sample_unit, strlen(src->sample_unit));
+	if (!res->unit)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	res->normalized = src->opts.normalize;
+	res->pass = 1;
+
+	if (rule->scope == HD_RULE_TOTAL) {
+		res->measured = src->total_delta;
+		res->pass = !crossed(rule, src->total_delta, base_total);
+	} else {
+		hits = malloc((nf + 1) * sizeof(*hits));
+		if (!hits)
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+		res->measured = INT64_MIN;
+		if (rule->scope == HD_RULE_LEAK) {
+			for (i = 0; i < src->nrows; i++) {
+				const struct hd_row *row = &src->rows[i];
+				if (row->trend && row->trend->cls == HD_TREND_GROWING)
+					hits[nhits++] = (struct hit){row->frame, row->dflat};
+			}
+			res->measured = (int64_t)nhits;
+			res->pass = nhits == 0;
+		} else {
+			for (f = 0; f < nf; f++) {
+				int64_t d;
+
+				if (rule->scope == HD_RULE_FUNC)
+					d = hd_sub_sat(fl[f], f0[f]);
+				else if (rule->scope == HD_RULE_CUM)
+					d = hd_sub_sat(cl[f], c0[f]);
+				else if (c0[f] == 0 && cl[f] != 0)
+					d = cl[f]; /* new: all it holds is new */
+				else
+					continue;
+				if (d > res->measured)
+					res->measured = d;
+				if (crossed(rule, d, base_total))
+					hits[nhits++] = (struct hit){(uint32_t)f, d};
+			}
+			if (res->measured == INT64_MIN)
+				res->measured = 0;
+			res->pass = nhits == 0;
+		}
+		qsort(hits, nhits, sizeof(*hits), cmp_hit);
+		res->nframes = nhits;
+		res->frame_names = hd_arena_calloc(dst->arena, (nhits < MAX_FRAMES ? nhits : MAX_FRAMES) + 1,
+						   sizeof(char *));
+		if (!res->frame_names) {
+			free(hits);
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+		}
+		for (i = 0; i < nhits && i < MAX_FRAMES; i++) {
+			const char *name = hd_model_frame(m, hits[i].frame)->name;
+			res->frame_names[i] = hd_arena_strndup(dst->arena, name, strlen(name));
+			if (!res->frame_names[i]) {
+				free(hits);
+				return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+			}
+		}
+		free(hits);
+	}
+	res->measured_pct = base_total == 0 ? NAN :
+		(double)res->measured * 100.0 / fabs((double)base_total);
+	if (rule->scope == HD_RULE_LEAK)
+		res->measured_pct = NAN;
+	if (!res->pass)
+		v->pass = 0;
+	v->n++;
+	return 0;
+}
