@@ -40,10 +40,13 @@ char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n);
  * An open-addressing hash map from a non-zero 64-bit key to a 32-bit
  * value.  Key 0 is reserved for empty slots; callers map 0 elsewhere.
  */
+struct hd_map_slot {
+	uint64_t key;
+	uint32_t val;
+};
 struct hd_map {
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap, len; /* cap is a power of two */
+	struct hd_map_slot *slots; /* key and value side by side: one miss */
+	size_t cap, len;           /* cap is a power of two */
 };
 int hd_map_init(struct hd_map *m, size_t expected);
 void hd_map_release(struct hd_map *m);

@@ -169,11 +169,10 @@ int hd_map_init(struct hd_map *m, size_t expected)
 
 	while (cap < expected * 2 && cap < ((size_t)1 << 40))
 		cap *= 2;
-	m->keys = calloc(cap, sizeof(*m->keys));
-	m->vals = malloc(cap * sizeof(*m->vals));
+	m->slots = calloc(cap, sizeof(*m->slots));
 	m->cap = cap;
 	m->len = 0;
-	if (!m->keys || !m->vals) {
+	if (!m->slots) {
 		hd_map_release(m);
 		return HD_ERR_NOMEM;
 	}
@@ -182,8 +181,7 @@ int hd_map_init(struct hd_map *m, size_t expected)
 
 void hd_map_release(struct hd_map *m)
 {
-	free(m->keys);
-	free(m->vals);
+	free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -194,27 +192,27 @@ int hd_map_get(const struct hd_map *m, uint64_t key, uint32_t *val)
 	if (!m->cap)
 		return 0;
 	for (i = hd_hash64(key) & mask;; i = (i + 1) & mask) {
-		if (m->keys[i] == key) {
-			*val = m->vals[i];
+		if (m->slots[i].key == key) {
+			*val = m->slots[i].val;
 			return 1;
 		}
-		if (m->keys[i] == 0)
+		if (m->slots[i].key == 0)
 			return 0;
 	}
 }
 
-static void map_insert(uint64_t *keys, uint32_t *vals, size_t cap,
-		       uint64_t key, uint32_t val, size_t *len)
+static void map_insert(struct hd_map_slot *slots, size_t cap, uint64_t key,
+		       uint32_t val, size_t *len)
 {
 	size_t mask = cap - 1, i;
 
-	for (i = hd_hash64(key) & mask; keys[i] && keys[i] != key;
+	for (i = hd_hash64(key) & mask; slots[i].key && slots[i].key != key;
 	     i = (i + 1) & mask)
 		;
-	if (!keys[i])
+	if (!slots[i].key)
 		(*len)++;
-	keys[i] = key;
-	vals[i] = val;
+	slots[i].key = key;
+	slots[i].val = val;
 }
 
 int hd_map_put(struct hd_map *m, uint64_t key, uint32_t val)
@@ -223,24 +221,18 @@ int hd_map_put(struct hd_map *m, uint64_t key, uint32_t val)
 		return HD_ERR_NOMEM;
 	if ((m->len + 1) * 4 > m->cap * 3) {
 		size_t ncap = m->cap * 2, i, nlen = 0;
-		uint64_t *nk = calloc(ncap, sizeof(*nk));
-		uint32_t *nv = malloc(ncap * sizeof(*nv));
+		struct hd_map_slot *ns = calloc(ncap, sizeof(*ns));
 
-		if (!nk || !nv) {
-			free(nk);
-			free(nv);
+		if (!ns)
 			return HD_ERR_NOMEM;
-		}
 		for (i = 0; i < m->cap; i++)
-			if (m->keys[i])
-				map_insert(nk, nv, ncap, m->keys[i], m->vals[i], &nlen);
-		free(m->keys);
-		free(m->vals);
-		m->keys = nk;
-		m->vals = nv;
+			if (m->slots[i].key)
+				map_insert(ns, ncap, m->slots[i].key, m->slots[i].val, &nlen);
+		free(m->slots);
+		m->slots = ns;
 		m->cap = ncap;
 	}
-	map_insert(m->keys, m->vals, m->cap, key, val, &m->len);
+	map_insert(m->slots, m->cap, key, val, &m->len);
 	return 0;
 }
 
