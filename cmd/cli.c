@@ -68,6 +68,7 @@ enum {
 	O_TOP = 1000, O_SAMPLE, O_GRAN, O_FOCUS, O_IGNORE, O_HIDE, O_SHOW,
 	O_SORT, O_MAXSIZE, O_COLOR, O_BASE, O_INCR, O_NORMALIZE, O_CHAIN,
 	O_MINDELTA, O_FOLDED, O_FAILON,
+	O_ORDER, O_ASCII, O_MINGROWTH, O_MINR2, O_MINRISING,
 };
 
 static const struct {
@@ -92,10 +93,15 @@ static const struct {
 	{{"base", required_argument, NULL, O_BASE}, OPT_DIFF},
 	{{"incremental", required_argument, NULL, O_INCR}, OPT_DIFF},
 	{{"normalize", no_argument, NULL, O_NORMALIZE}, OPT_DIFF},
-	{{"ref-chain-depth", required_argument, NULL, O_CHAIN}, OPT_DIFF},
+	{{"ref-chain-depth", required_argument, NULL, O_CHAIN}, OPT_DIFF | OPT_TREND},
 	{{"min-delta", required_argument, NULL, O_MINDELTA}, OPT_DIFF},
 	{{"folded-columns", required_argument, NULL, O_FOLDED}, OPT_FOLDED},
 	{{"fail-on", required_argument, NULL, O_FAILON}, OPT_FAILON},
+	{{"order", required_argument, NULL, O_ORDER}, OPT_TREND},
+	{{"ascii", no_argument, NULL, O_ASCII}, OPT_TREND},
+	{{"min-growth", required_argument, NULL, O_MINGROWTH}, OPT_TREND},
+	{{"min-r2", required_argument, NULL, O_MINR2}, OPT_TREND},
+	{{"min-rising", required_argument, NULL, O_MINRISING}, OPT_TREND},
 	{{"help", no_argument, NULL, O_HELP}, ~0u},
 };
 #define NOPTS (sizeof(all_options) / sizeof(all_options[0]))
@@ -121,6 +127,39 @@ static int parse_count(const char *s, size_t *out)
 	return 0;
 }
 
+/* --min-growth SIZE|PCT%, --min-r2 X, --min-rising X (X in [0, 1]). */
+static int trend_option(int opt, const char *s, struct hd_trend_opts *t)
+{
+	size_t len = strlen(s);
+	uint64_t v;
+	char *end;
+	double x;
+
+	if (opt == O_MINGROWTH && cli_parse_size(s, &v) == 0 && v <= INT64_MAX) {
+		t->min_growth = (int64_t)v;
+		t->min_growth_pct = 0;
+		return 0;
+	}
+	errno = 0;
+	x = strtod(s, &end);
+	if (end == s || errno || isnan(x) || x < 0)
+		return -1;
+	if (opt == O_MINGROWTH) {
+		if (len < 2 || end != s + len - 1 || *end != '%')
+			return -1;
+		t->min_growth = 0;
+		t->min_growth_pct = x;
+		return 0;
+	}
+	if (*end || x > 1)
+		return -1;
+	if (opt == O_MINR2)
+		t->min_r2 = x;
+	else
+		t->min_rising = x;
+	return 0;
+}
+
 int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 	      char **argv, struct cli *c)
 {
@@ -134,6 +173,7 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 	c->top = 20;
 	c->color = -1;
 	c->max_size = HD_DEFAULT_MAX_SIZE;
+	hd_trend_opts_init(&c->trend);
 	hd_report_opts_init(&c->ropts, strcmp(sc->name, "top") == 0 ? HD_CMD_TOP :
 			    strcmp(sc->name, "diff") == 0 ? HD_CMD_DIFF : HD_CMD_TREND);
 	for (i = 0; i < NOPTS; i++)
@@ -250,6 +290,20 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 			c->nrules++;
 			break;
 		}
+		case O_ORDER:
+			if (strcmp(optarg, "time") != 0 && strcmp(optarg, "given") != 0)
+				return bad_value("order", optarg, "given or time");
+			c->order_time = strcmp(optarg, "time") == 0;
+			break;
+		case O_ASCII: c->ascii = 1; break;
+		case O_MINGROWTH:
+		case O_MINR2:
+		case O_MINRISING:
+			if (trend_option(opt, optarg, &c->trend))
+				return bad_value(name, optarg, opt == O_MINGROWTH ?
+						 "a size such as 64KiB or a percentage such as 1%" :
+						 "a number from 0 to 1");
+			break;
 		case ':':
 			cli_error(NULL, "option '%s' needs a value (see 'heapdiff help %s')",
 				  argv[optind - 1], sc->name);
@@ -383,6 +437,7 @@ int cli_emit(const struct cli *c, const struct hd_report *r)
 	ro.format = c->format;
 	ro.top = c->top;
 	ro.folded = c->folded;
+	ro.ascii = c->ascii;
 	if (c->color < 0) {
 		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
 		ro.color = !c->output && isatty(STDOUT_FILENO) && !(nc && *nc) &&

@@ -20,6 +20,7 @@ enum {
 	OPT_DIFF = 1 << 9, /* --baseline/--incremental/--normalize/--ref-chain-depth/--min-delta */
 	OPT_FOLDED = 1 << 10,
 	OPT_FAILON = 1 << 11,
+	OPT_TREND = 1 << 12, /* --order/--ascii/--min-growth/--min-r2/--min-rising */
 };
 
 #define MAX_RULES 32
@@ -38,6 +39,8 @@ struct cli {
 	int folded_set;
 	struct hd_rule rules[MAX_RULES];
 	int nrules;
+	int order_time, ascii;          /* trend: --order time, --ascii */
+	struct hd_trend_opts trend;     /* trend: thresholds */
 	char **args;
 	int nargs;
 };
@@ -50,6 +53,7 @@ struct subcommand {
 };
 
 extern const struct subcommand cmd_top, cmd_diff;
+extern const struct subcommand cmd_trend;
 
 /* Parse argv for subcommand sc; on error print and return EXIT_TROUBLE,
  * on --help print help and return -1 (caller exits 0), else 0. */

@@ -12,6 +12,7 @@
 static const struct subcommand *const commands[] = {
 	&cmd_top,
 	&cmd_diff,
+	&cmd_trend,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

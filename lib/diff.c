@@ -227,6 +227,7 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 	if (rc < 0)
 		return rc;
 	ci->total = hd_model_total(r->model, (size_t)rc);
+	ci->abs_total = hd_model_abs_total(r->model, (size_t)rc);
 	r->ncols++;
 	return 0;
 }
@@ -288,6 +289,9 @@ static int cmp_rows(const void *pa, const void *pb)
 	enum hd_sort s = r->opts.sort;
 	int c = 0;
 
+	/* trend: leak suspects first (trend.c), then as a diff ranks. */
+	if (s == HD_SORT_DEFAULT && r->command == HD_CMD_TREND && (c = hd_trend_cmp(a, b)))
+		return c;
 	if (s == HD_SORT_DEFAULT)
 		s = r->command == HD_CMD_TOP ? HD_SORT_FLAT : HD_SORT_DELTA;
 	switch (s) {
@@ -368,14 +372,42 @@ static int cmp_chain_delta(const void *pa, const void *pb)
 	return memcmp(a->key, b->key, (a->n < b->n ? a->n : b->n) * sizeof(a->key[0]));
 }
 
+struct chain_acc {
+	struct chain_ent *ent;
+	size_t n, cap;
+	int sign;
+};
+
+static int chain_add(void *ctx, uint32_t row, const uint32_t *callers,
+		     size_t n, int64_t value)
+{
+	struct chain_acc *a = ctx;
+	struct chain_ent *e;
+
+	if (HD_GROW(a->ent, a->cap, a->n + 1))
+		return HD_ERR_NOMEM;
+	e = &a->ent[a->n++];
+	memset(e, 0, sizeof(*e));
+	e->row = row;
+	e->n = (uint32_t)n;
+	memcpy(e->key, callers, n * sizeof(*callers));
+	e->delta = a->sign > 0 ? value : hd_sub_sat(0, value);
+	return 0;
+}
+
+/*
+ * Reference chains: for the top growers, every sample's topmost
+ * occurrence of the frame, keyed by its nearest callers, summed as
+ * NEW - BASE.  The chains of a frame thus add up to its delta cum.
+ */
 static int build_chains(struct hd_report *r, struct hd_error *err)
 {
 	struct hd_model *m = r->model;
-	size_t nn = hd_model_node_count(m), nf = hd_model_frame_count(m);
-	size_t i, k, want = 0, nent = 0, cap = 0;
+	size_t nf = hd_model_frame_count(m);
+	size_t i, k, want = 0, nent = 0;
 	int depth = r->opts.ref_chain_depth;
 	uint32_t *row_of = NULL;
-	int64_t *tb = NULL, *tn = NULL;
+	struct chain_acc acc = {NULL, 0, 0, 1};
 	struct chain_ent *ent = NULL;
 	int rc = 0;
 
@@ -384,41 +416,25 @@ static int build_chains(struct hd_report *r, struct hd_error *err)
 	if (depth > 16)
 		depth = 16;
 	row_of = malloc((nf + 1) * sizeof(*row_of));
-	tb = malloc((nn + 1) * sizeof(*tb));
-	tn = malloc((nn + 1) * sizeof(*tn));
-	if (!row_of || !tb || !tn)
+	if (!row_of)
 		goto nomem;
 	for (i = 0; i < nf; i++)
 		row_of[i] = UINT32_MAX;
 	for (i = 0; i < r->nrows && want < r->opts.ref_chain_rows; i++)
-		if (r->rows[i].status == HD_GREW || r->rows[i].status == HD_NEW) {
+		if ((r->rows[i].status == HD_GREW || r->rows[i].status == HD_NEW) &&
+		    (r->command != HD_CMD_TREND || r->rows[i].trend->cls == HD_TREND_GROWING)) {
 			row_of[r->rows[i].frame] = (uint32_t)i;
 			want++;
 		}
 	if (!want)
 		goto out;
-	hd_model_node_totals(m, 0, tb);
-	hd_model_node_totals(m, r->ncols - 1, tn);
-	for (i = 1; i < nn; i++) {
-		uint32_t f = hd_model_node_frame(m, (uint32_t)i), p;
-		struct chain_ent *e;
-		int64_t d;
-
-		if (row_of[f] == UINT32_MAX || hd_model_node_recursive(m, (uint32_t)i))
-			continue;
-		d = hd_sub_sat(tn[i], tb[i]);
-		if (d == 0)
-			continue;
-		if (HD_GROW(ent, cap, nent + 1))
-			goto nomem;
-		e = &ent[nent++];
-		memset(e, 0, sizeof(*e));
-		e->row = row_of[f];
-		e->delta = d;
-		for (p = hd_model_node_parent(m, (uint32_t)i); p != 0 && e->n < (uint32_t)depth;
-		     p = hd_model_node_parent(m, p))
-			e->key[e->n++] = hd_model_node_frame(m, p);
-	}
+	if (hd_model_occurrences(m, r->ncols - 1, row_of, depth, chain_add, &acc))
+		goto nomem;
+	acc.sign = -1;
+	if (hd_model_occurrences(m, 0, row_of, depth, chain_add, &acc))
+		goto nomem;
+	ent = acc.ent;
+	nent = acc.n;
 	qsort(ent, nent, sizeof(*ent), cmp_chain_key);
 	for (i = 0, k = 0; i < nent; i++) {
 		if (k > 0 && cmp_chain_key(&ent[k - 1], &ent[i]) == 0)
@@ -460,9 +476,7 @@ nomem:
 	rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
 out:
 	free(row_of);
-	free(tb);
-	free(tn);
-	free(ent);
+	free(acc.ent);
 	return rc;
 }
 
@@ -516,6 +530,11 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 		    uabs(row->dcum) < (uint64_t)thr)
 			continue;
 		r->nrows++;
+	}
+	if (r->command == HD_CMD_TREND) {
+		int rc = hd_trend_compute(r, err);
+		if (rc)
+			return rc;
 	}
 	sort_report = r;
 	qsort(r->rows, r->nrows, sizeof(*r->rows), cmp_rows);

@@ -168,8 +168,26 @@ const struct hd_model_opts *hd_model_options(const struct hd_model *m);
  */
 const int64_t *hd_model_flat(struct hd_model *m, size_t col);
 const int64_t *hd_model_cum(struct hd_model *m, size_t col);
-/* Sum of the column's sample values before filters (pprof's total). */
+/* Sum of the column's sample values before filters, and of their absolute
+ * values (pprof's "total", the denominator of its percentages). */
 int64_t hd_model_total(const struct hd_model *m, size_t col);
+int64_t hd_model_abs_total(const struct hd_model *m, size_t col);
+
+/*
+ * For each sample of column col, each frame f with want[f] != UINT32_MAX
+ * (its topmost occurrence in the stack) is reported to cb with tag
+ * want[f], up to depth nearest callers (nearest first) and the sample's
+ * value.  A non-zero return from cb stops the walk and is returned.
+ */
+int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
+			 int depth, int (*cb)(void *ctx, uint32_t tag,
+					      const uint32_t *callers, size_t n,
+					      int64_t value),
+			 void *ctx);
+
+/* Build the call tree now (the node accessors below otherwise build it on
+ * first use, and show an empty tree if memory runs out). */
+int hd_model_tree(struct hd_model *m, struct hd_error *err);
 
 /*
  * The call tree.  Node 0 is the root (no frame); every other node has a
@@ -213,6 +231,7 @@ struct hd_report_opts {
 	size_t ref_chain_max;     /* chains per frame */
 	int64_t min_delta;        /* hide rows with |delta flat| and |delta cum| below */
 	double min_delta_pct;     /* ... or below this % of the base total */
+	const struct hd_trend_opts *trend; /* trend thresholds; NULL: defaults */
 };
 void hd_report_opts_init(struct hd_report_opts *o, enum hd_command c);
 
@@ -233,6 +252,16 @@ enum hd_trend_class {
 	HD_TREND_GONE,  /* absent in the last profile */
 };
 
+/* The least-squares line and shape of one series of values. */
+struct hd_trend_fit {
+	double slope_per_version;  /* unit per version */
+	double slope_per_hour;     /* NAN when the profiles carry no times */
+	double r2;                 /* of the per-version fit; NAN when undefined */
+	double cv;                 /* coefficient of variation; NAN: mean 0 */
+	size_t steps_up, steps_down; /* of the n - 1 steps; the rest are level */
+};
+
+/* The top-level statistics are of flat, which alone decides the class. */
 struct hd_trend {
 	enum hd_trend_class cls;
 	double slope_per_version;  /* least squares, unit per version */
@@ -240,7 +269,35 @@ struct hd_trend {
 	double r2;                 /* of that fit; NAN when undefined */
 	double cv;                 /* coefficient of variation */
 	size_t steps_up, steps_down;
+	int64_t min, max;          /* of flat over the series */
+	double score;              /* growing: net flat growth x r2; else 0 */
+	size_t suspect;            /* rank among growing frames (1 = worst); 0: none */
+	struct hd_trend_fit cum;   /* the same of cum, for reading only */
 };
+
+/*
+ * Classification thresholds for heapdiff trend (the rule is in trend.c).
+ * A frame grows when its flat value rose by more than max(min_growth,
+ * min_growth_pct % of the first profile's total) from first to last, its
+ * least-squares r2 is at least min_r2 and at least min_rising of its steps
+ * did not go down.
+ */
+struct hd_trend_opts {
+	int64_t min_growth;        /* default 0 */
+	double min_growth_pct;     /* default 1 (%) */
+	double min_r2;             /* default 0.8 */
+	double min_rising;         /* default 0.75 */
+};
+struct hd_report;
+struct hd_row;
+void hd_trend_opts_init(struct hd_trend_opts *o);
+const char *hd_trend_class_name(enum hd_trend_class c);
+/* The noise floor in r's unit: max(min_growth, min_growth_pct of col 0). */
+int64_t hd_trend_threshold(const struct hd_report *r);
+/* For hd_report_finish() only: fill row->trend for every row ... */
+int hd_trend_compute(struct hd_report *r, struct hd_error *err);
+/* ... and rank suspects first (0 when the trend keys tie). */
+int hd_trend_cmp(const struct hd_row *a, const struct hd_row *b);
 
 struct hd_row {
 	uint32_t frame;
@@ -257,6 +314,8 @@ struct hd_column_info {
 	const char *label;         /* column label (base name or NAME=) */
 	int64_t time_nanos, duration_nanos;
 	int64_t total;             /* selected type, after normalization */
+	int64_t abs_total;         /* sum of |value|: pprof's total, the
+				    * denominator of every percentage */
 	int64_t raw_total;         /* before normalization */
 	int have_count;            /* the paired count type exists */
 	int64_t count_total, raw_count_total;
@@ -367,6 +426,7 @@ struct hd_render_opts {
 	size_t top;        /* rows; 0 = all */
 	int color;         /* ANSI colour in text */
 	enum hd_folded_cols folded;
+	int ascii;         /* trend: ASCII sparklines and arrows, no emoji */
 };
 
 int hd_render(const struct hd_report *r, const struct hd_render_opts *o,

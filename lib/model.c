@@ -36,11 +36,24 @@ struct frame_rec {
 	uint64_t addr;
 };
 
+/*
+ * A column keeps its samples as a stack store: for each sample with a
+ * non-empty stack, its value and its frames root to leaf.  Flat and cum
+ * per frame are summed while the column is added; the call tree is built
+ * from the stores only when something asks for it (folded output,
+ * pictures), because a big profile's tree has millions of nodes and
+ * hashing them dominates a plain diff.
+ */
 struct column {
-	int64_t *self;
-	size_t len;   /* nodes that existed when this column was added */
-	int64_t total;
-	int64_t *flat, *cum; /* per frame, computed on demand */
+	uint32_t *stk;        /* [depth, frame...] per stored sample */
+	size_t nstk, stk_cap;
+	int64_t *vals;        /* value per stored sample */
+	size_t nsamp, vals_cap;
+	int64_t total, abs_total;
+	int64_t *flat, *cum;  /* per frame; nframes_at entries */
+	size_t nframes_at;
+	int64_t *self;        /* per tree node, once the tree has the column */
+	size_t len;
 };
 
 struct hd_model {
@@ -63,7 +76,7 @@ struct hd_model {
 
 	struct column *cols;
 	size_t ncols, cols_cap;
-	size_t stats_frames; /* frames count when flat/cum were computed */
+	size_t tree_cols;    /* columns already walked into the tree */
 
 	uint32_t *stamp; /* per frame: last walk that saw it */
 	size_t stamp_cap;
@@ -378,18 +391,6 @@ int hd_model_new(const struct hd_model_opts *opts, struct hd_model **out,
 	return 0;
 }
 
-static void drop_stats(struct hd_model *m)
-{
-	size_t c;
-
-	for (c = 0; c < m->ncols; c++) {
-		free(m->cols[c].flat);
-		free(m->cols[c].cum);
-		m->cols[c].flat = m->cols[c].cum = NULL;
-	}
-	m->stats_frames = 0;
-}
-
 void hd_model_free(struct hd_model *m)
 {
 	size_t c;
@@ -397,9 +398,13 @@ void hd_model_free(struct hd_model *m)
 
 	if (!m)
 		return;
-	drop_stats(m);
-	for (c = 0; c < m->ncols; c++)
+	for (c = 0; c < m->ncols; c++) {
 		free(m->cols[c].self);
+		free(m->cols[c].stk);
+		free(m->cols[c].vals);
+		free(m->cols[c].flat);
+		free(m->cols[c].cum);
+	}
 	free(m->cols);
 	for (i = 0; i < 4; i++)
 		if (m->have_re[i])
@@ -460,6 +465,17 @@ static int child(struct hd_model *m, uint32_t parent, uint32_t f, int rec,
 	return 0;
 }
 
+/* Make room for a stamp per frame; new stamps are 0, which no walk uses. */
+static int stamp_fit(struct hd_model *m)
+{
+	size_t old = m->stamp_cap;
+
+	if (HD_GROW(m->stamp, m->stamp_cap, m->nframes + 1))
+		return HD_ERR_NOMEM;
+	memset(m->stamp + old, 0, (m->stamp_cap - old) * sizeof(*m->stamp));
+	return 0;
+}
+
 /* pprof's simplifyFunc: drop a C++-style argument list, keeping the
  * reserved names that contain '('. */
 static size_t simplified_len(const char *s, const char **start)
@@ -514,7 +530,7 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	struct loc_state *ls = NULL;
 	size_t lbuf_len = 0, lbuf_cap = 0, i, j;
 	regex_t drop_re, keep_re;
-	int have_drop = 0, have_keep = 0, any_hidden = 0, any_focus;
+	int have_drop = 0, have_keep = 0, any_focus;
 	struct column *col;
 	int rc = HD_ERR_NOMEM;
 
@@ -525,7 +541,6 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 			       ao->sample_index);
 	if (HD_GROW(m->cols, m->cols_cap, m->ncols + 1))
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-	drop_stats(m);
 
 	/* pprof ignores a drop_frames regexp it cannot compile; so do we. */
 	if (fv.drop_frames && *fv.drop_frames) {
@@ -636,7 +651,6 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 			if (m->have_re[RE_SHOW] ||
 			    (m->have_re[RE_HIDE] && (mm & FM_HIDE))) {
 				s->hidden = 1;
-				any_hidden = 1;
 			} else {
 				if (frame_intern(m, 0, 0, obj, 0, 0,
 						 keep_addr ? l->address : 0, 0,
@@ -665,29 +679,27 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 			lbuf_len++;
 		}
 		s->n = (uint32_t)lbuf_len - s->first;
-		if (s->n == 0) {
+		if (s->n == 0)
 			s->hidden = 1;
-			any_hidden = 1;
-		}
 	}
 
-	if (HD_GROW(m->stamp, m->stamp_cap, m->nframes + 1))
+	if (stamp_fit(m))
 		goto nomem;
 	col = &m->cols[m->ncols];
 	memset(col, 0, sizeof(*col));
-	col->len = m->nnodes;
-	col->self = calloc(m->nnodes + 1, sizeof(int64_t));
-	if (!col->self)
-		goto nomem;
+	col->nframes_at = m->nframes;
+	col->flat = calloc(m->nframes + 1, sizeof(int64_t));
+	col->cum = calloc(m->nframes + 1, sizeof(int64_t));
+	if (!col->flat || !col->cum)
+		goto nomem_col;
 
 	for (i = 0; i < v.nsamples; i++) {
 		const struct hd_psample *s = &v.samples[i];
-		int64_t val = s->values[ao->sample_index];
-		uint32_t lo = 0, hi = s->nlocs, node = 0;
-		uint32_t k;
+		int64_t val = hd_scale_value(s->values[ao->sample_index], ao->scale);
+		uint32_t lo = 0, hi = s->nlocs, k, depth_at;
 
-		val = hd_scale_value(val, ao->scale);
 		col->total = hd_add_sat(col->total, val);
+		col->abs_total = hd_add_sat(col->abs_total, val < 0 ? hd_sub_sat(0, val) : val);
 		if (val == 0)
 			continue;
 		if (have_drop) {
@@ -717,48 +729,56 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 			if (ignored || !focused)
 				continue;
 		}
-		m->serial++;
-		if (m->serial == 0) {
-			memset(m->stamp, 0, m->stamp_cap * sizeof(*m->stamp));
-			m->serial = 1;
-		}
-		/* pprof drops a sample whose every location was hidden. */
-		if (any_hidden) {
-			for (k = lo; k < hi && ls[s->locs[k]].hidden; k++)
-				;
-			if (k == hi)
-				continue;
-		}
+		/* Append [depth, frames root..leaf] to the store; depth is
+		 * patched once known (hidden locations contribute nothing). */
+		depth_at = (uint32_t)col->nstk;
+		if (HD_GROW(col->stk, col->stk_cap, col->nstk + 1))
+			goto nomem_col;
+		col->nstk++;
 		for (k = hi; k-- > lo;) {
 			const struct loc_state *x = &ls[s->locs[k]];
 			uint32_t t;
 
 			if (x->hidden)
 				continue;
-			for (t = x->n; t-- > 0;) {
-				uint32_t f = lbuf[x->first + t];
-				int rec = m->stamp[f] == m->serial;
+			if (HD_GROW(col->stk, col->stk_cap, col->nstk + x->n))
+				goto nomem_col;
+			for (t = x->n; t-- > 0;)
+				col->stk[col->nstk++] = lbuf[x->first + t];
+		}
+		if (col->nstk == (size_t)depth_at + 1) {
+			col->nstk = depth_at; /* every location hidden: pprof drops it */
+			continue;
+		}
+		col->stk[depth_at] = (uint32_t)(col->nstk - depth_at - 1);
+		if (HD_GROW(col->vals, col->vals_cap, col->nsamp + 1))
+			goto nomem_col;
+		col->vals[col->nsamp++] = val;
 
+		/* flat to the leaf; cum once per frame per sample. */
+		m->serial++;
+		if (m->serial == 0) {
+			memset(m->stamp, 0, m->stamp_cap * sizeof(*m->stamp));
+			m->serial = 1;
+		}
+		col->flat[col->stk[col->nstk - 1]] =
+			hd_add_sat(col->flat[col->stk[col->nstk - 1]], val);
+		for (k = depth_at + 1; k < col->nstk; k++) {
+			uint32_t f = col->stk[k];
+			if (m->stamp[f] != m->serial) {
 				m->stamp[f] = m->serial;
-				if (child(m, node, f, rec, &node))
-					goto nomem;
+				col->cum[f] = hd_add_sat(col->cum[f], val);
 			}
 		}
-		if (node >= col->len) {
-			size_t ncap = m->nodes_cap;
-			int64_t *ns = realloc(col->self, (ncap + 1) * sizeof(int64_t));
-			if (!ns)
-				goto nomem;
-			memset(ns + col->len, 0, (ncap + 1 - col->len) * sizeof(int64_t));
-			col->self = ns;
-			col->len = ncap;
-		}
-		col->self[node] = hd_add_sat(col->self[node], val);
 	}
-	if (col->len > m->nnodes)
-		col->len = m->nnodes;
 	rc = (int)m->ncols++;
 	goto out;
+nomem_col:
+	free(col->stk);
+	free(col->vals);
+	free(col->flat);
+	free(col->cum);
+	memset(col, 0, sizeof(*col));
 nomem:
 	rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
 out:
@@ -780,7 +800,6 @@ out:
 
 size_t hd_model_columns(const struct hd_model *m) { return m->ncols; }
 size_t hd_model_frame_count(const struct hd_model *m) { return m->nframes; }
-size_t hd_model_node_count(const struct hd_model *m) { return m->nnodes; }
 const struct hd_model_opts *hd_model_options(const struct hd_model *m) { return &m->opts; }
 
 const struct hd_frame *hd_model_frame(const struct hd_model *m, uint32_t id)
@@ -788,77 +807,179 @@ const struct hd_frame *hd_model_frame(const struct hd_model *m, uint32_t id)
 	return &m->frames[id].pub;
 }
 
-uint32_t hd_model_node_parent(const struct hd_model *m, uint32_t n) { return m->parent[n]; }
-uint32_t hd_model_node_frame(const struct hd_model *m, uint32_t n) { return m->frame[n]; }
-int hd_model_node_recursive(const struct hd_model *m, uint32_t n) { return m->rec[n]; }
-
-int64_t hd_model_node_self(const struct hd_model *m, uint32_t n, size_t col)
-{
-	const struct column *c = &m->cols[col];
-	return n < c->len ? c->self[n] : 0;
-}
-
 int64_t hd_model_total(const struct hd_model *m, size_t col)
 {
 	return m->cols[col].total;
 }
 
-void hd_model_node_totals(const struct hd_model *m, size_t col, int64_t *out)
+int64_t hd_model_abs_total(const struct hd_model *m, size_t col)
 {
-	const struct column *c = &m->cols[col];
-	size_t n;
-
-	for (n = 0; n < m->nnodes; n++)
-		out[n] = n < c->len ? c->self[n] : 0;
-	for (n = m->nnodes; n-- > 1;)
-		out[m->parent[n]] = hd_add_sat(out[m->parent[n]], out[n]);
+	return m->cols[col].abs_total;
 }
 
-static int compute_stats(struct hd_model *m)
+/* A column added before later columns interned more frames has shorter
+ * flat/cum arrays; extend them with zeros. */
+static int stats_fit(struct hd_model *m, struct column *col)
 {
-	int64_t *tot;
-	size_t c, n;
+	int64_t *f, *c;
 
-	if (m->stats_frames == m->nframes && (m->ncols == 0 || m->cols[0].flat))
+	if (col->nframes_at == m->nframes)
 		return 0;
-	drop_stats(m);
-	tot = malloc((m->nnodes + 1) * sizeof(*tot));
-	if (!tot)
+	f = realloc(col->flat, (m->nframes + 1) * sizeof(int64_t));
+	if (!f)
 		return HD_ERR_NOMEM;
-	for (c = 0; c < m->ncols; c++) {
-		struct column *col = &m->cols[c];
-
-		col->flat = calloc(m->nframes + 1, sizeof(int64_t));
-		col->cum = calloc(m->nframes + 1, sizeof(int64_t));
-		if (!col->flat || !col->cum) {
-			free(tot);
-			drop_stats(m);
-			return HD_ERR_NOMEM;
-		}
-		hd_model_node_totals(m, c, tot);
-		for (n = 1; n < m->nnodes; n++) {
-			uint32_t f = m->frame[n];
-			if (n < col->len)
-				col->flat[f] = hd_add_sat(col->flat[f], col->self[n]);
-			if (!m->rec[n])
-				col->cum[f] = hd_add_sat(col->cum[f], tot[n]);
-		}
-	}
-	free(tot);
-	m->stats_frames = m->nframes;
+	col->flat = f;
+	c = realloc(col->cum, (m->nframes + 1) * sizeof(int64_t));
+	if (!c)
+		return HD_ERR_NOMEM;
+	col->cum = c;
+	memset(f + col->nframes_at, 0, (m->nframes - col->nframes_at) * sizeof(int64_t));
+	memset(c + col->nframes_at, 0, (m->nframes - col->nframes_at) * sizeof(int64_t));
+	col->nframes_at = m->nframes;
 	return 0;
 }
 
 const int64_t *hd_model_flat(struct hd_model *m, size_t col)
 {
-	if (compute_stats(m))
-		return NULL;
-	return m->cols[col].flat;
+	return stats_fit(m, &m->cols[col]) ? NULL : m->cols[col].flat;
 }
 
 const int64_t *hd_model_cum(struct hd_model *m, size_t col)
 {
-	if (compute_stats(m))
-		return NULL;
-	return m->cols[col].cum;
+	return stats_fit(m, &m->cols[col]) ? NULL : m->cols[col].cum;
+}
+
+int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
+			 int depth, int (*cb)(void *ctx, uint32_t tag,
+					      const uint32_t *callers, size_t n,
+					      int64_t value),
+			 void *ctx)
+{
+	const struct column *c = &m->cols[col];
+	uint32_t callers[64];
+	size_t pos = 0, s;
+	int rc;
+
+	if (depth > 64)
+		depth = 64;
+	if (stamp_fit(m))
+		return HD_ERR_NOMEM;
+	for (s = 0; s < c->nsamp; s++) {
+		const uint32_t *path = c->stk + pos + 1;
+		uint32_t n = c->stk[pos], k;
+
+		pos += (size_t)n + 1;
+		m->serial++;
+		if (m->serial == 0) {
+			memset(m->stamp, 0, m->stamp_cap * sizeof(*m->stamp));
+			m->serial = 1;
+		}
+		for (k = 0; k < n; k++) {
+			uint32_t f = path[k], j;
+			size_t nc = 0;
+
+			if (want[f] == UINT32_MAX || m->stamp[f] == m->serial)
+				continue;
+			m->stamp[f] = m->serial;
+			for (j = k; j-- > 0 && nc < (size_t)depth;)
+				callers[nc++] = path[j];
+			rc = cb(ctx, want[f], callers, nc, c->vals[s]);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- the call tree, built on demand from the stack stores ---- */
+
+static int tree_add_column(struct hd_model *m, size_t ci)
+{
+	struct column *col = &m->cols[ci];
+	size_t pos = 0, s;
+
+	col->len = m->nnodes;
+	col->self = calloc(m->nnodes + 1, sizeof(int64_t));
+	if (!col->self)
+		return HD_ERR_NOMEM;
+	if (stamp_fit(m))
+		return HD_ERR_NOMEM;
+	for (s = 0; s < col->nsamp; s++) {
+		const uint32_t *path = col->stk + pos + 1;
+		uint32_t n = col->stk[pos], k, node = 0;
+
+		pos += (size_t)n + 1;
+		m->serial++;
+		if (m->serial == 0) {
+			memset(m->stamp, 0, m->stamp_cap * sizeof(*m->stamp));
+			m->serial = 1;
+		}
+		for (k = 0; k < n; k++) {
+			uint32_t f = path[k];
+			int rec = m->stamp[f] == m->serial;
+
+			m->stamp[f] = m->serial;
+			if (child(m, node, f, rec, &node))
+				return HD_ERR_NOMEM;
+		}
+		if (node >= col->len) {
+			size_t ncap = m->nodes_cap;
+			int64_t *ns = realloc(col->self, (ncap + 1) * sizeof(int64_t));
+
+			if (!ns)
+				return HD_ERR_NOMEM;
+			memset(ns + col->len, 0, (ncap + 1 - col->len) * sizeof(int64_t));
+			col->self = ns;
+			col->len = ncap;
+		}
+		col->self[node] = hd_add_sat(col->self[node], col->vals[s]);
+	}
+	return 0;
+}
+
+int hd_model_tree(struct hd_model *m, struct hd_error *err)
+{
+	size_t c;
+
+	for (; m->tree_cols < m->ncols; m->tree_cols++)
+		if (tree_add_column(m, m->tree_cols))
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory building the call tree");
+	for (c = 0; c < m->ncols; c++)
+		if (m->cols[c].len > m->nnodes)
+			m->cols[c].len = m->nnodes;
+	return 0;
+}
+
+/* The node accessors build the tree on first use; hd_model_tree() lets a
+ * caller see the out-of-memory error instead of an empty tree. */
+static struct hd_model *tree_of(const struct hd_model *cm)
+{
+	struct hd_model *m = (struct hd_model *)cm; /* the tree is a cache */
+
+	if (m->tree_cols < m->ncols)
+		hd_model_tree(m, NULL);
+	return m;
+}
+
+size_t hd_model_node_count(const struct hd_model *m) { return tree_of(m)->nnodes; }
+uint32_t hd_model_node_parent(const struct hd_model *m, uint32_t n) { return tree_of(m)->parent[n]; }
+uint32_t hd_model_node_frame(const struct hd_model *m, uint32_t n) { return tree_of(m)->frame[n]; }
+int hd_model_node_recursive(const struct hd_model *m, uint32_t n) { return tree_of(m)->rec[n]; }
+
+int64_t hd_model_node_self(const struct hd_model *m, uint32_t n, size_t col)
+{
+	const struct column *c = &tree_of(m)->cols[col];
+	return n < c->len && c->self ? c->self[n] : 0;
+}
+
+void hd_model_node_totals(const struct hd_model *cm, size_t col, int64_t *out)
+{
+	const struct hd_model *m = tree_of(cm);
+	const struct column *c = &m->cols[col];
+	size_t n;
+
+	for (n = 0; n < m->nnodes; n++)
+		out[n] = n < c->len && c->self ? c->self[n] : 0;
+	for (n = m->nnodes; n-- > 1;)
+		out[m->parent[n]] = hd_add_sat(out[m->parent[n]], out[n]);
 }

@@ -1,10 +1,202 @@
 /*
  * render-folded.c - folded stacks for flamegraph.pl, inferno, speedscope.
+ *
+ * One line per call-tree node with a non-zero self value in a shown
+ * column: the frames root first, joined by ';', a space, then the value
+ * of each shown column separated by spaces.
+ *
+ *   top          one column, the profile's
+ *   diff, trend  o->folded: both "stack BASE NEW" (the first and the last
+ *                column, difffolded.pl's input), base, or new
+ *
+ * Contract:
+ *   - Values are the model's self values, so they already reflect
+ *     --normalize and the filters.  A negative value (delta profiles can
+ *     have them) is written as 0: the consumers take counts, not signed
+ *     numbers.  A line whose shown values are all 0 is left out.  So with
+ *     no filters and no negative samples, column c sums to the report's
+ *     cols[c].total less the samples with an empty stack (self of the
+ *     root node), which have no frame to write and are left out.
+ *   - Frame names: invalid UTF-8 becomes U+FFFD and control characters
+ *     (newline, tab, ...) become spaces, as everywhere; ';' becomes ':'
+ *     since ';' separates frames; and when a name ends in ASCII spaces
+ *     followed by a number (a run of digits and '.' with at least one
+ *     digit: "worker 12", "v 1.5"), the space just before the number
+ *     becomes '_' ("worker_12"), because parsers split the count off at
+ *     the last whitespace and flamegraph.pl takes a stack that still ends
+ *     in " NUMBER" for a two-column differential line.  Other spaces in
+ *     names stay: the value is always after the last space.
+ *   - Lines are sorted by stack (bytewise, as flamegraph.pl sorts), and
+ *     nodes whose stacks read the same after the rewriting above are
+ *     merged into one line, summing values before the clamp to 0.
+ *   - No recursion: stacks can be 100 000 frames deep.  Each node's path
+ *     is found by walking parent links into an array, so the work is
+ *     proportional to the output.
+ *   - The output repeats every caller's name on every line below it, so a
+ *     small profile (a long name, a deep stack, many leaves) can ask for
+ *     an enormous one: the stacks are capped at FOLDED_MAX bytes (or the
+ *     output buffer's own cap if smaller) and rendering fails with
+ *     HD_ERR_LIMIT past it, rather than exhausting memory.
  */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "render.h"
+
+/* 4 GiB, or what size_t can hold. */
+#define FOLDED_MAX ((size_t)(UINT64_C(4) << 30 > SIZE_MAX ? SIZE_MAX : UINT64_C(4) << 30))
+
+struct line {
+	const char *stack;   /* into the stacks buffer, once it stops growing */
+	size_t off, len;
+	int64_t v[2];
+};
+
+static int cmp_line(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->stack, y->stack, n);
+
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* The rules above, applied to one cleaned name in place (same length). */
+static void protect_name(char *s, size_t n)
+{
+	size_t i, end = n;
+	int digit = 0;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == ';')
+			s[i] = ':';
+	while (end > 0 && ((s[end - 1] >= '0' && s[end - 1] <= '9') || s[end - 1] == '.')) {
+		if (s[end - 1] != '.')
+			digit = 1;
+		end--;
+	}
+	if (digit && end < n && end > 0 && s[end - 1] == ' ')
+		s[end - 1] = '_';
+}
+
+/* Every frame's name, cleaned and protected, into names; off[f] .. off[f+1]. */
+static int frame_names(const struct hd_model *m, struct hd_buf *names, size_t *off)
+{
+	size_t f, nf = hd_model_frame_count(m);
+
+	hd_buf_append(names, "", 0);    /* names->data is never NULL */
+	for (f = 0; f < nf; f++) {
+		off[f] = names->len;
+		if (hd_put_clean(names, hd_model_frame(m, (uint32_t)f)->name, 1))
+			return HD_ERR_NOMEM;
+		protect_name(names->data + off[f], names->len - off[f]);
+	}
+	off[nf] = names->len;
+	return names->failed ? HD_ERR_NOMEM : 0;
+}
 
 int hd_render_folded(const struct hd_report *r, const struct hd_render_opts *o,
 		     struct hd_buf *b)
 {
-	return hd_render_text(r, o, b);
+	const struct hd_model *m = r->model;
+	size_t nn = hd_model_node_count(m), nf = hd_model_frame_count(m);
+	size_t col[2], ncol, i, k, nlines = 0, linecap = 0, pathcap = 0, depth;
+	struct hd_buf names, stacks;
+	struct line *lines = NULL;
+	uint32_t *path = NULL, n, p;
+	size_t *off = NULL;
+	int rc = 0;
+
+	if (r->ncols == 1) {
+		col[0] = 0;
+		ncol = 1;
+	} else if (o->folded == HD_FOLDED_BASE) {
+		col[0] = 0;
+		ncol = 1;
+	} else if (o->folded == HD_FOLDED_NEW) {
+		col[0] = r->ncols - 1;
+		ncol = 1;
+	} else {
+		col[0] = 0;
+		col[1] = r->ncols - 1;
+		ncol = 2;
+	}
+	hd_buf_init(&names, 0);
+	hd_buf_init(&stacks, b->max < FOLDED_MAX ? b->max : FOLDED_MAX);
+	off = malloc((nf + 1) * sizeof(*off));
+	if (!off || frame_names(m, &names, off)) {
+		rc = HD_ERR_NOMEM;
+		goto out;
+	}
+
+	/* Node 0 is the root: its self is the samples with no frames. */
+	for (n = 1; n < nn; n++) {
+		struct line *l;
+		int64_t v[2] = {0, 0};
+
+		for (k = 0; k < ncol; k++)
+			v[k] = hd_model_node_self(m, n, col[k]);
+		if (!v[0] && !v[1])
+			continue;
+		depth = 0;
+		for (p = n; p != 0; p = hd_model_node_parent(m, p)) {
+			if (HD_GROW(path, pathcap, depth + 1)) {
+				rc = HD_ERR_NOMEM;
+				goto out;
+			}
+			path[depth++] = hd_model_node_frame(m, p);
+		}
+		if (HD_GROW(lines, linecap, nlines + 1)) {
+			rc = HD_ERR_NOMEM;
+			goto out;
+		}
+		l = &lines[nlines++];
+		l->off = stacks.len;
+		l->v[0] = v[0];
+		l->v[1] = v[1];
+		while (depth-- > 0 && !rc) {
+			uint32_t f = path[depth];
+
+			rc = hd_buf_append(&stacks, names.data + off[f], off[f + 1] - off[f]);
+			if (depth && !rc)
+				rc = hd_buf_append(&stacks, ";", 1);
+		}
+		if (rc)
+			goto out;   /* HD_ERR_LIMIT or HD_ERR_NOMEM */
+		l->len = stacks.len - l->off;
+	}
+	for (i = 0; i < nlines; i++)
+		lines[i].stack = stacks.data ? stacks.data + lines[i].off : "";
+	qsort(lines, nlines, sizeof(*lines), cmp_line);
+
+	for (i = 0; i < nlines; i = k) {
+		int64_t v[2] = {lines[i].v[0], lines[i].v[1]};
+
+		for (k = i + 1; k < nlines && cmp_line(&lines[i], &lines[k]) == 0; k++) {
+			v[0] = hd_add_sat(v[0], lines[k].v[0]);
+			v[1] = hd_add_sat(v[1], lines[k].v[1]);
+		}
+		v[0] = v[0] < 0 ? 0 : v[0];
+		v[1] = v[1] < 0 ? 0 : v[1];
+		if (!v[0] && !v[1])
+			continue;
+		hd_buf_append(b, lines[i].stack, lines[i].len);
+		hd_buf_printf(b, " %" PRId64, v[0]);
+		if (ncol == 2)
+			hd_buf_printf(b, " %" PRId64, v[1]);
+		hd_buf_append(b, "\n", 1);
+		if (b->failed)
+			break;  /* hd_render() reports it */
+	}
+out:
+	hd_buf_release(&names);
+	hd_buf_release(&stacks);
+	free(lines);
+	free(path);
+	free(off);
+	return rc;
 }

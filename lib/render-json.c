@@ -67,6 +67,7 @@ static cJSON *profiles(const struct hd_report *r)
 		add(p, "time_nanos", j_int(c->time_nanos));
 		add(p, "duration_nanos", j_int(c->duration_nanos));
 		add(p, "total", j_int(c->total));
+		add(p, "abs_total", j_int(c->abs_total));
 		if (r->opts.normalize)
 			add(p, "raw_total", j_int(c->raw_total));
 		cJSON_AddItemToArray(a, p);

@@ -79,9 +79,9 @@ static int render_top(const struct hd_report *r, const struct hd_render_opts *o,
 		sum = hd_add_sat(sum, flat);
 		hd_format_value(v1, sizeof(v1), flat, r->sample_unit, 0);
 		hd_format_value(v2, sizeof(v2), cum, r->sample_unit, 0);
-		hd_format_pct(p1, sizeof(p1), hd_share(flat, c->total), 0);
-		hd_format_pct(p2, sizeof(p2), hd_share(sum, c->total), 0);
-		hd_format_pct(p3, sizeof(p3), hd_share(cum, c->total), 0);
+		hd_format_pct(p1, sizeof(p1), hd_share(flat, c->abs_total), 0);
+		hd_format_pct(p2, sizeof(p2), hd_share(sum, c->abs_total), 0);
+		hd_format_pct(p3, sizeof(p3), hd_share(cum, c->abs_total), 0);
 		hd_buf_printf(b, "%12s %7s %7s %12s %7s  ", v1, p1, p2, v2, p3);
 		put_name(b, frame_name(r, row));
 		hd_buf_puts(b, "\n");

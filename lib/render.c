@@ -3,6 +3,7 @@
  * formatting and small text helpers.  Renderers read a finished report;
  * they compute nothing the diff engine should own.
  */
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -143,7 +144,10 @@ int hd_render(const struct hd_report *r, const struct hd_render_opts *o,
 {
 	int rc;
 
-	switch (o->format) {
+	/* trend has its own renderer but for folded, which is first vs last. */
+	if (r->command == HD_CMD_TREND && o->format != HD_FMT_FOLDED)
+		rc = hd_render_trend(r, o, out);
+	else switch (o->format) {
 	case HD_FMT_TEXT:
 		rc = hd_render_text(r, o, out);
 		break;
@@ -287,4 +291,40 @@ void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n)
 			snprintf(buf, n, "no frame is growing");
 		break;
 	}
+}
+
+/* JSON values shared by the JSON renderers: integers exact (written from
+ * the int64, never through a double), reals with 4 decimals or null,
+ * strings as valid UTF-8.  NULL when out of memory. */
+cJSON *hd_json_int(int64_t v)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%" PRId64, v);
+	return cJSON_CreateRaw(s);
+}
+
+cJSON *hd_json_num(double v)
+{
+	char s[512];
+
+	if (isnan(v) || isinf(v))
+		return cJSON_CreateNull();
+	snprintf(s, sizeof(s), "%.4f", v);
+	return cJSON_CreateRaw(s);
+}
+
+cJSON *hd_json_str(const char *s)
+{
+	struct hd_buf b;
+	cJSON *j;
+
+	hd_buf_init(&b, 0);
+	if (hd_put_clean(&b, s ? s : "", 0)) {
+		hd_buf_release(&b);
+		return NULL;
+	}
+	j = cJSON_CreateString(b.data ? b.data : "");
+	hd_buf_release(&b);
+	return j;
 }

@@ -10,6 +10,8 @@ int hd_render_text(const struct hd_report *r, const struct hd_render_opts *o, st
 int hd_render_markdown(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
 int hd_render_json(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
 int hd_render_folded(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
+/* heapdiff trend as text, markdown or json (render-trend.c). */
+int hd_render_trend(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
 
 void hd_format_pct(char *buf, size_t n, double pct, int sign);
 /* part as a percentage of |whole|; NAN when whole is 0. */
@@ -41,6 +43,11 @@ struct cJSON;
 struct cJSON *hd_json_verdict(const struct hd_report *r);
 /* At most this many crossing frames are named in a verdict. */
 #define HD_VERDICT_NAMES 20
+/* Exact JSON integer, real (%.4f; null for NAN/inf) and UTF-8 string;
+ * NULL when out of memory. */
+struct cJSON *hd_json_int(int64_t v);
+struct cJSON *hd_json_num(double v);
+struct cJSON *hd_json_str(const char *s);
 /* One line saying what a rule measured against its limit. */
 void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n);
 

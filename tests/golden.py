@@ -69,7 +69,7 @@ def main():
             stdin = None
             if "<" in argv:
                 i = argv.index("<")
-                stdin = open(argv[i + 1], "rb")
+                stdin = open(os.path.join(ROOT, argv[i + 1]), "rb")
                 argv = argv[:i] + argv[i + 2:]
             p = subprocess.run([heapdiff] + argv, cwd=ROOT, env=env, stdin=stdin,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)

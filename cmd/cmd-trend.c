@@ -1,0 +1,350 @@
+/*
+ * cmd-trend.c - heapdiff trend: what keeps growing across a series of
+ * profiles (snapshots of one process, or successive builds).
+ *
+ * Profiles enter the report one at a time and each is freed as soon as
+ * it is in, so memory grows with the union of their stacks, not with
+ * their number.  --order time reads every file twice: once for its time
+ * stamp, once to add it (standard input, which cannot be read twice, is
+ * kept in memory instead).  A --fail-on rule on another sample type reads
+ * the series once more.
+ */
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char help[] =
+	"Follow every function across a series of profiles and find what keeps\n"
+	"growing: the series of values, least-squares slope, r², rising steps and\n"
+	"a class per function (growing, shrinking, fluctuating, stable, new,\n"
+	"gone); growing functions are the leak suspects, listed first with their\n"
+	"reference chains (last profile against the first).\n"
+	"\n"
+	"A PROFILE may be NAME=PATH to label its column NAME (NAME without '/',\n"
+	"and only when NAME=PATH is not itself an existing file); the default\n"
+	"label is the file's base name.  - is standard input (once).\n"
+	"\n"
+	"Classification, on flat (self) values, first rule that holds:\n"
+	"  growing      rose by more than the --min-growth floor from first to\n"
+	"               last, positive slope, r² >= --min-r2 and a share of steps\n"
+	"               not going down >= --min-rising\n"
+	"  new          absent from the first profile, present in the last\n"
+	"  gone         present in the first profile, absent from the last\n"
+	"  shrinking    the mirror of growing\n"
+	"  fluctuating  max - min above the floor\n"
+	"  stable       anything else\n"
+	"\n"
+	"Options:\n"
+	"      --order ORDER       given (default) or time (sort by time_nanos)\n"
+	"      --min-growth X      the noise floor: a size (64KiB) or a share of\n"
+	"                          the first profile's total (default 1%)\n"
+	"      --min-r2 X          least fit of a growing series (default 0.8)\n"
+	"      --min-rising X      least share of non-falling steps (default 0.75)\n"
+	"  -f, --format FMT        text (default), markdown, json or folded\n"
+	"                          (folded: the first vs the last profile)\n"
+	"      --output-format FMT the same as --format\n"
+	"  -o, --output FILE       write to FILE (atomically) instead of stdout\n"
+	"      --top N             rows to show (default 20; 0 = all)\n"
+	"      --sort KEY          default: suspects first, then by how much a\n"
+	"                          function moves; or delta, delta-cum, flat, cum,\n"
+	"                          pct (first vs last)\n"
+	"      --ref-chain-depth N callers shown per reference chain (default 3;\n"
+	"                          0 turns chains off)\n"
+	"      --ascii             ASCII sparklines (default when the locale's\n"
+	"                          character set is not UTF-8)\n"
+	"      --fail-on RULE      exit 1 when crossed: leak (any growing\n"
+	"                          function), or a diff rule (total:+8%, ...)\n"
+	"                          applied to the first and last profiles\n"
+	"      --sample-index X    sample type by name or 0-based index (default:\n"
+	"                          the first profile's default type)\n"
+	"      --granularity G     functions (default), filefunctions, files,\n"
+	"                          lines or addresses\n"
+	"      --focus RE          keep samples with a frame matching RE\n"
+	"      --ignore RE         drop samples with a frame matching RE\n"
+	"      --hide RE           remove frames matching RE from stacks\n"
+	"      --show RE           keep only frames matching RE in stacks\n"
+	"      --folded-columns C  folded output: both (default), base or new\n"
+	"      --max-size SIZE     refuse profiles larger than SIZE once\n"
+	"                          decompressed (default 1GiB)\n"
+	"      --color[=WHEN]      auto (default), always or never\n"
+	"  -h, --help              show this help\n";
+
+/* Show progress on a terminal from this many profiles on. */
+#define PROGRESS_MIN 20
+
+struct input {
+	const char *path;
+	char *label;     /* NAME of NAME=PATH, or NULL for the base name */
+	int64_t time;
+	size_t given;    /* position on the command line */
+};
+
+struct series {
+	struct input *in;
+	size_t n;
+	uint64_t max_size;
+	struct hd_profile *stdin_p; /* "-" is read once and kept */
+	int progress;               /* stderr is a terminal and n is large */
+	int shown;                  /* a progress line is on the screen */
+};
+
+static void progress(struct series *s, const char *what, size_t i)
+{
+	if (!s->progress)
+		return;
+	fprintf(stderr, "\r%s %zu/%zu ...", what, i + 1, s->n);
+	fflush(stderr);
+	s->shown = 1;
+}
+
+static void progress_clear(struct series *s)
+{
+	if (!s->shown)
+		return;
+	fprintf(stderr, "\r%40s\r", "");
+	fflush(stderr);
+	s->shown = 0;
+}
+
+/* Load input i into *p; *owned says whether the caller frees it. */
+static int load(struct series *s, size_t i, struct hd_profile **p, int *owned,
+		struct hd_error *err)
+{
+	const char *path = s->in[i].path;
+
+	*owned = strcmp(path, "-") != 0;
+	if (!*owned && s->stdin_p) {
+		*p = s->stdin_p;
+		return 0;
+	}
+	if (hd_profile_load(path, s->max_size, p, err))
+		return EXIT_TROUBLE;
+	if (!*owned)
+		s->stdin_p = *p;
+	return 0;
+}
+
+/*
+ * Add every profile, in order, one at a time.  On error print it as
+ * "FILE: what" when print is set, else leave "FILE: what" in err.
+ */
+static int add_all(struct series *s, struct hd_report *r, const char *what,
+		   struct hd_error *err, int print)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct hd_profile *p = NULL;
+		int owned = 0, rc;
+
+		progress(s, what, i);
+		rc = load(s, i, &p, &owned, err);
+		if (!rc && hd_report_add(r, s->in[i].path, s->in[i].label, p, err))
+			rc = EXIT_TROUBLE;
+		if (owned)
+			hd_profile_free(p);
+		if (rc) {
+			progress_clear(s);
+			if (print) {
+				cli_error(s->in[i].path, "%s", err->msg);
+			} else {
+				char msg[sizeof(err->msg)];
+				size_t k = strlen(s->in[i].path);
+
+				/* "FILE: what", the file cut short rather than the message. */
+				if (k > sizeof(msg) / 2)
+					k = sizeof(msg) / 2;
+				memcpy(msg, s->in[i].path, k);
+				memcpy(msg + k, ": ", 2);
+				memcpy(msg + k + 2, err->msg, sizeof(msg) - k - 3);
+				msg[sizeof(msg) - 1] = '\0';
+				memcpy(err->msg, msg, sizeof(msg));
+			}
+			return EXIT_TROUBLE;
+		}
+	}
+	progress_clear(s);
+	return 0;
+}
+
+/* cli_check_rules() callback: the same series into a report of another type. */
+static int fill_series(void *ctx, struct hd_report *other, struct hd_error *err)
+{
+	return add_all(ctx, other, "checking", err, 0) ? HD_ERR_INCOMPATIBLE : 0;
+}
+
+static int cmp_time(const void *pa, const void *pb)
+{
+	const struct input *a = pa, *b = pb;
+
+	if (a->time != b->time)
+		return a->time < b->time ? -1 : 1;
+	return a->given < b->given ? -1 : a->given > b->given;
+}
+
+/* Read each profile's time stamp and sort the inputs by it (stable). */
+static int order_by_time(struct series *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct hd_error err = {0};
+		struct hd_profile *p;
+		int owned;
+
+		progress(s, "reading times", i);
+		if (load(s, i, &p, &owned, &err)) {
+			progress_clear(s);
+			cli_error(s->in[i].path, "%s", err.msg);
+			return EXIT_TROUBLE;
+		}
+		s->in[i].time = hd_profile_time_nanos(p);
+		if (owned)
+			hd_profile_free(p);
+		if (s->in[i].time == 0) {
+			progress_clear(s);
+			cli_error(s->in[i].path, "no time stamp (time_nanos); --order time needs one in every profile");
+			return EXIT_TROUBLE;
+		}
+	}
+	progress_clear(s);
+	qsort(s->in, s->n, sizeof(*s->in), cmp_time);
+	return 0;
+}
+
+/*
+ * NAME=PATH labels a column, unless the argument is an existing file
+ * (file names may contain '=') or NAME is empty or has a '/' (then it is
+ * a path with a '=' in a directory name).
+ */
+static int parse_input(const char *arg, struct input *in)
+{
+	const char *eq = strchr(arg, '=');
+	struct stat st;
+	size_t n;
+
+	in->path = arg;
+	in->label = NULL;
+	if (!eq || eq == arg || !eq[1] || stat(arg, &st) == 0)
+		return 0;
+	n = (size_t)(eq - arg);
+	if (memchr(arg, '/', n))
+		return 0;
+	in->label = malloc(n + 1);
+	if (!in->label)
+		return -1;
+	memcpy(in->label, arg, n);
+	in->label[n] = '\0';
+	in->path = eq + 1;
+	return 0;
+}
+
+/*
+ * Whether the user's locale (LC_ALL, LC_CTYPE, LANG) uses UTF-8.  The
+ * locale is set only to ask and then put back to "C", so that regular
+ * expressions and everything else behave as in top and diff.
+ */
+static int utf8_locale(void)
+{
+	const char *env[] = {"LC_ALL", "LC_CTYPE", "LANG"}, *v, *cs;
+	int utf8 = 0;
+	size_t i;
+
+	if (setlocale(LC_CTYPE, "")) {
+		cs = nl_langinfo(CODESET);
+		utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "UTF8") == 0);
+		setlocale(LC_CTYPE, "C");
+		return utf8;
+	}
+	/* The locale is not installed: trust the name of the first one set. */
+	for (i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
+		v = getenv(env[i]);
+		if (v && *v)
+			return strstr(v, "UTF-8") || strstr(v, "utf-8") ||
+			       strstr(v, "UTF8") || strstr(v, "utf8");
+	}
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	struct series s;
+	struct hd_report *r = NULL;
+	struct hd_error err = {0};
+	struct cli c;
+	size_t i, nstdin = 0;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	rc = cli_parse(&cmd_trend, OPT_FORMAT | OPT_OUTPUT | OPT_TOP | OPT_SAMPLE |
+		       OPT_GRAN | OPT_FILTERS | OPT_SORT | OPT_MAXSIZE | OPT_COLOR |
+		       OPT_FOLDED | OPT_FAILON | OPT_TREND, argc, argv, &c);
+	if (rc)
+		return rc < 0 ? EXIT_PASS : rc;
+	if (c.nargs < 2) {
+		cli_error(NULL, "trend takes two or more profiles (see 'heapdiff help trend')");
+		return EXIT_TROUBLE;
+	}
+	c.ropts.trend = &c.trend;
+	if (!c.ascii && !utf8_locale())
+		c.ascii = 1;
+	s.n = (size_t)c.nargs;
+	s.max_size = c.max_size;
+	s.progress = s.n >= PROGRESS_MIN && isatty(STDERR_FILENO);
+	s.in = calloc(s.n, sizeof(*s.in));
+	rc = EXIT_TROUBLE;
+	if (!s.in) {
+		cli_error(NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < s.n; i++) {
+		if (parse_input(c.args[i], &s.in[i])) {
+			cli_error(NULL, "out of memory");
+			goto out;
+		}
+		s.in[i].given = i;
+		nstdin += strcmp(s.in[i].path, "-") == 0;
+	}
+	if (nstdin > 1) {
+		cli_error(NULL, "standard input (-) can be given only once");
+		goto out;
+	}
+	if (c.order_time && order_by_time(&s))
+		goto out;
+	if (hd_report_new(&c.ropts, &r, &err)) {
+		cli_error(NULL, "%s", err.msg);
+		goto out;
+	}
+	if (add_all(&s, r, "loading", &err, 1))
+		goto out;
+	if (hd_report_finish(r, &err)) {
+		cli_error(NULL, "%s", err.msg);
+		goto out;
+	}
+	if (cli_check_rules(&c, r, fill_series, &s))
+		goto out;
+	rc = cli_emit(&c, r);
+	if (rc == 0)
+		rc = cli_verdict_status(r);
+out:
+	hd_report_free(r);
+	hd_profile_free(s.stdin_p);
+	for (i = 0; s.in && i < s.n; i++)
+		free(s.in[i].label);
+	free(s.in);
+	return rc;
+}
+
+const struct subcommand cmd_trend = {
+	"trend",
+	run,
+	"heapdiff trend [options] PROFILE PROFILE [PROFILE...]",
+	help,
+};

@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""Markdown output test: heapdiff's GFM, rendered by cmark-gfm.
+
+Usage: python3 tests/markdown.py HEAPDIFF DIR...
+
+Each DIR is searched for the Parca heap series (heap-00.pb.gz ...), either
+in DIR itself or in DIR/parca-heap-series.  The Markdown of `diff` and
+`top` is rendered with `cmark-gfm -e table -e strikethrough -e autolink
+--unsafe` (--unsafe: raw HTML would pass through and be caught here), and
+the HTML is checked:
+
+  * only tags Markdown itself produces appear, plus the report's own
+    <details>/<summary>; never <script, <img or a tag from a function name;
+  * the tables are <table>s with the row counts and the function names
+    (cell text, HTML entities decoded) that `--format json --top 0` implies;
+  * the reference chains render as a list inside <details>;
+  * synthetic profiles (tests/pprofgen.py) whose frame names are Markdown,
+    HTML, pipes, backticks, control characters and invalid UTF-8 come out
+    as exactly that text (control characters as spaces, invalid bytes as
+    U+FFFD), in tables, lists and the title.
+
+Exit status: 0 all passed, 1 any failure, 77 (meson SKIP) without
+cmark-gfm.  The last line is "markdown: N passed, M failed".
+Only the Python 3 standard library is used.
+"""
+
+import html.parser
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pprofgen  # noqa: E402
+
+CMARK = ["cmark-gfm", "-e", "table", "-e", "strikethrough", "-e", "autolink",
+         "--unsafe"]
+# Tags cmark-gfm writes for Markdown, and the report's own raw HTML.
+ALLOWED_TAGS = {
+    "table", "thead", "tbody", "tr", "th", "td", "p", "h1", "h2", "h3",
+    "strong", "em", "code", "ul", "ol", "li", "br", "a", "hr",
+    "details", "summary",
+}
+TEXT_TAGS = ("td", "th", "li", "h1", "h2", "h3", "p", "summary")
+DIFF_HEADER = ["Δflat", "Δflat%", "base flat", "new flat", "Δcum", "Δcum%",
+               "status", "function"]
+TOP_HEADER = ["flat", "flat%", "sum%", "cum", "cum%", "function"]
+
+
+class Doc(html.parser.HTMLParser):
+    """The parts of cmark-gfm's HTML the checks look at."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.tags = []        # every tag, end tags as "/name"
+        self.tables = []      # {"heading", "head": [[cell]], "body": [[cell]]}
+        self.headings = []    # (tag, text)
+        self.paragraphs = []
+        self.items = []       # (text of the item itself, inside <details>, depth)
+        self.errors = []
+        self._heading = None
+        self._section = "body"
+        self._row = None
+        self._bufs = []
+        self._details = 0
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "details":
+            self._details += 1
+        elif tag == "table":
+            self.tables.append({"heading": self._heading, "head": [], "body": []})
+        elif tag in ("thead", "tbody"):
+            self._section = "head" if tag == "thead" else "body"
+        elif tag == "tr" and self.tables:
+            self._row = []
+            self.tables[-1][self._section].append(self._row)
+        if tag in TEXT_TAGS:
+            self._bufs.append((tag, []))
+
+    def handle_endtag(self, tag):
+        self.tags.append("/" + tag)
+        if tag == "details":
+            self._details -= 1
+        if tag not in TEXT_TAGS:
+            return
+        if not self._bufs or self._bufs[-1][0] != tag:
+            self.errors.append("unbalanced </%s>" % tag)
+            return
+        text = "".join(self._bufs.pop()[1])
+        if tag in ("td", "th"):
+            if self._row is None:
+                self.errors.append("<%s> outside a row" % tag)
+            else:
+                self._row.append(text)
+        elif tag == "li":
+            depth = 1 + sum(1 for b in self._bufs if b[0] == "li")
+            self.items.append((text.strip("\n"), self._details > 0, depth))
+        elif tag == "p":
+            self.paragraphs.append(text)
+        elif tag.startswith("h"):
+            self.headings.append((tag, text))
+            self._heading = text
+
+    def handle_data(self, data):
+        if self._bufs:
+            self._bufs[-1][1].append(data)
+
+    def table(self, heading):
+        found = [t for t in self.tables if t["heading"] == heading]
+        return found[0] if found else None
+
+
+class Checks:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, ok, what, detail=None):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL: %s" % what)
+            if detail is not None:
+                print("      %s" % (detail,))
+        return ok
+
+
+def controls_to_spaces(s):
+    return "".join(" " if ord(c) < 0x20 or ord(c) == 0x7F else c for c in s)
+
+
+def run(argv, ok=(0,)):
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode not in ok:
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(argv), p.returncode,
+                                                p.stderr.decode("utf-8", "replace")))
+    return p.stdout
+
+
+def heapdiff(hd, *args):
+    # diff exits 1 when a threshold is crossed; none is set here.
+    return run([hd] + list(args), ok=(0, 1))
+
+
+def render(t, md_bytes, what):
+    """Markdown bytes -> (HTML text, Doc), with the checks every document
+    must pass."""
+    try:
+        md = md_bytes.decode("utf-8")
+        t.check(True, what + ": output is UTF-8")
+    except UnicodeDecodeError as e:
+        t.check(False, what + ": output is UTF-8", e)
+        md = md_bytes.decode("utf-8", "replace")
+    out = subprocess.run(CMARK, input=md.encode("utf-8"), stdout=subprocess.PIPE,
+                         check=True).stdout.decode("utf-8")
+    doc = Doc(out)
+    t.check(not doc.errors, what + ": well-formed HTML", doc.errors[:3])
+    bad = sorted({x.lstrip("/") for x in doc.tags} - ALLOWED_TAGS)
+    t.check(not bad, what + ": only Markdown's own tags and <details>", bad)
+    t.check(not re.search(r"<\s*/?\s*(script|img|iframe|style)", out, re.I),
+            what + ": no <script>, <img>, <iframe> or <style>")
+    t.check(not re.search(r"<del\b", out), what + ": no strikethrough")
+    return out, doc
+
+
+def growers_shrinkers(js, top):
+    """The rows the growers and shrinkers tables must show, from the
+    JSON of the same diff with --top 0 (the default sort)."""
+    g, s = [], []
+    for f in js["functions"]:
+        df, dc = f["delta_flat"], f["delta_cum"]
+        if df > 0 or (df == 0 and dc > 0):
+            g.append(f)
+        elif df < 0 or (df == 0 and dc < 0):
+            s.append(f)
+    if top:
+        g, s = g[:top], s[:top]
+    return g, s
+
+
+def check_table(t, doc, heading, header, rows, what):
+    """rows: the expected function names, in order ([] = no table)."""
+    tab = doc.table(heading)
+    if not rows:
+        t.check(tab is None, "%s: no %r table when it would be empty" % (what, heading))
+        return
+    if not t.check(tab is not None, "%s: a %r <table>" % (what, heading)):
+        return
+    t.check(tab["head"] == [header], "%s: %r header" % (what, heading), tab["head"])
+    t.check(len(tab["body"]) == len(rows),
+            "%s: %r has %d body rows" % (what, heading, len(rows)), len(tab["body"]))
+    t.check(all(len(r) == len(header) for r in tab["body"]),
+            "%s: %r rows have %d cells" % (what, heading, len(header)))
+    got = [r[-1] if r else None for r in tab["body"]]
+    want = [controls_to_spaces(n) for n in rows]
+    t.check(got == want, "%s: %r function names equal the JSON names" % (what, heading),
+            [(a, b) for a, b in zip(got, want) if a != b][:3])
+
+
+def check_chains(t, doc, js0, jsn, what):
+    """The reference chains show inside <details> as a list: an item per
+    frame, 'NAME (Δcum X)', holding an item per chain, 'DELTA NAME ←
+    CALLER ← ...'.  Which frames get chains depends on --top, so: every
+    frame of the JSON with the same --top (jsn) that has chains is there,
+    and every frame there has exactly its chains from the JSON with
+    --top 0 (js0), in order."""
+    def chain_text(f, c):
+        return " ← ".join(controls_to_spaces(n) for n in [f["name"]] + c["path"])
+
+    full = {controls_to_spaces(f["name"]): f for f in js0["functions"]}
+    want = [controls_to_spaces(f["name"]) for f in jsn["functions"] if f.get("ref_chains")]
+    if not want:
+        t.check("details" not in doc.tags, what + ": no <details> without chains")
+        return
+    if not t.check("details" in doc.tags and "summary" in doc.tags,
+                   what + ": chains in <details><summary>"):
+        return
+    i, j = doc.tags.index("details"), doc.tags.index("/details")
+    t.check("ul" in doc.tags[i:j], what + ": the chains render as a list inside <details>")
+    # Items come out innermost first: a frame's chains precede the frame.
+    groups, pending = [], []
+    for text, inside, depth in doc.items:
+        if not inside:
+            continue
+        if depth == 2:
+            pending.append(text)
+        else:
+            groups.append((text.rsplit(" (Δcum ", 1)[0], pending))
+            pending = []
+    names = [g[0] for g in groups]
+    t.check(all(w in names for w in want),
+            what + ": every frame with chains in the JSON has them here",
+            [w for w in want if w not in names][:3])
+    bad = []
+    for name, items in groups:
+        f = full.get(name)
+        exp = [chain_text(f, c) for c in f.get("ref_chains", [])] if f else None
+        if exp is None or len(exp) != len(items) or \
+                not all(x.endswith(" " + e) for x, e in zip(items, exp)):
+            bad.append((name, items, exp))
+    t.check(not bad, what + ": each frame's chains, names in order", bad[:2])
+
+
+def test_diff(t, hd, base, new, top, what):
+    js = json.loads(heapdiff(hd, "diff", "--format", "json", "--top", "0", base, new))
+    jsn = json.loads(heapdiff(hd, "diff", "--format", "json", "--top", str(top), base, new))
+    md = heapdiff(hd, "diff", "--format", "markdown", "--top", str(top), base, new)
+    _, doc = render(t, md, what)
+    g, s = growers_shrinkers(js, top)
+    st = js["sample_type"]["type"]
+    h2 = [x for tag, x in doc.headings if tag == "h2"]
+    t.check(len(h2) == 1 and os.path.basename(base) in h2[0] and
+            os.path.basename(new) in h2[0] and st in h2[0],
+            what + ": one title naming both profiles and the sample type", h2)
+    t.check(bool(doc.paragraphs) and doc.paragraphs[0].startswith("Total %s: " % st),
+            what + ": the verdict comes first", doc.paragraphs[:1])
+    summary = doc.tables[0] if doc.tables else None
+    nsum = 2 if "count_totals" in js else 1
+    if t.check(summary is not None and summary["head"] == [["", "base", "new", "Δ", "Δ%"]],
+               what + ": a summary table first"):
+        t.check(len(summary["body"]) == nsum and summary["body"][0][0] == st,
+                what + ": summary rows for the type and its object count",
+                summary["body"])
+        if nsum == 2:
+            t.check(summary["body"][1][0] == js["count_totals"]["type"],
+                    what + ": the count row names the count type")
+    check_table(t, doc, "Top growers", DIFF_HEADER, [f["name"] for f in g], what)
+    check_table(t, doc, "Top shrinkers", DIFF_HEADER, [f["name"] for f in s], what)
+    t.check(("No change." in doc.paragraphs) == (not g and not s),
+            what + ": 'No change.' exactly when nothing changed")
+    ng = [f for f in g + s if f["status"] in ("new", "gone")]
+    items = [x for x, d, _ in doc.items if not d]
+    for f in ng:
+        name = controls_to_spaces(f["name"])
+        t.check(any(x.startswith("%s %s (Δcum " % (f["status"], name)) for x in items),
+                "%s: %s frame %r listed" % (what, f["status"], name))
+    t.check(len(items) == len(ng), what + ": one list item per new or gone frame shown",
+            (len(items), len(ng)))
+    check_chains(t, doc, js, jsn, what)
+    return doc
+
+
+def test_top(t, hd, path, top, what):
+    js = json.loads(heapdiff(hd, "top", "--format", "json", "--top", str(top), path))
+    md = heapdiff(hd, "top", "--format", "markdown", "--top", str(top), path)
+    _, doc = render(t, md, what)
+    st = js["sample_type"]["type"]
+    h2 = [x for tag, x in doc.headings if tag == "h2"]
+    t.check(len(h2) == 1 and os.path.basename(path) in h2[0],
+            what + ": a title naming the profile", h2)
+    t.check(any(p.startswith("Total %s: " % st) for p in doc.paragraphs),
+            what + ": the total")
+    t.check(len(doc.tables) == 1, what + ": one table", len(doc.tables))
+    check_table(t, doc, None if not doc.tables else doc.tables[0]["heading"],
+                TOP_HEADER, [f["name"] for f in js["functions"]], what)
+    return doc
+
+
+def find_series(dirs):
+    for d in dirs:
+        for c in (d, os.path.join(d, "parca-heap-series")):
+            if os.path.exists(os.path.join(c, "heap-00.pb.gz")):
+                return c
+    return None
+
+
+def test_nasty(t, hd, tmp):
+    names = [pprofgen.expected_text(n) for n in pprofgen.NASTY_NAMES]
+    # The file names become the title's labels: make them nasty too.
+    base, new, _ = pprofgen.write_nasty_pair(tmp, "b|a`se` *x*.pb.gz",
+                                             "<i>new&amp;_y_.pb.gz")
+    doc = test_diff(t, hd, base, new, 0, "nasty diff")
+    h2 = [x for tag, x in doc.headings if tag == "h2"]
+    t.check(h2 and "b|a`se` *x*.pb.gz → <i>new&amp;_y_.pb.gz" in h2[0],
+            "nasty diff: labels in the title read as the file names", h2)
+    shown = set()
+    for heading in ("Top growers", "Top shrinkers"):
+        tab = doc.table(heading)
+        if tab:
+            shown.update(r[-1] for r in tab["body"] if r)
+    for n in names:
+        t.check(n in shown, "nasty diff: table cell reads exactly %r" % n)
+    items = [x for x, d, _ in doc.items if not d]
+    t.check(any(x.startswith("new %s (" % names[0]) for x in items),
+            "nasty diff: the new frame is listed as new", items)
+    t.check(any(x.startswith("gone %s (" % names[-1]) for x in items),
+            "nasty diff: the gone frame is listed as gone", items)
+
+    doc = test_top(t, hd, base, 0, "nasty top")
+    cells = {r[-1] for r in doc.tables[0]["body"]} if doc.tables else set()
+    for n in names[1:]:  # the first name is only in NEW
+        t.check(n in cells, "nasty top: table cell reads exactly %r" % n)
+
+
+def test_nasty_type(t, hd, tmp):
+    """Sample type and unit names are plain text: escaped, not code."""
+    st, unit = "<b>in</b>_*use*|`x`~~y~~ & $z$ #1", "<i>u</i>&amp;"
+    paths = []
+    for i, v in enumerate((100, 250)):
+        paths.append(os.path.join(tmp, "type%d.pb.gz" % i))
+        pprofgen.write_profile(paths[-1], [(st, unit)],
+                               [(["f", "main"], [v]), (["g|h", "main"], [v // 2])])
+    _, doc = render(t, heapdiff(hd, "diff", "--format", "markdown", *paths), "nasty type diff")
+    h2 = [x for tag, x in doc.headings if tag == "h2"]
+    t.check(h2 and h2[0].endswith("(%s)" % st), "nasty type diff: type in the title", h2)
+    t.check(doc.paragraphs and doc.paragraphs[0].startswith("Total %s: " % st),
+            "nasty type diff: type in the verdict", doc.paragraphs[:1])
+    t.check(any(p.startswith("Sample type %s (%s)" % (st, unit)) for p in doc.paragraphs),
+            "nasty type diff: type and unit as text", doc.paragraphs)
+    t.check(doc.tables and doc.tables[0]["body"] and doc.tables[0]["body"][0][0] == st,
+            "nasty type diff: type in the summary table")
+    _, doc = render(t, heapdiff(hd, "top", "--format", "markdown", paths[0]), "nasty type top")
+    t.check(any(p.startswith("Total %s: " % st) for p in doc.paragraphs),
+            "nasty type top: type in the total", doc.paragraphs)
+
+
+def main():
+    if len(sys.argv) < 3:
+        print("usage: markdown.py HEAPDIFF DIR...", file=sys.stderr)
+        return 2
+    if not shutil.which("cmark-gfm"):
+        print("SKIP: cmark-gfm not found")
+        return 77
+    hd = os.path.abspath(sys.argv[1])
+    t = Checks()
+    series = find_series(sys.argv[2:])
+    if t.check(series is not None, "the parca heap series in %s" % sys.argv[2:]):
+        p = lambda i: os.path.join(series, "heap-%02d.pb.gz" % i)  # noqa: E731
+        for top in (3, 0):
+            test_diff(t, hd, p(0), p(9), top, "diff 00..09 --top %d" % top)
+            test_diff(t, hd, p(3), p(4), top, "diff 03..04 --top %d" % top)
+            test_top(t, hd, p(3), top, "top 03 --top %d" % top)
+    with tempfile.TemporaryDirectory() as tmp:
+        test_nasty(t, hd, tmp)
+        test_nasty_type(t, hd, tmp)
+    print("markdown: %d passed, %d failed" % (t.passed, t.failed))
+    return 1 if t.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
