@@ -170,7 +170,7 @@ cJSON *hd_json_verdict(const struct hd_report *r)
 			cJSON_AddItemToArray(frames, j_str(res->frame_names[k]));
 		add(x, "frames", frames);
 		add(x, "frames_total", j_int((int64_t)res->nframes));
-		hd_verdict_describe(res, d, sizeof(d));
+		hd_verdict_describe(res, d, sizeof(d), 1);
 		add(x, "message", j_str(d));
 		cJSON_AddItemToArray(rules, x);
 	}

@@ -39,44 +39,44 @@ struct md {
 	struct hd_buf tmp;  /* scratch: one cleaned string */
 };
 
-/* Clean s into m->tmp (valid UTF-8, controls as spaces); NULL is "". */
-static const char *clean(struct md *m, const char *s)
+/* Clean s into tmp (valid UTF-8, controls as spaces); NULL is "". */
+static const char *clean_into(struct hd_buf *tmp, const char *s)
 {
-	m->tmp.len = 0;
-	if (m->tmp.data)
-		m->tmp.data[0] = '\0';
-	hd_put_clean(&m->tmp, s ? s : "", 1);
-	return m->tmp.data && !m->tmp.failed ? m->tmp.data : "";
+	tmp->len = 0;
+	if (tmp->data)
+		tmp->data[0] = '\0';
+	hd_put_clean(tmp, s ? s : "", 1);
+	return tmp->data && !tmp->failed ? tmp->data : "";
 }
 
-static void md_text(struct md *m, const char *s)
+void hd_md_text(struct hd_buf *b, struct hd_buf *tmp, const char *s)
 {
-	const char *p = clean(m, s);
+	const char *p = clean_into(tmp, s);
 
 	for (; *p; p++) {
 		switch (*p) {
 		case '&':
-			hd_buf_puts(m->b, "&amp;");
+			hd_buf_puts(b, "&amp;");
 			break;
 		case '<':
-			hd_buf_puts(m->b, "&lt;");
+			hd_buf_puts(b, "&lt;");
 			break;
 		case '>':
-			hd_buf_puts(m->b, "&gt;");
+			hd_buf_puts(b, "&gt;");
 			break;
 		case '\\': case '`': case '*': case '_': case '[': case ']':
 		case '#': case '|': case '~': case '$':
-			hd_buf_append(m->b, "\\", 1);
+			hd_buf_append(b, "\\", 1);
 			/* fall through */
 		default:
-			hd_buf_append(m->b, p, 1);
+			hd_buf_append(b, p, 1);
 		}
 	}
 }
 
-static void md_code(struct md *m, const char *s, int in_table)
+void hd_md_code(struct hd_buf *b, struct hd_buf *tmp, const char *s, int in_table)
 {
-	const char *p = clean(m, s);
+	const char *p = clean_into(tmp, s);
 	size_t run = 0, longest = 0, i, n = strlen(p);
 	int all_spaces = 1, pad;
 
@@ -99,18 +99,60 @@ static void md_code(struct md *m, const char *s, int in_table)
 	pad = !all_spaces && (p[0] == '`' || p[n - 1] == '`' ||
 			      (p[0] == ' ' && p[n - 1] == ' '));
 	for (i = 0; i <= longest; i++)
-		hd_buf_append(m->b, "`", 1);
+		hd_buf_append(b, "`", 1);
 	if (pad)
-		hd_buf_append(m->b, " ", 1);
+		hd_buf_append(b, " ", 1);
 	for (; *p; p++) {
 		if (*p == '|' && in_table)
-			hd_buf_append(m->b, "\\", 1);
-		hd_buf_append(m->b, p, 1);
+			hd_buf_append(b, "\\", 1);
+		hd_buf_append(b, p, 1);
 	}
 	if (pad)
-		hd_buf_append(m->b, " ", 1);
+		hd_buf_append(b, " ", 1);
 	for (i = 0; i <= longest; i++)
-		hd_buf_append(m->b, "`", 1);
+		hd_buf_append(b, "`", 1);
+}
+
+void hd_md_verdict(struct hd_buf *b, struct hd_buf *tmp, const struct hd_report *r)
+{
+	const struct hd_verdict *v = r->verdict;
+	char d[512];
+	size_t i, k;
+
+	if (!v)
+		return;
+	hd_buf_printf(b, "%s **%s**%s\n\n", v->pass ? "✅" : "❌",
+		      v->pass ? "PASS" : "FAIL",
+		      r->opts.normalize ? " (rules evaluated on normalized values)" : "");
+	hd_buf_puts(b, "| | rule | measured |\n|:---|:---|:---|\n");
+	for (i = 0; i < v->n; i++) {
+		const struct hd_rule_result *res = &v->results[i];
+
+		hd_verdict_describe(res, d, sizeof(d), 0);
+		hd_buf_printf(b, "| %s | ", res->pass ? "✅" : "❌");
+		hd_md_code(b, tmp, res->rule.text, 1);
+		hd_buf_puts(b, " | ");
+		hd_md_text(b, tmp, d);
+		/* Frames as code spans, not inside the plain-text description. */
+		for (k = 0; k < res->nframes && k < 3; k++) {
+			hd_buf_puts(b, k ? ", " : ": ");
+			hd_md_code(b, tmp, res->frame_names[k], 1);
+		}
+		if (res->nframes > 3)
+			hd_buf_printf(b, " and %zu more", res->nframes - 3);
+		hd_buf_puts(b, " |\n");
+	}
+	hd_buf_puts(b, "\n");
+}
+
+static void md_text(struct md *m, const char *s)
+{
+	hd_md_text(m->b, &m->tmp, s);
+}
+
+static void md_code(struct md *m, const char *s, int in_table)
+{
+	hd_md_code(m->b, &m->tmp, s, in_table);
 }
 
 static const char *frame_name(const struct hd_report *r, uint32_t frame)
@@ -340,7 +382,9 @@ static int render_diff(struct md *m)
 	md_text(m, r->sample_type);
 	hd_buf_puts(m->b, ")\n\n");
 
-	/* The verdict. */
+	hd_md_verdict(m->b, &m->tmp, r);
+
+	/* The totals line. */
 	hd_format_value(v0, sizeof(v0), c0->total, r->sample_unit, 0);
 	hd_format_value(v1, sizeof(v1), c1->total, r->sample_unit, 0);
 	hd_format_value(d, sizeof(d), r->total_delta, r->sample_unit, 1);

@@ -256,7 +256,7 @@ void hd_text_verdict(const struct hd_report *r, const struct hd_render_opts *o,
 		return;
 	hd_buf_printf(b, "\nVerdict%s:\n", r->opts.normalize ? " (on normalized values)" : "");
 	for (i = 0; i < v->n; i++) {
-		hd_verdict_describe(&v->results[i], d, sizeof(d));
+		hd_verdict_describe(&v->results[i], d, sizeof(d), 1);
 		hd_buf_printf(b, "  %s%s%s  %-16s  ", o->color ? (v->results[i].pass ? GREEN : RED) : "",
 			      v->results[i].pass ? "pass" : "FAIL", o->color ? RESET : "",
 			      v->results[i].rule.text);
@@ -271,7 +271,7 @@ void hd_text_verdict(const struct hd_report *r, const struct hd_render_opts *o,
 	for (i = 0; i < v->n; i++) {
 		if (v->results[i].pass)
 			continue;
-		hd_verdict_describe(&v->results[i], d, sizeof(d));
+		hd_verdict_describe(&v->results[i], d, sizeof(d), 1);
 		hd_buf_puts(b, nfail++ ? "; " : "");
 		hd_put_clean(b, d, 1);
 	}

@@ -469,56 +469,12 @@ static int render_text(struct tr *t)
 
 static void md_text(struct tr *t, const char *s)
 {
-	const char *p = clean(t, s);
-
-	for (; *p; p++) {
-		switch (*p) {
-		case '&': hd_buf_puts(t->b, "&amp;"); break;
-		case '<': hd_buf_puts(t->b, "&lt;"); break;
-		case '>': hd_buf_puts(t->b, "&gt;"); break;
-		case '\\': case '`': case '*': case '_': case '[': case ']':
-		case '#': case '|': case '~': case '$':
-			hd_buf_append(t->b, "\\", 1);
-			/* fall through */
-		default:
-			hd_buf_append(t->b, p, 1);
-		}
-	}
+	hd_md_text(t->b, &t->tmp, s);
 }
 
-/* A code span fenced one backtick longer than the longest run inside. */
 static void md_code(struct tr *t, const char *s, int in_table)
 {
-	const char *p = clean(t, s);
-	size_t run = 0, longest = 0, i, n = strlen(p);
-	int all_spaces = 1, pad;
-
-	if (n == 0)
-		return;
-	for (i = 0; i < n; i++) {
-		run = p[i] == '`' ? run + 1 : 0;
-		if (run > longest)
-			longest = run;
-		if (p[i] != ' ')
-			all_spaces = 0;
-	}
-	/* CommonMark strips one space each side when both ends are spaces:
-	 * pad so a name's own edge spaces and backticks survive. */
-	pad = !all_spaces && (p[0] == '`' || p[n - 1] == '`' ||
-			      (p[0] == ' ' && p[n - 1] == ' '));
-	for (i = 0; i <= longest; i++)
-		hd_buf_append(t->b, "`", 1);
-	if (pad)
-		hd_buf_append(t->b, " ", 1);
-	for (; *p; p++) {
-		if (*p == '|' && in_table)
-			hd_buf_append(t->b, "\\", 1);
-		hd_buf_append(t->b, p, 1);
-	}
-	if (pad)
-		hd_buf_append(t->b, " ", 1);
-	for (i = 0; i <= longest; i++)
-		hd_buf_append(t->b, "`", 1);
+	hd_md_code(t->b, &t->tmp, s, in_table);
 }
 
 static void md_header(struct tr *t)
@@ -686,22 +642,7 @@ static void md_table(struct tr *t)
 
 static void md_verdict(struct tr *t)
 {
-	const struct hd_verdict *v = t->r->verdict;
-	char d[512];
-	size_t i;
-
-	if (!v)
-		return;
-	hd_buf_printf(t->b, "### Verdict: %s\n\n", v->pass ? "PASS" : "FAIL");
-	for (i = 0; i < v->n; i++) {
-		hd_verdict_describe(&v->results[i], d, sizeof(d));
-		hd_buf_printf(t->b, "- **%s** ", v->results[i].pass ? "pass" : "FAIL");
-		md_code(t, v->results[i].rule.text, 0);
-		hd_buf_puts(t->b, ": ");
-		md_text(t, d);
-		hd_buf_puts(t->b, "\n");
-	}
-	hd_buf_puts(t->b, "\n");
+	hd_md_verdict(t->b, &t->tmp, t->r);
 }
 
 static int render_markdown(struct tr *t)

@@ -246,18 +246,20 @@ static void limit_str(char *buf, size_t n, const struct hd_rule_result *res)
 		hd_format_value(buf, n, res->rule.limit, res->unit, 1);
 }
 
-void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n)
+void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n,
+			 int names)
 {
 	static const char *const what[] = {"total", "flat", "cum", "new", "leak"};
 	char lim[64], val[64], pct[32];
-	const char *first = res->nframes ? res->frame_names[0] : NULL;
+	const char *first = res->nframes ? (names ? res->frame_names[0] : "") : NULL;
+	const char *sp = names ? " " : "";
 	size_t more = res->nframes > 1 ? res->nframes - 1 : 0;
 	char tail[64] = "";
 
 	limit_str(lim, sizeof(lim), res);
 	hd_format_value(val, sizeof(val), res->measured, res->unit, 1);
 	hd_format_pct(pct, sizeof(pct), res->measured_pct, 1);
-	if (more)
+	if (more && names)
 		snprintf(tail, sizeof(tail), " and %zu more", more);
 	switch (res->rule.scope) {
 	case HD_RULE_TOTAL:
@@ -268,7 +270,7 @@ void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n)
 	case HD_RULE_FUNC:
 	case HD_RULE_CUM:
 		if (first)
-			snprintf(buf, n, "%s %s grew %s (%s; limit %s)%s", first,
+			snprintf(buf, n, "%s%s%s grew %s (%s; limit %s)%s", first, sp,
 				 what[res->rule.scope], res->rule.is_pct ? pct : val,
 				 res->rule.is_pct ? val : pct, lim, tail);
 		else
@@ -277,7 +279,8 @@ void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n)
 		break;
 	case HD_RULE_NEW:
 		if (first)
-			snprintf(buf, n, "new frame %s holds %s (%s; limit %s)%s", first,
+			snprintf(buf, n, "%s%s%sholds %s (%s; limit %s)%s",
+				 names ? "new frame " : "", first, sp,
 				 res->rule.is_pct ? pct : val, res->rule.is_pct ? val : pct, lim, tail);
 		else
 			snprintf(buf, n, "largest new frame holds %s (limit %s)",
@@ -285,8 +288,8 @@ void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n)
 		break;
 	case HD_RULE_LEAK:
 		if (first)
-			snprintf(buf, n, "%zu frame%s growing: %s%s", res->nframes,
-				 res->nframes == 1 ? "" : "s", first, tail);
+			snprintf(buf, n, "%zu frame%s growing%s%s%s", res->nframes,
+				 res->nframes == 1 ? "" : "s", names ? ": " : "", first, tail);
 		else
 			snprintf(buf, n, "no frame is growing");
 		break;

@@ -41,6 +41,12 @@ void hd_text_verdict(const struct hd_report *r, const struct hd_render_opts *o,
 /* The "verdict" object of the JSON report. */
 struct cJSON;
 struct cJSON *hd_json_verdict(const struct hd_report *r);
+/* GitHub-flavoured Markdown quoting (render-markdown.c): plain text with
+ * markup characters escaped, and code spans (names); tmp is scratch. */
+void hd_md_text(struct hd_buf *b, struct hd_buf *tmp, const char *s);
+void hd_md_code(struct hd_buf *b, struct hd_buf *tmp, const char *s, int in_table);
+/* The verdict as a pass/fail line and a table of rules. */
+void hd_md_verdict(struct hd_buf *b, struct hd_buf *tmp, const struct hd_report *r);
 /* At most this many crossing frames are named in a verdict. */
 #define HD_VERDICT_NAMES 20
 /* Exact JSON integer, real (%.4f; null for NAN/inf) and UTF-8 string;
@@ -48,7 +54,9 @@ struct cJSON *hd_json_verdict(const struct hd_report *r);
 struct cJSON *hd_json_int(int64_t v);
 struct cJSON *hd_json_num(double v);
 struct cJSON *hd_json_str(const char *s);
-/* One line saying what a rule measured against its limit. */
-void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n);
+/* One line saying what a rule measured against its limit; names: start
+ * with the first crossing frame's name (and say how many more). */
+void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n,
+			 int names);
 
 #endif
