@@ -266,6 +266,14 @@ int hd_report_add_pair(struct hd_report *r, const char *base_path,
 	return add_column(r, new_path, NULL, newp, sn, scale, newp, err);
 }
 
+int hd_row_direction(const struct hd_report *r, const struct hd_row *row)
+{
+	int64_t k = r->opts.sort == HD_SORT_DELTA_CUM || r->opts.sort == HD_SORT_CUM ?
+		row->dcum : row->dflat ? row->dflat : row->dcum;
+
+	return k > 0 ? 1 : k < 0 ? -1 : 0;
+}
+
 /* ---- ranking ---- */
 
 static const struct hd_report *sort_report;

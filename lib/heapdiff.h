@@ -351,6 +351,10 @@ int hd_report_add(struct hd_report *r, const char *path, const char *label,
 int hd_report_add_pair(struct hd_report *r, const char *base_path,
 		       const struct hd_profile *base, const char *new_path,
 		       const struct hd_profile *newp, struct hd_error *err);
+/* 1 when a row belongs with the growers, -1 with the shrinkers, 0 with
+ * neither: by delta cum when sorting by cum, else by delta flat (delta
+ * cum when flat did not move). */
+int hd_row_direction(const struct hd_report *r, const struct hd_row *row);
 /* Compute rows, ranking and chains once every profile is in. */
 int hd_report_finish(struct hd_report *r, struct hd_error *err);
 void hd_report_free(struct hd_report *r);

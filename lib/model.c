@@ -476,6 +476,16 @@ static int stamp_fit(struct hd_model *m)
 	return 0;
 }
 
+/* Start a new walk: frames stamped before it count as unseen.  Stamps
+ * are cleared only when the counter wraps. */
+static void next_walk(struct hd_model *m)
+{
+	if (++m->serial == 0) {
+		memset(m->stamp, 0, m->stamp_cap * sizeof(*m->stamp));
+		m->serial = 1;
+	}
+}
+
 /* pprof's simplifyFunc: drop a C++-style argument list, keeping the
  * reserved names that contain '('. */
 static size_t simplified_len(const char *s, const char **start)
@@ -756,11 +766,7 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		col->vals[col->nsamp++] = val;
 
 		/* flat to the leaf; cum once per frame per sample. */
-		m->serial++;
-		if (m->serial == 0) {
-			memset(m->stamp, 0, m->stamp_cap * sizeof(*m->stamp));
-			m->serial = 1;
-		}
+		next_walk(m);
 		col->flat[col->stk[col->nstk - 1]] =
 			hd_add_sat(col->flat[col->stk[col->nstk - 1]], val);
 		for (k = depth_at + 1; k < col->nstk; k++) {
@@ -869,11 +875,7 @@ int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
 		uint32_t n = c->stk[pos], k;
 
 		pos += (size_t)n + 1;
-		m->serial++;
-		if (m->serial == 0) {
-			memset(m->stamp, 0, m->stamp_cap * sizeof(*m->stamp));
-			m->serial = 1;
-		}
+		next_walk(m);
 		for (k = 0; k < n; k++) {
 			uint32_t f = path[k], j;
 			size_t nc = 0;
@@ -909,11 +911,7 @@ static int tree_add_column(struct hd_model *m, size_t ci)
 		uint32_t n = col->stk[pos], k, node = 0;
 
 		pos += (size_t)n + 1;
-		m->serial++;
-		if (m->serial == 0) {
-			memset(m->stamp, 0, m->stamp_cap * sizeof(*m->stamp));
-			m->serial = 1;
-		}
+		next_walk(m);
 		for (k = 0; k < n; k++) {
 			uint32_t f = path[k];
 			int rec = m->stamp[f] == m->serial;

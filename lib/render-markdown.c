@@ -188,7 +188,7 @@ static int render_top(struct md *m)
 	const struct hd_report *r = m->r;
 	const struct hd_column_info *c = &r->cols[0];
 	size_t i, shown = hd_rows_shown(r, m->o);
-	char t[64], v1[64], v2[64], p1[32], p2[32], p3[32];
+	char t[64], v1[64];
 	int64_t sum = 0;
 
 	hd_buf_puts(m->b, "## heapdiff top: ");
@@ -216,15 +216,11 @@ static int render_top(struct md *m)
 			  "|---:|---:|---:|---:|---:|:---|\n");
 	for (i = 0; i < shown; i++) {
 		const struct hd_row *row = &r->rows[i];
-		int64_t flat = hd_report_flat(r, row, 0), cum = hd_report_cum(r, row, 0);
+		char cell[5][64];
 
-		sum = hd_add_sat(sum, flat);
-		hd_format_value(v1, sizeof(v1), flat, r->sample_unit, 0);
-		hd_format_value(v2, sizeof(v2), cum, r->sample_unit, 0);
-		hd_format_pct(p1, sizeof(p1), hd_share(flat, c->total), 0);
-		hd_format_pct(p2, sizeof(p2), hd_share(sum, c->total), 0);
-		hd_format_pct(p3, sizeof(p3), hd_share(cum, c->total), 0);
-		hd_buf_printf(m->b, "| %s | %s | %s | %s | %s | ", v1, p1, p2, v2, p3);
+		hd_top_cells(r, row, &sum, cell);
+		hd_buf_printf(m->b, "| %s | %s | %s | %s | %s | ", cell[0], cell[1],
+			      cell[2], cell[3], cell[4]);
 		md_code(m, frame_name(r, row->frame), 1);
 		hd_buf_puts(m->b, " |\n");
 	}
@@ -237,14 +233,6 @@ static int render_top(struct md *m)
  * or of Δcum when Δflat is 0; under --sort cum/delta-cum the sign of Δcum,
  * so the tables split the ranking the way the text report does.
  */
-static int direction(const struct hd_report *r, const struct hd_row *row)
-{
-	int64_t k = r->opts.sort == HD_SORT_DELTA_CUM || r->opts.sort == HD_SORT_CUM ?
-		row->dcum : row->dflat ? row->dflat : row->dcum;
-
-	return k > 0 ? 1 : k < 0 ? -1 : 0;
-}
-
 /* Growers (dir 1) or shrinkers (dir -1) in rank order, o->top of them. */
 static void diff_table(struct md *m, int dir)
 {
@@ -255,7 +243,7 @@ static void diff_table(struct md *m, int dir)
 	for (i = 0; i < r->nrows && n < limit; i++) {
 		const struct hd_row *row = &r->rows[i];
 
-		if (direction(r, row) != dir)
+		if (hd_row_direction(r, row) != dir)
 			continue;
 		if (n++ == 0)
 			hd_buf_printf(m->b, "### Top %s\n\n"
@@ -293,7 +281,7 @@ static void new_and_gone(struct md *m)
 		ng = ns = 0;
 		for (i = 0; i < r->nrows && (ng < limit || ns < limit); i++) {
 			const struct hd_row *row = &r->rows[i];
-			int dir = direction(r, row), shown;
+			int dir = hd_row_direction(r, row), shown;
 
 			if (dir == 0)
 				continue;

@@ -54,7 +54,7 @@ static int render_top(const struct hd_report *r, const struct hd_render_opts *o,
 {
 	const struct hd_column_info *c = &r->cols[0];
 	size_t i, shown = hd_rows_shown(r, o);
-	char t[64], v1[64], v2[64], p1[32], p2[32], p3[32];
+	char t[64], v1[64];
 	int64_t sum = 0;
 
 	hd_buf_puts(b, "File: ");
@@ -74,26 +74,15 @@ static int render_top(const struct hd_report *r, const struct hd_render_opts *o,
 		      "cum", "cum%", "name");
 	for (i = 0; i < shown; i++) {
 		const struct hd_row *row = &r->rows[i];
-		int64_t flat = hd_report_flat(r, row, 0), cum = hd_report_cum(r, row, 0);
+		char cell[5][64];
 
-		sum = hd_add_sat(sum, flat);
-		hd_format_value(v1, sizeof(v1), flat, r->sample_unit, 0);
-		hd_format_value(v2, sizeof(v2), cum, r->sample_unit, 0);
-		hd_format_pct(p1, sizeof(p1), hd_share(flat, c->abs_total), 0);
-		hd_format_pct(p2, sizeof(p2), hd_share(sum, c->abs_total), 0);
-		hd_format_pct(p3, sizeof(p3), hd_share(cum, c->abs_total), 0);
-		hd_buf_printf(b, "%12s %7s %7s %12s %7s  ", v1, p1, p2, v2, p3);
+		hd_top_cells(r, row, &sum, cell);
+		hd_buf_printf(b, "%12s %7s %7s %12s %7s  ", cell[0], cell[1], cell[2],
+			      cell[3], cell[4]);
 		put_name(b, frame_name(r, row));
 		hd_buf_puts(b, "\n");
 	}
 	return 0;
-}
-
-/* The delta that decides whether a row is a grower or a shrinker. */
-static int64_t key_delta(const struct hd_report *r, const struct hd_row *row)
-{
-	return r->opts.sort == HD_SORT_DELTA_CUM || r->opts.sort == HD_SORT_CUM ?
-		row->dcum : row->dflat ? row->dflat : row->dcum;
 }
 
 static void colored(struct hd_buf *b, const struct hd_render_opts *o,
@@ -115,9 +104,7 @@ static void diff_table(const struct hd_report *r, const struct hd_render_opts *o
 
 	for (i = 0; i < r->nrows && n < limit; i++) {
 		const struct hd_row *row = &r->rows[i];
-		int64_t k = key_delta(r, row);
-
-		if (growers ? k <= 0 : k >= 0)
+		if (hd_row_direction(r, row) != (growers ? 1 : -1))
 			continue;
 		if (n++ == 0) {
 			hd_buf_printf(b, "\n%s:\n", growers ? "Top growers" : "Top shrinkers");

@@ -331,3 +331,17 @@ cJSON *hd_json_str(const char *s)
 	hd_buf_release(&b);
 	return j;
 }
+
+void hd_top_cells(const struct hd_report *r, const struct hd_row *row,
+		  int64_t *sum, char cells[5][64])
+{
+	const struct hd_column_info *c = &r->cols[0];
+	int64_t flat = hd_report_flat(r, row, 0), cum = hd_report_cum(r, row, 0);
+
+	*sum = hd_add_sat(*sum, flat);
+	hd_format_value(cells[0], 64, flat, r->sample_unit, 0);
+	hd_format_pct(cells[1], 64, hd_share(flat, c->abs_total), 0);
+	hd_format_pct(cells[2], 64, hd_share(*sum, c->abs_total), 0);
+	hd_format_value(cells[3], 64, cum, r->sample_unit, 0);
+	hd_format_pct(cells[4], 64, hd_share(cum, c->abs_total), 0);
+}

@@ -47,6 +47,10 @@ void hd_md_text(struct hd_buf *b, struct hd_buf *tmp, const char *s);
 void hd_md_code(struct hd_buf *b, struct hd_buf *tmp, const char *s, int in_table);
 /* The verdict as a pass/fail line and a table of rules. */
 void hd_md_verdict(struct hd_buf *b, struct hd_buf *tmp, const struct hd_report *r);
+/* The cells of a top row: flat, flat%, sum%, cum, cum% (percentages of
+ * pprof's total, the sum of |value|); *sum accumulates flat. */
+void hd_top_cells(const struct hd_report *r, const struct hd_row *row,
+		  int64_t *sum, char cells[5][64]);
 /* At most this many crossing frames are named in a verdict. */
 #define HD_VERDICT_NAMES 20
 /* Exact JSON integer, real (%.4f; null for NAN/inf) and UTF-8 string;
