@@ -384,6 +384,10 @@ def build_cases(profiles, types, pprof, quick, pairs):
             feature = (s[0], s[-1])
     by_name = {os.path.basename(p): p for p in ok}
     for ext in PROFILE_SUFFIXES:
+        # one process over time: first against last snapshot of the leak
+        l0, l5 = by_name.get("leak-00" + ext), by_name.get("leak-05" + ext)
+        if l0 and l5:
+            plain.append((l0, l5))
         v1, v2 = by_name.get("cache-v1" + ext), by_name.get("cache-v2" + ext)
         if v1 and v2:
             plain.append((v1, v2))
