@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Memcheck on a representative subset: every command and format on the
+# bundled profiles, plus two refusals.  Any error or leak fails the test;
+# without valgrind it is a SKIP (77).
+set -u
+HEAPDIFF=$1
+ROOT=$2
+command -v valgrind >/dev/null || { echo "SKIP: valgrind not found"; exit 77; }
+cd "$ROOT"
+T=testdata
+pass=0 fail=0
+run() {
+	local out
+	if out=$(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		"$HEAPDIFF" "$@" 2>&1 >/dev/null); [ $? -ne 99 ] && ! grep -q '==[0-9]*==' <<<"$out"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: heapdiff $*"
+		echo "$out" | head -30
+	fi
+}
+for f in text markdown json folded; do
+	run top --format "$f" $T/cache-v2.pb.gz
+	run diff --format "$f" --fail-on total:+1% --fail-on inuse_objects/func:+1 $T/cache-v1.pb.gz $T/cache-v2.pb.gz
+	run trend --format "$f" --fail-on leak $T/leak-0[0-5].pb.gz
+done
+run diff --normalize --focus main --hide runtime --granularity lines $T/cache-v1.pb.gz $T/cache-v2.pb.gz
+run top /dev/null
+run diff $T/leak-00.pb.gz ../shared/corpus/pprof/sample.cpu.pb.gz
+echo "valgrind: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
