@@ -3,7 +3,7 @@
 # failure leaves the old file untouched and no temporary behind, a full
 # disk is an error (2), a reader that closes the pipe early is not.
 set -u
-HEAPDIFF=$1
+HEAPDIFF=$(realpath "$1")
 cd "$2"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -3,7 +3,7 @@
 # bundled profiles, plus two refusals.  Any error or leak fails the test;
 # without valgrind it is a SKIP (77).
 set -u
-HEAPDIFF=$1
+HEAPDIFF=$(realpath "$1")
 ROOT=$2
 command -v valgrind >/dev/null || { echo "SKIP: valgrind not found"; exit 77; }
 cd "$ROOT"
