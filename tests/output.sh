@@ -4,6 +4,7 @@
 # disk is an error (2), a reader that closes the pipe early is not.
 set -u
 HEAPDIFF=$(realpath "$1")
+[ -x "$HEAPDIFF" ] || { echo "FAIL: no heapdiff at $1"; exit 1; }
 cd "$2"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -4,6 +4,7 @@
 # without valgrind it is a SKIP (77).
 set -u
 HEAPDIFF=$(realpath "$1")
+[ -x "$HEAPDIFF" ] || { echo "FAIL: no heapdiff at $1"; exit 1; }
 ROOT=$2
 command -v valgrind >/dev/null || { echo "SKIP: valgrind not found"; exit 77; }
 cd "$ROOT"
