@@ -255,7 +255,7 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 			if (len > 1 && optarg[len - 1] == '%') {
 				char *end;
 				double p = strtod(optarg, &end);
-				if (end != optarg + len - 1 || p < 0 || isnan(p))
+				if (end != optarg + len - 1 || p < 0 || isnan(p) || isinf(p))
 					return bad_value("min-delta", optarg, "a size or a percentage");
 				c->ropts.min_delta_pct = p;
 			} else if (cli_parse_size(optarg, &v) == 0 && v <= INT64_MAX) {

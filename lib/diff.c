@@ -507,8 +507,13 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 	r->rows = calloc(nf + 1, sizeof(*r->rows));
 	if (!r->rows)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-	if (r->opts.min_delta_pct > 0)
-		thr = (int64_t)(fabs((double)r->cols[0].total) * r->opts.min_delta_pct / 100.0);
+	if (r->opts.min_delta_pct > 0 && r->cols[0].total != 0) {
+		/* Both factors are unbounded (a hostile total, --min-delta
+		 * 1e30%): clamp before converting, never convert NaN. */
+		double t = fabs((double)r->cols[0].total) * (r->opts.min_delta_pct / 100.0);
+
+		thr = t < 9.2233720368547758e18 ? (int64_t)t : INT64_MAX;
+	}
 	if (r->opts.min_delta > thr)
 		thr = r->opts.min_delta;
 	for (f = 0; f < nf; f++) {

@@ -59,6 +59,10 @@ static int inflate_all(const unsigned char *in, size_t len, uint64_t max,
 		(size_t)in[len - 2] << 16 | (size_t)in[len - 1] << 24 : 0;
 	if (hint < len)
 		hint = len * 4;
+	/* deflate expands at most 1032:1: a bigger ISIZE (a truncated or
+	 * hostile file) must not size the first allocation. */
+	if (hint / 1032 > len)
+		hint = len * 1032;
 	if (hint > max)
 		hint = (size_t)max;
 	if (hint > (size_t)256 << 20)

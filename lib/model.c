@@ -517,6 +517,83 @@ static int rx_match(const regex_t *re, const char *s)
 	return regexec(re, s, 0, NULL, 0) == 0;
 }
 
+/*
+ * drop_frames and keep_frames come from the profile, and glibc's regcomp()
+ * is no place for an untrusted pattern: it recurses once per nesting level
+ * (30 000 '(' overflow the stack) and copies the operand of a counted
+ * repetition {m,n} up to n times ("a{1,32767}", "((a|b){1,100}){1,100}":
+ * seconds and gigabytes).  Go's regexp refuses such patterns and pprof
+ * ignores a pattern it cannot compile; so do we.  Without recursion, the
+ * positions the pattern expands to are counted, bracket expressions and
+ * escapes as one; returns 1 when they or the nesting pass the limits.
+ */
+#define RE_MAX_DEPTH 64
+#define RE_MAX_COST 2000
+
+static int re_too_costly(const char *s)
+{
+	size_t total[RE_MAX_DEPTH + 1], last[RE_MAX_DEPTH + 1], atom;
+	int d = 0;
+
+	total[0] = last[0] = 0;
+	while (*s) {
+		if (*s == '(') {
+			if (++d > RE_MAX_DEPTH)
+				return 1;
+			total[d] = last[d] = 0;
+			s++;
+			continue;
+		}
+		if (*s == '{' && last[d] && s[1] >= '0' && s[1] <= '9') {
+			char *e;
+			unsigned long n = strtoul(s + 1, &e, 10);
+
+			if (*e == ',' && e[1] >= '0' && e[1] <= '9')
+				n = strtoul(e + 1, &e, 10);
+			else if (*e == ',')
+				e++;
+			if (*e == '}') {
+				if (n >= RE_MAX_COST)
+					return 1;
+				total[d] -= last[d];
+				last[d] *= n + 1;
+				total[d] += last[d];
+				if (total[d] > RE_MAX_COST)
+					return 1;
+				s = e + 1;
+				continue;
+			}
+		}
+		if (*s == ')' && d > 0) {
+			atom = total[d--] + 1;
+			s++;
+		} else if (*s == '[') {
+			s++;
+			s += *s == '^';
+			s += *s == ']';
+			while (*s && *s != ']') {
+				if (*s == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
+					const char *c = strstr(s + 2, s[1] == ':' ? ":]" :
+							       s[1] == '.' ? ".]" : "=]");
+					s = c ? c + 2 : s + strlen(s);
+				} else {
+					s++;
+				}
+			}
+			s += *s == ']';
+			atom = 1;
+		} else {
+			s += s[0] == '\\' && s[1] ? 2 : 1;
+			atom = 1;
+		}
+		last[d] = atom;
+		total[d] += atom;
+		if (total[d] > RE_MAX_COST)
+			return 1;
+	}
+	return 0;
+}
+
 /* Per-location state for one hd_model_add. */
 struct loc_state {
 	uint32_t first, n;  /* frames in lbuf, innermost first */
@@ -553,13 +630,14 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 
 	/* pprof ignores a drop_frames regexp it cannot compile; so do we. */
-	if (fv.drop_frames && *fv.drop_frames) {
+	if (fv.drop_frames && *fv.drop_frames && !re_too_costly(fv.drop_frames)) {
 		size_t n = strlen(fv.drop_frames);
 		char *rx = malloc(n + 6);
 		if (rx) {
 			snprintf(rx, n + 6, "^(%s)$", fv.drop_frames);
 			have_drop = regcomp(&drop_re, rx, REG_EXTENDED | REG_NOSUB) == 0;
-			if (have_drop && fv.keep_frames && *fv.keep_frames) {
+			if (have_drop && fv.keep_frames && *fv.keep_frames &&
+			    !re_too_costly(fv.keep_frames)) {
 				free(rx);
 				n = strlen(fv.keep_frames);
 				rx = malloc(n + 6);

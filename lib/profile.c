@@ -24,6 +24,14 @@
 
 typedef Perftools__Profiles__Profile PbProfile;
 
+/*
+ * The model expands every sample's stack, every inlined line of every
+ * location: bound the total, or a few KiB of gzip (one location of 1000
+ * lines listed 100 000 times) cost gigabytes.  pprof's largest test
+ * profile expands to 500 000 frames.
+ */
+#define HD_MAX_STACK_FRAMES ((uint64_t)1 << 24)
+
 struct hd_profile {
 	struct hd_arena arena;
 	PbProfile *pb;
@@ -90,6 +98,7 @@ static int resolve(struct hd_profile *p, struct hd_error *err)
 	PbProfile *pb = p->pb;
 	struct hd_arena *a = &p->arena;
 	struct hd_map mmap = {0}, fmap = {0}, lmap = {0};
+	uint64_t frames = 0;
 	size_t i, j;
 	int rc = 0;
 
@@ -234,6 +243,13 @@ static int resolve(struct hd_profile *p, struct hd_error *err)
 					     i, (unsigned long long)s->location_id[j]);
 				goto out;
 			}
+			frames += p->locs[ps->locs[j]].nlines ? p->locs[ps->locs[j]].nlines : 1;
+		}
+		if (frames > HD_MAX_STACK_FRAMES) {
+			rc = hd_fail(err, HD_ERR_LIMIT,
+				     "the samples' stacks expand to more than %llu frames (inlined lines counted)",
+				     (unsigned long long)HD_MAX_STACK_FRAMES);
+			goto out;
 		}
 		for (j = 0; j < s->n_label; j++) {
 			const Perftools__Profiles__Label *lb = s->label[j];

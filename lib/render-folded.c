@@ -171,7 +171,8 @@ int hd_render_folded(const struct hd_report *r, const struct hd_render_opts *o,
 	}
 	for (i = 0; i < nlines; i++)
 		lines[i].stack = stacks.data ? stacks.data + lines[i].off : "";
-	qsort(lines, nlines, sizeof(*lines), cmp_line);
+	if (nlines > 1) /* lines is NULL when there are none */
+		qsort(lines, nlines, sizeof(*lines), cmp_line);
 
 	for (i = 0; i < nlines; i = k) {
 		int64_t v[2] = {lines[i].v[0], lines[i].v[1]};

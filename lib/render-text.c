@@ -25,7 +25,11 @@ static void put_name(struct hd_buf *b, const char *name)
 
 static void header_type(const struct hd_report *r, struct hd_buf *b)
 {
-	hd_buf_printf(b, "Type: %s (%s)", r->sample_type, r->sample_unit);
+	hd_buf_puts(b, "Type: ");
+	put_name(b, r->sample_type);
+	hd_buf_puts(b, " (");
+	put_name(b, r->sample_unit);
+	hd_buf_puts(b, ")");
 	if (r->opts.model.granularity != HD_GRAN_FUNCTIONS)
 		hd_buf_printf(b, ", granularity %s",
 			      hd_granularity_name(r->opts.model.granularity));
@@ -210,7 +214,9 @@ static int render_diff(const struct hd_report *r, const struct hd_render_opts *o
 		hd_format_value(v1, sizeof(v1), c1->count_total, "count", 0);
 		hd_format_value(d, sizeof(d), r->count_delta, "count", 1);
 		hd_format_pct(p, sizeof(p), hd_share(r->count_delta, c0->count_total), 1);
-		hd_buf_printf(b, "Objects (%s): %s -> %s, %s (%s)\n", r->count_type,
+		hd_buf_puts(b, "Objects (");
+		put_name(b, r->count_type);
+		hd_buf_printf(b, "): %s -> %s, %s (%s)\n",
 			      v0, v1, r->count_delta ? d : "no change", p);
 	}
 	if (c0->time_nanos && c1->time_nanos && elapsed > 0) {

@@ -163,9 +163,10 @@ int hd_render(const struct hd_report *r, const struct hd_render_opts *o,
 	default:
 		return hd_fail(err, HD_ERR_USAGE, "unknown output format");
 	}
+	if (rc == HD_ERR_LIMIT)
+		return hd_fail(err, rc, "the report would be too large to write");
 	if (rc || out->failed)
-		return hd_fail(err, rc == HD_ERR_LIMIT ? HD_ERR_LIMIT : HD_ERR_NOMEM,
-			       "out of memory while rendering");
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory while rendering");
 	return 0;
 }
 

@@ -38,8 +38,15 @@ const char *hd_strerror(int errnum)
 int hd_vfail(struct hd_error *err, int code, const char *fmt, va_list ap)
 {
 	if (err) {
+		char *p;
+
 		err->code = code;
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		/* One line, fit for a terminal: messages quote names from
+		 * the profile, which may hold newlines and escapes. */
+		for (p = err->msg; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
 	}
 	return code;
 }

@@ -1,0 +1,292 @@
+/*
+ * check.c - the oracles of check.h.  Reads what the library returned and
+ * aborts on a broken promise; never changes library state (apart from
+ * hd_model_flat/cum computing their cached arrays, as a renderer would).
+ */
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "internal.h"
+
+void fz_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fuzz check failed: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+void fz_check_rc(int rc, const struct hd_error *err, const char *what)
+{
+	if (rc == 0)
+		return;
+	FZ_ASSERT(rc >= HD_ERR_INCOMPATIBLE && rc <= HD_ERR_NOMEM,
+		  "%s returned %d, not an HD_ERR_* code", what, rc);
+	FZ_ASSERT(err->code == rc, "%s returned %d but err.code is %d", what, rc, err->code);
+	FZ_ASSERT(err->msg[0] != '\0', "%s failed (%d) without a message", what, rc);
+	FZ_ASSERT(memchr(err->msg, '\0', sizeof(err->msg)) != NULL,
+		  "%s: err.msg is not terminated", what);
+	/* heapdiff.h: "a one-line ... message"; the front end prints it
+	 * to a terminal, so no control character either. */
+	for (const char *m = err->msg; *m; m++)
+		FZ_ASSERT(!((unsigned char)*m < 0x20 || *m == 0x7f),
+			  "%s: err.msg has control character 0x%02x: %s", what,
+			  (unsigned char)*m, err->msg);
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n), 0 when invalid
+ * (overlong forms, surrogates and code points above U+10FFFF are). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t k, i;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		k = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		k = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		k = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < k)
+		return 0;
+	for (i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return k;
+}
+
+static const char *fmt_name(enum hd_format f)
+{
+	static const char *const names[] = {"text", "markdown", "json", "folded"};
+	return (unsigned)f < 4 ? names[f] : "?";
+}
+
+/* Valid UTF-8, no NUL, and no control character but those allowed. */
+static void check_bytes(enum hd_format fmt, const char *data, size_t len,
+			const char *allowed)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	size_t i = 0, k;
+
+	while (i < len) {
+		k = utf8_seq(s + i, len - i);
+		FZ_ASSERT(k, "%s output: invalid UTF-8 at byte %zu (0x%02x)",
+			  fmt_name(fmt), i, s[i]);
+		/* JSON needs only C0 controls escaped: DEL may stay raw. */
+		if (k == 1 && (s[i] < 0x20 || (s[i] == 0x7f && fmt != HD_FMT_JSON)))
+			FZ_ASSERT(s[i] && strchr(allowed, s[i]),
+				  "%s output: control character 0x%02x at byte %zu",
+				  fmt_name(fmt), s[i], i);
+		i += k;
+	}
+}
+
+/* Parse the value at the end of line[0..*len) into *v and cut it and the
+ * space before it off. */
+static void take_value(const char *line, size_t *len, int64_t *v, size_t lineno)
+{
+	size_t end = *len, i = end, start;
+	int64_t x = 0;
+
+	while (i > 0 && line[i - 1] >= '0' && line[i - 1] <= '9')
+		i--;
+	start = i;
+	FZ_ASSERT(i < end, "folded line %zu: no value at the end", lineno);
+	FZ_ASSERT(i > 0 && line[i - 1] == ' ',
+		  "folded line %zu: value not after a space (negative?)", lineno);
+	FZ_ASSERT(end - i == 1 || line[i] != '0', "folded line %zu: value with a leading 0", lineno);
+	for (; i < end; i++)
+		FZ_ASSERT(!__builtin_mul_overflow(x, 10, &x) &&
+			  !__builtin_add_overflow(x, line[i] - '0', &x),
+			  "folded line %zu: value out of range", lineno);
+	*v = x;
+	*len = start - 1;
+}
+
+/* render-folded.c's contract, line by line. */
+static void check_folded(const struct hd_buf *b, int ncols, int64_t sums[2])
+{
+	const char *p, *end, *prev = NULL;
+	size_t prev_len = 0, lineno = 0;
+
+	sums[0] = sums[1] = 0;
+	if (b->len == 0)
+		return;
+	p = b->data;
+	end = b->data + b->len;
+	FZ_ASSERT(end[-1] == '\n', "folded output does not end in a newline");
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = (size_t)(nl - p), i, c;
+		int64_t v[2] = {0, 0};
+		int digit = 0;
+
+		lineno++;
+		for (c = (size_t)ncols; c-- > 0;)
+			take_value(p, &len, &v[c], lineno);
+		FZ_ASSERT(v[0] || v[1], "folded line %zu: every value is 0", lineno);
+		FZ_ASSERT(len > 0, "folded line %zu: empty stack", lineno);
+		FZ_ASSERT(p[0] != ';' && p[len - 1] != ';', "folded line %zu: empty frame", lineno);
+		for (i = 1; i < len; i++)
+			FZ_ASSERT(!(p[i] == ';' && p[i - 1] == ';'),
+				  "folded line %zu: empty frame", lineno);
+		/* A stack must not end in " NUMBER": a parser would take the
+		 * number for a value. */
+		for (i = len; i > 0 && ((p[i - 1] >= '0' && p[i - 1] <= '9') || p[i - 1] == '.'); i--)
+			digit |= p[i - 1] != '.';
+		FZ_ASSERT(!(digit && i < len && i > 0 && p[i - 1] == ' '),
+			  "folded line %zu: stack ends in a space and a number", lineno);
+		if (prev) {
+			size_t n = prev_len < len ? prev_len : len;
+			int cmp = memcmp(prev, p, n);
+
+			FZ_ASSERT(cmp < 0 || (cmp == 0 && prev_len < len),
+				  "folded line %zu: stacks not sorted or not merged", lineno);
+		}
+		prev = p;
+		prev_len = len;
+		for (c = 0; c < (size_t)ncols; c++)
+			sums[c] = hd_add_sat(sums[c], v[c]);
+		p = nl + 1;
+	}
+}
+
+void fz_check_output(enum hd_format fmt, const struct hd_buf *b, int color,
+		     int folded_cols, int64_t sums[2])
+{
+	FZ_ASSERT(!b->failed, "%s: the buffer failed but hd_render succeeded", fmt_name(fmt));
+	FZ_ASSERT(b->len == 0 || (b->data && b->data[b->len] == '\0'),
+		  "%s: buffer not terminated", fmt_name(fmt));
+	FZ_ASSERT(b->len == 0 || memchr(b->data, '\0', b->len) == NULL,
+		  "%s output contains a NUL byte", fmt_name(fmt));
+	switch (fmt) {
+	case HD_FMT_TEXT:
+		FZ_ASSERT(b->len > 0, "empty text report");
+		check_bytes(fmt, b->data, b->len, color ? "\n\033" : "\n");
+		break;
+	case HD_FMT_MARKDOWN:
+		FZ_ASSERT(b->len > 0, "empty markdown report");
+		check_bytes(fmt, b->data, b->len, "\n");
+		break;
+	case HD_FMT_JSON: {
+		cJSON *j;
+
+		FZ_ASSERT(b->len > 0, "empty json report");
+		check_bytes(fmt, b->data, b->len, "\n\t");
+		j = cJSON_ParseWithLength(b->data, b->len);
+		FZ_ASSERT(j != NULL, "json output does not parse near byte %td",
+			  cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - b->data : -1);
+		FZ_ASSERT(cJSON_IsObject(j), "json output is not an object");
+		cJSON_Delete(j);
+		break;
+	}
+	case HD_FMT_FOLDED:
+		check_bytes(fmt, b->data, b->len, "\n");
+		check_folded(b, folded_cols, sums);
+		break;
+	}
+}
+
+/* The sample index the report used for column col of p: the first
+ * profile's is chosen as hd_report_add chooses it, later ones are the
+ * first type with the report's name and unit (diff.c's find_type). */
+static int type_index(const struct hd_report *r, size_t col,
+		      const struct hd_profile *p, size_t *si)
+{
+	size_t i, n = hd_profile_sample_type_count(p);
+	const char *u;
+
+	if (col == 0)
+		return hd_profile_find_sample_type(p, r->opts.sample_index, si, NULL) == 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(hd_profile_sample_type(p, i, &u), r->sample_type) == 0 &&
+		    strcmp(u, r->sample_unit) == 0) {
+			*si = i;
+			return 1;
+		}
+	return 0;
+}
+
+void fz_check_model(const struct hd_report *r, size_t col,
+		    const struct hd_profile *p, double scale,
+		    const int64_t *folded_sum)
+{
+	const struct hd_report_opts *o = &r->opts;
+	struct hd_model *m = r->model;
+	struct hd_profile_view v;
+	size_t si, i, nn = hd_model_node_count(m), nf = hd_model_frame_count(m);
+	const int64_t *flat, *cum;
+	uint64_t abs_sum = 0;
+	int64_t total = 0, stacked = 0, self_frames = 0, flat_sum = 0;
+	int any_negative = 0;
+	int filters = (o->model.focus && *o->model.focus) || (o->model.ignore && *o->model.ignore) ||
+		      (o->model.hide && *o->model.hide) || (o->model.show && *o->model.show);
+
+	FZ_ASSERT(type_index(r, col, p, &si), "column %zu: the report's sample type is not in its profile", col);
+	hd_profile_view(p, &v);
+	for (i = 0; i < v.nsamples; i++) {
+		int64_t x = hd_scale_value(v.samples[i].values[si], scale);
+		uint64_t a = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+
+		if (__builtin_add_overflow(abs_sum, a, &abs_sum) || abs_sum >= (uint64_t)1 << 62)
+			return; /* saturation possible: sums are not exact */
+		total += x;
+		if (v.samples[i].nlocs)
+			stacked += x;
+	}
+	FZ_ASSERT(hd_model_total(m, col) == total,
+		  "column %zu: model total %lld, samples add up to %lld", col,
+		  (long long)hd_model_total(m, col), (long long)total);
+	/* Node 0 (no frame) is left out: whether it holds the samples with
+	 * an empty stack is the model's business, and nothing shows it. */
+	for (i = 1; i < nn; i++) {
+		int64_t s = hd_model_node_self(m, (uint32_t)i, col);
+
+		self_frames += s;
+		any_negative |= s < 0;
+	}
+	if (!filters)
+		FZ_ASSERT(self_frames == stacked,
+			  "column %zu: node self values add up to %lld, samples with a stack to %lld",
+			  col, (long long)self_frames, (long long)stacked);
+	flat = hd_model_flat(m, col);
+	cum = hd_model_cum(m, col);
+	FZ_ASSERT(flat && cum, "column %zu: hd_model_flat/cum returned NULL", col);
+	for (i = 0; i < nf; i++)
+		flat_sum += flat[i];
+	FZ_ASSERT(flat_sum == self_frames,
+		  "column %zu: flat values add up to %lld, non-root nodes to %lld",
+		  col, (long long)flat_sum, (long long)self_frames);
+	if (any_negative)
+		return;
+	for (i = 0; i < nf; i++)
+		FZ_ASSERT(flat[i] <= cum[i] && cum[i] <= self_frames,
+			  "column %zu frame %zu: flat %lld, cum %lld, all frames %lld", col, i,
+			  (long long)flat[i], (long long)cum[i], (long long)self_frames);
+	if (folded_sum)
+		FZ_ASSERT(*folded_sum == self_frames,
+			  "column %zu: folded values add up to %lld, non-root nodes to %lld",
+			  col, (long long)*folded_sum, (long long)self_frames);
+}
