@@ -38,6 +38,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pprofgen  # noqa: E402
+from testlib import Checks  # noqa: E402
 
 ONE = re.compile(r"^(.*)\s+(\d+)$", re.ASCII)
 TWO = re.compile(r"^(.*)\s+(\d+)\s+(\d+)$", re.ASCII)
@@ -45,19 +46,6 @@ TWO = re.compile(r"^(.*)\s+(\d+)\s+(\d+)$", re.ASCII)
 FG = re.compile(r"^(.*)\s+?(\d+(?:\.\d*)?)$", re.ASCII)
 
 
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, ok, what, detail=None):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL: %s" % what)
-            if detail is not None:
-                print("      %s" % (detail,))
-        return ok
 
 
 def heapdiff(hd, *args):

@@ -35,6 +35,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pprofgen  # noqa: E402
+from testlib import Checks  # noqa: E402
 
 CMARK = ["cmark-gfm", "-e", "table", "-e", "strikethrough", "-e", "autolink",
          "--unsafe"]
@@ -116,19 +117,6 @@ class Doc(html.parser.HTMLParser):
         return found[0] if found else None
 
 
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, ok, what, detail=None):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL: %s" % what)
-            if detail is not None:
-                print("      %s" % (detail,))
-        return ok
 
 
 def controls_to_spaces(s):

@@ -30,34 +30,12 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 TESTDATA = os.path.join(ROOT, "testdata")
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
 
-# ---- a minimal protobuf encoder ------------------------------------------
+# ---- the protobuf encoder is tests/pprofgen.py's ----------------------------
+
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from pprofgen import f_bytes, f_varint, key, varint  # noqa: E402,F401
 
 VARINT, LEN = 0, 2
-
-
-def varint(n):
-    n &= (1 << 64) - 1  # int64 negatives are ten-byte two's complement
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def key(field, wt):
-    return varint(field << 3 | wt)
-
-
-def f_varint(field, v):
-    return key(field, VARINT) + varint(v) if v else b""
-
-
-def f_bytes(field, b):
-    return key(field, LEN) + varint(len(b)) + b
 
 
 def f_packed(field, vals):
