@@ -45,6 +45,15 @@ struct cli {
 	int nargs;
 };
 
+/* --help lines for the options every command shares: how frames are made. */
+#define HELP_MODEL \
+	"      --granularity G     functions (default), filefunctions, files,\n" \
+	"                          lines or addresses\n" \
+	"      --focus RE          keep samples with a frame matching RE\n" \
+	"      --ignore RE         drop samples with a frame matching RE\n" \
+	"      --hide RE           remove frames matching RE from stacks\n" \
+	"      --show RE           keep only frames matching RE in stacks\n"
+
 struct subcommand {
 	const char *name;
 	int (*run)(int argc, char **argv);

@@ -34,12 +34,7 @@ static const char help[] =
 	"                          0 turns chains off)\n"
 	"      --sample-index X    sample type by name or 0-based index (default:\n"
 	"                          BASE's default type, else its last one)\n"
-	"      --granularity G     functions (default), filefunctions, files,\n"
-	"                          lines or addresses\n"
-	"      --focus RE          keep samples with a frame matching RE\n"
-	"      --ignore RE         drop samples with a frame matching RE\n"
-	"      --hide RE           remove frames matching RE from stacks\n"
-	"      --show RE           keep only frames matching RE in stacks\n"
+	HELP_MODEL
 	"      --folded-columns C  folded output: both (default), base or new\n"
 	"      --fail-on RULE      exit 1 when the rule is crossed (repeatable):\n"
 	"                          total:+8%  total:+50MiB  func:+5%  func:+1MiB\n"

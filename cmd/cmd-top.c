@@ -14,12 +14,7 @@
 	"      --sample-index X    sample type by name (inuse_space, space) or\n" \
 	"                          0-based index; default: the profile's default\n" \
 	"                          type, else the last one\n" \
-	"      --granularity G     functions (default), filefunctions, files,\n" \
-	"                          lines or addresses\n" \
-	"      --focus RE          keep samples with a frame matching RE\n" \
-	"      --ignore RE         drop samples with a frame matching RE\n" \
-	"      --hide RE           remove frames matching RE from stacks\n" \
-	"      --show RE           keep only frames matching RE in stacks\n" \
+	HELP_MODEL \
 	"                          (RE: POSIX extended regular expressions,\n" \
 	"                          matched against function and file names)\n" \
 	"      --max-size SIZE     refuse profiles larger than SIZE once\n" \

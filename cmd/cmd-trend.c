@@ -64,12 +64,7 @@ static const char help[] =
 	"                          applied to the first and last profiles\n"
 	"      --sample-index X    sample type by name or 0-based index (default:\n"
 	"                          the first profile's default type)\n"
-	"      --granularity G     functions (default), filefunctions, files,\n"
-	"                          lines or addresses\n"
-	"      --focus RE          keep samples with a frame matching RE\n"
-	"      --ignore RE         drop samples with a frame matching RE\n"
-	"      --hide RE           remove frames matching RE from stacks\n"
-	"      --show RE           keep only frames matching RE in stacks\n"
+	HELP_MODEL
 	"      --folded-columns C  folded output: both (default), base or new\n"
 	"      --max-size SIZE     refuse profiles larger than SIZE once\n"
 	"                          decompressed (default 1GiB)\n"
