@@ -237,7 +237,7 @@ static int render_top(struct md *m)
 static void diff_table(struct md *m, int dir)
 {
 	const struct hd_report *r = m->r;
-	size_t i, n = 0, limit = m->o->top ? m->o->top : SIZE_MAX, last = r->ncols - 1;
+	size_t i, n = 0, limit = m->o->top ? m->o->top : SIZE_MAX;
 	char v[6][64];
 
 	for (i = 0; i < r->nrows && n < limit; i++) {
@@ -250,16 +250,9 @@ static void diff_table(struct md *m, int dir)
 				      "| Δflat | Δflat%% | base flat | new flat | Δcum | Δcum%% | status | function |\n"
 				      "|---:|---:|---:|---:|---:|---:|:---|:---|\n",
 				      dir > 0 ? "growers" : "shrinkers");
-		hd_format_value(v[0], 64, row->dflat, r->sample_unit, 1);
-		hd_format_pct(v[1], 64, row->pct_flat, 1);
-		hd_format_value(v[2], 64, hd_report_flat(r, row, 0), r->sample_unit, 0);
-		hd_format_value(v[3], 64, hd_report_flat(r, row, last), r->sample_unit, 0);
-		hd_format_value(v[4], 64, row->dcum, r->sample_unit, 1);
-		hd_format_pct(v[5], 64, row->pct_cum, 1);
+		hd_diff_cells(r, row, v);
 		hd_buf_printf(m->b, "| %s | %s | %s | %s | %s | %s | %s | ", v[0],
-			      row->status == HD_NEW ? "new" : v[1], v[2], v[3], v[4],
-			      row->status == HD_NEW ? "new" : v[5],
-			      hd_row_status_name(row->status));
+			      v[1], v[2], v[3], v[4], v[5], hd_row_status_name(row->status));
 		md_code(m, frame_name(r, row->frame), 1);
 		hd_buf_puts(m->b, " |\n");
 	}

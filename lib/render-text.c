@@ -104,7 +104,6 @@ static void diff_table(const struct hd_report *r, const struct hd_render_opts *o
 {
 	size_t i, n = 0, limit = o->top ? o->top : SIZE_MAX;
 	char v[6][64];
-	size_t last = r->ncols - 1;
 
 	for (i = 0; i < r->nrows && n < limit; i++) {
 		const struct hd_row *row = &r->rows[i];
@@ -116,19 +115,14 @@ static void diff_table(const struct hd_report *r, const struct hd_render_opts *o
 				      "Δflat", "Δflat%", "base flat", "new flat",
 				      "Δcum", "Δcum%", "status", "name");
 		}
-		hd_format_value(v[0], 64, row->dflat, r->sample_unit, 1);
-		hd_format_pct(v[1], 64, row->pct_flat, 1);
-		hd_format_value(v[2], 64, hd_report_flat(r, row, 0), r->sample_unit, 0);
-		hd_format_value(v[3], 64, hd_report_flat(r, row, last), r->sample_unit, 0);
-		hd_format_value(v[4], 64, row->dcum, r->sample_unit, 1);
-		hd_format_pct(v[5], 64, row->pct_cum, 1);
+		hd_diff_cells(r, row, v);
 		colored(b, o, row->dflat, v[0], 13);
 		hd_buf_puts(b, " ");
-		hd_pad(b, row->status == HD_NEW ? "new" : v[1], 10, 1);
+		hd_pad(b, v[1], 10, 1);
 		hd_buf_printf(b, " %12s %12s ", v[2], v[3]);
 		colored(b, o, row->dcum, v[4], 13);
 		hd_buf_puts(b, " ");
-		hd_pad(b, row->status == HD_NEW ? "new" : v[5], 10, 1);
+		hd_pad(b, v[5], 10, 1);
 		hd_buf_printf(b, "  %-6s  ", hd_row_status_name(row->status));
 		put_name(b, frame_name(r, row));
 		hd_buf_puts(b, "\n");

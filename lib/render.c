@@ -346,3 +346,21 @@ void hd_top_cells(const struct hd_report *r, const struct hd_row *row,
 	hd_format_value(cells[3], 64, cum, r->sample_unit, 0);
 	hd_format_pct(cells[4], 64, hd_share(cum, c->abs_total), 0);
 }
+
+void hd_diff_cells(const struct hd_report *r, const struct hd_row *row,
+		   char cells[6][64])
+{
+	size_t last = r->ncols - 1;
+
+	hd_format_value(cells[0], 64, row->dflat, r->sample_unit, 1);
+	hd_format_pct(cells[1], 64, row->pct_flat, 1);
+	hd_format_value(cells[2], 64, hd_report_flat(r, row, 0), r->sample_unit, 0);
+	hd_format_value(cells[3], 64, hd_report_flat(r, row, last), r->sample_unit, 0);
+	hd_format_value(cells[4], 64, row->dcum, r->sample_unit, 1);
+	hd_format_pct(cells[5], 64, row->pct_cum, 1);
+	/* A new frame has no base to be a percentage of. */
+	if (row->status == HD_NEW) {
+		snprintf(cells[1], 64, "new");
+		snprintf(cells[5], 64, "new");
+	}
+}

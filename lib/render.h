@@ -51,6 +51,10 @@ void hd_md_verdict(struct hd_buf *b, struct hd_buf *tmp, const struct hd_report 
  * pprof's total, the sum of |value|); *sum accumulates flat. */
 void hd_top_cells(const struct hd_report *r, const struct hd_row *row,
 		  int64_t *sum, char cells[5][64]);
+/* The cells of a diff row: delta flat, delta flat%, base flat, new flat,
+ * delta cum, delta cum% ("new" for the percentages of a new frame). */
+void hd_diff_cells(const struct hd_report *r, const struct hd_row *row,
+		   char cells[6][64]);
 /* At most this many crossing frames are named in a verdict. */
 #define HD_VERDICT_NAMES 20
 /* Exact JSON integer, real (%.4f; null for NAN/inf) and UTF-8 string;
