@@ -102,13 +102,20 @@ struct hd_psample {
 
 struct hd_profile_view {
 	size_t nfuncs, nlocs, nmappings, nsamples, ntypes;
+	size_t max_locs; /* the most locations in one sample */
 	const struct hd_pfunc *funcs;
 	const struct hd_ploc *locs;
 	const struct hd_pmapping *mappings;
-	const struct hd_psample *samples;
 	const char *drop_frames, *keep_frames;
 };
 void hd_profile_view(const struct hd_profile *p, struct hd_profile_view *v);
+/*
+ * Decode sample i (samples are kept encoded; see profile.c) into locs,
+ * room for max_locs entries, and values, room for ntypes; *out points
+ * into them.
+ */
+void hd_profile_sample(const struct hd_profile *p, size_t i, uint32_t *locs,
+		       int64_t *values, struct hd_psample *out);
 
 /* pprof's filepath.Clean of a file name, into the arena. */
 char *hd_clean_path(struct hd_arena *a, const char *path);

@@ -613,6 +613,8 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	int keep_line = g == HD_GRAN_LINES || g == HD_GRAN_ADDRESSES;
 	int keep_addr = g == HD_GRAN_ADDRESSES;
 	uint32_t *fname = NULL, *ffile = NULL, *shownf = NULL, *mobj = NULL, *lbuf = NULL;
+	uint32_t *sloc = NULL; /* one decoded sample */
+	int64_t *sval = NULL;
 	uint8_t *fmatch = NULL, *mmatch = NULL, *dropf = NULL;
 	struct loc_state *ls = NULL;
 	size_t lbuf_len = 0, lbuf_cap = 0, i, j;
@@ -781,10 +783,18 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	if (!col->flat || !col->cum)
 		goto nomem_col;
 
+	sloc = malloc((v.max_locs + 1) * sizeof(*sloc));
+	sval = malloc((v.ntypes + 1) * sizeof(*sval));
+	if (!sloc || !sval)
+		goto nomem_col;
 	for (i = 0; i < v.nsamples; i++) {
-		const struct hd_psample *s = &v.samples[i];
-		int64_t val = hd_scale_value(s->values[ao->sample_index], ao->scale);
-		uint32_t lo = 0, hi = s->nlocs, k, depth_at;
+		struct hd_psample smp, *s = &smp;
+		uint32_t lo = 0, hi, k, depth_at;
+		int64_t val;
+
+		hd_profile_sample(p, i, sloc, sval, &smp);
+		val = hd_scale_value(s->values[ao->sample_index], ao->scale);
+		hi = s->nlocs;
 
 		col->total = hd_add_sat(col->total, val);
 		col->abs_total = hd_add_sat(col->abs_total, val < 0 ? hd_sub_sat(0, val) : val);
@@ -879,6 +889,8 @@ out:
 	free(mmatch);
 	free(ls);
 	free(lbuf);
+	free(sloc);
+	free(sval);
 	return rc;
 }
 

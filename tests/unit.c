@@ -140,21 +140,39 @@ static int parse_msg(Profile *p, struct hd_profile **out, struct hd_error *err)
 	return rc;
 }
 
+static void expect_rc(int rc, struct hd_profile *p, const struct hd_error *err,
+		      int code, const char *msg, int line)
+{
+	checks++;
+	if (rc != code || strcmp(err->msg, msg) != 0) {
+		failures++;
+		fprintf(stderr, "unit.c:%d: FAIL: want %d '%s', got %d '%s'\n",
+			line, code, msg, rc, err->msg);
+	}
+	hd_profile_free(p);
+}
+
 static void expect_error(struct builder *b, int code, const char *msg, int line)
 {
 	struct hd_profile *p = NULL;
 	struct hd_error err;
 	int rc = parse_msg(&b->p, &p, &err);
 
-	checks++;
-	if (rc != code || strcmp(err.msg, msg) != 0) {
-		failures++;
-		fprintf(stderr, "unit.c:%d: FAIL: want %d '%s', got %d '%s'\n",
-			line, code, msg, rc, err.msg);
-	}
-	hd_profile_free(p);
+	expect_rc(rc, p, &err, code, msg, line);
 }
 #define EXPECT_ERROR(b, code, msg) expect_error(b, code, msg, __LINE__)
+
+/* Raw bytes that must be refused as malformed protobuf, with message
+ * "not a pprof profile (malformed protobuf at byte N: WHY)". */
+#define EXPECT_WIRE(why, ...) do { \
+	static const unsigned char raw_[] = {__VA_ARGS__}; \
+	struct hd_profile *p_ = NULL; \
+	struct hd_error e_; \
+	memset(&e_, 0, sizeof(e_)); \
+	expect_rc(hd_profile_parse(raw_, sizeof(raw_), &p_, &e_), p_, &e_, HD_ERR_FORMAT, \
+		  "not a pprof profile (malformed protobuf at byte " why ")", __LINE__); \
+} while (0)
+
 
 static void base_profile(struct builder *b)
 {
@@ -173,8 +191,6 @@ static void test_validation(void)
 	struct builder b;
 	struct hd_profile *p = NULL;
 	struct hd_error err;
-	static const unsigned char junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-					     0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
 
 	base_profile(&b);
 	CHECK(parse_msg(&b.p, &p, &err) == 0, "valid profile rejected: %s", err.msg);
@@ -218,10 +234,38 @@ static void test_validation(void)
 	b.p.n_sample_type = 0;
 	EXPECT_ERROR(&b, HD_ERR_INVALID, "the profile has 2 samples but no sample types");
 
-	memset(&err, 0, sizeof(err));
-	CHECK(hd_profile_parse(junk, sizeof(junk), &p, &err) == HD_ERR_FORMAT &&
-	      strcmp(err.msg, "not a pprof profile (malformed protobuf data)") == 0,
-	      "junk: %s", err.msg);
+
+	/* The wire format, at the top level and inside a Sample (which needs
+	 * a string table and a sample type to be reached: 0a 00 32 00). */
+	EXPECT_WIRE("0: varint longer than 10 bytes",
+		    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01);
+	EXPECT_WIRE("1: truncated varint", 0x48, 0x80);
+	EXPECT_WIRE("0: field 2 (sample) has wire type 0, expected 2", 0x10, 0x01);
+	EXPECT_WIRE("0: field 9 (time_nanos) has wire type 2, expected 0", 0x4a, 0x00);
+	EXPECT_WIRE("1: field 6 has length 5, past the end of the data", 0x32, 0x05, 'a');
+	EXPECT_WIRE("0: field 1 has wire type 3, which is not supported", 0x0b);
+	EXPECT_WIRE("0: field number 0 is out of range", 0x00);
+	EXPECT_WIRE("2: field 20 is a truncated 64-bit value", 0xa1, 0x01, 1, 2, 3);
+	EXPECT_WIRE("0: field 4 (location) is not a valid Location message",
+		    0x22, 0x02, 0xff, 0xff);
+	EXPECT_WIRE("6: field 2 (value) has wire type 5, expected 0 or 2",
+		    0x0a, 0x00, 0x32, 0x00, 0x12, 0x05, 0x15, 0x01, 0x02, 0x03, 0x04);
+	EXPECT_WIRE("8: truncated varint",
+		    0x0a, 0x00, 0x32, 0x00, 0x12, 0x03, 0x0a, 0x01, 0x80);
+	EXPECT_WIRE("6: field 3 (label) has wire type 0, expected 2",
+		    0x0a, 0x00, 0x32, 0x00, 0x12, 0x02, 0x18, 0x01);
+	EXPECT_WIRE("8: field 1 (key) has wire type 2, expected 0",
+		    0x0a, 0x00, 0x32, 0x00, 0x12, 0x04, 0x1a, 0x02, 0x0a, 0x00);
+	/* Packed and unpacked repeated fields read alike, in pieces. */
+	{
+		static const unsigned char ok[] = {
+			0x0a, 0x00, 0x32, 0x00, 0x12, 0x06, 0x10, 0x05, 0x12, 0x02, 0x00, 0x00,
+		};
+		CHECK(hd_profile_parse(ok, sizeof(ok), &p, &err) == HD_ERR_INVALID &&
+		      strcmp(err.msg, "sample 0 has 3 values but the profile has 1 sample type") == 0,
+		      "pieces: %s", err.msg);
+		hd_profile_free(p);
+	}
 }
 
 static void test_sample_types(void)

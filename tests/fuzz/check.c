@@ -236,6 +236,8 @@ void fz_check_model(const struct hd_report *r, size_t col,
 	const struct hd_report_opts *o = &r->opts;
 	struct hd_model *m = r->model;
 	struct hd_profile_view v;
+	uint32_t *sloc;
+	int64_t *sval;
 	size_t si, i, nn = hd_model_node_count(m), nf = hd_model_frame_count(m);
 	const int64_t *flat, *cum;
 	uint64_t abs_sum = 0;
@@ -246,16 +248,29 @@ void fz_check_model(const struct hd_report *r, size_t col,
 
 	FZ_ASSERT(type_index(r, col, p, &si), "column %zu: the report's sample type is not in its profile", col);
 	hd_profile_view(p, &v);
+	sloc = malloc((v.max_locs + 1) * sizeof(*sloc));
+	sval = malloc((v.ntypes + 1) * sizeof(*sval));
+	FZ_ASSERT(sloc && sval, "out of memory");
 	for (i = 0; i < v.nsamples; i++) {
-		int64_t x = hd_scale_value(v.samples[i].values[si], scale);
-		uint64_t a = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+		struct hd_psample smp;
+		int64_t x;
+		uint64_t a;
 
-		if (__builtin_add_overflow(abs_sum, a, &abs_sum) || abs_sum >= (uint64_t)1 << 62)
+		hd_profile_sample(p, i, sloc, sval, &smp);
+		x = hd_scale_value(smp.values[si], scale);
+		a = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+
+		if (__builtin_add_overflow(abs_sum, a, &abs_sum) || abs_sum >= (uint64_t)1 << 62) {
+			free(sloc);
+			free(sval);
 			return; /* saturation possible: sums are not exact */
+		}
 		total += x;
-		if (v.samples[i].nlocs)
+		if (smp.nlocs)
 			stacked += x;
 	}
+	free(sloc);
+	free(sval);
 	FZ_ASSERT(hd_model_total(m, col) == total,
 		  "column %zu: model total %lld, samples add up to %lld", col,
 		  (long long)hd_model_total(m, col), (long long)total);
