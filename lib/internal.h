@@ -69,7 +69,8 @@ uint64_t hd_hash_bytes(const void *p, size_t n);
 
 /* Grow *pp (an array of *cap elements of size sz) to hold need elements. */
 int hd_grow(void **pp, size_t *cap, size_t need, size_t sz);
-#define HD_GROW(p, cap, need) hd_grow((void **)&(p), &(cap), (need), sizeof(*(p)))
+#define HD_GROW(p, cap, need) \
+	((need) <= (cap) ? 0 : hd_grow((void **)&(p), &(cap), (need), sizeof(*(p))))
 
 /* ---- profile internals used by the model ----------------------------- */
 

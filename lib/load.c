@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef HD_HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #include "internal.h"
 
@@ -42,6 +45,51 @@ static int too_big(struct hd_error *err, uint64_t max)
 		       "decompressed profile exceeds the size limit of %s (see --max-size)", s);
 }
 
+/* The gzip trailer's ISIZE: the last member's size mod 2^32, untrusted. */
+static size_t gzip_isize(const unsigned char *in, size_t len)
+{
+	return len >= 18 ? (size_t)in[len - 4] | (size_t)in[len - 3] << 8 |
+		(size_t)in[len - 2] << 16 | (size_t)in[len - 1] << 24 : 0;
+}
+
+#ifdef HD_HAVE_LIBDEFLATE
+/*
+ * The common case in one call: a single gzip member whose ISIZE is its
+ * true size and within the cap.  libdeflate needs the output buffer up
+ * front, so anything else (several members, a size of 4 GiB or more, a
+ * lying ISIZE, corrupt data) returns -1 and is left to zlib's streaming
+ * inflater, which stops at the cap and says what is wrong.
+ */
+static int inflate_whole(const unsigned char *in, size_t len, uint64_t max,
+			 struct hd_buf *out)
+{
+	size_t size = gzip_isize(in, len), in_used = 0, out_used = 0;
+	struct libdeflate_decompressor *d;
+	enum libdeflate_result res;
+
+	if (size == 0 || size > max || size / 1032 > len)
+		return -1;
+	d = libdeflate_alloc_decompressor();
+	if (!d)
+		return -1;
+	hd_buf_init(out, 0);
+	if (HD_GROW(out->data, out->cap, size + 1)) {
+		libdeflate_free_decompressor(d);
+		return -1;
+	}
+	res = libdeflate_gzip_decompress_ex(d, in, len, out->data, size,
+					    &in_used, &out_used);
+	libdeflate_free_decompressor(d);
+	if (res != LIBDEFLATE_SUCCESS || in_used != len || out_used != size) {
+		hd_buf_release(out);
+		return -1;
+	}
+	out->len = size;
+	out->data[size] = '\0';
+	return 0;
+}
+#endif
+
 static int inflate_all(const unsigned char *in, size_t len, uint64_t max,
 		       struct hd_buf *out, struct hd_error *err)
 {
@@ -49,14 +97,17 @@ static int inflate_all(const unsigned char *in, size_t len, uint64_t max,
 	size_t hint, pos = 0;
 	int zrc = Z_OK, rc = 0;
 
+#ifdef HD_HAVE_LIBDEFLATE
+	if (inflate_whole(in, len, max, out) == 0)
+		return 0;
+#endif
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
 		return hd_fail(err, HD_ERR_NOMEM, "cannot initialise zlib");
 
 	/* ISIZE (the last member's size mod 2^32) is a fair first guess;
 	 * it is untrusted, so it only sizes the first allocation. */
-	hint = len >= 18 ? (size_t)in[len - 4] | (size_t)in[len - 3] << 8 |
-		(size_t)in[len - 2] << 16 | (size_t)in[len - 1] << 24 : 0;
+	hint = gzip_isize(in, len);
 	if (hint < len)
 		hint = len * 4;
 	/* deflate expands at most 1032:1: a bigger ISIZE (a truncated or

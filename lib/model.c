@@ -37,18 +37,30 @@ struct frame_rec {
 };
 
 /*
- * A column keeps its samples as a stack store: for each sample with a
- * non-empty stack, its value and its frames root to leaf.  Flat and cum
- * per frame are summed while the column is added; the call tree is built
- * from the stores only when something asks for it (folded output,
- * pictures), because a big profile's tree has millions of nodes and
- * hashing them dominates a plain diff.
+ * Stacks are interned once per model: the pool holds each distinct stack
+ * (frames root to leaf) once, and a column keeps, per sample with a
+ * non-empty stack, its stack id and its value.  Two versions of one
+ * program share most stacks, so a diff stores them about once and a
+ * trend's memory follows the union of its stacks, not the number of
+ * profiles.  Flat and cum per frame are summed while a column is added;
+ * the call tree is built from the pool only when something asks for it
+ * (folded output, pictures), because a big profile's tree has millions
+ * of nodes and hashing them dominates a plain diff.
  */
+struct stack_pool {
+	uint32_t *data;       /* [depth, frame...] per stack */
+	size_t len, cap;
+	size_t *off;          /* stack id -> offset in data */
+	uint32_t *hash;       /* stack id -> hash of its frames */
+	size_t n, off_cap, hash_cap;
+	uint32_t *slots;      /* open addressing: stack id + 1, 0 = empty */
+	size_t nslots;        /* a power of two, at least 2 * n */
+};
+
 struct column {
-	uint32_t *stk;        /* [depth, frame...] per stored sample */
-	size_t nstk, stk_cap;
+	uint32_t *sid;        /* stack id per stored sample */
 	int64_t *vals;        /* value per stored sample */
-	size_t nsamp, vals_cap;
+	size_t nsamp, sid_cap, vals_cap;
 	int64_t total, abs_total;
 	int64_t *flat, *cum;  /* per frame; nframes_at entries */
 	size_t nframes_at;
@@ -74,6 +86,7 @@ struct hd_model {
 	size_t nnodes, nodes_cap;
 	struct hd_map children;
 
+	struct stack_pool pool;
 	struct column *cols;
 	size_t ncols, cols_cap;
 	size_t tree_cols;    /* columns already walked into the tree */
@@ -400,12 +413,16 @@ void hd_model_free(struct hd_model *m)
 		return;
 	for (c = 0; c < m->ncols; c++) {
 		free(m->cols[c].self);
-		free(m->cols[c].stk);
+		free(m->cols[c].sid);
 		free(m->cols[c].vals);
 		free(m->cols[c].flat);
 		free(m->cols[c].cum);
 	}
 	free(m->cols);
+	free(m->pool.data);
+	free(m->pool.off);
+	free(m->pool.hash);
+	free(m->pool.slots);
 	for (i = 0; i < 4; i++)
 		if (m->have_re[i])
 			regfree(&m->re[i]);
@@ -603,6 +620,77 @@ struct loc_state {
 
 enum { FM_FOCUS = 1, FM_IGNORE = 2, FM_HIDE = 4, FM_SHOW = 8 };
 
+/* ---- the stack pool ---- */
+
+static uint32_t stack_hash(const uint32_t *f, uint32_t n)
+{
+	uint64_t h = n;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ f[i]) * 0x9e3779b97f4a7c15ULL;
+	return (uint32_t)(hd_hash64(h) >> 32);
+}
+
+static int pool_rehash(struct stack_pool *p, size_t nslots)
+{
+	uint32_t *slots = calloc(nslots, sizeof(*slots));
+	size_t id;
+
+	if (!slots)
+		return HD_ERR_NOMEM;
+	for (id = 0; id < p->n; id++) {
+		size_t i = p->hash[id] & (nslots - 1);
+
+		while (slots[i])
+			i = (i + 1) & (nslots - 1);
+		slots[i] = (uint32_t)id + 1;
+	}
+	free(p->slots);
+	p->slots = slots;
+	p->nslots = nslots;
+	return 0;
+}
+
+/*
+ * The stack just appended at p->data[at] ([depth, frames...], ending at
+ * p->len) becomes an id: an equal stack's, and then the append is undone,
+ * or a new one.
+ */
+static int pool_intern(struct stack_pool *p, size_t at, uint32_t *id)
+{
+	uint32_t n = p->data[at], h = stack_hash(p->data + at + 1, n);
+	size_t i;
+
+	if (p->n + 1 > p->nslots / 2 &&
+	    pool_rehash(p, p->nslots ? p->nslots * 2 : 1024))
+		return HD_ERR_NOMEM;
+	for (i = h & (p->nslots - 1); p->slots[i]; i = (i + 1) & (p->nslots - 1)) {
+		uint32_t cand = p->slots[i] - 1;
+		const uint32_t *q = p->data + p->off[cand];
+
+		if (p->hash[cand] == h && q[0] == n &&
+		    memcmp(q + 1, p->data + at + 1, (size_t)n * sizeof(*q)) == 0) {
+			p->len = at;
+			*id = cand;
+			return 0;
+		}
+	}
+	if (p->n >= UINT32_MAX - 1 || HD_GROW(p->off, p->off_cap, p->n + 1) ||
+	    HD_GROW(p->hash, p->hash_cap, p->n + 1))
+		return HD_ERR_NOMEM;
+	p->off[p->n] = at;
+	p->hash[p->n] = h;
+	p->slots[i] = (uint32_t)p->n + 1;
+	*id = (uint32_t)p->n++;
+	return 0;
+}
+
+static inline const uint32_t *pool_stack(const struct stack_pool *p, uint32_t id)
+{
+	return p->data + p->off[id];
+}
+
 int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		 const struct hd_add_opts *ao, struct hd_error *err)
 {
@@ -789,7 +877,9 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		goto nomem_col;
 	for (i = 0; i < v.nsamples; i++) {
 		struct hd_psample smp, *s = &smp;
-		uint32_t lo = 0, hi, k, depth_at;
+		struct stack_pool *pool;
+		uint32_t lo = 0, hi, k;
+		size_t at, q;
 		int64_t val;
 
 		hd_profile_sample(p, i, sloc, sval, &smp);
@@ -829,46 +919,51 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		}
 		/* Append [depth, frames root..leaf] to the store; depth is
 		 * patched once known (hidden locations contribute nothing). */
-		depth_at = (uint32_t)col->nstk;
-		if (HD_GROW(col->stk, col->stk_cap, col->nstk + 1))
+		/* Append [depth, frames root..leaf] to the pool; depth is
+		 * patched once known (hidden locations contribute nothing). */
+		pool = &m->pool;
+		at = pool->len;
+		if (HD_GROW(pool->data, pool->cap, pool->len + 1))
 			goto nomem_col;
-		col->nstk++;
+		pool->len++;
 		for (k = hi; k-- > lo;) {
 			const struct loc_state *x = &ls[s->locs[k]];
 			uint32_t t;
 
 			if (x->hidden)
 				continue;
-			if (HD_GROW(col->stk, col->stk_cap, col->nstk + x->n))
+			if (HD_GROW(pool->data, pool->cap, pool->len + x->n))
 				goto nomem_col;
 			for (t = x->n; t-- > 0;)
-				col->stk[col->nstk++] = lbuf[x->first + t];
+				pool->data[pool->len++] = lbuf[x->first + t];
 		}
-		if (col->nstk == (size_t)depth_at + 1) {
-			col->nstk = depth_at; /* every location hidden: pprof drops it */
+		if (pool->len == at + 1) {
+			pool->len = at; /* every location hidden: pprof drops it */
 			continue;
 		}
-		col->stk[depth_at] = (uint32_t)(col->nstk - depth_at - 1);
-		if (HD_GROW(col->vals, col->vals_cap, col->nsamp + 1))
-			goto nomem_col;
-		col->vals[col->nsamp++] = val;
+		pool->data[at] = (uint32_t)(pool->len - at - 1);
 
 		/* flat to the leaf; cum once per frame per sample. */
 		next_walk(m);
-		col->flat[col->stk[col->nstk - 1]] =
-			hd_add_sat(col->flat[col->stk[col->nstk - 1]], val);
-		for (k = depth_at + 1; k < col->nstk; k++) {
-			uint32_t f = col->stk[k];
+		col->flat[pool->data[pool->len - 1]] =
+			hd_add_sat(col->flat[pool->data[pool->len - 1]], val);
+		for (q = at + 1; q < pool->len; q++) {
+			uint32_t f = pool->data[q];
 			if (m->stamp[f] != m->serial) {
 				m->stamp[f] = m->serial;
 				col->cum[f] = hd_add_sat(col->cum[f], val);
 			}
 		}
+		if (HD_GROW(col->sid, col->sid_cap, col->nsamp + 1) ||
+		    HD_GROW(col->vals, col->vals_cap, col->nsamp + 1) ||
+		    pool_intern(pool, at, &col->sid[col->nsamp]))
+			goto nomem_col;
+		col->vals[col->nsamp++] = val;
 	}
 	rc = (int)m->ncols++;
 	goto out;
 nomem_col:
-	free(col->stk);
+	free(col->sid);
 	free(col->vals);
 	free(col->flat);
 	free(col->cum);
@@ -953,7 +1048,7 @@ int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
 {
 	const struct column *c = &m->cols[col];
 	uint32_t callers[64];
-	size_t pos = 0, s;
+	size_t s;
 	int rc;
 
 	if (depth > 64)
@@ -961,10 +1056,9 @@ int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
 	if (stamp_fit(m))
 		return HD_ERR_NOMEM;
 	for (s = 0; s < c->nsamp; s++) {
-		const uint32_t *path = c->stk + pos + 1;
-		uint32_t n = c->stk[pos], k;
+		const uint32_t *path = pool_stack(&m->pool, c->sid[s]) + 1;
+		uint32_t n = path[-1], k;
 
-		pos += (size_t)n + 1;
 		next_walk(m);
 		for (k = 0; k < n; k++) {
 			uint32_t f = path[k], j;
@@ -988,7 +1082,7 @@ int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
 static int tree_add_column(struct hd_model *m, size_t ci)
 {
 	struct column *col = &m->cols[ci];
-	size_t pos = 0, s;
+	size_t s;
 
 	col->len = m->nnodes;
 	col->self = calloc(m->nnodes + 1, sizeof(int64_t));
@@ -997,10 +1091,9 @@ static int tree_add_column(struct hd_model *m, size_t ci)
 	if (stamp_fit(m))
 		return HD_ERR_NOMEM;
 	for (s = 0; s < col->nsamp; s++) {
-		const uint32_t *path = col->stk + pos + 1;
-		uint32_t n = col->stk[pos], k, node = 0;
+		const uint32_t *path = pool_stack(&m->pool, col->sid[s]) + 1;
+		uint32_t n = path[-1], k, node = 0;
 
-		pos += (size_t)n + 1;
 		next_walk(m);
 		for (k = 0; k < n; k++) {
 			uint32_t f = path[k];

@@ -81,8 +81,16 @@ struct hd_profile {
 struct wire {
 	const unsigned char *p, *end;
 	const unsigned char *bad_at; /* where the first error was found */
-	char why[96];
+	char why[96];                /* what it was; set with bad_at */
 };
+
+/* Not an initializer: that would clear why[] for every sample read. */
+static inline void wire_init(struct wire *w, const unsigned char *p, size_t n)
+{
+	w->p = p;
+	w->end = p + n;
+	w->bad_at = NULL;
+}
 
 static int wire_bad(struct wire *w, const unsigned char *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -99,37 +107,53 @@ static int wire_bad(struct wire *w, const unsigned char *at, const char *fmt, ..
 	return -1;
 }
 
-static inline int wire_varint(struct wire *w, uint64_t *v)
+/* Decode the varint at q (q < e): the byte after it, or NULL when it is
+ * truncated or longer than 10 bytes (varint_error says which). */
+static inline const unsigned char *varint_at(const unsigned char *q,
+					     const unsigned char *e, uint64_t *v)
 {
-	const unsigned char *p = w->p, *at = p;
 	uint64_t r = 0;
 	unsigned s;
 
-	if (p < w->end && *p < 0x80) {
-		*v = *p;
-		w->p = p + 1;
-		return 0;
-	}
-	for (s = 0; s < 70; s += 7) {
-		if (p == w->end)
-			return wire_bad(w, at, "truncated varint");
-		r |= (uint64_t)(*p & 0x7f) << s;
-		if (*p++ < 0x80) {
+	for (s = 0; s < 70 && q < e; s += 7) {
+		r |= (uint64_t)(*q & 0x7f) << s;
+		if (*q++ < 0x80) {
 			*v = r;
-			w->p = p;
-			return 0;
+			return q;
 		}
 	}
-	return wire_bad(w, at, "varint longer than 10 bytes");
+	return NULL;
+}
+
+static int varint_error(struct wire *w, const unsigned char *q, const unsigned char *e)
+{
+	return wire_bad(w, q, "%s", e - q < 10 ? "truncated varint" : "varint longer than 10 bytes");
+}
+
+static inline int wire_varint(struct wire *w, uint64_t *v)
+{
+	const unsigned char *q = w->p;
+
+	if (q < w->end && *q < 0x80) {
+		*v = *q;
+		w->p = q + 1;
+		return 0;
+	}
+	if (!(q = varint_at(w->p, w->end, v)))
+		return varint_error(w, w->p, w->end);
+	w->p = q;
+	return 0;
 }
 
 /* The next field's number and wire type; groups (3, 4) and the unused
  * wire types 6 and 7 are refused, as pprof refuses them. */
-static int wire_tag(struct wire *w, uint32_t *field, unsigned *type)
+static inline int wire_tag(struct wire *w, uint32_t *field, unsigned *type)
 {
 	const unsigned char *at = w->p;
 	uint64_t t = 0;
 
+	*field = 0;
+	*type = 0;
 	if (wire_varint(w, &t))
 		return -1;
 	if ((t >> 3) == 0 || (t >> 3) > 0x1fffffff)
@@ -145,7 +169,7 @@ static int wire_tag(struct wire *w, uint32_t *field, unsigned *type)
 
 /* Read the value of a field of wire type type: a varint or fixed value
  * into *v, or for type 2 the payload's bounds into *pl, *plen. */
-static int wire_value(struct wire *w, uint32_t field, unsigned type, uint64_t *v,
+static inline int wire_value(struct wire *w, uint32_t field, unsigned type, uint64_t *v,
 		      const unsigned char **pl, size_t *plen)
 {
 	const unsigned char *at = w->p;
@@ -186,51 +210,30 @@ static int wire_type_is(struct wire *w, const unsigned char *at, uint32_t field,
 }
 
 /*
- * The values of one piece of a repeated scalar field, packed (type 2) or
- * a single value (type 0), one at a time: scalars_next() returns 1 with a
- * value, 0 at the end of the piece, -1 on a wire error (recorded in w).
+ * One piece of a repeated scalar field, packed (type 2) or a single value
+ * (type 0): [*q, *e) holds its varints, read with varint_at().
  */
-struct scalars {
-	struct wire in;
-	int single;
-	uint64_t value;
-};
-
-static int scalars_begin(struct scalars *s, struct wire *w, const unsigned char *at,
-			 uint32_t field, unsigned type, const char *name)
+static int wire_repeated(struct wire *w, const unsigned char *at, uint32_t field,
+			 unsigned type, const char *name,
+			 const unsigned char **q, const unsigned char **e)
 {
-	const unsigned char *pl = NULL;
-	size_t plen = 0;
+	uint64_t v;
+	size_t n = 0;
 
-	memset(s, 0, sizeof(*s));
+	*q = w->p;
 	if (type == 0) {
-		s->single = 1;
-		return wire_varint(w, &s->value);
+		if (wire_varint(w, &v))
+			return -1;
+		*e = w->p;
+		return 0;
 	}
 	if (type != 2)
 		return wire_bad(w, at, "field %u (%s) has wire type %u, expected 0 or 2",
 				field, name, type);
-	if (wire_value(w, field, 2, NULL, &pl, &plen))
+	if (wire_value(w, field, 2, NULL, q, &n))
 		return -1;
-	s->in.p = pl;
-	s->in.end = pl + plen;
+	*e = *q + n;
 	return 0;
-}
-
-static inline int scalars_next(struct scalars *s, struct wire *w, uint64_t *v)
-{
-	if (s->single) {
-		s->single = 0;
-		*v = s->value;
-		return 1;
-	}
-	if (s->in.p == s->in.end)
-		return 0;
-	if (wire_varint(&s->in, v)) {
-		wire_bad(w, s->in.bad_at, "%s", s->in.why);
-		return -1;
-	}
-	return 1;
 }
 
 /* ---- ids ---- */
@@ -340,7 +343,7 @@ static void arena_pb_free(void *data, void *ptr)
 
 static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *err)
 {
-	struct wire w = { p->data, p->data + p->len, NULL, "" };
+	struct wire w;
 	ProtobufCAllocator alloc = { arena_pb_alloc, arena_pb_free, &s->scratch };
 	static const char *const names[] = {
 		NULL, "sample_type", "sample", "mapping", "location", "function",
@@ -349,6 +352,7 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 		"default_sample_type", "doc_url",
 	};
 
+	wire_init(&w, p->data, p->len);
 	while (w.p < w.end) {
 		const unsigned char *at = w.p, *pl = NULL;
 		size_t plen = 0;
@@ -360,16 +364,21 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 		if (wire_tag(&w, &field, &type))
 			goto bad;
 		if (field == 13) {
-			struct scalars sc;
-			if (scalars_begin(&sc, &w, at, field, type, "comment"))
+			const unsigned char *q, *e;
+
+			if (wire_repeated(&w, at, field, type, "comment", &q, &e))
 				goto bad;
-			while ((rc = scalars_next(&sc, &w, &v)) > 0) {
+			while (q < e) {
+				const unsigned char *vs = q;
+
+				if (!(q = varint_at(q, e, &v))) {
+					varint_error(&w, vs, e);
+					goto bad;
+				}
 				if (HD_GROW(s->comments, s->comments_cap, s->ncomments + 1))
 					return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 				s->comments[s->ncomments++] = (int64_t)v;
 			}
-			if (rc < 0)
-				goto bad;
 			continue;
 		}
 		if (field <= 15 && wire_type_is(&w, at, field, type,
@@ -451,47 +460,60 @@ struct sample_check {
 	int has_bad_loc;
 };
 
-static inline int sample_read(const struct hd_profile *p, struct wire *w,
-			      uint32_t *locs, size_t loccap, size_t *nlocs,
-			      int64_t *vals, size_t valcap, size_t *nvals,
-			      struct sample_check *chk)
+/* Inlined at each call, so the fast decode (chk NULL) has no checks. */
+static inline __attribute__((always_inline))
+int sample_read(const struct hd_profile *p, struct wire *w,
+		uint32_t *locs, size_t loccap, size_t *nlocs,
+		int64_t *vals, size_t valcap, size_t *nvals,
+		struct sample_check *chk)
 {
+	const uint32_t *dense = p->loc_index.dense;
+	uint64_t ndense = p->loc_index.ndense;
 	size_t nl = 0, nv = 0;
 
 	while (w->p < w->end) {
-		const unsigned char *at = w->p, *pl;
-		struct scalars sc;
-		uint32_t field;
+		const unsigned char *at = w->p, *pl = NULL;
+		uint32_t field, li;
 		unsigned type;
 		uint64_t v;
-		size_t plen;
-		int rc;
+		size_t plen = 0;
 
 		if (wire_tag(w, &field, &type))
 			return -1;
 		if (field == 1 || field == 2) {
-			if (scalars_begin(&sc, w, at, field, type,
-					  field == 1 ? "location_id" : "value"))
-				return -1;
-			while ((rc = scalars_next(&sc, w, &v)) > 0) {
-				if (field == 1) {
-					uint32_t li = index_get(&p->loc_index, v);
+			const unsigned char *q, *e;
 
-					if (nl < loccap)
-						locs[nl] = li;
-					nl++;
-					if (chk && li == UINT32_MAX && !chk->has_bad_loc) {
-						chk->bad_loc = v;
-						chk->has_bad_loc = 1;
-					}
-				} else {
+			if (wire_repeated(w, at, field, type,
+					  field == 1 ? "location_id" : "value", &q, &e))
+				return -1;
+			while (q < e) {
+				const unsigned char *vs = q;
+
+				/* Ids and sizes are mostly one or two bytes. */
+				if (*q < 0x80) {
+					v = *q++;
+				} else if (e - q >= 2 && q[1] < 0x80) {
+					v = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
+					q += 2;
+				} else if (!(q = varint_at(q, e, &v))) {
+					return varint_error(w, vs, e);
+				}
+				if (field == 2) {
 					if (nv < valcap)
 						vals[nv] = (int64_t)v;
 					nv++;
+					continue;
+				}
+				li = dense ? (v < ndense ? dense[v] : UINT32_MAX) :
+				     index_get(&p->loc_index, v);
+				if (nl < loccap)
+					locs[nl] = li;
+				nl++;
+				if (chk && li == UINT32_MAX && !chk->has_bad_loc) {
+					chk->bad_loc = v;
+					chk->has_bad_loc = 1;
 				}
 			}
-			if (rc < 0)
-				return -1;
 			continue;
 		}
 		if (field == 3 && chk &&
@@ -500,8 +522,9 @@ static inline int sample_read(const struct hd_profile *p, struct wire *w,
 		if (wire_value(w, field, type, &v, &pl, &plen))
 			return -1;
 		if (field == 3 && chk) {
-			struct wire lw = { pl, pl + plen, NULL, "" };
+			struct wire lw;
 
+			wire_init(&lw, pl, plen);
 			while (lw.p < lw.end) {
 				const unsigned char *lat = lw.p;
 				const unsigned char *lpl;
@@ -533,9 +556,10 @@ void hd_profile_sample(const struct hd_profile *p, size_t i, uint32_t *locs,
 		       int64_t *values, struct hd_psample *out)
 {
 	const struct sample_ref *r = &p->samples[i];
-	struct wire w = { p->data + r->off, p->data + r->off + r->len, NULL, "" };
+	struct wire w;
 	size_t nl = 0, nv = 0;
 
+	wire_init(&w, p->data + r->off, r->len);
 	/* Validated when the profile was parsed: it cannot fail now. */
 	sample_read(p, &w, locs, p->max_locs, &nl, values, p->ntypes, &nv, NULL);
 	out->nlocs = (uint32_t)nl;
@@ -549,7 +573,7 @@ static int check_samples(struct hd_profile *p, size_t nstrs, struct hd_error *er
 	uint32_t *locs = NULL;
 	size_t loccap = 0, i, j;
 	int64_t *vals;
-	uint64_t frames = 0;
+	uint64_t frames = 0, refs = 0, maxlines = 1;
 	int rc = 0;
 
 	vals = hd_arena_alloc(&p->arena, (p->ntypes + 1) * sizeof(int64_t));
@@ -558,10 +582,11 @@ static int check_samples(struct hd_profile *p, size_t nstrs, struct hd_error *er
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	for (i = 0; i < p->nsamples; i++) {
 		const struct sample_ref *r = &p->samples[i];
-		struct wire w = { p->data + r->off, p->data + r->off + r->len, NULL, "" };
 		struct sample_check chk = { nstrs, -1, 0, 0 };
-		size_t nl, nv;
+		struct wire w;
+		size_t nl = 0, nv = 0;
 
+		wire_init(&w, p->data + r->off, r->len);
 		if (sample_read(p, &w, locs, loccap, &nl, vals, p->ntypes, &nv, &chk)) {
 			rc = hd_fail(err, HD_ERR_FORMAT,
 				     "not a pprof profile (malformed protobuf at byte %zu: %s)",
@@ -594,14 +619,7 @@ static int check_samples(struct hd_profile *p, size_t nstrs, struct hd_error *er
 				     i, (unsigned long long)chk.bad_loc);
 			goto out;
 		}
-		for (j = 0; j < nl; j++)
-			frames += p->locs[locs[j]].nlines ? p->locs[locs[j]].nlines : 1;
-		if (frames > HD_MAX_STACK_FRAMES) {
-			rc = hd_fail(err, HD_ERR_LIMIT,
-				     "the samples' stacks expand to more than %llu frames (inlined lines counted)",
-				     (unsigned long long)HD_MAX_STACK_FRAMES);
-			goto out;
-		}
+		refs += nl;
 		if (chk.bad_str >= 0) {
 			rc = hd_fail(err, HD_ERR_INVALID,
 				     "sample %zu has string index %lld, outside the string table of %zu entries",
@@ -612,6 +630,25 @@ static int check_samples(struct hd_profile *p, size_t nstrs, struct hd_error *er
 			p->max_locs = nl;
 		for (j = 0; j < p->ntypes; j++)
 			p->totals[j] = hd_add_sat(p->totals[j], vals[j]);
+	}
+	/* Counting each reference's lines costs a pass of its own, needed
+	 * only when the references times the longest location could pass
+	 * the cap (a profile with inlining, or a bomb). */
+	for (j = 0; j < p->nlocs; j++)
+		if (p->locs[j].nlines > maxlines)
+			maxlines = p->locs[j].nlines;
+	if (refs > HD_MAX_STACK_FRAMES / maxlines) {
+		for (i = 0; i < p->nsamples && frames <= HD_MAX_STACK_FRAMES; i++) {
+			struct hd_psample smp;
+
+			hd_profile_sample(p, i, locs, vals, &smp);
+			for (j = 0; j < smp.nlocs; j++)
+				frames += p->locs[locs[j]].nlines ? p->locs[locs[j]].nlines : 1;
+		}
+		if (frames > HD_MAX_STACK_FRAMES)
+			rc = hd_fail(err, HD_ERR_LIMIT,
+				     "the samples' stacks expand to more than %llu frames (inlined lines counted)",
+				     (unsigned long long)HD_MAX_STACK_FRAMES);
 	}
 out:
 	free(locs);

@@ -6,7 +6,7 @@ set -eu
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 pkgs="gcc clang pkg-config meson ninja-build protobuf-c-compiler libprotobuf-c-dev
-      zlib1g-dev libcjson-dev golang-go cmark-gfm valgrind python3 gzip time bc"
+      zlib1g-dev libdeflate-dev libcjson-dev golang-go cmark-gfm valgrind python3 gzip time bc"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
