@@ -5,7 +5,9 @@
 
 Writes OUTDIR/load/ (inputs of fuzz_load: one profile file each) and
 OUTDIR/diff/ (inputs of fuzz_diff: the 8-byte header described in
-fuzz_diff.c, then BASE and NEW).  Sources:
+fuzz_diff.c, then BASE and NEW) and OUTDIR/trend/ (inputs of fuzz_trend:
+the 4-byte header described in fuzz_trend.c, then length-prefixed
+profiles).  Sources:
 
   - small real profiles: testdata/*.pb.gz and ../shared/corpus (files
     under 100 KB; never pprof/large.cpu), some also decompressed (raw);
@@ -377,7 +379,7 @@ def src(name):
 
 def main():
     out = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
-    load, diff = {}, {}
+    load, diff, trend = {}, {}, {}
 
     for name in TESTDATA_LOAD:
         load["testdata-" + name] = read_gz(os.path.join(TESTDATA, name))
@@ -490,7 +492,29 @@ def main():
     diff["gzip-two-members"] = pair(hand["gzip-two-members"], gz(basic(2).encode()))
     diff["short"] = b"\x00" * 8
 
-    for sub, files in (("load", load), ("diff", diff)):
+    # trend: 4-byte header (fuzz_trend.c), then 3-byte length + profile.
+    def series(profiles, flags=0, gran_sort=0, thresholds=0, chains=3):
+        out = bytes([flags, gran_sort, thresholds, chains])
+        for p in profiles:
+            out += len(p).to_bytes(3, "little") + p
+        return out
+
+    leaks = [td("leak-%02d.pb.gz" % i) for i in range(6)]
+    trend["leak-series"] = series(leaks)
+    trend["leak-series-ascii-lines"] = series(leaks, 1 | 2 | 64, gs("lines", "cum"), 1 | 1 << 2 | 2 << 6, 17)
+    trend["leak-raw-filters"] = series([raw(x) for x in leaks[:3]], 4 | 16 | 128, gs("files", "pct"),
+                                       2 | 3 << 2 | 3 << 4 | 1 << 6)
+    trend["parca-series"] = series([sh("parca-heap-series/heap-%02d.pb.gz" % i) for i in range(4)],
+                                   0, gs("addresses", "delta"), 3 << 4)
+    trend["basic-growing"] = series([basic(k).encode() for k in range(8)], 2, gs("functions", "delta-cum"))
+    trend["extremes"] = series([extremes().encode(), extremes(-1).encode(), extremes().encode()], 1)
+    trend["hostile-names"] = series([basic().encode(), hostile_names().encode(), basic(2).encode()], 2)
+    trend["mixed-types"] = series([basic().encode(), cpu().encode()])
+    trend["zero-totals"] = series([zero_total().encode(), zero_total().encode(), basic().encode()])
+    trend["invalid-second"] = series([basic().encode(), invalid()["bad-dangling-location"]])
+    trend["short"] = b"\x00" * 4
+
+    for sub, files in (("load", load), ("diff", diff), ("trend", trend)):
         d = os.path.join(out, sub)
         if os.path.isdir(d):
             shutil.rmtree(d)
@@ -498,9 +522,9 @@ def main():
         for name, data in sorted(files.items()):
             with open(os.path.join(d, name), "wb") as f:
                 f.write(data)
-    total = sum(len(x) for x in load.values()) + sum(len(x) for x in diff.values())
-    print("make-corpus: %d load and %d diff inputs, %d bytes in %s" %
-          (len(load), len(diff), total, out))
+    total = sum(len(x) for d in (load, diff, trend) for x in d.values())
+    print("make-corpus: %d load, %d diff and %d trend inputs, %d bytes in %s" %
+          (len(load), len(diff), len(trend), total, out))
 
 
 if __name__ == "__main__":
