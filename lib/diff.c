@@ -276,7 +276,10 @@ int hd_row_direction(const struct hd_report *r, const struct hd_row *row)
 
 /* ---- ranking ---- */
 
+/* qsort() has no context argument: the report being sorted and its last
+ * column's flat and cum arrays. */
 static const struct hd_report *sort_report;
+static const int64_t *sort_flat, *sort_cum;
 
 static uint64_t uabs(int64_t v)
 {
@@ -292,8 +295,7 @@ static int cmp_rows(const void *pa, const void *pb)
 {
 	const struct hd_report *r = sort_report;
 	const struct hd_row *a = pa, *b = pb;
-	size_t last = r->ncols - 1;
-	const int64_t *flat = hd_model_flat(r->model, last), *cum = hd_model_cum(r->model, last);
+	const int64_t *flat = sort_flat, *cum = sort_cum;
 	enum hd_sort s = r->opts.sort;
 	int c = 0;
 
@@ -550,6 +552,10 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 			return rc;
 	}
 	sort_report = r;
+	sort_flat = hd_model_flat(r->model, last);
+	sort_cum = hd_model_cum(r->model, last);
+	if (!sort_flat || !sort_cum)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	qsort(r->rows, r->nrows, sizeof(*r->rows), cmp_rows);
 	sort_report = NULL;
 

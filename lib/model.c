@@ -236,30 +236,41 @@ static uint64_t frame_hash(uint32_t name, uint32_t file, uint32_t obj,
 static int frame_name(struct hd_model *m, struct frame_rec *f)
 {
 	struct hd_buf b;
-	char base[256];
+	char base[256], num[32];
 	const char *name = m->strs.strs[f->name], *file = m->strs.strs[f->file];
 	const char *obj = m->strs.strs[f->obj];
 	int sep = 0;
 
+	/* Appends, not printf: a big profile names tens of thousands. */
 	hd_buf_init(&b, 0);
 	if (f->addr) {
-		hd_buf_printf(&b, "%016llx", (unsigned long long)f->addr);
+		snprintf(num, sizeof(num), "%016llx", (unsigned long long)f->addr);
+		hd_buf_puts(&b, num);
 		sep = 1;
 	}
 	if (*name) {
-		hd_buf_printf(&b, "%s%s", sep ? " " : "", name);
+		hd_buf_puts(&b, sep ? " " : "");
+		hd_buf_puts(&b, name);
 		sep = 1;
 	}
-	if (f->line)
-		hd_buf_printf(&b, "%s%s:%lld", sep ? " " : "", file, (long long)f->line);
-	else if (*file)
-		hd_buf_printf(&b, "%s%s", sep ? " " : "", file);
-	else if (*name)
+	if (f->line) {
+		snprintf(num, sizeof(num), ":%lld", (long long)f->line);
+		hd_buf_puts(&b, sep ? " " : "");
+		hd_buf_puts(&b, file);
+		hd_buf_puts(&b, num);
+	} else if (*file) {
+		hd_buf_puts(&b, sep ? " " : "");
+		hd_buf_puts(&b, file);
+	} else if (*name) {
 		;
-	else if (*obj)
-		hd_buf_printf(&b, "%s[%s]", sep ? " " : "", base_name(obj, base, sizeof(base)));
-	else
-		hd_buf_printf(&b, "%s<unknown>", sep ? " " : "");
+	} else if (*obj) {
+		hd_buf_puts(&b, sep ? " [" : "[");
+		hd_buf_puts(&b, base_name(obj, base, sizeof(base)));
+		hd_buf_puts(&b, "]");
+	} else {
+		hd_buf_puts(&b, sep ? " <unknown>" : "<unknown>");
+	}
+	hd_buf_append(&b, "", 0); /* b.data is never NULL */
 	if (b.failed) {
 		hd_buf_release(&b);
 		return HD_ERR_NOMEM;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what heapdiff needs to build and test on Debian (bookworm or
-# later): compiler, meson, protobuf-c, zlib, cJSON, and the test oracles
+# later): compiler, meson, protobuf-c, zlib, libdeflate, cJSON, and the test oracles
 # (go tool pprof, cmark-gfm, valgrind).  Uses sudo when not root.
 set -eu
 SUDO=

@@ -4,51 +4,76 @@
 #
 #   tests/bench/run.sh [HEAPDIFF [STACKS [RUNS]]]
 #
-# Prints a Markdown table: median wall time of RUNS runs, ratio to
-# gzip -dc of the same files, and peak RSS (from /usr/bin/time).
-# go tool pprof runs once (it is slow), and only when go is installed.
+# Prints a Markdown table: median wall time of RUNS runs, the median CPU
+# time (user + sys; on a shared machine the steadier of the two), the
+# ratio to gzip -dc of the same files, and peak RSS (from /usr/bin/time).
+# Rows: the diff of two profiles (issue #8's targets: <= 2x gzip -dc,
+# >= 50x faster than pprof, RSS <= 3x the decompressed size), trend over
+# 2 and over TREND_N (default 20) profiles (20 <= 12x the time of 2;
+# memory with the union of stacks), and top of ../shared/corpus's
+# large.cpu (< 100 ms).  go tool pprof runs once (it is slow), when go is
+# installed and BENCH_PPROF is not 0.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 HEAPDIFF=${1:-$root/build/cmd/heapdiff}
 STACKS=${2:-200000}
 RUNS=${3:-5}
+TREND_N=${TREND_N:-20}
 OUT=${HEAPDIFF_BENCH_DIR:-${TMPDIR:-/tmp}/heapdiff-bench-$STACKS}
+LARGE=$root/../shared/corpus/pprof/large.cpu.pb.gz
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "SKIP: /usr/bin/time not found (apt-get install time)"; exit 77; }
 command -v go >/dev/null || { echo "SKIP: go not found (needed to generate profiles)"; exit 77; }
 
-if [ ! -f "$OUT/big-01.pb.gz" ]; then
-	echo "generating two profiles of $STACKS stacks in $OUT ..." >&2
-	"$root/testdata/gen/bigprof/run.sh" "$STACKS" 2 "$OUT" >&2
+last=$(printf '%s/big-%02d.pb.gz' "$OUT" $((TREND_N - 1)))
+if [ ! -f "$last" ]; then
+	echo "generating $TREND_N profiles of $STACKS stacks in $OUT ..." >&2
+	"$root/testdata/gen/bigprof/run.sh" "$STACKS" "$TREND_N" "$OUT" >&2
 fi
 A=$OUT/big-00.pb.gz
 B=$OUT/big-01.pb.gz
+SERIES=$(for i in $(seq 0 $((TREND_N - 1))); do printf '%s/big-%02d.pb.gz ' "$OUT" "$i"; done)
 raw=$( (gzip -dc "$A"; gzip -dc "$B") | wc -c)
 
-# median_of CMD...: prints "seconds maxrss_kb" (median time, max RSS)
+# measure N CMD...: prints "wall cpu maxrss_kb" (medians of N runs, max RSS)
 measure() {
 	local n=$1; shift
-	local times=() rss=0 i t r
+	local walls=() cpus=() rss=0 i w u s r
 	for i in $(seq "$n"); do
-		read -r t r < <("$TIME" -f "%e %M" "$@" 2>&1 >/dev/null | tail -1)
-		times+=("$t")
+		read -r w u s r < <("$TIME" -f "%e %U %S %M" "$@" 2>&1 >/dev/null | tail -1)
+		walls+=("$w")
+		cpus+=("$(echo "$u + $s" | bc -l)")
 		[ "$r" -gt "$rss" ] && rss=$r
 	done
-	t=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-	echo "$t $rss"
+	med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+	echo "$(med "${walls[@]}") $(med "${cpus[@]}") $rss"
 }
 
-read -r tg rg < <(measure "$RUNS" sh -c "gzip -dc '$A' '$B'")
-read -r td rd < <(measure "$RUNS" "$HEAPDIFF" diff "$A" "$B" --top 20)
+row() { # NAME WALL CPU RSS_KB NOTE
+	printf '| %s | %.2f s | %.2f s | %.1fx | %d MB%s |\n' "$1" "$2" "$3" \
+		"$(echo "$2 / $tg" | bc -l)" "$(($4 / 1024))" "$5"
+}
 
-echo "| command | time (median of $RUNS) | vs gzip -dc | peak RSS |"
-echo "| --- | ---: | ---: | ---: |"
-printf '| gzip -dc (both, %s MB decompressed) | %.2f s | 1.0x | %d MB |\n' "$((raw / 1000000))" "$tg" "$((rg / 1024))"
-printf '| heapdiff diff | %.2f s | %.1fx | %d MB (%.1fx the decompressed size) |\n' "$td" \
-	"$(echo "$td / $tg" | bc -l)" "$((rd / 1024))" "$(echo "$rd * 1024 / $raw" | bc -l)"
-if command -v go >/dev/null && [ "${BENCH_PPROF:-1}" = 1 ]; then
-	read -r tp rp < <(measure 1 go tool pprof -top -diff_base "$A" "$B")
-	printf '| go tool pprof -top -diff_base | %.2f s | %.1fx | %d MB |\n' "$tp" \
-		"$(echo "$tp / $tg" | bc -l)" "$((rp / 1024))"
+read -r tg cg rg < <(measure "$RUNS" sh -c "gzip -dc '$A' '$B'")
+read -r td cd rd < <(measure "$RUNS" "$HEAPDIFF" diff "$A" "$B" --top 20)
+read -r t2 c2 r2 < <(measure "$RUNS" "$HEAPDIFF" trend "$A" "$B" --top 20)
+# shellcheck disable=SC2086
+read -r tn cn rn < <(measure "$RUNS" "$HEAPDIFF" trend $SERIES --top 20)
+
+echo "| command | wall (median of $RUNS) | CPU | vs gzip -dc | peak RSS |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+row "gzip -dc (both, $((raw / 1000000)) MB decompressed)" "$tg" "$cg" "$rg" ""
+row "heapdiff diff" "$td" "$cd" "$rd" " ($(printf '%.1f' "$(echo "$rd * 1024 / $raw" | bc -l)")x the decompressed size)"
+row "heapdiff trend, 2 profiles" "$t2" "$c2" "$r2" ""
+row "heapdiff trend, $TREND_N profiles" "$tn" "$cn" "$rn" \
+	" ($(printf '%.1f' "$(echo "$tn / $t2" | bc -l)")x the time of 2)"
+if [ -f "$LARGE" ]; then
+	read -r tl cl rl < <(measure "$RUNS" "$HEAPDIFF" top "$LARGE")
+	row "heapdiff top large.cpu.pb.gz" "$tl" "$cl" "$rl" ""
+fi
+if [ "${BENCH_PPROF:-1}" != 0 ]; then
+	read -r tp cp rp < <(measure 1 go tool pprof -top -diff_base "$A" "$B")
+	row "go tool pprof -top -diff_base" "$tp" "$cp" "$rp" \
+		" (heapdiff diff $(printf '%.0f' "$(echo "$tp / $td" | bc -l)")x faster)"
 fi
