@@ -15,8 +15,9 @@
  *     max(base cum, new cum), so a frame that shrank or vanished keeps the
  *     room it had.  When some callees grew while others shrank, together
  *     they can need more than that; the caller is then widened to hold
- *     them: a frame is never narrower than max(base, new) of its cum, and
- *     callees never overlap or stick out.  Negative values count as 0.
+ *     them and its own (flat) value, max(base, new) of it: a frame is
+ *     never narrower than max(base, new) of its cum, and callees never
+ *     overlap or stick out.  Negative values count as 0.
  *   - A frame narrower than MIN_WIDTH px is not drawn, nor its callees
  *     (narrower still), as flamegraph.pl's --minwidth does; the <svg>
  *     element's data-omitted counts them.  The root is always drawn.
@@ -254,8 +255,10 @@ static double room(const struct fg *g, uint32_t n)
 }
 
 /*
- * Widths bottom-up (a reverse scan meets callees before callers), then
- * offsets top-down in name order, depths, and what is drawn.
+ * Widths bottom-up (a reverse scan meets callees before callers): the
+ * larger of max(base, new) cum and the callees' widths plus max(base,
+ * new) of the frame's own value; then offsets top-down in name order,
+ * depths, and what is drawn.
  */
 static int layout(struct fg *g)
 {
@@ -270,8 +273,12 @@ static int layout(struct fg *g)
 		return HD_ERR_NOMEM;
 	}
 	for (n = (uint32_t)nn; n-- > 0;) {
-		double w = room(g, n);
+		int64_t s0 = hd_model_node_self(g->m, n, g->c0), s1 = hd_model_node_self(g->m, n, g->c1);
+		double w = room(g, n), self = s0 > s1 ? (double)s0 : (double)s1;
 
+		/* Widened: the callees and the frame's own value side by side. */
+		if (inner[n] > 0 && self > 0)
+			inner[n] += self;
 		g->w[n] = inner[n] > w ? inner[n] : w;
 		if (n)
 			inner[hd_model_node_parent(g->m, n)] += g->w[n];
