@@ -68,7 +68,7 @@ enum {
 	O_TOP = 1000, O_SAMPLE, O_GRAN, O_FOCUS, O_IGNORE, O_HIDE, O_SHOW,
 	O_SORT, O_MAXSIZE, O_COLOR, O_BASE, O_INCR, O_NORMALIZE, O_CHAIN,
 	O_MINDELTA, O_FOLDED, O_FAILON,
-	O_ORDER, O_ASCII, O_MINGROWTH, O_MINR2, O_MINRISING,
+	O_ORDER, O_ASCII, O_MINGROWTH, O_MINR2, O_MINRISING, O_ICICLE,
 };
 
 static const struct {
@@ -78,6 +78,7 @@ static const struct {
 	{{"format", required_argument, NULL, O_FORMAT}, OPT_FORMAT},
 	{{"output-format", required_argument, NULL, O_FORMAT}, OPT_FORMAT},
 	{{"output", required_argument, NULL, O_OUTPUT}, OPT_OUTPUT},
+	{{"icicle", no_argument, NULL, O_ICICLE}, OPT_FORMAT},
 	{{"top", required_argument, NULL, O_TOP}, OPT_TOP},
 	{{"sample-index", required_argument, NULL, O_SAMPLE}, OPT_SAMPLE},
 	{{"granularity", required_argument, NULL, O_GRAN}, OPT_GRAN},
@@ -195,11 +196,13 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 			return -1;
 		case O_FORMAT:
 			if (hd_format_parse(optarg, &c->format))
-				return bad_value("format", optarg, "text, markdown, json or folded");
+				return bad_value("format", optarg,
+						 "text, markdown, json, folded, svg or html");
 			break;
 		case O_OUTPUT:
 			c->output = optarg;
 			break;
+		case O_ICICLE: c->icicle = 1; break;
 		case O_TOP:
 			if (parse_count(optarg, &c->top))
 				return bad_value("top", optarg, "a number of rows, 0 for all");
@@ -438,6 +441,7 @@ int cli_emit(const struct cli *c, const struct hd_report *r)
 	ro.top = c->top;
 	ro.folded = c->folded;
 	ro.ascii = c->ascii;
+	ro.icicle = c->icicle;
 	if (c->color < 0) {
 		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
 		ro.color = !c->output && isatty(STDOUT_FILENO) && !(nc && *nc) &&

@@ -40,10 +40,16 @@ struct cli {
 	struct hd_rule rules[MAX_RULES];
 	int nrules;
 	int order_time, ascii;          /* trend: --order time, --ascii */
+	int icicle;                     /* svg, html: --icicle */
 	struct hd_trend_opts trend;     /* trend: thresholds */
 	char **args;
 	int nargs;
 };
+
+/* --help lines for the flame graph options every command shares. */
+#define HELP_SVG \
+	"      --icicle            svg, html: draw the flame graph root at the\n" \
+	"                          top (an icicle graph) instead of the bottom\n"
 
 /* --help lines for the options every command shares: how frames are made. */
 #define HELP_MODEL \

@@ -22,9 +22,12 @@ static const char help[] =
 	"      --baseline BASE     the reference profile (alias --base)\n"
 	"      --incremental NEW   the newer profile\n"
 	"      --normalize         scale NEW to BASE's total before comparing\n"
-	"  -f, --format FMT        text (default), markdown, json or folded\n"
+	"  -f, --format FMT        text (default), markdown, json, folded or svg\n"
+	"                          (a differential flame graph: widths max(BASE,\n"
+	"                          NEW), red grew, blue shrank; see heapdiff(1))\n"
 	"      --output-format FMT the same as --format\n"
 	"  -o, --output FILE       write to FILE (atomically) instead of stdout\n"
+	HELP_SVG
 	"      --top N             rows per table (default 20; 0 = all)\n"
 	"      --sort KEY          delta (|delta flat|, default), delta-cum, flat,\n"
 	"                          cum or pct\n"

@@ -7,9 +7,11 @@
 #include "cli.h"
 
 #define COMMON_HELP \
-	"  -f, --format FMT        text (default), markdown, json or folded\n" \
+	"  -f, --format FMT        text (default), markdown, json, folded or svg\n" \
+	"                          (an interactive flame graph)\n" \
 	"      --output-format FMT the same as --format\n" \
 	"  -o, --output FILE       write to FILE (atomically) instead of stdout\n" \
+	HELP_SVG \
 	"      --top N             rows to show (default 20; 0 = all)\n" \
 	"      --sample-index X    sample type by name (inuse_space, space) or\n" \
 	"                          0-based index; default: the profile's default\n" \

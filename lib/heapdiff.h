@@ -5,7 +5,7 @@
  * Data flows one way: bytes (hd_load) -> profile (hd_profile) -> model
  * (hd_model: interned frames and a call tree with one value column per
  * profile) -> result (hd_report: deltas, ranking, trends) -> renderer
- * (hd_render: text, markdown, json, folded) -> bytes (hd_buf).
+ * (hd_render: text, markdown, json, folded, svg, html) -> bytes (hd_buf).
  *
  * The library never prints, never exits and never reads argv.  Every
  * fallible function returns 0 or a negative HD_ERR_* code and, when it
@@ -420,7 +420,11 @@ int hd_report_check(struct hd_report *dst, struct hd_report *src,
 
 /* ---- renderers -------------------------------------------------------- */
 
-enum hd_format { HD_FMT_TEXT, HD_FMT_MARKDOWN, HD_FMT_JSON, HD_FMT_FOLDED };
+enum hd_format {
+	HD_FMT_TEXT, HD_FMT_MARKDOWN, HD_FMT_JSON, HD_FMT_FOLDED,
+	HD_FMT_SVG,     /* an interactive flame graph (render-svg.c) */
+	HD_FMT_HTML,    /* trend only: one self-contained page (render-html.c) */
+};
 int hd_format_parse(const char *s, enum hd_format *out);
 
 enum hd_folded_cols { HD_FOLDED_BOTH, HD_FOLDED_BASE, HD_FOLDED_NEW };
@@ -431,6 +435,7 @@ struct hd_render_opts {
 	int color;         /* ANSI colour in text */
 	enum hd_folded_cols folded;
 	int ascii;         /* trend: ASCII sparklines and arrows, no emoji */
+	int icicle;        /* svg, html: root at the top instead of the bottom */
 };
 
 int hd_render(const struct hd_report *r, const struct hd_render_opts *o,

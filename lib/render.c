@@ -17,6 +17,7 @@ int hd_format_parse(const char *s, enum hd_format *out)
 	static const struct { const char *name; enum hd_format f; } t[] = {
 		{"text", HD_FMT_TEXT}, {"markdown", HD_FMT_MARKDOWN}, {"md", HD_FMT_MARKDOWN},
 		{"json", HD_FMT_JSON}, {"folded", HD_FMT_FOLDED},
+		{"svg", HD_FMT_SVG}, {"html", HD_FMT_HTML},
 	};
 	size_t i;
 
@@ -144,8 +145,17 @@ int hd_render(const struct hd_report *r, const struct hd_render_opts *o,
 {
 	int rc;
 
-	/* trend has its own renderer but for folded, which is first vs last. */
-	if (r->command == HD_CMD_TREND && o->format != HD_FMT_FOLDED)
+	/* The HTML page is a trend report; a single profile or a pair has
+	 * nothing for its table, heat map and charts to show. */
+	if (o->format == HD_FMT_HTML && r->command != HD_CMD_TREND)
+		return hd_fail(err, HD_ERR_USAGE,
+			       "--format html is for trend only; use --format svg for a flame graph");
+	/* trend has its own renderers but for folded and svg, which draw the
+	 * first vs the last profile. */
+	if (r->command == HD_CMD_TREND && o->format == HD_FMT_HTML)
+		rc = hd_render_html(r, o, out);
+	else if (r->command == HD_CMD_TREND && o->format != HD_FMT_FOLDED &&
+		 o->format != HD_FMT_SVG)
 		rc = hd_render_trend(r, o, out);
 	else switch (o->format) {
 	case HD_FMT_TEXT:
@@ -159,6 +169,9 @@ int hd_render(const struct hd_report *r, const struct hd_render_opts *o,
 		break;
 	case HD_FMT_FOLDED:
 		rc = hd_render_folded(r, o, out);
+		break;
+	case HD_FMT_SVG:
+		rc = hd_render_svg(r, o, out);
 		break;
 	default:
 		return hd_fail(err, HD_ERR_USAGE, "unknown output format");

@@ -10,6 +10,28 @@ int hd_render_text(const struct hd_report *r, const struct hd_render_opts *o, st
 int hd_render_markdown(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
 int hd_render_json(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
 int hd_render_folded(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
+/* A flame graph as a standalone SVG document (render-svg.c). */
+int hd_render_svg(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
+/* The graph itself: with standalone 0, an <svg> element to inline in an
+ * HTML page (no XML declaration); its ids (hdfg..., n<node>) must then be
+ * the only ones of that form on the page. */
+int hd_svg_graph(const struct hd_report *r, const struct hd_render_opts *o,
+		 struct hd_buf *b, int standalone);
+/* heapdiff trend as one self-contained HTML page (render-html.c). */
+int hd_render_html(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
+/* Append s with the five XML special characters escaped, as valid UTF-8
+ * without the code points XML 1.0 forbids (controls become spaces,
+ * U+FFFE/U+FFFF and invalid bytes U+FFFD); at most max code points, then
+ * "…" (0: no limit).  For text and attribute values of SVG and HTML. */
+int hd_put_xml(struct hd_buf *b, const char *s, size_t max);
+/* How strongly to shade a magnitude v against the largest, max: 0 for
+ * none, else 1 + log10(v / max) / 4 clamped to [0.12, 1] (four decades;
+ * render-svg.c says why). */
+double hd_log_shade(double v, double max);
+/* The SVG flame graph's diverging colour for a change d against the
+ * largest change dmax (both >= 0 magnitudes; grow: red, else blue), on
+ * the log scale render-svg.c documents; writes "rgb(r,g,b)". */
+void hd_svg_colour(char *buf, size_t n, double d, double dmax, int grow);
 /* heapdiff trend as text, markdown or json (render-trend.c). */
 int hd_render_trend(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
 

@@ -21,11 +21,12 @@ run() {
 		echo "$out" | head -30
 	fi
 }
-for f in text markdown json folded; do
+for f in text markdown json folded svg; do
 	run top --format "$f" $T/cache-v2.pb.gz
 	run diff --format "$f" --fail-on total:+1% --fail-on inuse_objects/func:+1 $T/cache-v1.pb.gz $T/cache-v2.pb.gz
 	run trend --format "$f" --fail-on leak $T/leak-0[0-5].pb.gz
 done
+run trend --format html --icicle $T/leak-0[0-5].pb.gz
 run diff --normalize --focus main --hide runtime --granularity lines $T/cache-v1.pb.gz $T/cache-v2.pb.gz
 run top /dev/null
 run diff $T/leak-00.pb.gz ../shared/corpus/pprof/sample.cpu.pb.gz

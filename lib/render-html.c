@@ -1,0 +1,374 @@
+/*
+ * render-html.c - heapdiff trend as one self-contained HTML page, for a
+ * reviewer to read at a glance:
+ *
+ *   summary     profiles, total first -> last, the verdict if any
+ *   suspects    the leak-suspect table (trend.c's ranking), each with a
+ *               small line chart of its flat value over the profiles and
+ *               its reference chains
+ *   heat map    the rows --top shows (frames) x the profiles, each cell
+ *               shaded by |flat| against the largest in the map on the
+ *               flame graph's log scale (hd_log_shade: four decades), its
+ *               exact value in the cell's tooltip
+ *   flame graph render-svg.c's differential graph of the last profile
+ *               against the first, inlined with its script
+ *   profiles    label, path, time and total of each column
+ *
+ * Nothing external: no fonts, scripts, style sheets or images are
+ * fetched.  The page is polyglot XHTML (every element closed, attributes
+ * quoted, only the five XML entities, script and style in CDATA), so an
+ * XML parser reads it as well as a browser does; every string from the
+ * profiles goes through hd_put_xml.  Like render-trend.c it computes
+ * nothing about the trend itself.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+#define CHART_W 160
+#define CHART_H 36
+#define NAME_CUT 90   /* code points of a name shown in a table cell */
+
+struct page {
+	const struct hd_report *r;
+	const struct hd_render_opts *o;
+	struct hd_buf *b;
+	const struct hd_row **sus;  /* suspects by rank */
+	size_t nsus, nlisted, shown;
+};
+
+static const char css[] =
+	"body{font-family:sans-serif;margin:1.5em;color:#222;background:#fff}\n"
+	"h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}\n"
+	"table{border-collapse:collapse;font-size:0.9em}\n"
+	"td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}\n"
+	"td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	"code{font-family:monospace}\n"
+	".pass{color:#116611;font-weight:bold}.fail{color:#b00;font-weight:bold}\n"
+	".growing{color:#b00;font-weight:bold}.shrinking{color:#1a55b0}\n"
+	"table.heat td.h{width:14px;height:14px;padding:0;border:1px solid #fff}\n"
+	"table.heat th.c{padding:0 2px;font-weight:normal;font-size:0.8em;text-align:center}\n"
+	"ul.chains{margin:2px 0 0 0;padding-left:1.2em;font-size:0.85em;color:#444}\n"
+	"svg.chart{display:block}\n"
+	"#hdfg{max-width:100%;height:auto}\n";
+
+static void put(struct page *p, const char *s)
+{
+	hd_put_xml(p->b, s ? s : "", 0);
+}
+
+static void put_cut(struct page *p, const char *s)
+{
+	hd_put_xml(p->b, s ? s : "", NAME_CUT);
+}
+
+static const char *frame_name(const struct page *p, uint32_t f)
+{
+	return hd_model_frame(p->r->model, f)->name;
+}
+
+static void fmt_val(const struct page *p, char *buf, size_t n, int64_t v, int sign)
+{
+	hd_format_value(buf, n, v, p->r->sample_unit, sign);
+}
+
+/* A double slope as a value, "n/a" when undefined. */
+static void fmt_slope(const struct page *p, char *buf, size_t n, double v)
+{
+	if (isnan(v))
+		snprintf(buf, n, "n/a");
+	else
+		fmt_val(p, buf, n, v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN :
+			(int64_t)llround(v), 1);
+}
+
+static void summary(struct page *p)
+{
+	const struct hd_report *r = p->r;
+	const struct hd_column_info *c0 = &r->cols[0], *c1 = &r->cols[r->ncols - 1];
+	int64_t elapsed = hd_sub_sat(c1->time_nanos, c0->time_nanos);
+	char v0[64], v1[64], d[64], pc[32];
+	size_t i;
+
+	hd_buf_puts(p->b, "<h1>heapdiff trend: ");
+	put(p, c0->label);
+	hd_buf_puts(p->b, " \xe2\x86\x92 ");
+	put(p, c1->label);
+	hd_buf_printf(p->b, " (%zu profiles)</h1>\n<p>", r->ncols);
+	if (p->nsus)
+		hd_buf_printf(p->b, "<strong class=\"fail\">%zu leak suspect%s</strong>. ",
+			      p->nsus, p->nsus == 1 ? "" : "s");
+	else
+		hd_buf_puts(p->b, "<strong class=\"pass\">No leak suspects</strong>. ");
+	fmt_val(p, v0, sizeof(v0), c0->total, 0);
+	fmt_val(p, v1, sizeof(v1), c1->total, 0);
+	fmt_val(p, d, sizeof(d), r->total_delta, 1);
+	hd_format_pct(pc, sizeof(pc), r->total_pct, 1);
+	hd_buf_puts(p->b, "Total ");
+	put(p, r->sample_type);
+	hd_buf_printf(p->b, ": %s \xe2\x86\x92 %s, %s (%s)", v0, v1, d, pc);
+	if (c0->time_nanos && c1->time_nanos && elapsed > 0) {
+		char e[32], rate[64];
+
+		hd_format_duration(e, sizeof(e), elapsed);
+		hd_format_rate(rate, sizeof(rate), r->total_delta, elapsed, r->sample_unit);
+		hd_buf_printf(p->b, " in %s (%s)", e, rate);
+	}
+	fmt_val(p, d, sizeof(d), hd_trend_threshold(r), 0);
+	hd_buf_printf(p->b, ". A function is growing when its flat value rose steadily "
+		      "by more than %s.</p>\n", d);
+	if (!r->verdict)
+		return;
+	hd_buf_printf(p->b, "<p class=\"%s\">%s</p>\n<ul>\n", r->verdict->pass ? "pass" : "fail",
+		      r->verdict->pass ? "PASS" : "FAIL");
+	for (i = 0; i < r->verdict->n; i++) {
+		const struct hd_rule_result *res = &r->verdict->results[i];
+		char line[512];
+
+		hd_verdict_describe(res, line, sizeof(line), 1);
+		hd_buf_printf(p->b, "<li>%s <code>", res->pass ? "pass" : "FAIL");
+		put(p, res->rule.text);
+		hd_buf_puts(p->b, "</code>: ");
+		put(p, line);
+		hd_buf_puts(p->b, "</li>\n");
+	}
+	hd_buf_puts(p->b, "</ul>\n");
+}
+
+/* A line chart of row's flat series, scaled from min(0, min) to max. */
+static void chart(struct page *p, const struct hd_row *row)
+{
+	const struct hd_report *r = p->r;
+	double lo = 0, hi = 0, x, y;
+	size_t c, n = r->ncols;
+	char v[64];
+
+	for (c = 0; c < n; c++) {
+		double f = (double)hd_report_flat(r, row, c);
+
+		lo = f < lo ? f : lo;
+		hi = f > hi ? f : hi;
+	}
+	hd_buf_printf(p->b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" "
+		      "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" data-values=\"",
+		      CHART_W, CHART_H, CHART_W, CHART_H);
+	for (c = 0; c < n; c++)
+		hd_buf_printf(p->b, "%s%lld", c ? " " : "", (long long)hd_report_flat(r, row, c));
+	hd_buf_puts(p->b, "\"><title>flat:");
+	for (c = 0; c < n; c++) {
+		fmt_val(p, v, sizeof(v), hd_report_flat(r, row, c), 0);
+		hd_buf_printf(p->b, "%s %s", c ? "," : "", v);
+	}
+	hd_buf_printf(p->b, "</title><rect width=\"%d\" height=\"%d\" fill=\"#f6f6f6\"/>"
+		      "<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\" points=\"",
+		      CHART_W, CHART_H);
+	for (c = 0; c < n; c++) {
+		double f = (double)hd_report_flat(r, row, c);
+
+		x = 3 + (n > 1 ? (double)c * (CHART_W - 6) / (double)(n - 1) : 0);
+		y = CHART_H - 3 - (hi > lo ? (f - lo) / (hi - lo) * (CHART_H - 6) : 0);
+		hd_buf_printf(p->b, "%s%.1f,%.1f", c ? " " : "", x, y);
+	}
+	hd_buf_puts(p->b, "\"/></svg>");
+}
+
+static void suspects(struct page *p)
+{
+	const struct hd_report *r = p->r;
+	size_t i, j, k;
+	char d[64], pc[32], s[64], h[64];
+
+	hd_buf_puts(p->b, "<h2>Leak suspects</h2>\n");
+	if (!p->nsus) {
+		hd_buf_puts(p->b, "<p>None: nothing grew steadily past the threshold.</p>\n");
+		return;
+	}
+	hd_buf_puts(p->b, "<table class=\"suspects\">\n<thead><tr><th>#</th><th>function</th>"
+		    "<th>\xce\x94" "flat</th><th>\xce\x94%</th><th>per profile</th>"
+		    "<th>per hour</th><th>r\xc2\xb2</th><th>steps up</th>"
+		    "<th>flat over the profiles</th></tr></thead>\n<tbody>\n");
+	for (i = 0; i < p->nlisted; i++) {
+		const struct hd_row *row = p->sus[i];
+		const struct hd_trend *tr = row->trend;
+
+		fmt_val(p, d, sizeof(d), row->dflat, 1);
+		if (isnan(row->pct_flat))
+			snprintf(pc, sizeof(pc), "from 0");
+		else
+			hd_format_pct(pc, sizeof(pc), row->pct_flat, 1);
+		fmt_slope(p, s, sizeof(s), tr->slope_per_version);
+		if (isnan(tr->slope_per_hour))
+			snprintf(h, sizeof(h), "n/a");
+		else
+			fmt_slope(p, h, sizeof(h), tr->slope_per_hour);
+		hd_buf_printf(p->b, "<tr class=\"suspect\"><td class=\"num\">%zu</td><td><code>",
+			      tr->suspect);
+		put_cut(p, frame_name(p, row->frame));
+		hd_buf_puts(p->b, "</code>");
+		if (row->nchains)
+			hd_buf_puts(p->b, "<ul class=\"chains\" title=\"\xce\x94" "cum by call path, "
+				    "last vs first\">");
+		for (j = 0; j < row->nchains; j++) {
+			const struct hd_chain *c = &row->chains[j];
+
+			fmt_val(p, d, sizeof(d), c->delta, 1);
+			hd_buf_printf(p->b, "<li>%s ", d);
+			for (k = 0; k < c->n; k++) {
+				hd_buf_puts(p->b, k ? " \xe2\x86\x90 " : "\xe2\x86\x90 ");
+				put_cut(p, frame_name(p, c->frames[k]));
+			}
+			hd_buf_puts(p->b, c->n ? "</li>" : "(root)</li>");
+		}
+		if (row->nchains)
+			hd_buf_puts(p->b, "</ul>");
+		fmt_val(p, d, sizeof(d), row->dflat, 1);
+		hd_buf_printf(p->b, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+			      "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
+			      "<td class=\"num\">%.2f</td><td class=\"num\">%zu of %zu</td><td>",
+			      d, pc, s, h, isnan(tr->r2) ? 0.0 : tr->r2, tr->steps_up, r->ncols - 1);
+		chart(p, row);
+		hd_buf_puts(p->b, "</td></tr>\n");
+	}
+	hd_buf_puts(p->b, "</tbody></table>\n");
+	if (p->nlisted < p->nsus)
+		hd_buf_printf(p->b, "<p>And %zu more (--top 0 lists all).</p>\n", p->nsus - p->nlisted);
+}
+
+static void heat_colour(char *buf, size_t n, double v, double max)
+{
+	static const double lo[3] = {255, 241, 224}, hi[3] = {165, 28, 10};
+	double s = hd_log_shade(v, max);
+	int k, c[3];
+
+	if (s == 0) {
+		snprintf(buf, n, "rgb(248,248,248)");
+		return;
+	}
+	for (k = 0; k < 3; k++)
+		c[k] = (int)lround(lo[k] + (hi[k] - lo[k]) * s);
+	snprintf(buf, n, "rgb(%d,%d,%d)", c[0], c[1], c[2]);
+}
+
+static void heat_map(struct page *p)
+{
+	const struct hd_report *r = p->r;
+	double max = 0;
+	size_t i, c;
+	char v[64], col[32];
+
+	hd_buf_puts(p->b, "<h2>Heat map</h2>\n");
+	if (!p->shown) {
+		hd_buf_puts(p->b, "<p>No frames.</p>\n");
+		return;
+	}
+	for (i = 0; i < p->shown; i++)
+		for (c = 0; c < r->ncols; c++) {
+			double f = fabs((double)hd_report_flat(r, &r->rows[i], c));
+			max = f > max ? f : max;
+		}
+	hd_buf_printf(p->b, "<p>Flat value of the top %zu of %zu functions in each profile, "
+		      "darker for more: each tenfold less a quarter paler, down to four "
+		      "decades below the largest", p->shown, r->nrows);
+	fmt_val(p, v, sizeof(v), (int64_t)max, 0);
+	hd_buf_printf(p->b, " (%s). Hover over a cell for its value.</p>\n"
+		      "<table class=\"heat\">\n<thead><tr><th>function</th><th>class</th>", v);
+	for (c = 0; c < r->ncols; c++) {
+		hd_buf_printf(p->b, "<th class=\"c\" title=\"");
+		put(p, r->cols[c].label);
+		hd_buf_printf(p->b, "\">%zu</th>", c + 1);
+	}
+	hd_buf_puts(p->b, "</tr></thead>\n<tbody>\n");
+	for (i = 0; i < p->shown; i++) {
+		const struct hd_row *row = &r->rows[i];
+		const char *cls = hd_trend_class_name(row->trend->cls);
+
+		hd_buf_puts(p->b, "<tr><td><code>");
+		put_cut(p, frame_name(p, row->frame));
+		hd_buf_printf(p->b, "</code></td><td class=\"%s\">%s</td>", cls, cls);
+		for (c = 0; c < r->ncols; c++) {
+			int64_t f = hd_report_flat(r, row, c);
+
+			heat_colour(col, sizeof(col), fabs((double)f), max);
+			fmt_val(p, v, sizeof(v), f, 0);
+			hd_buf_printf(p->b, "<td class=\"h\" style=\"background:%s\" data-v=\"%lld\" "
+				      "title=\"", col, (long long)f);
+			put(p, r->cols[c].label);
+			hd_buf_printf(p->b, ": %s\"></td>", v);
+		}
+		hd_buf_puts(p->b, "</tr>\n");
+	}
+	hd_buf_puts(p->b, "</tbody></table>\n");
+}
+
+static void profiles(struct page *p)
+{
+	const struct hd_report *r = p->r;
+	size_t c;
+	char t[64], v[64];
+
+	hd_buf_puts(p->b, "<h2>Profiles</h2>\n<table class=\"profiles\">\n<thead><tr><th>#</th>"
+		    "<th>label</th><th>file</th><th>time</th><th>total</th></tr></thead>\n<tbody>\n");
+	for (c = 0; c < r->ncols; c++) {
+		const struct hd_column_info *ci = &r->cols[c];
+
+		hd_format_time(t, sizeof(t), ci->time_nanos);
+		fmt_val(p, v, sizeof(v), ci->total, 0);
+		hd_buf_printf(p->b, "<tr><td class=\"num\">%zu</td><td><code>", c + 1);
+		put(p, ci->label);
+		hd_buf_puts(p->b, "</code></td><td><code>");
+		put(p, strcmp(ci->path, "-") == 0 ? "<stdin>" : ci->path);
+		hd_buf_printf(p->b, "</code></td><td>%s</td><td class=\"num\">%s</td></tr>\n", t, v);
+	}
+	hd_buf_puts(p->b, "</tbody></table>\n");
+}
+
+int hd_render_html(const struct hd_report *r, const struct hd_render_opts *o,
+		   struct hd_buf *b)
+{
+	struct page p;
+	size_t i;
+	int rc;
+
+	if (r->command != HD_CMD_TREND || r->ncols < 2)
+		return HD_ERR_USAGE;
+	memset(&p, 0, sizeof(p));
+	p.r = r;
+	p.o = o;
+	p.b = b;
+	p.shown = hd_rows_shown(r, o);
+	for (i = 0; i < r->nrows; i++)
+		if (r->rows[i].trend && r->rows[i].trend->suspect)
+			p.nsus++;
+	/* Suspects in rank order whatever --sort did to the rows. */
+	p.sus = calloc(p.nsus + 1, sizeof(*p.sus));
+	if (!p.sus)
+		return HD_ERR_NOMEM;
+	for (i = 0; i < r->nrows; i++) {
+		const struct hd_trend *tr = r->rows[i].trend;
+		if (tr && tr->suspect && tr->suspect <= p.nsus)
+			p.sus[tr->suspect - 1] = &r->rows[i];
+	}
+	p.nlisted = o->top && o->top < p.nsus ? o->top : p.nsus;
+
+	hd_buf_puts(b, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
+		    "<head>\n<meta charset=\"utf-8\"/>\n<title>heapdiff trend: ");
+	put(&p, r->cols[0].label);
+	hd_buf_puts(b, " \xe2\x86\x92 ");
+	put(&p, r->cols[r->ncols - 1].label);
+	hd_buf_printf(b, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
+	summary(&p);
+	suspects(&p);
+	heat_map(&p);
+	hd_buf_puts(b, "<h2>Differential flame graph: last vs first</h2>\n<div class=\"fg\">\n");
+	rc = hd_svg_graph(r, o, b, 0);
+	if (!rc) {
+		hd_buf_puts(b, "</div>\n");
+		profiles(&p);
+		hd_buf_puts(b, "</body>\n</html>\n");
+	}
+	free(p.sus);
+	return rc ? rc : b->failed ? HD_ERR_NOMEM : 0;
+}
