@@ -3,6 +3,7 @@
  * aborts on a broken promise; never changes library state (apart from
  * hd_model_flat/cum computing their cached arrays, as a renderer would).
  */
+#define _GNU_SOURCE /* memmem */
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -173,6 +174,19 @@ static void check_folded(const struct hd_buf *b, int ncols, int64_t sums[2])
 	}
 }
 
+/* Occurrences of s in b. */
+static size_t count(const struct hd_buf *b, const char *s)
+{
+	size_t n = 0, k = strlen(s);
+	const char *p = b->data, *end = b->data + b->len;
+
+	while ((p = memmem(p, (size_t)(end - p), s, k)) != NULL) {
+		n++;
+		p += k;
+	}
+	return n;
+}
+
 void fz_check_output(enum hd_format fmt, const struct hd_buf *b, int color,
 		     int folded_cols, int64_t sums[2])
 {
@@ -205,6 +219,17 @@ void fz_check_output(enum hd_format fmt, const struct hd_buf *b, int color,
 	case HD_FMT_FOLDED:
 		check_bytes(fmt, b->data, b->len, "\n");
 		check_folded(b, folded_cols, sums);
+		break;
+	case HD_FMT_SVG:
+	case HD_FMT_HTML:
+		/* Names are escaped: the only script is the embedded one. */
+		FZ_ASSERT(b->len > 0, "empty picture");
+		check_bytes(fmt, b->data, b->len, "\n\t");
+		FZ_ASSERT(count(b, "<script") == 1 && count(b, "</script>") == 1,
+			  "picture has %zu <script and %zu </script>", count(b, "<script"),
+			  count(b, "</script>"));
+		FZ_ASSERT(count(b, fmt == HD_FMT_SVG ? "</svg>" : "</html>") >= 1,
+			  "picture is not closed");
 		break;
 	}
 }
