@@ -592,7 +592,13 @@ static int re_too_costly(const char *s)
 				continue;
 			}
 		}
-		if (*s == ')' && d > 0) {
+		if (*s == ')' && d == 0) {
+			/* It would close the "^(" heapdiff wraps the pattern in,
+			 * so a quantifier after it repeats the whole pattern; Go
+			 * refuses the unbalanced result, so pprof ignores it. */
+			return 1;
+		}
+		if (*s == ')') {
 			atom = total[d--] + 1;
 			s++;
 		} else if (*s == '[') {

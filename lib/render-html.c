@@ -272,7 +272,8 @@ static void heat_map(struct page *p)
 	hd_buf_printf(p->b, "<p>Flat value of the top %zu of %zu functions in each profile, "
 		      "darker for more: each tenfold less a quarter paler, down to four "
 		      "decades below the largest", p->shown, r->nrows);
-	fmt_val(p, v, sizeof(v), (int64_t)max, 0);
+	/* |INT64_MIN| is one past INT64_MAX: clamp before converting. */
+	fmt_val(p, v, sizeof(v), max >= 9.2233720368547758e18 ? INT64_MAX : (int64_t)max, 0);
 	hd_buf_printf(p->b, " (%s). Hover over a cell for its value.</p>\n"
 		      "<table class=\"heat\">\n<thead><tr><th>function</th><th>class</th>", v);
 	for (c = 0; c < r->ncols; c++) {

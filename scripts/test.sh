@@ -2,7 +2,7 @@
 # The whole test suite: the release build, then the same suite under
 # AddressSanitizer + UndefinedBehaviorSanitizer.  Run after
 # scripts/install-deps.sh (or scripts/quickstart.sh).
-set -eu
+set -eu -o pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -18,5 +18,5 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
 
 # One closing line for both runs (meson test exits non-zero on failure,
 # so reaching here means every test passed or was skipped).
-awk '/^Ok:/ {ok += $2} /^Fail:/ {fail += $2} /^Skipped:/ {skip += $2}
+awk '/^Ok:/ {ok += $2} /^(Fail|Timeout):/ {fail += $2} /^Skipped:/ {skip += $2}
      END {printf "heapdiff tests: %d passed, %d failed, %d skipped\n", ok, fail, skip}' "$log"

@@ -246,8 +246,12 @@ static void test_validation(void)
 	EXPECT_WIRE("0: field 1 has wire type 3, which is not supported", 0x0b);
 	EXPECT_WIRE("0: field number 0 is out of range", 0x00);
 	EXPECT_WIRE("2: field 20 is a truncated 64-bit value", 0xa1, 0x01, 1, 2, 3);
-	EXPECT_WIRE("0: field 4 (location) is not a valid Location message",
-		    0x22, 0x02, 0xff, 0xff);
+	EXPECT_WIRE("2: truncated varint", 0x22, 0x02, 0xff, 0xff);
+	EXPECT_WIRE("2: field 4 (line) has wire type 0, expected 2", 0x22, 0x02, 0x20, 0x01);
+	EXPECT_WIRE("4: field 1 (function_id) has wire type 2, expected 0",
+		    0x22, 0x04, 0x22, 0x02, 0x0a, 0x00);
+	EXPECT_WIRE("2: field 2 (name) has wire type 5, expected 0",
+		    0x2a, 0x05, 0x15, 0x00, 0x00, 0x00, 0x00);
 	EXPECT_WIRE("6: field 2 (value) has wire type 5, expected 0 or 2",
 		    0x0a, 0x00, 0x32, 0x00, 0x12, 0x05, 0x15, 0x01, 0x02, 0x03, 0x04);
 	EXPECT_WIRE("8: truncated varint",
