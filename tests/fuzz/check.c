@@ -330,3 +330,41 @@ void fz_check_model(const struct hd_report *r, size_t col,
 			  "column %zu: folded values add up to %lld, non-root nodes to %lld",
 			  col, (long long)*folded_sum, (long long)self_frames);
 }
+
+struct hd_profile *fz_load(const uint8_t *data, size_t size)
+{
+	struct hd_buf buf;
+	struct hd_profile *p = NULL;
+	struct hd_error err;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = hd_load_mem(data, size, FZ_MAX_SIZE, &buf, &err);
+	fz_check_rc(rc, &err, "hd_load_mem");
+	if (rc)
+		return NULL;
+	FZ_ASSERT(buf.len <= FZ_MAX_SIZE, "hd_load_mem returned %zu bytes, over the cap", buf.len);
+	rc = hd_profile_parse((const unsigned char *)buf.data, buf.len, &p, &err);
+	fz_check_rc(rc, &err, "hd_profile_parse");
+	hd_buf_release(&buf);
+	if (rc)
+		FZ_ASSERT(p == NULL, "hd_profile_parse failed but returned a profile");
+	return rc ? NULL : p;
+}
+
+void fz_check_rule(struct hd_report *r, const char *text, int refused)
+{
+	struct hd_rule rule;
+	struct hd_error err;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	rc = hd_rule_parse(text, &rule, &err);
+	FZ_ASSERT(rc == 0, "hd_rule_parse(%s): %s", text, err.msg);
+	rc = hd_report_check(r, r, &rule, &err);
+	fz_check_rc(rc, &err, "hd_report_check");
+	if (refused)
+		FZ_ASSERT(rc == HD_ERR_USAGE, "rule %s accepted where it must be refused", text);
+	else
+		FZ_ASSERT(rc == 0 || rc == HD_ERR_NOMEM, "hd_report_check(%s): %s", text, err.msg);
+}

@@ -51,4 +51,21 @@ void fz_check_model(const struct hd_report *r, size_t col,
 		    const struct hd_profile *p, double scale,
 		    const int64_t *folded_sum);
 
+/* Every target's cap on a decompressed profile. */
+#define FZ_MAX_SIZE ((uint64_t)64 << 20)
+
+/*
+ * hd_load_mem (FZ_MAX_SIZE) and hd_profile_parse, with their promises
+ * checked: the bytes within the cap, no profile after a failure.  NULL
+ * when either fails.
+ */
+struct hd_profile *fz_load(const uint8_t *data, size_t size);
+
+/*
+ * Parse rule text (it must parse) and check it against r.  refused: the
+ * rule must fail with HD_ERR_USAGE ("leak" on a diff); else it must pass
+ * or run out of memory.
+ */
+void fz_check_rule(struct hd_report *r, const char *text, int refused);
+
 #endif

@@ -17,7 +17,7 @@
  *              --fail-on rule (rules[]), bits 6-7 --top (tops[])
  *   8...       BASE then NEW, each gzip or raw profile.proto
  *
- * Each profile goes through hd_load_mem (64 MiB cap) and hd_profile_parse;
+ * Each profile goes through fz_load (hd_load_mem, 64 MiB cap, and hd_profile_parse);
  * when both parse, a diff report gets them through hd_report_add_pair,
  * rules "total:+1%" and one more are checked, and every format is
  * rendered and checked by check.h's oracles.
@@ -28,7 +28,6 @@
 
 #include "check.h"
 
-#define MAX_SIZE ((uint64_t)64 << 20)
 #define HEADER 8
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,41 +40,6 @@ static const char *const rules[8] = {
 };
 static const size_t tops[4] = {0, 1, 5, 20};
 static const size_t chain_rows[4] = {10, 1, 5, 0};
-
-static struct hd_profile *load(const uint8_t *data, size_t size)
-{
-	struct hd_buf buf;
-	struct hd_profile *p = NULL;
-	struct hd_error err;
-	int rc;
-
-	memset(&err, 0, sizeof(err));
-	rc = hd_load_mem(data, size, MAX_SIZE, &buf, &err);
-	fz_check_rc(rc, &err, "hd_load_mem");
-	if (rc)
-		return NULL;
-	rc = hd_profile_parse((const unsigned char *)buf.data, buf.len, &p, &err);
-	fz_check_rc(rc, &err, "hd_profile_parse");
-	hd_buf_release(&buf);
-	return rc ? NULL : p;
-}
-
-static void check_rule(struct hd_report *r, const char *text)
-{
-	struct hd_rule rule;
-	struct hd_error err;
-	int rc;
-
-	memset(&err, 0, sizeof(err));
-	rc = hd_rule_parse(text, &rule, &err);
-	FZ_ASSERT(rc == 0, "hd_rule_parse(%s): %s", text, err.msg);
-	rc = hd_report_check(r, r, &rule, &err);
-	fz_check_rc(rc, &err, "hd_report_check");
-	if (rule.scope == HD_RULE_LEAK)
-		FZ_ASSERT(rc == HD_ERR_USAGE, "--fail-on leak accepted by a diff");
-	else
-		FZ_ASSERT(rc == 0 || rc == HD_ERR_NOMEM, "hd_report_check(%s): %s", text, err.msg);
-}
 
 static void diff(const struct hd_profile *base, const struct hd_profile *newp,
 		 const uint8_t *h)
@@ -121,9 +85,9 @@ static void diff(const struct hd_profile *base, const struct hd_profile *newp,
 	if (rc)
 		goto out;
 	FZ_ASSERT(r->ncols == 2, "a diff report with %zu columns", r->ncols);
-	check_rule(r, "total:+1%");
+	fz_check_rule(r, "total:+1%", 0);
 	if (rules[(h[7] >> 3) & 7])
-		check_rule(r, rules[(h[7] >> 3) & 7]);
+		fz_check_rule(r, rules[(h[7] >> 3) & 7], strcmp(rules[(h[7] >> 3) & 7], "leak") == 0);
 
 	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		struct hd_render_opts ro;
@@ -169,10 +133,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - HEADER;
 	split = ((size_t)data[0] | (size_t)data[1] << 8 | (size_t)data[2] << 16 |
 		 (size_t)data[3] << 24) % (n + 1);
-	base = load(data + HEADER, split);
+	base = fz_load(data + HEADER, split);
 	if (!base)
 		return 0;
-	newp = load(data + HEADER + split, n - split);
+	newp = fz_load(data + HEADER + split, n - split);
 	if (newp)
 		diff(base, newp, data);
 	hd_profile_free(base);

@@ -14,7 +14,6 @@
 
 #include "check.h"
 
-#define MAX_SIZE ((uint64_t)64 << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -105,24 +104,10 @@ out:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct hd_buf buf;
-	struct hd_profile *p = NULL;
-	struct hd_error err;
-	int rc;
+	struct hd_profile *p = fz_load(data, size);
 
-	memset(&err, 0, sizeof(err));
-	rc = hd_load_mem(data, size, MAX_SIZE, &buf, &err);
-	fz_check_rc(rc, &err, "hd_load_mem");
-	if (rc)
+	if (!p)
 		return 0;
-	FZ_ASSERT(buf.len <= MAX_SIZE, "hd_load_mem returned %zu bytes, over the cap", buf.len);
-	rc = hd_profile_parse((const unsigned char *)buf.data, buf.len, &p, &err);
-	fz_check_rc(rc, &err, "hd_profile_parse");
-	hd_buf_release(&buf);
-	if (rc) {
-		FZ_ASSERT(p == NULL, "hd_profile_parse failed but returned a profile");
-		return 0;
-	}
 	sample_types(p);
 	top_report(p);
 	hd_profile_free(p);

@@ -15,8 +15,8 @@
  *   4...       profiles, each a 3-byte little-endian length (cut to what
  *              is left) and that many bytes, gzip or raw; at most 8
  *
- * Each profile goes through hd_load_mem (64 MiB cap) and
- * hd_profile_parse, then hd_report_add, in order (the way cmd-trend.c
+ * Each profile goes through fz_load (hd_load_mem, 64 MiB cap, and
+ * hd_profile_parse), then hd_report_add, in order (the way cmd-trend.c
  * adds them); a series stops at the first profile that fails.  With two
  * or more, the report is finished, rules "leak" and "total:+1%" are
  * checked, and every format is rendered and checked by check.h's
@@ -28,7 +28,6 @@
 
 #include "check.h"
 
-#define MAX_SIZE ((uint64_t)64 << 20)
 #define HEADER 4
 #define MAX_PROFILES 8
 
@@ -39,38 +38,6 @@ static const double min_growth_pcts[4] = {1, 0, 50, 1e6};
 static const double min_r2s[4] = {0.8, 0, 1, 0.5};
 static const double min_risings[4] = {0.75, 0, 1, 0.5};
 static const size_t tops[4] = {0, 1, 5, 20};
-
-static struct hd_profile *load(const uint8_t *data, size_t size)
-{
-	struct hd_buf buf;
-	struct hd_profile *p = NULL;
-	struct hd_error err;
-	int rc;
-
-	memset(&err, 0, sizeof(err));
-	rc = hd_load_mem(data, size, MAX_SIZE, &buf, &err);
-	fz_check_rc(rc, &err, "hd_load_mem");
-	if (rc)
-		return NULL;
-	rc = hd_profile_parse((const unsigned char *)buf.data, buf.len, &p, &err);
-	fz_check_rc(rc, &err, "hd_profile_parse");
-	hd_buf_release(&buf);
-	return rc ? NULL : p;
-}
-
-static void check_rule(struct hd_report *r, const char *text)
-{
-	struct hd_rule rule;
-	struct hd_error err;
-	int rc;
-
-	memset(&err, 0, sizeof(err));
-	rc = hd_rule_parse(text, &rule, &err);
-	FZ_ASSERT(rc == 0, "hd_rule_parse(%s): %s", text, err.msg);
-	rc = hd_report_check(r, r, &rule, &err);
-	fz_check_rc(rc, &err, "hd_report_check");
-	FZ_ASSERT(rc == 0 || rc == HD_ERR_NOMEM, "hd_report_check(%s): %s", text, err.msg);
-}
 
 static void render_all(struct hd_report *r, struct hd_profile **ps, size_t n,
 		       const uint8_t *h)
@@ -158,8 +125,8 @@ static void trend(struct hd_profile **ps, size_t n, const uint8_t *h)
 	if (rc)
 		goto out;
 	FZ_ASSERT(r->ncols == n, "a trend of %zu profiles has %zu columns", n, r->ncols);
-	check_rule(r, "leak");
-	check_rule(r, "total:+1%");
+	fz_check_rule(r, "leak", 0);
+	fz_check_rule(r, "total:+1%", 0);
 	render_all(r, ps, n, h);
 out:
 	hd_report_free(r);
@@ -179,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += 3;
 		if (len > size - pos)
 			len = size - pos;
-		ps[n] = load(data + pos, len);
+		ps[n] = fz_load(data + pos, len);
 		pos += len;
 		if (!ps[n])
 			break;
