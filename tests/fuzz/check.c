@@ -368,3 +368,38 @@ void fz_check_rule(struct hd_report *r, const char *text, int refused)
 	else
 		FZ_ASSERT(rc == 0 || rc == HD_ERR_NOMEM, "hd_report_check(%s): %s", text, err.msg);
 }
+
+void fz_render_check(struct hd_report *r, const struct hd_render_opts *ro,
+		     const struct hd_profile *first, const struct hd_profile *last,
+		     double last_scale)
+{
+	int both = r->ncols > 1 && ro->folded == HD_FOLDED_BOTH;
+	int64_t sums[2] = {0, 0};
+	struct hd_error err;
+	struct hd_buf b;
+	int rc, k;
+
+	memset(&err, 0, sizeof(err));
+	hd_buf_init(&b, 0);
+	rc = hd_render(r, ro, &b, &err);
+	fz_check_rc(rc, &err, "hd_render");
+	if (rc == 0)
+		fz_check_output(ro->format, &b, ro->color, both ? 2 : 1, sums);
+	hd_buf_release(&b);
+	if (rc || ro->format != HD_FMT_FOLDED)
+		return;
+	if (r->ncols == 1) {
+		fz_check_model(r, 0, first, 1.0, &sums[0]);
+		return;
+	}
+	for (k = 0; k < 2; k++) {
+		const int64_t *fs = NULL;
+
+		if (both)
+			fs = &sums[k];
+		else if ((ro->folded == HD_FOLDED_BASE) == (k == 0))
+			fs = &sums[0];
+		fz_check_model(r, k ? r->ncols - 1 : 0, k ? last : first,
+			       k ? last_scale : 1.0, fs);
+	}
+}

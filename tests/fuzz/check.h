@@ -68,4 +68,15 @@ struct hd_profile *fz_load(const uint8_t *data, size_t size);
  */
 void fz_check_rule(struct hd_report *r, const char *text, int refused);
 
+/*
+ * Render r with ro, check the output (fz_check_output) and, for folded
+ * output, the model of the first and the last column against the folded
+ * sums (fz_check_model).  first and last are those columns' profiles;
+ * last_scale the last column's scale (--normalize).  A report of one
+ * column (top) has one folded column whatever ro->folded says.
+ */
+void fz_render_check(struct hd_report *r, const struct hd_render_opts *ro,
+		     const struct hd_profile *first, const struct hd_profile *last,
+		     double last_scale);
+
 #endif

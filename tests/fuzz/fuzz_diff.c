@@ -53,7 +53,7 @@ static void diff(const struct hd_profile *base, const struct hd_profile *newp,
 	struct hd_report_opts o;
 	struct hd_report *r = NULL;
 	struct hd_error err;
-	int color = (h[4] >> 1) & 1, k;
+	int color = (h[4] >> 1) & 1;
 	size_t i;
 	int rc;
 
@@ -91,33 +91,13 @@ static void diff(const struct hd_profile *base, const struct hd_profile *newp,
 
 	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		struct hd_render_opts ro;
-		struct hd_buf b;
-		int64_t sums[2] = {0, 0};
-		int ncols;
 
 		memset(&ro, 0, sizeof(ro));
 		ro.format = formats[i];
 		ro.color = color;
 		ro.top = tops[h[7] >> 6];
 		ro.folded = folded[h[4] >> 6];
-		ncols = ro.folded == HD_FOLDED_BOTH ? 2 : 1;
-		hd_buf_init(&b, 0);
-		rc = hd_render(r, &ro, &b, &err);
-		fz_check_rc(rc, &err, "hd_render");
-		if (rc == 0)
-			fz_check_output(formats[i], &b, color, ncols, sums);
-		hd_buf_release(&b);
-		if (rc || formats[i] != HD_FMT_FOLDED)
-			continue;
-		for (k = 0; k < 2; k++) {
-			const int64_t *fs = NULL;
-
-			if (ro.folded == HD_FOLDED_BOTH)
-				fs = &sums[k];
-			else if ((ro.folded == HD_FOLDED_BASE) == (k == 0))
-				fs = &sums[0];
-			fz_check_model(r, (size_t)k, k ? newp : base, k ? r->scale : 1.0, fs);
-		}
+		fz_render_check(r, &ro, base, newp, r->scale);
 	}
 out:
 	hd_report_free(r);

@@ -60,7 +60,6 @@ static void top_report(const struct hd_profile *p)
 	struct hd_report *r = NULL;
 	struct hd_rule rule;
 	struct hd_error err;
-	int64_t sums[2] = {0, 0};
 	size_t i;
 	int rc;
 
@@ -85,18 +84,10 @@ static void top_report(const struct hd_profile *p)
 
 	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		struct hd_render_opts ro;
-		struct hd_buf b;
 
 		memset(&ro, 0, sizeof(ro));
 		ro.format = formats[i];
-		hd_buf_init(&b, 0);
-		rc = hd_render(r, &ro, &b, &err);
-		fz_check_rc(rc, &err, "hd_render");
-		if (rc == 0)
-			fz_check_output(formats[i], &b, 0, 1, sums);
-		hd_buf_release(&b);
-		if (rc == 0 && formats[i] == HD_FMT_FOLDED)
-			fz_check_model(r, 0, p, 1.0, &sums[0]);
+		fz_render_check(r, &ro, p, p, 1.0);
 	}
 out:
 	hd_report_free(r);
