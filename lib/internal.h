@@ -69,6 +69,9 @@ uint64_t hd_hash_bytes(const void *p, size_t n);
 
 /* Grow *pp (an array of *cap elements of size sz) to hold need elements. */
 int hd_grow(void **pp, size_t *cap, size_t need, size_t sz);
+/* Buffers from this size up get transparent huge pages (util.c). */
+#define HD_HUGE_MIN ((size_t)4 << 20)
+void hd_advise_huge(void *p, size_t n);
 #define HD_GROW(p, cap, need) \
 	((need) <= (cap) ? 0 : hd_grow((void **)&(p), &(cap), (need), sizeof(*(p))))
 
@@ -104,6 +107,7 @@ struct hd_psample {
 struct hd_profile_view {
 	size_t nfuncs, nlocs, nmappings, nsamples, ntypes;
 	size_t max_locs; /* the most locations in one sample */
+	size_t nrefs;    /* location ids in all samples together */
 	const struct hd_pfunc *funcs;
 	const struct hd_ploc *locs;
 	const struct hd_pmapping *mappings;
@@ -121,10 +125,10 @@ void hd_profile_sample(const struct hd_profile *p, size_t i, uint32_t *locs,
 /* pprof's filepath.Clean of a file name, into the arena. */
 char *hd_clean_path(struct hd_arena *a, const char *path);
 
-#endif
-
 /* Sum of round(value * scale) over samples of type i, as pprof -normalize
  * scales them; saturating. */
 int64_t hd_profile_total_scaled(const struct hd_profile *p, size_t i, double scale);
 /* Round v * scale to the nearest integer, ties away from zero, clamped. */
 int64_t hd_scale_value(int64_t v, double scale);
+
+#endif

@@ -656,6 +656,7 @@ static int pool_rehash(struct stack_pool *p, size_t nslots)
 
 	if (!slots)
 		return HD_ERR_NOMEM;
+	hd_advise_huge(slots, nslots * sizeof(*slots)); /* probed at random */
 	for (id = 0; id < p->n; id++) {
 		size_t i = p->hash[id] & (nslots - 1);
 
@@ -700,6 +701,29 @@ static int pool_intern(struct stack_pool *p, size_t at, uint32_t *id)
 	p->hash[p->n] = h;
 	p->slots[i] = (uint32_t)p->n + 1;
 	*id = (uint32_t)p->n++;
+	return 0;
+}
+
+/*
+ * Make room, once, for up to nstacks more stacks of nwords words in all:
+ * growing by doubling instead copies the pool's arrays about twice over
+ * and faults in every page twice.  Room that stays unused (stacks the
+ * pool had already) is address space, not memory, until written.
+ */
+static int pool_reserve(struct stack_pool *p, size_t nstacks, size_t nwords)
+{
+	size_t nslots = p->nslots ? p->nslots : 1024;
+
+	if (nstacks > SIZE_MAX / 4 - p->n || nwords > SIZE_MAX / 2 - p->len)
+		return HD_ERR_NOMEM;
+	while (nslots / 2 < p->n + nstacks + 1)
+		nslots *= 2;
+	if (nslots != p->nslots && pool_rehash(p, nslots))
+		return HD_ERR_NOMEM;
+	if (HD_GROW(p->data, p->cap, p->len + nwords) ||
+	    HD_GROW(p->off, p->off_cap, p->n + nstacks) ||
+	    HD_GROW(p->hash, p->hash_cap, p->n + nstacks))
+		return HD_ERR_NOMEM;
 	return 0;
 }
 
@@ -890,7 +914,11 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 
 	sloc = malloc((v.max_locs + 1) * sizeof(*sloc));
 	sval = malloc((v.ntypes + 1) * sizeof(*sval));
-	if (!sloc || !sval)
+	/* A stack per sample at most, of a word per location plus its
+	 * depth (inlined lines add more, and HD_GROW then takes over). */
+	if (!sloc || !sval || HD_GROW(col->sid, col->sid_cap, v.nsamples) ||
+	    HD_GROW(col->vals, col->vals_cap, v.nsamples) ||
+	    pool_reserve(&m->pool, v.nsamples, v.nrefs + v.nsamples))
 		goto nomem_col;
 	for (i = 0; i < v.nsamples; i++) {
 		struct hd_psample smp, *s = &smp;

@@ -72,6 +72,7 @@ struct hd_profile {
 	struct hd_pmapping *mappings;
 	struct sample_ref *samples;
 	size_t max_locs;       /* the most location ids in one sample */
+	size_t nrefs;          /* location ids in all samples together */
 	struct id_index loc_index;
 };
 
@@ -739,6 +740,7 @@ static int check_samples(struct hd_profile *p, size_t nstrs, struct hd_error *er
 		for (j = 0; j < p->ntypes; j++)
 			p->totals[j] = hd_add_sat(p->totals[j], vals[j]);
 	}
+	p->nrefs = (size_t)refs; /* at most one per byte of the message */
 	/* Counting each reference's lines costs a pass of its own, needed
 	 * only when the references times the longest location could pass
 	 * the cap (a profile with inlining, or a bomb). */
@@ -1077,6 +1079,7 @@ void hd_profile_view(const struct hd_profile *p, struct hd_profile_view *v)
 	v->nsamples = p->nsamples;
 	v->ntypes = p->ntypes;
 	v->max_locs = p->max_locs;
+	v->nrefs = p->nrefs;
 	v->funcs = p->funcs;
 	v->locs = p->locs;
 	v->mappings = p->mappings;

@@ -2,10 +2,13 @@
  * util.c - errors, arenas, hash maps and buffers: the small machinery the
  * rest of lib/ stands on.  Nothing here knows about profiles.
  */
+#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE), outside POSIX */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -80,7 +83,42 @@ int hd_grow(void **pp, size_t *cap, size_t need, size_t sz)
 		return HD_ERR_NOMEM;
 	*pp = np;
 	*cap = ncap;
+	hd_advise_huge(np, ncap * sz);
 	return 0;
+}
+
+/*
+ * The big buffers (an inflated profile, the model's stacks, its columns)
+ * are written once, front to back, and read at random.  In 4 KiB pages
+ * that is one page fault per 4 KiB (about 14 000 for a diff of two
+ * 11 MB profiles, a fifth of its time in a virtual machine) and a TLB
+ * miss per hash probe.  Where the kernel gives transparent huge pages
+ * only on request ("madvise", Debian's default), ask for them on every
+ * buffer of a few megabytes: glibc would do the same with
+ * GLIBC_TUNABLES=glibc.malloc.hugetlb=1, which a library cannot set.
+ * Advice only: failure changes nothing, and the range is trimmed to
+ * whole pages inside the buffer.
+ */
+void hd_advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	static size_t page;
+	uintptr_t lo, hi;
+
+	if (n < HD_HUGE_MIN)
+		return;
+	if (!page) {
+		long ps = sysconf(_SC_PAGESIZE);
+		page = ps > 0 ? (size_t)ps : 4096;
+	}
+	lo = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+	hi = ((uintptr_t)p + n) & ~(uintptr_t)(page - 1);
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
 }
 
 /* ---- arena ---- */
