@@ -74,6 +74,11 @@ int hd_grow(void **pp, size_t *cap, size_t need, size_t sz);
 void hd_advise_huge(void *p, size_t n);
 #define HD_GROW(p, cap, need) \
 	((need) <= (cap) ? 0 : hd_grow((void **)&(p), &(cap), (need), sizeof(*(p))))
+/* Room for exactly need elements, when the final size is known (or an
+ * upper bound is): doubling would leave up to half of it unused. */
+int hd_reserve(void **pp, size_t *cap, size_t need, size_t sz);
+#define HD_RESERVE(p, cap, need) \
+	hd_reserve((void **)&(p), &(cap), (need), sizeof(*(p)))
 
 /* ---- profile internals used by the model ----------------------------- */
 

@@ -74,7 +74,7 @@ static int inflate_whole(const unsigned char *in, size_t len, uint64_t max,
 	if (!d)
 		return -1;
 	hd_buf_init(out, 0);
-	if (HD_GROW(out->data, out->cap, size + 1)) {
+	if (HD_RESERVE(out->data, out->cap, size + 1)) {
 		libdeflate_free_decompressor(d);
 		return -1;
 	}

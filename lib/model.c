@@ -708,7 +708,9 @@ static int pool_intern(struct stack_pool *p, size_t at, uint32_t *id)
  * Make room, once, for up to nstacks more stacks of nwords words in all:
  * growing by doubling instead copies the pool's arrays about twice over
  * and faults in every page twice.  Room that stays unused (stacks the
- * pool had already) is address space, not memory, until written.
+ * pool had already) is address space, not memory, until written.  The
+ * word count is a bound only without inlining (a location's inlined
+ * lines are frames too), so the data may still grow, by doubling.
  */
 static int pool_reserve(struct stack_pool *p, size_t nstacks, size_t nwords)
 {
@@ -721,8 +723,8 @@ static int pool_reserve(struct stack_pool *p, size_t nstacks, size_t nwords)
 	if (nslots != p->nslots && pool_rehash(p, nslots))
 		return HD_ERR_NOMEM;
 	if (HD_GROW(p->data, p->cap, p->len + nwords) ||
-	    HD_GROW(p->off, p->off_cap, p->n + nstacks) ||
-	    HD_GROW(p->hash, p->hash_cap, p->n + nstacks))
+	    HD_RESERVE(p->off, p->off_cap, p->n + nstacks) ||
+	    HD_RESERVE(p->hash, p->hash_cap, p->n + nstacks))
 		return HD_ERR_NOMEM;
 	return 0;
 }
@@ -916,8 +918,8 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	sval = malloc((v.ntypes + 1) * sizeof(*sval));
 	/* A stack per sample at most, of a word per location plus its
 	 * depth (inlined lines add more, and HD_GROW then takes over). */
-	if (!sloc || !sval || HD_GROW(col->sid, col->sid_cap, v.nsamples) ||
-	    HD_GROW(col->vals, col->vals_cap, v.nsamples) ||
+	if (!sloc || !sval || HD_RESERVE(col->sid, col->sid_cap, v.nsamples) ||
+	    HD_RESERVE(col->vals, col->vals_cap, v.nsamples) ||
 	    pool_reserve(&m->pool, v.nsamples, v.nrefs + v.nsamples))
 		goto nomem_col;
 	for (i = 0; i < v.nsamples; i++) {

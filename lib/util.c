@@ -63,19 +63,11 @@ int hd_fail(struct hd_error *err, int code, const char *fmt, ...)
 	return code;
 }
 
-int hd_grow(void **pp, size_t *cap, size_t need, size_t sz)
+/* Resize *pp to exactly ncap elements of sz bytes. */
+static int resize(void **pp, size_t *cap, size_t ncap, size_t sz)
 {
-	size_t ncap;
 	void *np;
 
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 16;
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2)
-			return HD_ERR_NOMEM;
-		ncap *= 2;
-	}
 	if (ncap > SIZE_MAX / sz)
 		return HD_ERR_NOMEM;
 	np = realloc(*pp, ncap * sz);
@@ -85,6 +77,26 @@ int hd_grow(void **pp, size_t *cap, size_t need, size_t sz)
 	*cap = ncap;
 	hd_advise_huge(np, ncap * sz);
 	return 0;
+}
+
+int hd_grow(void **pp, size_t *cap, size_t need, size_t sz)
+{
+	size_t ncap;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 16;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return HD_ERR_NOMEM;
+		ncap *= 2;
+	}
+	return resize(pp, cap, ncap, sz);
+}
+
+int hd_reserve(void **pp, size_t *cap, size_t need, size_t sz)
+{
+	return need <= *cap ? 0 : resize(pp, cap, need, sz);
 }
 
 /*
