@@ -51,8 +51,7 @@ struct stack_pool {
 	uint32_t *data;       /* [depth, frame...] per stack */
 	size_t len, cap;
 	size_t *off;          /* stack id -> offset in data */
-	uint32_t *hash;       /* stack id -> hash of its frames */
-	size_t n, off_cap, hash_cap;
+	size_t n, off_cap;
 	uint32_t *slots;      /* open addressing: stack id + 1, 0 = empty */
 	size_t nslots;        /* a power of two, at least 2 * n */
 };
@@ -432,7 +431,6 @@ void hd_model_free(struct hd_model *m)
 	free(m->cols);
 	free(m->pool.data);
 	free(m->pool.off);
-	free(m->pool.hash);
 	free(m->pool.slots);
 	for (i = 0; i < 4; i++)
 		if (m->have_re[i])
@@ -657,8 +655,11 @@ static int pool_rehash(struct stack_pool *p, size_t nslots)
 	if (!slots)
 		return HD_ERR_NOMEM;
 	hd_advise_huge(slots, nslots * sizeof(*slots)); /* probed at random */
+	/* The hashes are computed again rather than kept: a kept array
+	 * costs memory, and a cache miss per probe in pool_intern. */
 	for (id = 0; id < p->n; id++) {
-		size_t i = p->hash[id] & (nslots - 1);
+		const uint32_t *q = p->data + p->off[id];
+		size_t i = stack_hash(q + 1, q[0]) & (nslots - 1);
 
 		while (slots[i])
 			i = (i + 1) & (nslots - 1);
@@ -687,18 +688,16 @@ static int pool_intern(struct stack_pool *p, size_t at, uint32_t *id)
 		uint32_t cand = p->slots[i] - 1;
 		const uint32_t *q = p->data + p->off[cand];
 
-		if (p->hash[cand] == h && q[0] == n &&
+		if (q[0] == n &&
 		    memcmp(q + 1, p->data + at + 1, (size_t)n * sizeof(*q)) == 0) {
 			p->len = at;
 			*id = cand;
 			return 0;
 		}
 	}
-	if (p->n >= UINT32_MAX - 1 || HD_GROW(p->off, p->off_cap, p->n + 1) ||
-	    HD_GROW(p->hash, p->hash_cap, p->n + 1))
+	if (p->n >= UINT32_MAX - 1 || HD_GROW(p->off, p->off_cap, p->n + 1))
 		return HD_ERR_NOMEM;
 	p->off[p->n] = at;
-	p->hash[p->n] = h;
 	p->slots[i] = (uint32_t)p->n + 1;
 	*id = (uint32_t)p->n++;
 	return 0;
@@ -723,8 +722,7 @@ static int pool_reserve(struct stack_pool *p, size_t nstacks, size_t nwords)
 	if (nslots != p->nslots && pool_rehash(p, nslots))
 		return HD_ERR_NOMEM;
 	if (HD_GROW(p->data, p->cap, p->len + nwords) ||
-	    HD_RESERVE(p->off, p->off_cap, p->n + nstacks) ||
-	    HD_RESERVE(p->hash, p->hash_cap, p->n + nstacks))
+	    HD_RESERVE(p->off, p->off_cap, p->n + nstacks))
 		return HD_ERR_NOMEM;
 	return 0;
 }
