@@ -69,6 +69,12 @@ uint64_t hd_hash_bytes(const void *p, size_t n);
 
 /* Grow *pp (an array of *cap elements of size sz) to hold need elements. */
 int hd_grow(void **pp, size_t *cap, size_t need, size_t sz);
+/* A hint to fetch the cache line at p; nothing where unsupported. */
+#if defined(__GNUC__) || defined(__clang__)
+#define HD_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define HD_PREFETCH(p) ((void)(p))
+#endif
 /* Buffers from this size up get transparent huge pages (util.c). */
 #define HD_HUGE_MIN ((size_t)4 << 20)
 void hd_advise_huge(void *p, size_t n);

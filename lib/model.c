@@ -672,13 +672,13 @@ static int pool_rehash(struct stack_pool *p, size_t nslots)
 }
 
 /*
- * The stack just appended at p->data[at] ([depth, frames...], ending at
- * p->len) becomes an id: an equal stack's, and then the append is undone,
- * or a new one.
+ * The id of stack stk ([depth, frames...], hash h): an equal stack's, or
+ * a new one, copied into the pool.
  */
-static int pool_intern(struct stack_pool *p, size_t at, uint32_t *id)
+static int pool_intern(struct stack_pool *p, const uint32_t *stk, uint32_t h,
+		       uint32_t *id)
 {
-	uint32_t n = p->data[at], h = stack_hash(p->data + at + 1, n);
+	uint32_t n = stk[0];
 	size_t i;
 
 	if (p->n + 1 > p->nslots / 2 &&
@@ -688,18 +688,69 @@ static int pool_intern(struct stack_pool *p, size_t at, uint32_t *id)
 		uint32_t cand = p->slots[i] - 1;
 		const uint32_t *q = p->data + p->off[cand];
 
-		if (q[0] == n &&
-		    memcmp(q + 1, p->data + at + 1, (size_t)n * sizeof(*q)) == 0) {
-			p->len = at;
+		if (q[0] == n && memcmp(q + 1, stk + 1, (size_t)n * sizeof(*q)) == 0) {
 			*id = cand;
 			return 0;
 		}
 	}
-	if (p->n >= UINT32_MAX - 1 || HD_GROW(p->off, p->off_cap, p->n + 1))
+	if (p->n >= UINT32_MAX - 1 || HD_GROW(p->off, p->off_cap, p->n + 1) ||
+	    HD_GROW(p->data, p->cap, p->len + n + 1))
 		return HD_ERR_NOMEM;
-	p->off[p->n] = at;
+	memcpy(p->data + p->len, stk, ((size_t)n + 1) * sizeof(*stk));
+	p->off[p->n] = p->len;
+	p->len += (size_t)n + 1;
 	p->slots[i] = (uint32_t)p->n + 1;
 	*id = (uint32_t)p->n++;
+	return 0;
+}
+
+/*
+ * Stacks are interned a batch at a time.  Looking one up is a chain of
+ * cache misses (its slot, the candidate's offset, the candidate's
+ * frames), half the time of hd_model_add on a big profile when taken one
+ * stack at a time.  For a batch, each link is prefetched for every stack
+ * before the next link is followed, so the misses overlap.  The prefetch
+ * passes are hints only: pool_intern() decides.
+ */
+#define BATCH 64
+
+struct stack_batch {
+	uint32_t *data;          /* the stacks, [depth, frames...] each */
+	size_t len, cap;
+	size_t n;
+	size_t at[BATCH];        /* where each starts in data */
+	uint32_t hash[BATCH];
+	uint32_t cand[BATCH];    /* its first slot's content */
+};
+
+static int batch_flush(struct stack_pool *p, struct stack_batch *b, uint32_t *ids)
+{
+	size_t k, mask, nslots = p->nslots ? p->nslots : 1024;
+
+	while (nslots / 2 < p->n + b->n + 1)
+		nslots *= 2;
+	if (nslots != p->nslots && pool_rehash(p, nslots))
+		return HD_ERR_NOMEM;
+	mask = p->nslots - 1;
+	for (k = 0; k < b->n; k++) {
+		const uint32_t *stk = b->data + b->at[k];
+
+		b->hash[k] = stack_hash(stk + 1, stk[0]);
+		HD_PREFETCH(&p->slots[b->hash[k] & mask]);
+	}
+	for (k = 0; k < b->n; k++) {
+		b->cand[k] = p->slots[b->hash[k] & mask];
+		if (b->cand[k])
+			HD_PREFETCH(&p->off[b->cand[k] - 1]);
+	}
+	for (k = 0; k < b->n; k++)
+		if (b->cand[k])
+			HD_PREFETCH(p->data + p->off[b->cand[k] - 1]);
+	for (k = 0; k < b->n; k++)
+		if (pool_intern(p, b->data + b->at[k], b->hash[k], &ids[k]))
+			return HD_ERR_NOMEM;
+	b->n = 0;
+	b->len = 0;
 	return 0;
 }
 
@@ -750,8 +801,11 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	regex_t drop_re, keep_re;
 	int have_drop = 0, have_keep = 0, any_focus;
 	struct column *col;
+	struct stack_batch b; /* stacks waiting for their ids */
 	int rc = HD_ERR_NOMEM;
 
+	b.data = NULL;
+	b.len = b.cap = b.n = 0;
 	hd_profile_view(p, &v);
 	hd_profile_view(ao->frames_from ? ao->frames_from : p, &fv);
 	if (ao->sample_index >= v.ntypes)
@@ -922,7 +976,6 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		goto nomem_col;
 	for (i = 0; i < v.nsamples; i++) {
 		struct hd_psample smp, *s = &smp;
-		struct stack_pool *pool;
 		uint32_t lo = 0, hi, k;
 		size_t at, q;
 		int64_t val;
@@ -962,49 +1015,51 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 			if (ignored || !focused)
 				continue;
 		}
-		/* Append [depth, frames root..leaf] to the store; depth is
+		/* Append [depth, frames root..leaf] to the batch; depth is
 		 * patched once known (hidden locations contribute nothing). */
-		/* Append [depth, frames root..leaf] to the pool; depth is
-		 * patched once known (hidden locations contribute nothing). */
-		pool = &m->pool;
-		at = pool->len;
-		if (HD_GROW(pool->data, pool->cap, pool->len + 1))
+		at = b.len;
+		if (HD_GROW(b.data, b.cap, b.len + 1))
 			goto nomem_col;
-		pool->len++;
+		b.len++;
 		for (k = hi; k-- > lo;) {
 			const struct loc_state *x = &ls[s->locs[k]];
 			uint32_t t;
 
 			if (x->hidden)
 				continue;
-			if (HD_GROW(pool->data, pool->cap, pool->len + x->n))
+			if (HD_GROW(b.data, b.cap, b.len + x->n))
 				goto nomem_col;
 			for (t = x->n; t-- > 0;)
-				pool->data[pool->len++] = lbuf[x->first + t];
+				b.data[b.len++] = lbuf[x->first + t];
 		}
-		if (pool->len == at + 1) {
-			pool->len = at; /* every location hidden: pprof drops it */
+		if (b.len == at + 1) {
+			b.len = at; /* every location hidden: pprof drops it */
 			continue;
 		}
-		pool->data[at] = (uint32_t)(pool->len - at - 1);
+		b.data[at] = (uint32_t)(b.len - at - 1);
 
 		/* flat to the leaf; cum once per frame per sample. */
 		next_walk(m);
-		col->flat[pool->data[pool->len - 1]] =
-			hd_add_sat(col->flat[pool->data[pool->len - 1]], val);
-		for (q = at + 1; q < pool->len; q++) {
-			uint32_t f = pool->data[q];
+		col->flat[b.data[b.len - 1]] = hd_add_sat(col->flat[b.data[b.len - 1]], val);
+		for (q = at + 1; q < b.len; q++) {
+			uint32_t f = b.data[q];
 			if (m->stamp[f] != m->serial) {
 				m->stamp[f] = m->serial;
 				col->cum[f] = hd_add_sat(col->cum[f], val);
 			}
 		}
+		/* The stack id is filled in when the batch is interned. */
 		if (HD_GROW(col->sid, col->sid_cap, col->nsamp + 1) ||
-		    HD_GROW(col->vals, col->vals_cap, col->nsamp + 1) ||
-		    pool_intern(pool, at, &col->sid[col->nsamp]))
+		    HD_GROW(col->vals, col->vals_cap, col->nsamp + 1))
 			goto nomem_col;
 		col->vals[col->nsamp++] = val;
+		b.at[b.n++] = at;
+		if (b.n == BATCH &&
+		    batch_flush(&m->pool, &b, col->sid + col->nsamp - BATCH))
+			goto nomem_col;
 	}
+	if (b.n && batch_flush(&m->pool, &b, col->sid + col->nsamp - b.n))
+		goto nomem_col;
 	rc = (int)m->ncols++;
 	goto out;
 nomem_col:
@@ -1031,6 +1086,7 @@ out:
 	free(lbuf);
 	free(sloc);
 	free(sval);
+	free(b.data);
 	return rc;
 }
 
