@@ -66,7 +66,7 @@ static void print_help(const struct subcommand *sc)
 enum {
 	O_FORMAT = 'f', O_OUTPUT = 'o', O_HELP = 'h',
 	O_TOP = 1000, O_SAMPLE, O_GRAN, O_FOCUS, O_IGNORE, O_HIDE, O_SHOW,
-	O_SORT, O_MAXSIZE, O_COLOR, O_BASE, O_INCR, O_NORMALIZE, O_CHAIN,
+	O_SORT, O_MAXSIZE, O_MAXFRAMES, O_COLOR, O_BASE, O_INCR, O_NORMALIZE, O_CHAIN,
 	O_MINDELTA, O_FOLDED, O_FAILON,
 	O_ORDER, O_ASCII, O_MINGROWTH, O_MINR2, O_MINRISING, O_ICICLE,
 };
@@ -88,6 +88,7 @@ static const struct {
 	{{"show", required_argument, NULL, O_SHOW}, OPT_FILTERS},
 	{{"sort", required_argument, NULL, O_SORT}, OPT_SORT},
 	{{"max-size", required_argument, NULL, O_MAXSIZE}, OPT_MAXSIZE},
+	{{"max-frames", required_argument, NULL, O_MAXFRAMES}, OPT_MAXSIZE},
 	{{"color", optional_argument, NULL, O_COLOR}, OPT_COLOR},
 	{{"colour", optional_argument, NULL, O_COLOR}, OPT_COLOR},
 	{{"baseline", required_argument, NULL, O_BASE}, OPT_DIFF},
@@ -173,7 +174,8 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 	c->format = HD_FMT_TEXT;
 	c->top = 20;
 	c->color = -1;
-	c->max_size = HD_DEFAULT_MAX_SIZE;
+	c->limits.max_size = HD_DEFAULT_MAX_SIZE;
+	c->limits.max_frames = HD_DEFAULT_MAX_FRAMES;
 	hd_trend_opts_init(&c->trend);
 	hd_report_opts_init(&c->ropts, strcmp(sc->name, "top") == 0 ? HD_CMD_TOP :
 			    strcmp(sc->name, "diff") == 0 ? HD_CMD_DIFF : HD_CMD_TREND);
@@ -229,9 +231,20 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 						 "delta, delta-cum, flat, cum or pct");
 			break;
 		case O_MAXSIZE:
-			if (cli_parse_size(optarg, &c->max_size) || c->max_size == 0)
+			if (cli_parse_size(optarg, &c->limits.max_size) || c->limits.max_size == 0)
 				return bad_value("max-size", optarg, "a size such as 512MiB or 4GiB");
 			break;
+		case O_MAXFRAMES: {
+			size_t frames;
+
+			/* 2^40 frames would take terabytes: larger is a typo. */
+			if (parse_count(optarg, &frames) || frames == 0 ||
+			    frames > ((size_t)1 << 40))
+				return bad_value("max-frames", optarg,
+						 "a number of frames from 1 to 1099511627776");
+			c->limits.max_frames = frames;
+			break;
+		}
 		case O_COLOR:
 			if (!optarg || strcmp(optarg, "always") == 0)
 				c->color = 1;
@@ -330,7 +343,7 @@ int cli_load(const struct cli *c, const char *path, struct hd_profile **out)
 {
 	struct hd_error err = {0};
 
-	if (hd_profile_load(path, c->max_size, out, &err)) {
+	if (hd_profile_load(path, &c->limits, out, &err)) {
 		cli_error(path, "%s", err.msg);
 		return EXIT_TROUBLE;
 	}

@@ -32,7 +32,7 @@ struct cli {
 	size_t top;
 	int top_set;
 	struct hd_report_opts ropts;
-	uint64_t max_size;
+	struct hd_limits limits; /* --max-size, --max-frames */
 	int color; /* -1 auto, 0 never, 1 always */
 	const char *baseline, *incremental;
 	enum hd_folded_cols folded;

@@ -46,6 +46,8 @@ static const char help[] =
 	"                          normalized values)\n"
 	"      --max-size SIZE     refuse profiles larger than SIZE once\n"
 	"                          decompressed (default 1GiB)\n"
+	"      --max-frames N      refuse profiles whose stacks expand to more\n"
+	"                          than N frames in all (default 16777216)\n"
 	"      --color[=WHEN]      auto (default), always or never\n"
 	"  -h, --help              show this help\n";
 

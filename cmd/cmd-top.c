@@ -21,6 +21,8 @@
 	"                          matched against function and file names)\n" \
 	"      --max-size SIZE     refuse profiles larger than SIZE once\n" \
 	"                          decompressed (default 1GiB)\n" \
+	"      --max-frames N      refuse profiles whose stacks expand to more\n" \
+	"                          than N frames in all (default 16777216)\n" \
 	"      --color[=WHEN]      auto (default), always or never\n"
 
 static const char help[] =

@@ -71,6 +71,8 @@ static const char help[] =
 	"      --folded-columns C  folded output: both (default), base or new\n"
 	"      --max-size SIZE     refuse profiles larger than SIZE once\n"
 	"                          decompressed (default 1GiB)\n"
+	"      --max-frames N      refuse profiles whose stacks expand to more\n"
+	"                          than N frames in all (default 16777216)\n"
 	"      --color[=WHEN]      auto (default), always or never\n"
 	"  -h, --help              show this help\n";
 
@@ -87,7 +89,7 @@ struct input {
 struct series {
 	struct input *in;
 	size_t n;
-	uint64_t max_size;
+	struct hd_limits limits;
 	struct hd_profile *stdin_p; /* "-" is read once and kept */
 	int progress;               /* stderr is a terminal and n is large */
 	int shown;                  /* a progress line is on the screen */
@@ -122,7 +124,7 @@ static int load(struct series *s, size_t i, struct hd_profile **p, int *owned,
 		*p = s->stdin_p;
 		return 0;
 	}
-	if (hd_profile_load(path, s->max_size, p, err))
+	if (hd_profile_load(path, &s->limits, p, err))
 		return EXIT_TROUBLE;
 	if (!*owned)
 		s->stdin_p = *p;
@@ -294,7 +296,7 @@ static int run(int argc, char **argv)
 	if (!c.ascii && !utf8_locale())
 		c.ascii = 1;
 	s.n = (size_t)c.nargs;
-	s.max_size = c.max_size;
+	s.limits = c.limits;
 	s.progress = s.n >= PROGRESS_MIN && isatty(STDERR_FILENO);
 	s.in = calloc(s.n, sizeof(*s.in));
 	rc = EXIT_TROUBLE;

@@ -42,6 +42,20 @@ const char *hd_status_str(int code);
 
 /* Default cap on the decompressed size of one profile: 1 GiB. */
 #define HD_DEFAULT_MAX_SIZE ((uint64_t)1 << 30)
+/*
+ * Default cap on the frames of one profile's samples together, each
+ * inlined line counted (the model expands them all): 2^24.  A few KiB of
+ * gzip (one location of 1000 lines listed 100 000 times) would otherwise
+ * cost gigabytes; pprof's largest test profile expands to 500 000.
+ */
+#define HD_DEFAULT_MAX_FRAMES ((uint64_t)1 << 24)
+
+/* What one profile may cost; a zero field (or a NULL pointer) takes the
+ * default.  Past either, loading fails with HD_ERR_LIMIT. */
+struct hd_limits {
+	uint64_t max_size;    /* decompressed bytes */
+	uint64_t max_frames;  /* expanded frames of all samples */
+};
 
 /* A growable byte buffer; every buffer has a cap ("toobig"). */
 struct hd_buf {
@@ -79,9 +93,10 @@ struct hd_profile;
  * hd_profile_free().  Validation is as strict as pprof's: see profile.c.
  */
 int hd_profile_parse(const unsigned char *data, size_t len,
-		     struct hd_profile **out, struct hd_error *err);
+		     const struct hd_limits *lim, struct hd_profile **out,
+		     struct hd_error *err);
 /* hd_load_file() + hd_profile_parse(). */
-int hd_profile_load(const char *path, uint64_t max_size,
+int hd_profile_load(const char *path, const struct hd_limits *lim,
 		    struct hd_profile **out, struct hd_error *err);
 void hd_profile_free(struct hd_profile *p);
 

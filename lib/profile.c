@@ -38,14 +38,6 @@
 
 #include "internal.h"
 
-/*
- * The model expands every sample's stack, every inlined line of every
- * location: bound the total, or a few KiB of gzip (one location of 1000
- * lines listed 100 000 times) cost gigabytes.  pprof's largest test
- * profile expands to 500 000 frames.
- */
-#define HD_MAX_STACK_FRAMES ((uint64_t)1 << 24)
-
 /* id -> index of a mapping, location or function. */
 struct id_index {
 	uint32_t *dense;  /* dense[id] = index or UINT32_MAX; NULL: map */
@@ -329,6 +321,7 @@ struct scan {
 	size_t nlines, lines_cap, nfuncs, funcs_cap, nstrs, strs_cap;
 	size_t ncomments, comments_cap, samples_cap;
 	int64_t drop_frames, keep_frames, default_type, doc_url;
+	uint64_t max_frames;  /* the caller's limit */
 	int nomem;
 };
 
@@ -676,8 +669,13 @@ void hd_profile_sample(const struct hd_profile *p, size_t i, uint32_t *locs,
 	out->values = values;
 }
 
-/* Check every sample and sum its values per type (pass 2). */
-static int check_samples(struct hd_profile *p, size_t nstrs, struct hd_error *err)
+/*
+ * Check every sample and sum its values per type (pass 2).  The model
+ * expands every sample's stack, every inlined line of every location, so
+ * the total is bounded by max_frames (see HD_DEFAULT_MAX_FRAMES).
+ */
+static int check_samples(struct hd_profile *p, size_t nstrs, uint64_t max_frames,
+			 struct hd_error *err)
 {
 	uint32_t *locs = NULL;
 	size_t loccap = 0, i, j;
@@ -747,18 +745,20 @@ static int check_samples(struct hd_profile *p, size_t nstrs, struct hd_error *er
 	for (j = 0; j < p->nlocs; j++)
 		if (p->locs[j].nlines > maxlines)
 			maxlines = p->locs[j].nlines;
-	if (refs > HD_MAX_STACK_FRAMES / maxlines) {
-		for (i = 0; i < p->nsamples && frames <= HD_MAX_STACK_FRAMES; i++) {
+	if (refs > max_frames / maxlines) {
+		for (i = 0; i < p->nsamples && frames <= max_frames; i++) {
 			struct hd_psample smp;
 
 			hd_profile_sample(p, i, locs, vals, &smp);
-			for (j = 0; j < smp.nlocs; j++)
+			/* Stops one location past the cap: no overflow
+			 * below 2^64 - 2^32. */
+			for (j = 0; j < smp.nlocs && frames <= max_frames; j++)
 				frames += p->locs[locs[j]].nlines ? p->locs[locs[j]].nlines : 1;
 		}
-		if (frames > HD_MAX_STACK_FRAMES)
+		if (frames > max_frames)
 			rc = hd_fail(err, HD_ERR_LIMIT,
-				     "the samples' stacks expand to more than %llu frames (inlined lines counted)",
-				     (unsigned long long)HD_MAX_STACK_FRAMES);
+				     "the samples' stacks expand to more than %llu frames, inlined lines counted (see --max-frames)",
+				     (unsigned long long)max_frames);
 	}
 out:
 	free(locs);
@@ -893,7 +893,7 @@ static int resolve(struct hd_profile *p, struct scan *s, struct hd_error *err)
 			pl->lines[j].line = ln->line;
 		}
 	}
-	rc = check_samples(p, s->nstrs, err);
+	rc = check_samples(p, s->nstrs, s->max_frames, err);
 out:
 	index_release(&mmap);
 	index_release(&fmap);
@@ -901,8 +901,8 @@ out:
 }
 
 /* Parse data[0..len), which the profile owns from now on (even on error). */
-static int parse_owned(unsigned char *data, size_t len, struct hd_profile **out,
-		       struct hd_error *err)
+static int parse_owned(unsigned char *data, size_t len, const struct hd_limits *lim,
+		       struct hd_profile **out, struct hd_error *err)
 {
 	struct hd_profile *p;
 	struct scan s;
@@ -918,6 +918,9 @@ static int parse_owned(unsigned char *data, size_t len, struct hd_profile **out,
 	p->data = data;
 	p->len = len;
 	memset(&s, 0, sizeof(s));
+	s.max_frames = lim && lim->max_frames ? lim->max_frames : HD_DEFAULT_MAX_FRAMES;
+	if (s.max_frames > (uint64_t)1 << 62)
+		s.max_frames = (uint64_t)1 << 62;
 	rc = scan_profile(p, &s, err);
 	if (!rc)
 		rc = resolve(p, &s, err);
@@ -937,7 +940,8 @@ static int parse_owned(unsigned char *data, size_t len, struct hd_profile **out,
 }
 
 int hd_profile_parse(const unsigned char *data, size_t len,
-		     struct hd_profile **out, struct hd_error *err)
+		     const struct hd_limits *lim, struct hd_profile **out,
+		     struct hd_error *err)
 {
 	unsigned char *copy = malloc(len + 1);
 
@@ -946,20 +950,20 @@ int hd_profile_parse(const unsigned char *data, size_t len,
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	if (len)
 		memcpy(copy, data, len);
-	return parse_owned(copy, len, out, err);
+	return parse_owned(copy, len, lim, out, err);
 }
 
-int hd_profile_load(const char *path, uint64_t max_size,
+int hd_profile_load(const char *path, const struct hd_limits *lim,
 		    struct hd_profile **out, struct hd_error *err)
 {
 	struct hd_buf buf;
 	int rc;
 
 	*out = NULL;
-	rc = hd_load_file(path, max_size, &buf, err);
+	rc = hd_load_file(path, lim ? lim->max_size : 0, &buf, err);
 	if (rc)
 		return rc;
-	return parse_owned((unsigned char *)buf.data, buf.len, out, err);
+	return parse_owned((unsigned char *)buf.data, buf.len, lim, out, err);
 }
 
 void hd_profile_free(struct hd_profile *p)

@@ -135,7 +135,7 @@ static int parse_msg(Profile *p, struct hd_profile **out, struct hd_error *err)
 
 	perftools__profiles__profile__pack(p, buf);
 	memset(err, 0, sizeof(*err));
-	rc = hd_profile_parse(buf, n, out, err);
+	rc = hd_profile_parse(buf, n, NULL, out, err);
 	free(buf);
 	return rc;
 }
@@ -169,7 +169,7 @@ static void expect_error(struct builder *b, int code, const char *msg, int line)
 	struct hd_profile *p_ = NULL; \
 	struct hd_error e_; \
 	memset(&e_, 0, sizeof(e_)); \
-	expect_rc(hd_profile_parse(raw_, sizeof(raw_), &p_, &e_), p_, &e_, HD_ERR_FORMAT, \
+	expect_rc(hd_profile_parse(raw_, sizeof(raw_), NULL, &p_, &e_), p_, &e_, HD_ERR_FORMAT, \
 		  "not a pprof profile (malformed protobuf at byte " why ")", __LINE__); \
 } while (0)
 
@@ -265,7 +265,7 @@ static void test_validation(void)
 		static const unsigned char ok[] = {
 			0x0a, 0x00, 0x32, 0x00, 0x12, 0x06, 0x10, 0x05, 0x12, 0x02, 0x00, 0x00,
 		};
-		CHECK(hd_profile_parse(ok, sizeof(ok), &p, &err) == HD_ERR_INVALID &&
+		CHECK(hd_profile_parse(ok, sizeof(ok), NULL, &p, &err) == HD_ERR_INVALID &&
 		      strcmp(err.msg, "sample 0 has 3 values but the profile has 1 sample type") == 0,
 		      "pieces: %s", err.msg);
 		hd_profile_free(p);

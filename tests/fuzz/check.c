@@ -344,7 +344,7 @@ struct hd_profile *fz_load(const uint8_t *data, size_t size)
 	if (rc)
 		return NULL;
 	FZ_ASSERT(buf.len <= FZ_MAX_SIZE, "hd_load_mem returned %zu bytes, over the cap", buf.len);
-	rc = hd_profile_parse((const unsigned char *)buf.data, buf.len, &p, &err);
+	rc = hd_profile_parse((const unsigned char *)buf.data, buf.len, NULL, &p, &err);
 	fz_check_rc(rc, &err, "hd_profile_parse");
 	hd_buf_release(&buf);
 	if (rc)
