@@ -38,7 +38,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pprofgen  # noqa: E402
-from testlib import Checks  # noqa: E402
+from testlib import Checks, find_series, heapdiff  # noqa: E402
 
 ONE = re.compile(r"^(.*)\s+(\d+)$", re.ASCII)
 TWO = re.compile(r"^(.*)\s+(\d+)\s+(\d+)$", re.ASCII)
@@ -46,14 +46,6 @@ TWO = re.compile(r"^(.*)\s+(\d+)\s+(\d+)$", re.ASCII)
 FG = re.compile(r"^(.*)\s+?(\d+(?:\.\d*)?)$", re.ASCII)
 
 
-
-
-def heapdiff(hd, *args):
-    p = subprocess.run([hd] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if p.returncode not in (0, 1):  # diff exits 1 past a threshold; none is set
-        raise RuntimeError("heapdiff %s: exit %d: %s" % (" ".join(args), p.returncode,
-                                                         p.stderr.decode("utf-8", "replace")))
-    return p.stdout
 
 
 def parse(t, out, ncols, what):
@@ -210,14 +202,6 @@ def test_flamegraph(t, raw, tmp):
     p = subprocess.run([tool, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     t.check(p.returncode == 0 and b"<svg" in p.stdout,
             "%s turns the diff into an SVG" % os.path.basename(tool), p.stderr[:300])
-
-
-def find_series(dirs):
-    for d in dirs:
-        for c in (d, os.path.join(d, "parca-heap-series")):
-            if os.path.exists(os.path.join(c, "heap-00.pb.gz")):
-                return c
-    return None
 
 
 def main():

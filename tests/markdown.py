@@ -35,7 +35,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pprofgen  # noqa: E402
-from testlib import Checks  # noqa: E402
+from testlib import Checks, find_series, heapdiff  # noqa: E402
 
 CMARK = ["cmark-gfm", "-e", "table", "-e", "strikethrough", "-e", "autolink",
          "--unsafe"]
@@ -121,19 +121,6 @@ class Doc(html.parser.HTMLParser):
 
 def controls_to_spaces(s):
     return "".join(" " if ord(c) < 0x20 or ord(c) == 0x7F else c for c in s)
-
-
-def run(argv, ok=(0,)):
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if p.returncode not in ok:
-        raise RuntimeError("%s: exit %d: %s" % (" ".join(argv), p.returncode,
-                                                p.stderr.decode("utf-8", "replace")))
-    return p.stdout
-
-
-def heapdiff(hd, *args):
-    # diff exits 1 when a threshold is crossed; none is set here.
-    return run([hd] + list(args), ok=(0, 1))
 
 
 def render(t, md_bytes, what):
@@ -288,14 +275,6 @@ def test_top(t, hd, path, top, what):
     check_table(t, doc, None if not doc.tables else doc.tables[0]["heading"],
                 TOP_HEADER, [f["name"] for f in js["functions"]], what)
     return doc
-
-
-def find_series(dirs):
-    for d in dirs:
-        for c in (d, os.path.join(d, "parca-heap-series")):
-            if os.path.exists(os.path.join(c, "heap-00.pb.gz")):
-                return c
-    return None
 
 
 def test_nasty(t, hd, tmp):

@@ -39,27 +39,18 @@ import json
 import math
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pprofgen  # noqa: E402
-from testlib import Checks  # noqa: E402
+from testlib import Checks, heapdiff  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPS = 0.002  # coordinates are written with 3 decimals
 SVG_TAGS = {"svg", "style", "script", "rect", "text", "g", "title"}
-
-
-def heapdiff(hd, *args):
-    p = subprocess.run([hd] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if p.returncode not in (0, 1):
-        raise RuntimeError("heapdiff %s: exit %d: %s" % (" ".join(args), p.returncode,
-                                                         p.stderr.decode("utf-8", "replace")))
-    return p.stdout
 
 
 class Frame:
