@@ -76,7 +76,8 @@ static const struct subcommand *find(const char *name)
 static void heap_setup(void)
 {
 #if defined(__GLIBC__) && defined(M_TOP_PAD) && defined(MADV_HUGEPAGE)
-	uintptr_t lo, hi, page = 4096;
+	long ps = sysconf(_SC_PAGESIZE);
+	uintptr_t lo, hi, page = ps > 0 ? (uintptr_t)ps : 4096;
 	void *volatile first; /* volatile: the compiler may not elide it */
 
 	if (!mallopt(M_TOP_PAD, (int)HEAP_STEP))

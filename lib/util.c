@@ -114,15 +114,12 @@ int hd_reserve(void **pp, size_t *cap, size_t need, size_t sz)
 void hd_advise_huge(void *p, size_t n)
 {
 #ifdef MADV_HUGEPAGE
-	static size_t page;
+	long ps = sysconf(_SC_PAGESIZE); /* per call: only big buffers come here */
+	size_t page = ps > 0 ? (size_t)ps : 4096;
 	uintptr_t lo, hi;
 
 	if (n < HD_HUGE_MIN)
 		return;
-	if (!page) {
-		long ps = sysconf(_SC_PAGESIZE);
-		page = ps > 0 ? (size_t)ps : 4096;
-	}
 	lo = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
 	hi = ((uintptr_t)p + n) & ~(uintptr_t)(page - 1);
 	if (hi > lo)
