@@ -339,11 +339,24 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 	return 0;
 }
 
+void cli_explain(struct hd_error *err)
+{
+	static const char *const hint[] = {
+		[HD_SUBJ_MAX_SIZE] = " (see --max-size)",
+		[HD_SUBJ_MAX_FRAMES] = " (see --max-frames)",
+	};
+	size_t n = strlen(err->msg);
+
+	if ((unsigned)err->subject < sizeof(hint) / sizeof(hint[0]) && hint[err->subject])
+		snprintf(err->msg + n, sizeof(err->msg) - n, "%s", hint[err->subject]);
+}
+
 int cli_load(const struct cli *c, const char *path, struct hd_profile **out)
 {
 	struct hd_error err = {0};
 
 	if (hd_profile_load(path, &c->limits, out, &err)) {
+		cli_explain(&err);
 		cli_error(path, "%s", err.msg);
 		return EXIT_TROUBLE;
 	}
@@ -362,7 +375,7 @@ int cli_check_rules(const struct cli *c, struct hd_report *r,
 		struct hd_report_opts o = c->ropts;
 		struct hd_report *other = NULL;
 
-		if (!rule->sample_type[0] || strcmp(rule->sample_type, r->sample_type) == 0) {
+		if (!rule->sample_type[0] || strcmp(rule->sample_type, hd_report_sample_type(r)) == 0) {
 			if (hd_report_check(r, r, rule, &err))
 				goto fail;
 			continue;
@@ -384,7 +397,7 @@ fail:
 
 int cli_verdict_status(const struct hd_report *r)
 {
-	return r->verdict && !r->verdict->pass ? EXIT_REGRESSION : EXIT_PASS;
+	return hd_report_failed(r) ? EXIT_REGRESSION : EXIT_PASS;
 }
 
 static int write_all(int fd, const char *p, size_t n)

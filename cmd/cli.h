@@ -79,6 +79,9 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 void cli_error(const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Add to a library message the option it is about ("see --max-size"). */
+void cli_explain(struct hd_error *err);
+
 /* Load a profile, printing the error; 0 or EXIT_TROUBLE. */
 int cli_load(const struct cli *c, const char *path, struct hd_profile **out);
 

@@ -101,7 +101,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	if (hd_report_add_pair(r, bpath, base, npath, newp, &err)) {
-		cli_error(r->ncols == 0 ? bpath : npath, "%s", err.msg);
+		cli_error(hd_report_columns(r) == 0 ? bpath : npath, "%s", err.msg);
 		goto out;
 	}
 	if (hd_report_finish(r, &err)) {

@@ -124,8 +124,10 @@ static int load(struct series *s, size_t i, struct hd_profile **p, int *owned,
 		*p = s->stdin_p;
 		return 0;
 	}
-	if (hd_profile_load(path, &s->limits, p, err))
+	if (hd_profile_load(path, &s->limits, p, err)) {
+		cli_explain(err);
 		return EXIT_TROUBLE;
+	}
 	if (!*owned)
 		s->stdin_p = *p;
 	return 0;

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "internal.h"
+#include "input/input.h"
+#include "engine/report.h"
 #include "profile.pb-c.h"
 
 static int failures, checks;
@@ -353,7 +354,8 @@ static void test_loader(void)
 	gzip_mem(big, 4 << 20, &gz, &gzn);
 	CHECK(gzn < 16384, "bomb is small (%zu)", gzn);
 	CHECK(hd_load_mem(gz, gzn, 1 << 20, &out, &err) == HD_ERR_LIMIT &&
-	      strcmp(err.msg, "decompressed profile exceeds the size limit of 1 MiB (see --max-size)") == 0,
+	      strcmp(err.msg, "decompressed profile exceeds the size limit of 1 MiB") == 0 &&
+	      err.subject == HD_SUBJ_MAX_SIZE,
 	      "bomb: %s", err.msg);
 	CHECK(hd_load_mem(gz, gzn, 4 << 20, &out, &err) == 0 && out.len == (4 << 20),
 	      "exactly at the cap is fine");

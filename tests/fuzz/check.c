@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "internal.h"
+#include "input/input.h"
+#include "engine/report.h"
 
 void fz_fail(const char *fmt, ...)
 {
@@ -260,7 +261,7 @@ void fz_check_model(const struct hd_report *r, size_t col,
 {
 	const struct hd_report_opts *o = &r->opts;
 	struct hd_model *m = r->model;
-	struct hd_profile_view v;
+	const struct hd_profile *v = p;
 	uint32_t *sloc;
 	int64_t *sval;
 	size_t si, i, nn = hd_model_node_count(m), nf = hd_model_frame_count(m);
@@ -272,11 +273,10 @@ void fz_check_model(const struct hd_report *r, size_t col,
 		      (o->model.hide && *o->model.hide) || (o->model.show && *o->model.show);
 
 	FZ_ASSERT(type_index(r, col, p, &si), "column %zu: the report's sample type is not in its profile", col);
-	hd_profile_view(p, &v);
-	sloc = malloc((v.max_locs + 1) * sizeof(*sloc));
-	sval = malloc((v.ntypes + 1) * sizeof(*sval));
+	sloc = malloc((v->max_locs + 1) * sizeof(*sloc));
+	sval = malloc((v->ntypes + 1) * sizeof(*sval));
 	FZ_ASSERT(sloc && sval, "out of memory");
-	for (i = 0; i < v.nsamples; i++) {
+	for (i = 0; i < v->nsamples; i++) {
 		struct hd_psample smp;
 		int64_t x;
 		uint64_t a;

@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "heapdiff.h"
+#include "input/input.h"
+#include "engine/report.h"
 
 /* Print "fuzz check failed: ..." and abort. */
 void fz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -30,7 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "render.h"
+#include "render/render.h"
 
 struct md {
 	const struct hd_report *r;

@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/base.h"
+#include "engine/model.h"
+#include "input/input.h"
 
 struct strtab {
 	char **strs;
@@ -786,7 +788,8 @@ static inline const uint32_t *pool_stack(const struct stack_pool *p, uint32_t id
 int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		 const struct hd_add_opts *ao, struct hd_error *err)
 {
-	struct hd_profile_view v, fv;
+	const struct hd_profile *v = p;
+	const struct hd_profile *fv = ao->frames_from ? ao->frames_from : p;
 	enum hd_granularity g = m->opts.granularity;
 	int keep_name = g != HD_GRAN_FILES;
 	int keep_file = g != HD_GRAN_FUNCTIONS;
@@ -806,28 +809,26 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 
 	b.data = NULL;
 	b.len = b.cap = b.n = 0;
-	hd_profile_view(p, &v);
-	hd_profile_view(ao->frames_from ? ao->frames_from : p, &fv);
-	if (ao->sample_index >= v.ntypes)
+	if (ao->sample_index >= v->ntypes)
 		return hd_fail(err, HD_ERR_USAGE, "sample index %zu is out of range",
 			       ao->sample_index);
 	if (HD_GROW(m->cols, m->cols_cap, m->ncols + 1))
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 
 	/* pprof ignores a drop_frames regexp it cannot compile; so do we. */
-	if (fv.drop_frames && *fv.drop_frames && !re_too_costly(fv.drop_frames)) {
-		size_t n = strlen(fv.drop_frames);
+	if (fv->drop_frames && *fv->drop_frames && !re_too_costly(fv->drop_frames)) {
+		size_t n = strlen(fv->drop_frames);
 		char *rx = malloc(n + 6);
 		if (rx) {
-			snprintf(rx, n + 6, "^(%s)$", fv.drop_frames);
+			snprintf(rx, n + 6, "^(%s)$", fv->drop_frames);
 			have_drop = regcomp(&drop_re, rx, REG_EXTENDED | REG_NOSUB) == 0;
-			if (have_drop && fv.keep_frames && *fv.keep_frames &&
-			    !re_too_costly(fv.keep_frames)) {
+			if (have_drop && fv->keep_frames && *fv->keep_frames &&
+			    !re_too_costly(fv->keep_frames)) {
 				free(rx);
-				n = strlen(fv.keep_frames);
+				n = strlen(fv->keep_frames);
 				rx = malloc(n + 6);
 				if (rx) {
-					snprintf(rx, n + 6, "^(%s)$", fv.keep_frames);
+					snprintf(rx, n + 6, "^(%s)$", fv->keep_frames);
 					have_keep = regcomp(&keep_re, rx, REG_EXTENDED | REG_NOSUB) == 0;
 				}
 			}
@@ -835,19 +836,19 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		}
 	}
 
-	fname = malloc((v.nfuncs + 1) * sizeof(*fname));
-	ffile = malloc((v.nfuncs + 1) * sizeof(*ffile));
-	shownf = malloc((v.nfuncs + 1) * sizeof(*shownf));
-	fmatch = calloc(v.nfuncs + 1, 1);
-	dropf = calloc(v.nfuncs + 1, 1);
-	mobj = malloc((v.nmappings + 1) * sizeof(*mobj));
-	mmatch = calloc(v.nmappings + 1, 1);
-	ls = calloc(v.nlocs + 1, sizeof(*ls));
+	fname = malloc((v->nfuncs + 1) * sizeof(*fname));
+	ffile = malloc((v->nfuncs + 1) * sizeof(*ffile));
+	shownf = malloc((v->nfuncs + 1) * sizeof(*shownf));
+	fmatch = calloc(v->nfuncs + 1, 1);
+	dropf = calloc(v->nfuncs + 1, 1);
+	mobj = malloc((v->nmappings + 1) * sizeof(*mobj));
+	mmatch = calloc(v->nmappings + 1, 1);
+	ls = calloc(v->nlocs + 1, sizeof(*ls));
 	if (!fname || !ffile || !shownf || !fmatch || !dropf || !mobj || !mmatch || !ls)
 		goto nomem;
 
-	for (i = 0; i < v.nfuncs; i++) {
-		const struct hd_pfunc *f = &v.funcs[i];
+	for (i = 0; i < v->nfuncs; i++) {
+		const struct hd_pfunc *f = &v->funcs[i];
 		int k;
 
 		for (k = 0; k < 4; k++)
@@ -874,19 +875,19 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		}
 		ffile[i] = keep_file ? shownf[i] : 0;
 	}
-	for (i = 0; i < v.nmappings; i++) {
+	for (i = 0; i < v->nmappings; i++) {
 		int k;
 
 		for (k = 0; k < 4; k++)
-			if (m->have_re[k] && rx_match(&m->re[k], v.mappings[i].file))
+			if (m->have_re[k] && rx_match(&m->re[k], v->mappings[i].file))
 				mmatch[i] |= (uint8_t)(1 << k);
-		if (strtab_intern(&m->strs, &m->arena, v.mappings[i].file, &mobj[i]))
+		if (strtab_intern(&m->strs, &m->arena, v->mappings[i].file, &mobj[i]))
 			goto nomem;
 	}
 
 	any_focus = m->have_re[RE_FOCUS] || m->have_re[RE_IGNORE];
-	for (i = 0; i < v.nlocs; i++) {
-		const struct hd_ploc *l = &v.locs[i];
+	for (i = 0; i < v->nlocs; i++) {
+		const struct hd_ploc *l = &v->locs[i];
 		struct loc_state *s = &ls[i];
 		uint8_t mm = l->mapping != UINT32_MAX ? mmatch[l->mapping] : 0;
 		uint32_t lo = 0, hi = l->nlines; /* live lines [lo, hi) */
@@ -945,7 +946,7 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 			noname = fname[fi] == 0;
 			if (frame_intern(m, fname[fi], ffile[fi], noname ? obj : 0,
 					 keep_line ? ln->line : 0,
-					 noname ? v.funcs[fi].start_line : 0,
+					 noname ? v->funcs[fi].start_line : 0,
 					 keep_addr ? l->address : 0, shownf[fi],
 					 &lbuf[lbuf_len]))
 				goto nomem;
@@ -966,15 +967,15 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	if (!col->flat || !col->cum)
 		goto nomem_col;
 
-	sloc = malloc((v.max_locs + 1) * sizeof(*sloc));
-	sval = malloc((v.ntypes + 1) * sizeof(*sval));
+	sloc = malloc((v->max_locs + 1) * sizeof(*sloc));
+	sval = malloc((v->ntypes + 1) * sizeof(*sval));
 	/* A stack per sample at most, of a word per location plus its
 	 * depth (inlined lines add more, and HD_GROW then takes over). */
-	if (!sloc || !sval || HD_RESERVE(col->sid, col->sid_cap, v.nsamples) ||
-	    HD_RESERVE(col->vals, col->vals_cap, v.nsamples) ||
-	    pool_reserve(&m->pool, v.nsamples, v.nrefs + v.nsamples))
+	if (!sloc || !sval || HD_RESERVE(col->sid, col->sid_cap, v->nsamples) ||
+	    HD_RESERVE(col->vals, col->vals_cap, v->nsamples) ||
+	    pool_reserve(&m->pool, v->nsamples, v->nrefs + v->nsamples))
 		goto nomem_col;
-	for (i = 0; i < v.nsamples; i++) {
+	for (i = 0; i < v->nsamples; i++) {
 		struct hd_psample smp, *s = &smp;
 		uint32_t lo = 0, hi, k;
 		size_t at, q;

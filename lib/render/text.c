@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "render.h"
+#include "render/render.h"
 
 #define RED "\033[31m"
 #define GREEN "\033[32m"

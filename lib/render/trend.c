@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
+#include "render/render.h"
 
 #define MAX_COLS 6
 #define SPARK_MAX 32

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "engine/report.h"
+#include "input/input.h"
 
 int hd_sort_parse(const char *s, enum hd_sort *out)
 {
@@ -564,4 +565,19 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 	if (r->cols[0].have_count && r->cols[last].have_count)
 		r->count_delta = hd_sub_sat(r->cols[last].count_total, r->cols[0].count_total);
 	return build_chains(r, err);
+}
+
+const char *hd_report_sample_type(const struct hd_report *r)
+{
+	return r->sample_type ? r->sample_type : "";
+}
+
+size_t hd_report_columns(const struct hd_report *r)
+{
+	return r->ncols;
+}
+
+int hd_report_failed(const struct hd_report *r)
+{
+	return r->verdict && !r->verdict->pass;
 }

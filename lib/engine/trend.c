@@ -53,7 +53,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "engine/report.h"
+#include "input/input.h"
 
 void hd_trend_opts_init(struct hd_trend_opts *o)
 {

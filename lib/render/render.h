@@ -4,7 +4,7 @@
 #ifndef HD_RENDER_H
 #define HD_RENDER_H
 
-#include "internal.h"
+#include "engine/report.h"
 
 int hd_render_text(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
 int hd_render_markdown(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
@@ -35,6 +35,9 @@ void hd_svg_colour(char *buf, size_t n, double d, double dmax, int grow);
 /* heapdiff trend as text, markdown or json (render-trend.c). */
 int hd_render_trend(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
 
+/* Value formatting shared by renderers: bytes in IEC units, counts as
+ * integers, nanoseconds as time.  sign: always print + or -. */
+void hd_format_value(char *buf, size_t n, int64_t v, const char *unit, int sign);
 void hd_format_pct(char *buf, size_t n, double pct, int sign);
 /* part as a percentage of |whole|; NAN when whole is 0. */
 double hd_share(int64_t part, int64_t whole);

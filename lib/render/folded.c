@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
+#include "render/render.h"
 
 /* 4 GiB, or what size_t can hold. */
 #define FOLDED_MAX ((size_t)(UINT64_C(4) << 30 > SIZE_MAX ? SIZE_MAX : UINT64_C(4) << 30))

@@ -1,9 +1,14 @@
 /*
- * internal.h - helpers shared by lib/ files and the tests; not part of
- * the public interface (cmd/ never includes it).
+ * base.h - what every room of lib/ stands on: errors, arenas, array
+ * growth, the hash map, saturating arithmetic.  Internal: lib/ and the
+ * tests only (cmd/ sees lib/include/heapdiff.h and nothing else).
  */
-#ifndef HD_INTERNAL_H
-#define HD_INTERNAL_H
+#ifndef HD_BASE_H
+#define HD_BASE_H
+
+#ifndef HD_INTERNAL
+#error "an internal header of lib/: outside lib/ and tests/, include heapdiff.h only"
+#endif
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -18,6 +23,9 @@ const char *hd_strerror(int errnum);
 int hd_fail(struct hd_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int hd_vfail(struct hd_error *err, int code, const char *fmt, va_list ap);
+/* The same, naming the option or limit the error is about. */
+int hd_fail_about(struct hd_error *err, int code, enum hd_subject subject,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * An arena: memory freed all at once, owned by one object (a profile, a
@@ -86,60 +94,22 @@ int hd_reserve(void **pp, size_t *cap, size_t need, size_t sz);
 #define HD_RESERVE(p, cap, need) \
 	hd_reserve((void **)&(p), &(cap), (need), sizeof(*(p)))
 
-/* ---- profile internals used by the model ----------------------------- */
+/* ---- saturating arithmetic (values are untrusted) -------------------- */
 
-struct hd_pfunc {
-	const char *name, *system_name, *filename;
-	int64_t start_line;
-};
+static inline int64_t hd_add_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
 
-struct hd_pline {
-	uint32_t func; /* index into funcs; UINT32_MAX: none */
-	int64_t line;
-};
-
-struct hd_ploc {
-	uint32_t mapping; /* index into mappings; UINT32_MAX: none */
-	uint64_t address;
-	uint32_t nlines;
-	struct hd_pline *lines; /* innermost first */
-};
-
-struct hd_pmapping {
-	const char *file;
-};
-
-struct hd_psample {
-	uint32_t nlocs;
-	uint32_t *locs;      /* indexes into locs, leaf first */
-	const int64_t *values;
-};
-
-struct hd_profile_view {
-	size_t nfuncs, nlocs, nmappings, nsamples, ntypes;
-	size_t max_locs; /* the most locations in one sample */
-	size_t nrefs;    /* location ids in all samples together */
-	const struct hd_pfunc *funcs;
-	const struct hd_ploc *locs;
-	const struct hd_pmapping *mappings;
-	const char *drop_frames, *keep_frames;
-};
-void hd_profile_view(const struct hd_profile *p, struct hd_profile_view *v);
-/*
- * Decode sample i (samples are kept encoded; see profile.c) into locs,
- * room for max_locs entries, and values, room for ntypes; *out points
- * into them.
- */
-void hd_profile_sample(const struct hd_profile *p, size_t i, uint32_t *locs,
-		       int64_t *values, struct hd_psample *out);
-
-/* pprof's filepath.Clean of a file name, into the arena. */
-char *hd_clean_path(struct hd_arena *a, const char *path);
-
-/* Sum of round(value * scale) over samples of type i, as pprof -normalize
- * scales them; saturating. */
-int64_t hd_profile_total_scaled(const struct hd_profile *p, size_t i, double scale);
-/* Round v * scale to the nearest integer, ties away from zero, clamped. */
-int64_t hd_scale_value(int64_t v, double scale);
+static inline int64_t hd_sub_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_sub_overflow(a, b, &r))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
 
 #endif

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "render.h"
+#include "render/render.h"
 
 int hd_format_parse(const char *s, enum hd_format *out)
 {

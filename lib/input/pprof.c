@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "input/input.h"
 
 /* id -> index of a mapping, location or function. */
 struct id_index {
@@ -50,23 +50,16 @@ struct sample_ref {
 	size_t off, len;
 };
 
-struct hd_profile {
-	struct hd_arena arena;
-	unsigned char *data;   /* the message; samples are decoded from it */
-	size_t len;
-	int64_t time_nanos, duration_nanos;
-	const char *drop_frames, *keep_frames, *default_type;
-	size_t ntypes, nfuncs, nlocs, nmappings, nsamples;
-	const char **type_names, **type_units;
-	int64_t *totals;       /* per sample type, saturating */
-	struct hd_pfunc *funcs;
-	struct hd_ploc *locs;
-	struct hd_pmapping *mappings;
-	struct sample_ref *samples;
-	size_t max_locs;       /* the most location ids in one sample */
-	size_t nrefs;          /* location ids in all samples together */
+/* The decoder's own state (hd_profile.priv). */
+struct pprof {
+	struct sample_ref *samples; /* where each Sample lies in p->data */
 	struct id_index loc_index;
 };
+
+static inline struct pprof *pp(const struct hd_profile *p)
+{
+	return p->priv;
+}
 
 /* ---- the wire format ---- */
 
@@ -508,10 +501,10 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 			goto bad;
 		switch (field) {
 		case 2:
-			if (HD_GROW(p->samples, s->samples_cap, p->nsamples + 1))
+			if (HD_GROW(pp(p)->samples, s->samples_cap, p->nsamples + 1))
 				return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-			p->samples[p->nsamples].off = (size_t)(pl - p->data);
-			p->samples[p->nsamples++].len = plen;
+			pp(p)->samples[p->nsamples].off = (size_t)(pl - p->data);
+			pp(p)->samples[p->nsamples++].len = plen;
 			break;
 		case 1:
 		case 3:
@@ -569,8 +562,8 @@ int sample_read(const struct hd_profile *p, struct wire *w,
 		int64_t *vals, size_t valcap, size_t *nvals,
 		struct sample_check *chk)
 {
-	const uint32_t *dense = p->loc_index.dense;
-	uint64_t ndense = p->loc_index.ndense;
+	const uint32_t *dense = pp(p)->loc_index.dense;
+	uint64_t ndense = pp(p)->loc_index.ndense;
 	size_t nl = 0, nv = 0;
 
 	while (w->p < w->end) {
@@ -607,7 +600,7 @@ int sample_read(const struct hd_profile *p, struct wire *w,
 					continue;
 				}
 				li = dense ? (v < ndense ? dense[v] : UINT32_MAX) :
-				     index_get(&p->loc_index, v);
+				     index_get(&pp(p)->loc_index, v);
 				if (nl < loccap)
 					locs[nl] = li;
 				nl++;
@@ -654,10 +647,10 @@ int sample_read(const struct hd_profile *p, struct wire *w,
 	return 0;
 }
 
-void hd_profile_sample(const struct hd_profile *p, size_t i, uint32_t *locs,
-		       int64_t *values, struct hd_psample *out)
+static void pprof_sample(const struct hd_profile *p, size_t i, uint32_t *locs,
+			 int64_t *values, struct hd_psample *out)
 {
-	const struct sample_ref *r = &p->samples[i];
+	const struct sample_ref *r = &pp(p)->samples[i];
 	struct wire w;
 	size_t nl = 0, nv = 0;
 
@@ -688,7 +681,7 @@ static int check_samples(struct hd_profile *p, size_t nstrs, uint64_t max_frames
 	if (!vals || !p->totals || HD_GROW(locs, loccap, 64))
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	for (i = 0; i < p->nsamples; i++) {
-		const struct sample_ref *r = &p->samples[i];
+		const struct sample_ref *r = &pp(p)->samples[i];
 		struct sample_check chk = { nstrs, -1, 0, 0 };
 		struct wire w;
 		size_t nl = 0, nv = 0;
@@ -749,16 +742,16 @@ static int check_samples(struct hd_profile *p, size_t nstrs, uint64_t max_frames
 		for (i = 0; i < p->nsamples && frames <= max_frames; i++) {
 			struct hd_psample smp;
 
-			hd_profile_sample(p, i, locs, vals, &smp);
+			pprof_sample(p, i, locs, vals, &smp);
 			/* Stops one location past the cap: no overflow
 			 * below 2^64 - 2^32. */
 			for (j = 0; j < smp.nlocs && frames <= max_frames; j++)
 				frames += p->locs[locs[j]].nlines ? p->locs[locs[j]].nlines : 1;
 		}
 		if (frames > max_frames)
-			rc = hd_fail(err, HD_ERR_LIMIT,
-				     "the samples' stacks expand to more than %llu frames, inlined lines counted (see --max-frames)",
-				     (unsigned long long)max_frames);
+			rc = hd_fail_about(err, HD_ERR_LIMIT, HD_SUBJ_MAX_FRAMES,
+					   "the samples' stacks expand to more than %llu frames, inlined lines counted",
+					   (unsigned long long)max_frames);
 	}
 out:
 	free(locs);
@@ -832,7 +825,7 @@ static int resolve(struct hd_profile *p, struct scan *s, struct hd_error *err)
 
 	if ((rc = index_ids(&mmap, a, s->nmappings, mapping_id, s->mappings, "mapping", err)) ||
 	    (rc = index_ids(&fmap, a, s->nfuncs, function_id, s->funcs, "function", err)) ||
-	    (rc = index_ids(&p->loc_index, a, s->nlocs, location_id, s->locs, "location", err)))
+	    (rc = index_ids(&pp(p)->loc_index, a, s->nlocs, location_id, s->locs, "location", err)))
 		goto out;
 
 	for (i = 0; i < s->nmappings; i++) {
@@ -900,23 +893,24 @@ out:
 	return rc;
 }
 
-/* Parse data[0..len), which the profile owns from now on (even on error). */
-static int parse_owned(unsigned char *data, size_t len, const struct hd_limits *lim,
-		       struct hd_profile **out, struct hd_error *err)
+/* pprof is the format of last resort: whatever no other decoder claims is
+ * read as profile.proto, and its errors say what the bytes are not. */
+static int pprof_sniff(const unsigned char *data, size_t len)
 {
-	struct hd_profile *p;
+	(void)data;
+	(void)len;
+	return 1;
+}
+
+static int pprof_decode(struct hd_profile *p, const struct hd_limits *lim,
+			struct hd_error *err)
+{
 	struct scan s;
 	int rc;
 
-	*out = NULL;
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		free(data);
+	p->priv = calloc(1, sizeof(struct pprof));
+	if (!p->priv)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-	}
-	hd_arena_init(&p->arena);
-	p->data = data;
-	p->len = len;
 	memset(&s, 0, sizeof(s));
 	s.max_frames = lim && lim->max_frames ? lim->max_frames : HD_DEFAULT_MAX_FRAMES;
 	if (s.max_frames > (uint64_t)1 << 62)
@@ -931,200 +925,21 @@ static int parse_owned(unsigned char *data, size_t len, const struct hd_limits *
 	free(s.funcs);
 	free(s.strs);
 	free(s.comments);
-	if (rc) {
-		hd_profile_free(p);
-		return rc;
-	}
-	*out = p;
-	return 0;
+	return rc;
 }
 
-int hd_profile_parse(const unsigned char *data, size_t len,
-		     const struct hd_limits *lim, struct hd_profile **out,
-		     struct hd_error *err)
+static void pprof_release(struct hd_profile *p)
 {
-	unsigned char *copy = malloc(len + 1);
+	struct pprof *st = p->priv;
 
-	*out = NULL;
-	if (!copy)
-		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-	if (len)
-		memcpy(copy, data, len);
-	return parse_owned(copy, len, lim, out, err);
-}
-
-int hd_profile_load(const char *path, const struct hd_limits *lim,
-		    struct hd_profile **out, struct hd_error *err)
-{
-	struct hd_buf buf;
-	int rc;
-
-	*out = NULL;
-	rc = hd_load_file(path, lim ? lim->max_size : 0, &buf, err);
-	if (rc)
-		return rc;
-	return parse_owned((unsigned char *)buf.data, buf.len, lim, out, err);
-}
-
-void hd_profile_free(struct hd_profile *p)
-{
-	if (!p)
+	if (!st)
 		return;
-	index_release(&p->loc_index);
-	hd_arena_release(&p->arena);
-	free(p->samples);
-	free(p->data);
-	free(p);
+	index_release(&st->loc_index);
+	free(st->samples);
+	free(st);
+	p->priv = NULL;
 }
 
-size_t hd_profile_sample_type_count(const struct hd_profile *p)
-{
-	return p->ntypes;
-}
-
-const char *hd_profile_sample_type(const struct hd_profile *p, size_t i,
-				   const char **unit)
-{
-	if (unit)
-		*unit = p->type_units[i];
-	return p->type_names[i];
-}
-
-int64_t hd_profile_time_nanos(const struct hd_profile *p)
-{
-	return p->time_nanos;
-}
-
-int64_t hd_profile_duration_nanos(const struct hd_profile *p)
-{
-	return p->duration_nanos;
-}
-
-size_t hd_profile_sample_count(const struct hd_profile *p)
-{
-	return p->nsamples;
-}
-
-static void list_types(const struct hd_profile *p, char *out, size_t n)
-{
-	size_t i, len = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < p->ntypes && len + 1 < n; i++) {
-		int w = snprintf(out + len, n - len, "%s%s", i ? ", " : "",
-				 p->type_names[i]);
-		if (w < 0)
-			break;
-		len += (size_t)w;
-	}
-}
-
-int hd_profile_find_sample_type(const struct hd_profile *p, const char *spec,
-				size_t *index, struct hd_error *err)
-{
-	size_t i, n = p->ntypes;
-	const char *noinuse;
-	char types[256];
-	char *end;
-
-	if (n == 0)
-		return hd_fail(err, HD_ERR_USAGE, "the profile has no sample types");
-	if (!spec || !*spec) {
-		if (p->default_type && *p->default_type)
-			for (i = 0; i < n; i++)
-				if (strcmp(p->type_names[i], p->default_type) == 0) {
-					*index = i;
-					return 0;
-				}
-		*index = n - 1;
-		return 0;
-	}
-	errno = 0;
-	{
-		long long v = strtoll(spec, &end, 10);
-		if (*end == '\0' && end != spec && errno == 0) {
-			if (v < 0 || (unsigned long long)v >= n)
-				return hd_fail(err, HD_ERR_USAGE,
-					       "sample index %s is outside the range 0..%zu", spec, n - 1);
-			*index = (size_t)v;
-			return 0;
-		}
-	}
-	/* Exact name first; then pprof's rule ("inuse_space" finds the legacy
-	 * "space"); then the reverse ("space" finds "inuse_space"). */
-	noinuse = strncmp(spec, "inuse_", 6) == 0 ? spec + 6 : spec;
-	for (i = 0; i < n; i++)
-		if (strcmp(p->type_names[i], spec) == 0) {
-			*index = i;
-			return 0;
-		}
-	for (i = 0; i < n; i++)
-		if (strcmp(p->type_names[i], noinuse) == 0 ||
-		    (strncmp(p->type_names[i], "inuse_", 6) == 0 &&
-		     strcmp(p->type_names[i] + 6, spec) == 0)) {
-			*index = i;
-			return 0;
-		}
-	list_types(p, types, sizeof(types));
-	return hd_fail(err, HD_ERR_USAGE,
-		       "no sample type '%s' (the profile has: %s)", spec, types);
-}
-
-int64_t hd_profile_total(const struct hd_profile *p, size_t i)
-{
-	return p->totals[i];
-}
-
-void hd_profile_view(const struct hd_profile *p, struct hd_profile_view *v)
-{
-	v->nfuncs = p->nfuncs;
-	v->nlocs = p->nlocs;
-	v->nmappings = p->nmappings;
-	v->nsamples = p->nsamples;
-	v->ntypes = p->ntypes;
-	v->max_locs = p->max_locs;
-	v->nrefs = p->nrefs;
-	v->funcs = p->funcs;
-	v->locs = p->locs;
-	v->mappings = p->mappings;
-	v->drop_frames = p->drop_frames;
-	v->keep_frames = p->keep_frames;
-}
-
-int64_t hd_scale_value(int64_t v, double scale)
-{
-	double d;
-
-	if (scale == 1.0)
-		return v;
-	d = round((double)v * scale);
-	if (d >= 9.2233720368547758e18)
-		return INT64_MAX;
-	if (d <= -9.2233720368547758e18)
-		return INT64_MIN;
-	return (int64_t)d;
-}
-
-int64_t hd_profile_total_scaled(const struct hd_profile *p, size_t i, double scale)
-{
-	uint32_t *locs = malloc((p->max_locs + 1) * sizeof(*locs));
-	int64_t *vals = malloc((p->ntypes + 1) * sizeof(*vals));
-	struct hd_psample smp;
-	int64_t t = 0;
-	size_t s;
-
-	if (scale == 1.0 || !locs || !vals) {
-		/* Without memory for the scratch arrays, the unscaled total is
-		 * the best answer left; scale 1 needs no decoding anyway. */
-		free(locs);
-		free(vals);
-		return scale == 1.0 ? p->totals[i] : hd_scale_value(p->totals[i], scale);
-	}
-	for (s = 0; s < p->nsamples; s++) {
-		hd_profile_sample(p, s, locs, vals, &smp);
-		t = hd_add_sat(t, hd_scale_value(smp.values[i], scale));
-	}
-	free(locs);
-	free(vals);
-	return t;
-}
+const struct hd_decoder hd_decoder_pprof = {
+	"pprof", pprof_sniff, pprof_decode, pprof_sample, pprof_release,
+};

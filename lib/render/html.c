@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
+#include "render/render.h"
 
 #define CHART_W 160
 #define CHART_H 36

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "engine/report.h"
+#include "input/input.h"
 
 static int parse_limit(const char *s, struct hd_rule *r)
 {

@@ -1,7 +1,10 @@
 /*
- * load.c - bytes in: a file or standard input, gzip or raw.
+ * load.c - bytes in: a file or standard input, gzip or raw, and the
+ * table of decoders that turns them into a profile.
  *
- * Owns: reading and inflating.  Knows nothing of protobuf.  Every buffer
+ * Owns: reading and inflating, and the choice of decoder, made by
+ * content (never by file name).  Knows nothing of any format beyond the
+ * gzip magic: each decoder says whether bytes are its own.  Every buffer
  * it grows is bounded by the caller's max_size, so a small hostile file
  * cannot make it allocate more than that (a gzip bomb stops at the cap).
  */
@@ -18,7 +21,7 @@
 #include <libdeflate.h>
 #endif
 
-#include "internal.h"
+#include "input/input.h"
 
 static int is_gzip(const unsigned char *p, size_t n)
 {
@@ -42,8 +45,8 @@ static int too_big(struct hd_error *err, uint64_t max)
 	char s[64];
 
 	format_size(s, sizeof(s), max);
-	return hd_fail(err, HD_ERR_LIMIT,
-		       "decompressed profile exceeds the size limit of %s (see --max-size)", s);
+	return hd_fail_about(err, HD_ERR_LIMIT, HD_SUBJ_MAX_SIZE,
+			     "decompressed profile exceeds the size limit of %s", s);
 }
 
 /* The gzip trailer's ISIZE: the last member's size mod 2^32, untrusted. */
@@ -323,4 +326,84 @@ int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
 	rc = inflate_all((unsigned char *)raw.data, raw.len, max_size, out, err);
 	hd_buf_release(&raw);
 	return rc;
+}
+
+/* ---- decoders ---- */
+
+/* Tried in order; the first whose sniff says yes decodes.  pprof takes
+ * whatever is left, so it stays last. */
+static const struct hd_decoder *const decoders[] = {
+	&hd_decoder_pprof,
+};
+
+/* Decode data[0..len), which the profile owns from now on (even on error). */
+static int decode_owned(unsigned char *data, size_t len, const struct hd_limits *lim,
+			struct hd_profile **out, struct hd_error *err)
+{
+	struct hd_profile *p;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		free(data);
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
+	hd_arena_init(&p->arena);
+	p->data = data;
+	p->len = len;
+	for (i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++)
+		if (decoders[i]->sniff(data, len))
+			break;
+	if (i == sizeof(decoders) / sizeof(decoders[0])) {
+		hd_profile_free(p);
+		return hd_fail(err, HD_ERR_FORMAT, "not a profile heapdiff can read");
+	}
+	p->decoder = decoders[i];
+	rc = p->decoder->decode(p, lim, err);
+	if (rc) {
+		hd_profile_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+int hd_profile_parse(const unsigned char *data, size_t len,
+		     const struct hd_limits *lim, struct hd_profile **out,
+		     struct hd_error *err)
+{
+	unsigned char *copy = malloc(len + 1);
+
+	*out = NULL;
+	if (!copy)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	if (len)
+		memcpy(copy, data, len);
+	return decode_owned(copy, len, lim, out, err);
+}
+
+int hd_profile_load(const char *path, const struct hd_limits *lim,
+		    struct hd_profile **out, struct hd_error *err)
+{
+	struct hd_buf buf;
+	int rc;
+
+	*out = NULL;
+	rc = hd_load_file(path, lim ? lim->max_size : 0, &buf, err);
+	if (rc)
+		return rc;
+	return decode_owned((unsigned char *)buf.data, buf.len, lim, out, err);
+}
+
+void hd_profile_free(struct hd_profile *p)
+{
+	if (!p)
+		return;
+	if (p->decoder && p->decoder->release)
+		p->decoder->release(p);
+	hd_arena_release(&p->arena);
+	free(p->data);
+	free(p);
 }

@@ -59,7 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
+#include "render/render.h"
 #include "fg-assets.h" /* hd_fg_js, hd_fg_css */
 
 #define WIDTH 1200.0

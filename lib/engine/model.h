@@ -1,0 +1,97 @@
+/*
+ * model.h - the model: frames interned once at the chosen granularity,
+ * a pool of distinct stacks, one value column per profile, and the call
+ * tree (lib/ and the tests only).
+ *
+ * Filled by hd_model_add() from any decoded profile (input/input.h);
+ * read by the report.  Knows no input or output format.
+ */
+#ifndef HD_MODEL_H
+#define HD_MODEL_H
+
+#include "base/base.h"
+
+struct hd_profile;
+struct hd_model;
+
+/* A frame: one node of pprof's graph at the model's granularity. */
+struct hd_frame {
+	const char *name;     /* printable, as pprof prints it */
+	const char *function; /* function name, "" when unknown/aggregated */
+	const char *file;     /* cleaned file name, "" when aggregated away */
+	int64_t line;
+	uint64_t address;
+};
+
+/* How one profile enters the model. */
+struct hd_add_opts {
+	size_t sample_index;
+	/* Multiply each sample's value by this and round to nearest (ties
+	 * away from zero), as pprof -normalize does; 1.0 leaves it alone. */
+	double scale;
+	/* The profile whose drop_frames/keep_frames apply (pprof applies the
+	 * newest profile's to a merged diff); NULL: the profile itself. */
+	const struct hd_profile *frames_from;
+};
+
+int hd_model_new(const struct hd_model_opts *opts, struct hd_model **out,
+		 struct hd_error *err);
+void hd_model_free(struct hd_model *m);
+
+/* Add one profile as the next column; returns its column index or < 0. */
+int hd_model_add(struct hd_model *m, const struct hd_profile *p,
+		 const struct hd_add_opts *opts, struct hd_error *err);
+
+size_t hd_model_columns(const struct hd_model *m);
+size_t hd_model_frame_count(const struct hd_model *m);
+const struct hd_frame *hd_model_frame(const struct hd_model *m, uint32_t id);
+const struct hd_model_opts *hd_model_options(const struct hd_model *m);
+
+/*
+ * Per-frame values of one column, as pprof's graph computes them:
+ * flat = value of samples whose leaf is the frame; cum = value of samples
+ * whose stack contains the frame, once per sample even under recursion.
+ * Valid after the last hd_model_add(); arrays of hd_model_frame_count().
+ */
+const int64_t *hd_model_flat(struct hd_model *m, size_t col);
+const int64_t *hd_model_cum(struct hd_model *m, size_t col);
+/* Sum of the column's sample values before filters, and of their absolute
+ * values (pprof's "total", the denominator of its percentages). */
+int64_t hd_model_total(const struct hd_model *m, size_t col);
+int64_t hd_model_abs_total(const struct hd_model *m, size_t col);
+
+/*
+ * For each sample of column col, each frame f with want[f] != UINT32_MAX
+ * (its topmost occurrence in the stack) is reported to cb with tag
+ * want[f], up to depth nearest callers (nearest first) and the sample's
+ * value.  A non-zero return from cb stops the walk and is returned.
+ */
+int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
+			 int depth, int (*cb)(void *ctx, uint32_t tag,
+					      const uint32_t *callers, size_t n,
+					      int64_t value),
+			 void *ctx);
+
+/* Build the call tree now (the node accessors below otherwise build it on
+ * first use, and show an empty tree if memory runs out). */
+int hd_model_tree(struct hd_model *m, struct hd_error *err);
+
+/*
+ * The call tree.  Node 0 is the root (no frame); every other node has a
+ * parent with a smaller id, so a reverse scan visits children before
+ * parents.  self is the value of samples whose stack ends at the node.
+ */
+#define HD_NO_FRAME UINT32_MAX
+size_t hd_model_node_count(const struct hd_model *m);
+uint32_t hd_model_node_parent(const struct hd_model *m, uint32_t n);
+uint32_t hd_model_node_frame(const struct hd_model *m, uint32_t n);
+int64_t hd_model_node_self(const struct hd_model *m, uint32_t n, size_t col);
+/* 1 when an ancestor of node n has the same frame (recursion). */
+int hd_model_node_recursive(const struct hd_model *m, uint32_t n);
+/* Subtree sums of self for one column, into out[hd_model_node_count()]. */
+void hd_model_node_totals(const struct hd_model *m, size_t col, int64_t *out);
+
+/* pprof's filepath.Clean of a file name, into the arena. */
+char *hd_clean_path(struct hd_arena *a, const char *path);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * heapdiff.h - the public interface of libheapdiff, the one header cmd/
+ * may include (the build gives cmd/ this directory only, and every
+ * internal header refuses to compile outside lib/ and the tests).
+ *
+ * Data flows one way: bytes -> profile (hd_profile, any input format)
+ * -> model (interned frames, one value column per profile) -> report
+ * (hd_report: every fact a renderer prints, complete after
+ * hd_report_finish) -> renderer (hd_render) -> bytes (hd_buf).  Only
+ * the ends are public: a front end loads profiles, builds one report
+ * and renders it; the model and the report's insides are lib/'s.
+ *
+ * The library never prints, never exits and never reads argv.  Every
+ * fallible function returns 0 or a negative HD_ERR_* code and, when it
+ * fails, fills the caller's struct hd_error with a one-line lower-case
+ * message saying what is wrong (without the file name: the caller knows
+ * which input it was working on).  Destructors accept NULL.
+ */
+#ifndef HEAPDIFF_H
+#define HEAPDIFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum hd_status {
+	HD_OK = 0,
+	HD_ERR_NOMEM = -1,        /* out of memory */
+	HD_ERR_IO = -2,           /* reading input or writing output failed */
+	HD_ERR_FORMAT = -3,       /* bytes are not a gzip/protobuf profile */
+	HD_ERR_INVALID = -4,      /* decoded, but breaks the profile.proto rules */
+	HD_ERR_LIMIT = -5,        /* a resource cap was reached */
+	HD_ERR_USAGE = -6,        /* an option does not fit the input */
+	HD_ERR_INCOMPATIBLE = -7, /* profiles that cannot be compared */
+};
+
+/*
+ * What an error is about when it is one of the caller's options or
+ * limits rather than the input: the library's message stays neutral
+ * ("... exceeds the size limit of 1 GiB") and the front end names the
+ * option in its own words (cmd/ adds "see --max-size").
+ */
+enum hd_subject {
+	HD_SUBJ_NONE,
+	HD_SUBJ_MAX_SIZE,   /* struct hd_limits.max_size */
+	HD_SUBJ_MAX_FRAMES, /* struct hd_limits.max_frames */
+	HD_SUBJ_FOCUS,      /* struct hd_model_opts.focus ... */
+	HD_SUBJ_IGNORE,
+	HD_SUBJ_HIDE,
+	HD_SUBJ_SHOW,
+	HD_SUBJ_RULE,       /* a --fail-on rule (struct hd_rule) */
+	HD_SUBJ_FORMAT,     /* struct hd_render_opts.format */
+};
+
+struct hd_error {
+	int code;
+	enum hd_subject subject;
+	char msg[512];
+};
+
+/* A short name for a status code ("out of memory", ...). */
+const char *hd_status_str(int code);
+
+/* ---- bytes ---------------------------------------------------------- */
+
+/* Default cap on the decompressed size of one profile: 1 GiB. */
+#define HD_DEFAULT_MAX_SIZE ((uint64_t)1 << 30)
+/*
+ * Default cap on the frames of one profile's samples together, each
+ * inlined line counted (the model expands them all): 2^24.  A few KiB of
+ * gzip (one location of 1000 lines listed 100 000 times) would otherwise
+ * cost gigabytes; pprof's largest test profile expands to 500 000.
+ */
+#define HD_DEFAULT_MAX_FRAMES ((uint64_t)1 << 24)
+
+/* What one profile may cost; a zero field (or a NULL pointer) takes the
+ * default.  Past either, loading fails with HD_ERR_LIMIT. */
+struct hd_limits {
+	uint64_t max_size;    /* decompressed bytes */
+	uint64_t max_frames;  /* expanded frames of all samples */
+};
+
+/* A growable byte buffer; every buffer has a cap ("toobig"). */
+struct hd_buf {
+	char *data;
+	size_t len, cap;
+	size_t max;     /* 0 = SIZE_MAX */
+	int failed;     /* an append ran out of memory or past max */
+};
+void hd_buf_init(struct hd_buf *b, size_t max);
+void hd_buf_release(struct hd_buf *b);
+int hd_buf_append(struct hd_buf *b, const void *p, size_t n);
+int hd_buf_puts(struct hd_buf *b, const char *s);
+int hd_buf_printf(struct hd_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- profile -------------------------------------------------------- */
+
+struct hd_profile;
+
+/*
+ * Read the file at path ("-" is standard input), inflate it when it is
+ * gzip, recognize its format by content and decode it.  The profile owns
+ * everything it decoded; free it with hd_profile_free().
+ */
+int hd_profile_load(const char *path, const struct hd_limits *lim,
+		    struct hd_profile **out, struct hd_error *err);
+void hd_profile_free(struct hd_profile *p);
+/* The profile's time stamp (time_nanos), 0 when it carries none. */
+int64_t hd_profile_time_nanos(const struct hd_profile *p);
+
+/* ---- model ---------------------------------------------------------- */
+
+enum hd_granularity {
+	HD_GRAN_FUNCTIONS,
+	HD_GRAN_FILEFUNCTIONS,
+	HD_GRAN_FILES,
+	HD_GRAN_LINES,
+	HD_GRAN_ADDRESSES,
+};
+int hd_granularity_parse(const char *s, enum hd_granularity *out);
+const char *hd_granularity_name(enum hd_granularity g);
+
+/* Filters with pprof's meaning; POSIX extended regular expressions. */
+struct hd_model_opts {
+	enum hd_granularity granularity;
+	const char *focus;  /* keep samples with a frame matching */
+	const char *ignore; /* drop samples with a frame matching */
+	const char *hide;   /* remove matching frames from stacks */
+	const char *show;   /* keep only matching frames in stacks */
+};
+
+/* ---- report: deltas, ranking, reference chains ----------------------- */
+
+enum hd_command { HD_CMD_TOP, HD_CMD_DIFF, HD_CMD_TREND };
+enum hd_sort {
+	HD_SORT_DEFAULT,  /* top: |flat|; diff: |delta flat| */
+	HD_SORT_FLAT,
+	HD_SORT_CUM,
+	HD_SORT_DELTA,    /* |delta flat| */
+	HD_SORT_DELTA_CUM,
+	HD_SORT_PCT,      /* |delta flat %|, new frames first */
+};
+int hd_sort_parse(const char *s, enum hd_sort *out);
+
+struct hd_trend_opts;
+
+struct hd_report_opts {
+	enum hd_command command;
+	struct hd_model_opts model;
+	const char *sample_index; /* NULL: the first profile's default */
+	int normalize;            /* diff: scale NEW to BASE's total */
+	enum hd_sort sort;
+	int ref_chain_depth;      /* callers per chain; 0 = none */
+	size_t ref_chain_rows;    /* how many top growers get chains */
+	size_t ref_chain_max;     /* chains per frame */
+	int64_t min_delta;        /* hide rows with |delta flat| and |delta cum| below */
+	double min_delta_pct;     /* ... or below this % of the base total */
+	const struct hd_trend_opts *trend; /* trend thresholds; NULL: defaults */
+};
+void hd_report_opts_init(struct hd_report_opts *o, enum hd_command c);
+
+/*
+ * Classification thresholds for heapdiff trend (the rule is in trend.c).
+ * A frame grows when its flat value rose by more than max(min_growth,
+ * min_growth_pct % of the first profile's total) from first to last, its
+ * least-squares r2 is at least min_r2 and at least min_rising of its steps
+ * did not go down.
+ */
+struct hd_trend_opts {
+	int64_t min_growth;        /* default 0 */
+	double min_growth_pct;     /* default 1 (%) */
+	double min_r2;             /* default 0.8 */
+	double min_rising;         /* default 0.75 */
+};
+void hd_trend_opts_init(struct hd_trend_opts *o);
+
+struct hd_report;
+
+int hd_report_new(const struct hd_report_opts *o, struct hd_report **out,
+		  struct hd_error *err);
+/* Add the next profile (the profile may be freed afterwards). */
+int hd_report_add(struct hd_report *r, const char *path, const char *label,
+		  const struct hd_profile *p, struct hd_error *err);
+/*
+ * Diff helper: add BASE and NEW together (normalization needs both, and
+ * pprof applies NEW's drop_frames to both).
+ */
+int hd_report_add_pair(struct hd_report *r, const char *base_path,
+		       const struct hd_profile *base, const char *new_path,
+		       const struct hd_profile *newp, struct hd_error *err);
+/* Compute rows, ranking and chains once every profile is in. */
+int hd_report_finish(struct hd_report *r, struct hd_error *err);
+void hd_report_free(struct hd_report *r);
+
+/* Read-only facts a front end needs of a report. */
+const char *hd_report_sample_type(const struct hd_report *r);
+/* Profiles added so far (which of BASE and NEW failed to add). */
+size_t hd_report_columns(const struct hd_report *r);
+/* 1 when a --fail-on rule was checked and crossed, else 0. */
+int hd_report_failed(const struct hd_report *r);
+
+/* ---- verdicts: --fail-on rules ---------------------------------------- */
+
+enum hd_rule_scope {
+	HD_RULE_TOTAL, /* the total grew by more than the limit */
+	HD_RULE_FUNC,  /* any frame's flat grew by more than the limit */
+	HD_RULE_CUM,   /* any frame's cum grew by more than the limit */
+	HD_RULE_NEW,   /* any frame absent in the baseline now holds more */
+	HD_RULE_LEAK,  /* trend: any frame classified growing */
+};
+
+struct hd_rule {
+	char text[128];        /* as given */
+	char sample_type[64];  /* "" = the report's own type */
+	enum hd_rule_scope scope;
+	int is_pct;            /* limit is a percentage of the base total */
+	double pct;
+	int64_t limit;         /* in the sample type's unit */
+};
+
+/* Parse "total:+8%", "func:+1MiB", "inuse_objects/total:+10%", "leak". */
+int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err);
+
+/*
+ * Evaluate rule against report src (whose sample type must be the rule's)
+ * and append the result to dst's verdict (dst may be src).  Frame names
+ * are copied, so src may be freed afterwards.
+ */
+int hd_report_check(struct hd_report *dst, struct hd_report *src,
+		    const struct hd_rule *rule, struct hd_error *err);
+
+/* ---- renderers -------------------------------------------------------- */
+
+enum hd_format {
+	HD_FMT_TEXT, HD_FMT_MARKDOWN, HD_FMT_JSON, HD_FMT_FOLDED,
+	HD_FMT_SVG,     /* an interactive flame graph (render/svg.c) */
+	HD_FMT_HTML,    /* trend only: one self-contained page (render/html.c) */
+};
+int hd_format_parse(const char *s, enum hd_format *out);
+
+enum hd_folded_cols { HD_FOLDED_BOTH, HD_FOLDED_BASE, HD_FOLDED_NEW };
+
+struct hd_render_opts {
+	enum hd_format format;
+	size_t top;        /* rows; 0 = all */
+	int color;         /* ANSI colour in text */
+	enum hd_folded_cols folded;
+	int ascii;         /* trend: ASCII sparklines and arrows, no emoji */
+	int icicle;        /* svg, html: root at the top instead of the bottom */
+};
+
+int hd_render(const struct hd_report *r, const struct hd_render_opts *o,
+	      struct hd_buf *out, struct hd_error *err);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * input.h - the input seam: what every decoder fills and the model reads
+ * (lib/ and the tests only).
+ *
+ * A decoder turns one input format's bytes into struct hd_profile: the
+ * metadata, the sample types with their totals, functions, locations and
+ * mappings resolved to indexes, and a sample iterator (decoder->sample)
+ * yielding each sample's locations, leaf first, and values.  load.c owns
+ * the table of decoders and picks one by content, never by file name; a
+ * new format is one file that defines a struct hd_decoder plus one line
+ * in that table.  The model knows nothing of any format.
+ */
+#ifndef HD_INPUT_H
+#define HD_INPUT_H
+
+#include "base/base.h"
+
+struct hd_pfunc {
+	const char *name, *system_name, *filename;
+	int64_t start_line;
+};
+
+struct hd_pline {
+	uint32_t func; /* index into funcs; UINT32_MAX: none */
+	int64_t line;
+};
+
+struct hd_ploc {
+	uint32_t mapping; /* index into mappings; UINT32_MAX: none */
+	uint64_t address;
+	uint32_t nlines;
+	struct hd_pline *lines; /* innermost first */
+};
+
+struct hd_pmapping {
+	const char *file;
+};
+
+struct hd_psample {
+	uint32_t nlocs;
+	uint32_t *locs;      /* indexes into locs, leaf first */
+	const int64_t *values;
+};
+
+struct hd_profile;
+
+struct hd_decoder {
+	const char *name;  /* "pprof" */
+	/* 1 when data (already inflated) is this format.  The table is
+	 * tried in order; the last entry may accept anything. */
+	int (*sniff)(const unsigned char *data, size_t len);
+	/* Fill p from p->data[0..p->len) (which p owns), within lim; on
+	 * error the caller frees p, so release must cope with a half-filled
+	 * profile. */
+	int (*decode)(struct hd_profile *p, const struct hd_limits *lim,
+		      struct hd_error *err);
+	/* Sample i into locs (room for max_locs) and values (room for
+	 * ntypes); *out points into them.  Cannot fail: decode validated it. */
+	void (*sample)(const struct hd_profile *p, size_t i, uint32_t *locs,
+		       int64_t *values, struct hd_psample *out);
+	/* Free what decode put in p->priv; NULL-safe. */
+	void (*release)(struct hd_profile *p);
+};
+
+/*
+ * One decoded profile.  Owns data (the inflated bytes) and one arena
+ * holding every string and array below; hd_profile_free() frees it all.
+ */
+struct hd_profile {
+	const struct hd_decoder *decoder;
+	struct hd_arena arena;
+	unsigned char *data;
+	size_t len;
+	void *priv;            /* the decoder's own state */
+	int64_t time_nanos, duration_nanos;
+	const char *drop_frames, *keep_frames; /* pprof's regexps, or NULL */
+	const char *default_type;
+	size_t ntypes;
+	const char **type_names, **type_units;
+	int64_t *totals;       /* per sample type, saturating */
+	size_t nfuncs, nlocs, nmappings, nsamples;
+	struct hd_pfunc *funcs;
+	struct hd_ploc *locs;
+	struct hd_pmapping *mappings;
+	size_t max_locs;       /* the most locations in one sample */
+	size_t nrefs;          /* location references in all samples together */
+};
+
+/* The decoders (one file each). */
+extern const struct hd_decoder hd_decoder_pprof;
+
+/*
+ * Read a whole file ("-" is standard input) into *out, inflating it when
+ * it starts with the gzip magic (several gzip members are concatenated,
+ * as gzip(1) does).  Fails with HD_ERR_LIMIT rather than truncating when
+ * the result would exceed max_size bytes.
+ */
+int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
+		 struct hd_error *err);
+/* The same for bytes already in memory (gzip or raw). */
+int hd_load_mem(const unsigned char *data, size_t len, uint64_t max_size,
+		struct hd_buf *out, struct hd_error *err);
+
+/*
+ * Decode inflated bytes in any known format (a copy is taken).  The
+ * profile owns an arena holding everything decoded; free it with
+ * hd_profile_free().
+ */
+int hd_profile_parse(const unsigned char *data, size_t len,
+		     const struct hd_limits *lim, struct hd_profile **out,
+		     struct hd_error *err);
+
+static inline void hd_profile_sample(const struct hd_profile *p, size_t i,
+				     uint32_t *locs, int64_t *values,
+				     struct hd_psample *out)
+{
+	p->decoder->sample(p, i, locs, values, out);
+}
+
+size_t hd_profile_sample_type_count(const struct hd_profile *p);
+/* Type and unit names of sample type i ("inuse_space", "bytes"). */
+const char *hd_profile_sample_type(const struct hd_profile *p, size_t i,
+				   const char **unit);
+int64_t hd_profile_duration_nanos(const struct hd_profile *p);
+size_t hd_profile_sample_count(const struct hd_profile *p);
+/*
+ * Choose a sample type as pprof's -sample_index does: NULL or "" is the
+ * profile's default_sample_type, else the last type; a decimal number is
+ * a 0-based index; a name matches a type exactly or without its "inuse_"
+ * prefix ("inuse_space" finds "space") or with it added ("space" finds
+ * "inuse_space").
+ */
+int hd_profile_find_sample_type(const struct hd_profile *p, const char *spec,
+				size_t *index, struct hd_error *err);
+/* Sum of sample values of type i, saturating at INT64_MIN/MAX. */
+int64_t hd_profile_total(const struct hd_profile *p, size_t i);
+/* Sum of round(value * scale) over samples of type i, as pprof -normalize
+ * scales them; saturating. */
+int64_t hd_profile_total_scaled(const struct hd_profile *p, size_t i, double scale);
+/* Round v * scale to the nearest integer, ties away from zero, clamped. */
+int64_t hd_scale_value(int64_t v, double scale);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * profile.c - what every decoded profile answers, whatever its format:
+ * sample types and their choice (pprof's -sample_index rule), totals,
+ * time stamps, and pprof -normalize's rounding.
+ *
+ * Owns nothing; reads struct hd_profile (input.h) as a decoder left it.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input/input.h"
+
+size_t hd_profile_sample_type_count(const struct hd_profile *p)
+{
+	return p->ntypes;
+}
+
+const char *hd_profile_sample_type(const struct hd_profile *p, size_t i,
+				   const char **unit)
+{
+	if (unit)
+		*unit = p->type_units[i];
+	return p->type_names[i];
+}
+
+int64_t hd_profile_time_nanos(const struct hd_profile *p)
+{
+	return p->time_nanos;
+}
+
+int64_t hd_profile_duration_nanos(const struct hd_profile *p)
+{
+	return p->duration_nanos;
+}
+
+size_t hd_profile_sample_count(const struct hd_profile *p)
+{
+	return p->nsamples;
+}
+
+static void list_types(const struct hd_profile *p, char *out, size_t n)
+{
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < p->ntypes && len + 1 < n; i++) {
+		int w = snprintf(out + len, n - len, "%s%s", i ? ", " : "",
+				 p->type_names[i]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+}
+
+int hd_profile_find_sample_type(const struct hd_profile *p, const char *spec,
+				size_t *index, struct hd_error *err)
+{
+	size_t i, n = p->ntypes;
+	const char *noinuse;
+	char types[256];
+	char *end;
+
+	if (n == 0)
+		return hd_fail(err, HD_ERR_USAGE, "the profile has no sample types");
+	if (!spec || !*spec) {
+		if (p->default_type && *p->default_type)
+			for (i = 0; i < n; i++)
+				if (strcmp(p->type_names[i], p->default_type) == 0) {
+					*index = i;
+					return 0;
+				}
+		*index = n - 1;
+		return 0;
+	}
+	errno = 0;
+	{
+		long long v = strtoll(spec, &end, 10);
+		if (*end == '\0' && end != spec && errno == 0) {
+			if (v < 0 || (unsigned long long)v >= n)
+				return hd_fail(err, HD_ERR_USAGE,
+					       "sample index %s is outside the range 0..%zu", spec, n - 1);
+			*index = (size_t)v;
+			return 0;
+		}
+	}
+	/* Exact name first; then pprof's rule ("inuse_space" finds the legacy
+	 * "space"); then the reverse ("space" finds "inuse_space"). */
+	noinuse = strncmp(spec, "inuse_", 6) == 0 ? spec + 6 : spec;
+	for (i = 0; i < n; i++)
+		if (strcmp(p->type_names[i], spec) == 0) {
+			*index = i;
+			return 0;
+		}
+	for (i = 0; i < n; i++)
+		if (strcmp(p->type_names[i], noinuse) == 0 ||
+		    (strncmp(p->type_names[i], "inuse_", 6) == 0 &&
+		     strcmp(p->type_names[i] + 6, spec) == 0)) {
+			*index = i;
+			return 0;
+		}
+	list_types(p, types, sizeof(types));
+	return hd_fail(err, HD_ERR_USAGE,
+		       "no sample type '%s' (the profile has: %s)", spec, types);
+}
+
+int64_t hd_profile_total(const struct hd_profile *p, size_t i)
+{
+	return p->totals[i];
+}
+
+int64_t hd_scale_value(int64_t v, double scale)
+{
+	double d;
+
+	if (scale == 1.0)
+		return v;
+	d = round((double)v * scale);
+	if (d >= 9.2233720368547758e18)
+		return INT64_MAX;
+	if (d <= -9.2233720368547758e18)
+		return INT64_MIN;
+	return (int64_t)d;
+}
+
+int64_t hd_profile_total_scaled(const struct hd_profile *p, size_t i, double scale)
+{
+	uint32_t *locs = malloc((p->max_locs + 1) * sizeof(*locs));
+	int64_t *vals = malloc((p->ntypes + 1) * sizeof(*vals));
+	struct hd_psample smp;
+	int64_t t = 0;
+	size_t s;
+
+	if (scale == 1.0 || !locs || !vals) {
+		/* Without memory for the scratch arrays, the unscaled total is
+		 * the best answer left; scale 1 needs no decoding anyway. */
+		free(locs);
+		free(vals);
+		return scale == 1.0 ? p->totals[i] : hd_scale_value(p->totals[i], scale);
+	}
+	for (s = 0; s < p->nsamples; s++) {
+		hd_profile_sample(p, s, locs, vals, &smp);
+		t = hd_add_sat(t, hd_scale_value(smp.values[i], scale));
+	}
+	free(locs);
+	free(vals);
+	return t;
+}
