@@ -331,6 +331,7 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 			return EXIT_TROUBLE;
 		}
 	}
+	c->ropts.needs = hd_format_needs(c->format);
 	/* Chains are drawn for the growers a table shows, at most ten. */
 	if (c->top && c->top < c->ropts.ref_chain_rows)
 		c->ropts.ref_chain_rows = c->top;

@@ -376,7 +376,7 @@ static struct hd_model *model_of(struct builder *b, const struct hd_model_opts *
 	struct hd_add_opts ao = {0, 1.0, NULL};
 
 	if (parse_msg(&b->p, &p, &err) || hd_model_new(mo, &m, &err) ||
-	    hd_model_add(m, p, &ao, &err) < 0) {
+	    hd_model_add(m, p, &ao, &err) < 0 || hd_model_finish(m, 1, &err)) {
 		fprintf(stderr, "model_of: %s\n", err.msg);
 		exit(1);
 	}

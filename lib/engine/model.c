@@ -15,6 +15,7 @@
  * down the tree with no allocation but new nodes.  Nothing here recurses:
  * a 100 000-frame stack costs a loop, not a stack overflow.
  */
+#include <assert.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1132,14 +1133,14 @@ static int stats_fit(struct hd_model *m, struct column *col)
 	return 0;
 }
 
-const int64_t *hd_model_flat(struct hd_model *m, size_t col)
+const int64_t *hd_model_flat(const struct hd_model *m, size_t col)
 {
-	return stats_fit(m, &m->cols[col]) ? NULL : m->cols[col].flat;
+	return m->cols[col].flat;
 }
 
-const int64_t *hd_model_cum(struct hd_model *m, size_t col)
+const int64_t *hd_model_cum(const struct hd_model *m, size_t col)
 {
-	return stats_fit(m, &m->cols[col]) ? NULL : m->cols[col].cum;
+	return m->cols[col].cum;
 }
 
 int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
@@ -1220,7 +1221,7 @@ static int tree_add_column(struct hd_model *m, size_t ci)
 	return 0;
 }
 
-int hd_model_tree(struct hd_model *m, struct hd_error *err)
+static int hd_model_tree(struct hd_model *m, struct hd_error *err)
 {
 	size_t c;
 
@@ -1233,14 +1234,25 @@ int hd_model_tree(struct hd_model *m, struct hd_error *err)
 	return 0;
 }
 
-/* The node accessors build the tree on first use; hd_model_tree() lets a
- * caller see the out-of-memory error instead of an empty tree. */
-static struct hd_model *tree_of(const struct hd_model *cm)
+int hd_model_finish(struct hd_model *m, int need_tree, struct hd_error *err)
 {
-	struct hd_model *m = (struct hd_model *)cm; /* the tree is a cache */
+	size_t c;
 
-	if (m->tree_cols < m->ncols)
-		hd_model_tree(m, NULL);
+	for (c = 0; c < m->ncols; c++)
+		if (stats_fit(m, &m->cols[c]))
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	return need_tree ? hd_model_tree(m, err) : 0;
+}
+
+int hd_model_has_tree(const struct hd_model *m)
+{
+	return m->tree_cols == m->ncols;
+}
+
+/* The tree accessors are for a model finished with need_tree. */
+static const struct hd_model *tree_of(const struct hd_model *m)
+{
+	assert(m->tree_cols == m->ncols);
 	return m;
 }
 

@@ -51,10 +51,10 @@ const struct hd_model_opts *hd_model_options(const struct hd_model *m);
  * Per-frame values of one column, as pprof's graph computes them:
  * flat = value of samples whose leaf is the frame; cum = value of samples
  * whose stack contains the frame, once per sample even under recursion.
- * Valid after the last hd_model_add(); arrays of hd_model_frame_count().
+ * Valid after hd_model_finish(); arrays of hd_model_frame_count().
  */
-const int64_t *hd_model_flat(struct hd_model *m, size_t col);
-const int64_t *hd_model_cum(struct hd_model *m, size_t col);
+const int64_t *hd_model_flat(const struct hd_model *m, size_t col);
+const int64_t *hd_model_cum(const struct hd_model *m, size_t col);
 /* Sum of the column's sample values before filters, and of their absolute
  * values (pprof's "total", the denominator of its percentages). */
 int64_t hd_model_total(const struct hd_model *m, size_t col);
@@ -72,9 +72,14 @@ int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
 					      int64_t value),
 			 void *ctx);
 
-/* Build the call tree now (the node accessors below otherwise build it on
- * first use, and show an empty tree if memory runs out). */
-int hd_model_tree(struct hd_model *m, struct hd_error *err);
+/*
+ * After the last hd_model_add(): size every column to every frame, and
+ * build the call tree when need_tree (the node accessors below are valid
+ * only then).  From here on the model is read-only.
+ */
+int hd_model_finish(struct hd_model *m, int need_tree, struct hd_error *err);
+/* 1 when hd_model_finish() built the tree. */
+int hd_model_has_tree(const struct hd_model *m);
 
 /*
  * The call tree.  Node 0 is the root (no frame); every other node has a

@@ -52,6 +52,7 @@ void hd_report_opts_init(struct hd_report_opts *o, enum hd_command c)
 	o->ref_chain_depth = 3;
 	o->ref_chain_rows = 10;
 	o->ref_chain_max = 5;
+	o->needs = HD_NEED_ALL;
 }
 
 int hd_report_new(const struct hd_report_opts *o, struct hd_report **out,
@@ -500,6 +501,8 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 
 	if (r->ncols == 0)
 		return hd_fail(err, HD_ERR_USAGE, "no profiles");
+	if (hd_model_finish(m, (r->opts.needs & HD_NEED_TREE) != 0, err))
+		return err ? err->code : HD_ERR_NOMEM;
 	last = r->ncols - 1;
 	f0 = hd_model_flat(m, 0);
 	c0 = hd_model_cum(m, 0);
@@ -564,7 +567,7 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 	r->total_pct = pct_of(r->total_delta, r->cols[0].total);
 	if (r->cols[0].have_count && r->cols[last].have_count)
 		r->count_delta = hd_sub_sat(r->cols[last].count_total, r->cols[0].count_total);
-	return build_chains(r, err);
+	return r->opts.needs & HD_NEED_CHAINS ? build_chains(r, err) : 0;
 }
 
 const char *hd_report_sample_type(const struct hd_report *r)

@@ -156,6 +156,16 @@ struct hd_report_opts {
 	int64_t min_delta;        /* hide rows with |delta flat| and |delta cum| below */
 	double min_delta_pct;     /* ... or below this % of the base total */
 	const struct hd_trend_opts *trend; /* trend thresholds; NULL: defaults */
+	unsigned needs;           /* HD_NEED_*: what the renderer will print */
+};
+
+/* What a report computes beyond rows and totals; a front end sets
+ * hd_report_opts.needs = hd_format_needs(format), so that a format that
+ * prints no call paths does not pay for them (init: everything). */
+enum {
+	HD_NEED_TREE = 1 << 0,   /* the call tree: flame graphs, folded stacks */
+	HD_NEED_CHAINS = 1 << 1, /* reference chains of the top growers */
+	HD_NEED_ALL = HD_NEED_TREE | HD_NEED_CHAINS,
 };
 void hd_report_opts_init(struct hd_report_opts *o, enum hd_command c);
 
@@ -237,6 +247,8 @@ enum hd_format {
 	HD_FMT_HTML,    /* trend only: one self-contained page (render/html.c) */
 };
 int hd_format_parse(const char *s, enum hd_format *out);
+/* HD_NEED_* of what format f prints. */
+unsigned hd_format_needs(enum hd_format f);
 
 enum hd_folded_cols { HD_FOLDED_BOTH, HD_FOLDED_BASE, HD_FOLDED_NEW };
 

@@ -103,7 +103,7 @@ int hd_render_folded(const struct hd_report *r, const struct hd_render_opts *o,
 		     struct hd_buf *b)
 {
 	const struct hd_model *m = r->model;
-	size_t nn = hd_model_node_count(m), nf = hd_model_frame_count(m);
+	size_t nn, nf = hd_model_frame_count(m);
 	size_t col[2], ncol, i, k, nlines = 0, linecap = 0, pathcap = 0, depth;
 	struct hd_buf names, stacks;
 	struct line *lines = NULL;
@@ -111,6 +111,9 @@ int hd_render_folded(const struct hd_report *r, const struct hd_render_opts *o,
 	size_t *off = NULL;
 	int rc = 0;
 
+	if (!hd_model_has_tree(m))
+		return HD_ERR_USAGE; /* finished without HD_NEED_TREE */
+	nn = hd_model_node_count(m);
 	if (r->ncols == 1) {
 		col[0] = 0;
 		ncol = 1;

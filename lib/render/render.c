@@ -140,6 +140,19 @@ void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos,
 	snprintf(buf, n, "%s/%s", v, per[i].name);
 }
 
+unsigned hd_format_needs(enum hd_format f)
+{
+	switch (f) {
+	case HD_FMT_FOLDED:
+	case HD_FMT_SVG:
+		return HD_NEED_TREE;
+	case HD_FMT_HTML:
+		return HD_NEED_ALL;
+	default:
+		return HD_NEED_CHAINS;
+	}
+}
+
 int hd_render(const struct hd_report *r, const struct hd_render_opts *o,
 	      struct hd_buf *out, struct hd_error *err)
 {

@@ -496,8 +496,8 @@ int hd_svg_graph(const struct hd_report *r, const struct hd_render_opts *o,
 	g.c0 = 0;
 	g.c1 = r->ncols - 1;
 	hd_buf_init(&g.name, 0);
-	if (hd_model_tree(r->model, NULL))
-		return HD_ERR_NOMEM;
+	if (!hd_model_has_tree(r->model))
+		return HD_ERR_USAGE; /* the report was finished without HD_NEED_TREE */
 	g.nn = hd_model_node_count(g.m);
 	g.cum0 = malloc(g.nn * sizeof(int64_t));
 	g.cum1 = malloc(g.nn * sizeof(int64_t));
