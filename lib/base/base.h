@@ -45,8 +45,46 @@ void *hd_arena_calloc(struct hd_arena *a, size_t nmemb, size_t size);
 char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n);
 
 /*
+ * Keyed hashing.  Every table that untrusted keys fill (ids, strings,
+ * frames, stacks from a profile) hashes with a key drawn at random when
+ * the table is made, so no input can choose its probe lengths: the
+ * function is wyhash's 64x64->128 multiply-fold ("mum") with two secret
+ * 64-bit words, the class of seeded hash Go and Rust's fast hashers use.
+ * Output never depends on the key (tables are lookups only; order comes
+ * from ids assigned in input order, and from sorting by value and name).
+ */
+struct hd_hash_key {
+	uint64_t k0, k1;
+};
+/* A fresh random key (getrandom(); a mix of clock, pid and addresses if
+ * that fails). */
+void hd_hash_key_init(struct hd_hash_key *k);
+
+static inline uint64_t hd_mum(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t hd_hash_u64(const struct hd_hash_key *k, uint64_t x)
+{
+	return hd_mum(hd_mum(x ^ k->k0, k->k1 ^ 0xe7037ed1a0b428dbULL) ^ x,
+		      k->k0 ^ 0x8ebc6af09c88c6e3ULL);
+}
+
+/* Keyed hash of n bytes, and of n 32-bit words (stacks of frame ids). */
+uint64_t hd_hash_mem(const struct hd_hash_key *k, const void *p, size_t n);
+uint64_t hd_hash_words(const struct hd_hash_key *k, const uint32_t *w, size_t n);
+
+/* An unkeyed hash, for output that must be the same on every run (the
+ * flame graph's warm colours); never for a table. */
+uint64_t hd_hash_bytes(const void *p, size_t n);
+
+/*
  * An open-addressing hash map from a non-zero 64-bit key to a 32-bit
- * value.  Key 0 is reserved for empty slots; callers map 0 elsewhere.
+ * value, keyed (see above).  Key 0 is reserved for empty slots; callers
+ * map 0 elsewhere.
  */
 struct hd_map_slot {
 	uint64_t key;
@@ -55,6 +93,7 @@ struct hd_map_slot {
 struct hd_map {
 	struct hd_map_slot *slots; /* key and value side by side: one miss */
 	size_t cap, len;           /* cap is a power of two */
+	struct hd_hash_key hk;
 };
 int hd_map_init(struct hd_map *m, size_t expected);
 void hd_map_release(struct hd_map *m);
@@ -62,18 +101,6 @@ void hd_map_release(struct hd_map *m);
 int hd_map_get(const struct hd_map *m, uint64_t key, uint32_t *val);
 /* Insert or overwrite; 0 or HD_ERR_NOMEM. */
 int hd_map_put(struct hd_map *m, uint64_t key, uint32_t val);
-
-static inline uint64_t hd_hash64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-uint64_t hd_hash_bytes(const void *p, size_t n);
 
 /* Grow *pp (an array of *cap elements of size sz) to hold need elements. */
 int hd_grow(void **pp, size_t *cap, size_t need, size_t sz);

@@ -16,6 +16,7 @@ int hd_map_init(struct hd_map *m, size_t expected)
 
 	while (cap < expected * 2 && cap < ((size_t)1 << 40))
 		cap *= 2;
+	hd_hash_key_init(&m->hk);
 	m->slots = calloc(cap, sizeof(*m->slots));
 	m->cap = cap;
 	m->len = 0;
@@ -38,7 +39,7 @@ int hd_map_get(const struct hd_map *m, uint64_t key, uint32_t *val)
 
 	if (!m->cap)
 		return 0;
-	for (i = hd_hash64(key) & mask;; i = (i + 1) & mask) {
+	for (i = hd_hash_u64(&m->hk, key) & mask;; i = (i + 1) & mask) {
 		if (m->slots[i].key == key) {
 			*val = m->slots[i].val;
 			return 1;
@@ -48,12 +49,12 @@ int hd_map_get(const struct hd_map *m, uint64_t key, uint32_t *val)
 	}
 }
 
-static void map_insert(struct hd_map_slot *slots, size_t cap, uint64_t key,
-		       uint32_t val, size_t *len)
+static void map_insert(const struct hd_hash_key *hk, struct hd_map_slot *slots,
+		       size_t cap, uint64_t key, uint32_t val, size_t *len)
 {
 	size_t mask = cap - 1, i;
 
-	for (i = hd_hash64(key) & mask; slots[i].key && slots[i].key != key;
+	for (i = hd_hash_u64(hk, key) & mask; slots[i].key && slots[i].key != key;
 	     i = (i + 1) & mask)
 		;
 	if (!slots[i].key)
@@ -74,26 +75,13 @@ int hd_map_put(struct hd_map *m, uint64_t key, uint32_t val)
 			return HD_ERR_NOMEM;
 		for (i = 0; i < m->cap; i++)
 			if (m->slots[i].key)
-				map_insert(ns, ncap, m->slots[i].key, m->slots[i].val, &nlen);
+				map_insert(&m->hk, ns, ncap, m->slots[i].key, m->slots[i].val, &nlen);
 		free(m->slots);
 		m->slots = ns;
 		m->cap = ncap;
 	}
-	map_insert(m->slots, m->cap, key, val, &m->len);
+	map_insert(&m->hk, m->slots, m->cap, key, val, &m->len);
 	return 0;
 }
 
-uint64_t hd_hash_bytes(const void *p, size_t n)
-{
-	/* FNV-1a, finished with a 64-bit mix: names are short. */
-	const unsigned char *s = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return hd_hash64(h);
-}
 

@@ -30,6 +30,7 @@ struct strtab {
 	size_t n, cap;
 	uint32_t *slots; /* id + 1; 0 = empty */
 	size_t nslots;
+	struct hd_hash_key hk;
 };
 
 struct frame_rec {
@@ -57,6 +58,7 @@ struct stack_pool {
 	size_t n, off_cap;
 	uint32_t *slots;      /* open addressing: stack id + 1, 0 = empty */
 	size_t nslots;        /* a power of two, at least 2 * n */
+	struct hd_hash_key hk;
 };
 
 struct column {
@@ -82,6 +84,7 @@ struct hd_model {
 	size_t nframes, frames_cap;
 	uint32_t *fslots; /* frame id + 1 */
 	size_t nfslots;
+	struct hd_hash_key fhk;
 
 	uint32_t *parent, *frame;
 	uint8_t *rec;
@@ -106,7 +109,7 @@ static int strtab_intern(struct strtab *t, struct hd_arena *a,
 			 const char *s, uint32_t *id)
 {
 	size_t len = strlen(s), i, mask;
-	uint64_t h = hd_hash_bytes(s, len);
+	uint64_t h = hd_hash_mem(&t->hk, s, len);
 
 	if ((t->n + 1) * 2 > t->nslots) {
 		size_t ns = t->nslots ? t->nslots * 2 : 1024, j;
@@ -116,7 +119,7 @@ static int strtab_intern(struct strtab *t, struct hd_arena *a,
 			return HD_ERR_NOMEM;
 		for (j = 0; j < t->n; j++) {
 			const char *x = t->strs[j];
-			size_t k = hd_hash_bytes(x, strlen(x)) & (ns - 1);
+			size_t k = hd_hash_mem(&t->hk, x, strlen(x)) & (ns - 1);
 			while (sl[k])
 				k = (k + 1) & (ns - 1);
 			sl[k] = (uint32_t)j + 1;
@@ -226,13 +229,18 @@ static const char *base_name(const char *p, char *buf, size_t n)
 
 /* ---- frames ---- */
 
-static uint64_t frame_hash(uint32_t name, uint32_t file, uint32_t obj,
-			   int64_t line, int64_t start, uint64_t addr)
+/* A frame's key is six words, each of them chosen by the profile. */
+static uint64_t frame_hash(const struct hd_hash_key *k, uint32_t name, uint32_t file,
+			   uint32_t obj, int64_t line, int64_t start, uint64_t addr)
 {
-	uint64_t h = hd_hash64(((uint64_t)name << 32) | file);
-	h = hd_hash64(h ^ (((uint64_t)obj << 32) ^ (uint64_t)line));
-	h = hd_hash64(h ^ (uint64_t)start ^ (addr * 0x9e3779b97f4a7c15ULL));
-	return h;
+	uint32_t w[9] = {
+		name, file, obj,
+		(uint32_t)line, (uint32_t)((uint64_t)line >> 32),
+		(uint32_t)start, (uint32_t)((uint64_t)start >> 32),
+		(uint32_t)addr, (uint32_t)(addr >> 32),
+	};
+
+	return hd_hash_words(k, w, 9);
 }
 
 static int frame_name(struct hd_model *m, struct frame_rec *f)
@@ -286,7 +294,7 @@ static int frame_intern(struct hd_model *m, uint32_t name, uint32_t file,
 			uint32_t obj, int64_t line, int64_t start,
 			uint64_t addr, uint32_t shown_file, uint32_t *id)
 {
-	uint64_t h = frame_hash(name, file, obj, line, start, addr);
+	uint64_t h = frame_hash(&m->fhk, name, file, obj, line, start, addr);
 	size_t i, mask;
 	struct frame_rec *f;
 
@@ -298,7 +306,7 @@ static int frame_intern(struct hd_model *m, uint32_t name, uint32_t file,
 			return HD_ERR_NOMEM;
 		for (j = 0; j < m->nframes; j++) {
 			struct frame_rec *x = &m->frames[j];
-			size_t k = frame_hash(x->name, x->file, x->obj, x->line,
+			size_t k = frame_hash(&m->fhk, x->name, x->file, x->obj, x->line,
 					      x->start, x->addr) & (ns - 1);
 			while (sl[k])
 				k = (k + 1) & (ns - 1);
@@ -377,6 +385,9 @@ int hd_model_new(const struct hd_model_opts *opts, struct hd_model **out,
 	if (!m)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	hd_arena_init(&m->arena);
+	hd_hash_key_init(&m->strs.hk);
+	hd_hash_key_init(&m->fhk);
+	hd_hash_key_init(&m->pool.hk);
 	m->opts = *opts;
 	res[0] = opts->focus;
 	res[1] = opts->ignore;
@@ -549,23 +560,75 @@ static int rx_match(const regex_t *re, const char *s)
 /*
  * drop_frames and keep_frames come from the profile, and glibc's regcomp()
  * is no place for an untrusted pattern: it recurses once per nesting level
- * (30 000 '(' overflow the stack) and copies the operand of a counted
- * repetition {m,n} up to n times ("a{1,32767}", "((a|b){1,100}){1,100}":
- * seconds and gigabytes).  Go's regexp refuses such patterns and pprof
- * ignores a pattern it cannot compile; so do we.  Without recursion, the
- * positions the pattern expands to are counted, bracket expressions and
- * escapes as one; returns 1 when they or the nesting pass the limits.
+ * (30 000 '(' overflow the stack), copies the operand of a counted
+ * repetition up to n times, in every spelling glibc accepts ("a{1,32767}",
+ * "a{,32767}", "((a|b){1,100}){1,100}": seconds and gigabytes), and
+ * backreferences make matching exponential ("(a*)(a*)\2\3b").  Go's
+ * regexp, which pprof uses, refuses backreferences and repeat counts over
+ * 1000, and pprof ignores a pattern it cannot compile; so do we, and also
+ * refuse what would expand past RE_MAX_COST positions (bracket
+ * expressions and escapes count one) or nest deeper than RE_MAX_DEPTH,
+ * or is longer than RE_MAX_LEN.  Returns 1 to refuse.
  */
 #define RE_MAX_DEPTH 64
 #define RE_MAX_COST 2000
+#define RE_MAX_REPEAT 1000 /* Go's regexp/syntax limit */
+#define RE_MAX_LEN 4096
+
+/* A counted repetition at s ('{'): its largest count into *n and the
+ * byte after '}' into *end; 0 when s does not start one. */
+static int re_repeat(const char *s, unsigned long *n, const char **end)
+{
+	unsigned long lo = 0, hi;
+	char *e = (char *)s + 1;
+
+	if (*e >= '0' && *e <= '9')
+		lo = strtoul(e, &e, 10);
+	else if (*e != ',')
+		return 0;
+	hi = lo;
+	if (*e == ',') {
+		e++;
+		if (*e >= '0' && *e <= '9')
+			hi = strtoul(e, &e, 10);
+	}
+	if (*e != '}')
+		return 0;
+	*n = hi > lo ? hi : lo;
+	*end = e + 1;
+	return 1;
+}
+
+/* Skip the bracket expression at s ('['), character classes included. */
+static const char *re_skip_bracket(const char *s)
+{
+	s++;
+	s += *s == '^';
+	s += *s == ']';
+	while (*s && *s != ']') {
+		if (*s == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
+			const char *c = strstr(s + 2, s[1] == ':' ? ":]" :
+					       s[1] == '.' ? ".]" : "=]");
+			s = c ? c + 2 : s + strlen(s);
+		} else {
+			s++;
+		}
+	}
+	return s + (*s == ']');
+}
 
 static int re_too_costly(const char *s)
 {
 	size_t total[RE_MAX_DEPTH + 1], last[RE_MAX_DEPTH + 1], atom;
 	int d = 0;
 
+	if (strlen(s) > RE_MAX_LEN)
+		return 1;
 	total[0] = last[0] = 0;
 	while (*s) {
+		unsigned long n;
+		const char *e;
+
 		if (*s == '(') {
 			if (++d > RE_MAX_DEPTH)
 				return 1;
@@ -573,49 +636,29 @@ static int re_too_costly(const char *s)
 			s++;
 			continue;
 		}
-		if (*s == '{' && last[d] && s[1] >= '0' && s[1] <= '9') {
-			char *e;
-			unsigned long n = strtoul(s + 1, &e, 10);
-
-			if (*e == ',' && e[1] >= '0' && e[1] <= '9')
-				n = strtoul(e + 1, &e, 10);
-			else if (*e == ',')
-				e++;
-			if (*e == '}') {
-				if (n >= RE_MAX_COST)
-					return 1;
-				total[d] -= last[d];
-				last[d] *= n + 1;
-				total[d] += last[d];
-				if (total[d] > RE_MAX_COST)
-					return 1;
-				s = e + 1;
-				continue;
-			}
+		if (*s == '{' && last[d] && re_repeat(s, &n, &e)) {
+			if (n > RE_MAX_REPEAT)
+				return 1;
+			total[d] -= last[d];
+			last[d] *= n + 1;
+			total[d] += last[d];
+			if (total[d] > RE_MAX_COST)
+				return 1;
+			s = e;
+			continue;
 		}
-		if (*s == ')' && d == 0) {
-			/* It would close the "^(" heapdiff wraps the pattern in,
-			 * so a quantifier after it repeats the whole pattern; Go
-			 * refuses the unbalanced result, so pprof ignores it. */
+		/* ')' at depth 0 would close the "^(" heapdiff wraps the
+		 * pattern in, so a quantifier after it repeats the whole
+		 * pattern; Go refuses the unbalanced result. */
+		if (*s == ')' && d == 0)
 			return 1;
-		}
+		if (s[0] == '\\' && s[1] >= '1' && s[1] <= '9')
+			return 1; /* a backreference */
 		if (*s == ')') {
 			atom = total[d--] + 1;
 			s++;
 		} else if (*s == '[') {
-			s++;
-			s += *s == '^';
-			s += *s == ']';
-			while (*s && *s != ']') {
-				if (*s == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
-					const char *c = strstr(s + 2, s[1] == ':' ? ":]" :
-							       s[1] == '.' ? ".]" : "=]");
-					s = c ? c + 2 : s + strlen(s);
-				} else {
-					s++;
-				}
-			}
-			s += *s == ']';
+			s = re_skip_bracket(s);
 			atom = 1;
 		} else {
 			s += s[0] == '\\' && s[1] ? 2 : 1;
@@ -640,14 +683,9 @@ enum { FM_FOCUS = 1, FM_IGNORE = 2, FM_HIDE = 4, FM_SHOW = 8 };
 
 /* ---- the stack pool ---- */
 
-static uint32_t stack_hash(const uint32_t *f, uint32_t n)
+static uint32_t stack_hash(const struct stack_pool *p, const uint32_t *f, uint32_t n)
 {
-	uint64_t h = n;
-	uint32_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ f[i]) * 0x9e3779b97f4a7c15ULL;
-	return (uint32_t)(hd_hash64(h) >> 32);
+	return (uint32_t)(hd_hash_words(&p->hk, f, n) >> 32);
 }
 
 static int pool_rehash(struct stack_pool *p, size_t nslots)
@@ -662,7 +700,7 @@ static int pool_rehash(struct stack_pool *p, size_t nslots)
 	 * costs memory, and a cache miss per probe in pool_intern. */
 	for (id = 0; id < p->n; id++) {
 		const uint32_t *q = p->data + p->off[id];
-		size_t i = stack_hash(q + 1, q[0]) & (nslots - 1);
+		size_t i = stack_hash(p, q + 1, q[0]) & (nslots - 1);
 
 		while (slots[i])
 			i = (i + 1) & (nslots - 1);
@@ -738,7 +776,7 @@ static int batch_flush(struct stack_pool *p, struct stack_batch *b, uint32_t *id
 	for (k = 0; k < b->n; k++) {
 		const uint32_t *stk = b->data + b->at[k];
 
-		b->hash[k] = stack_hash(stk + 1, stk[0]);
+		b->hash[k] = stack_hash(p, stk + 1, stk[0]);
 		HD_PREFETCH(&p->slots[b->hash[k] & mask]);
 	}
 	for (k = 0; k < b->n; k++) {
@@ -786,309 +824,495 @@ static inline const uint32_t *pool_stack(const struct stack_pool *p, uint32_t id
 	return p->data + p->off[id];
 }
 
-int hd_model_add(struct hd_model *m, const struct hd_profile *p,
-		 const struct hd_add_opts *ao, struct hd_error *err)
+/*
+ * What one hd_model_add() resolves once and then reads per sample: the
+ * profile's functions, mappings and locations turned into the model's
+ * strings and frames.  Owned by add_profile(), freed by add_release().
+ */
+struct add_state {
+	const struct hd_profile *p;
+	const struct hd_add_opts *ao;
+	regex_t drop_re, keep_re;   /* drop_frames/keep_frames, pprof's Prune */
+	int have_drop, have_keep;
+	int any_focus;              /* focus or ignore is set */
+	uint32_t *fname, *ffile, *shownf; /* per function: string ids */
+	uint8_t *fmatch, *dropf;    /* per function: FM_* bits, pruned */
+	uint32_t *mobj;             /* per mapping: string id of its file */
+	uint8_t *mmatch;            /* per mapping: FM_* bits */
+	struct loc_state *ls;       /* per location */
+	uint32_t *lbuf;             /* the locations' frames, ls[].first.. */
+	size_t lbuf_len, lbuf_cap;
+	/*
+	 * A profile's strings are interned by its decoder, so functions
+	 * that share a name or a file share the pointer: everything derived
+	 * from a string (its id, cleaned path, regexp matches) is computed
+	 * once per distinct string, not per function.  Untrusted profiles
+	 * give thousands of functions one huge file name.
+	 */
+	struct hd_map name_memo, file_memo; /* string pointer -> memo index */
+	struct name_memo { uint32_t id; uint8_t match, drop; } *names;
+	struct file_memo { uint32_t id; uint8_t match; } *files;
+	size_t nnames, names_cap, nfiles, files_cap;
+	struct stack_batch b;       /* stacks waiting for their ids */
+};
+
+static void add_release(struct add_state *st)
 {
-	const struct hd_profile *v = p;
-	const struct hd_profile *fv = ao->frames_from ? ao->frames_from : p;
-	enum hd_granularity g = m->opts.granularity;
-	int keep_name = g != HD_GRAN_FILES;
-	int keep_file = g != HD_GRAN_FUNCTIONS;
-	int keep_line = g == HD_GRAN_LINES || g == HD_GRAN_ADDRESSES;
-	int keep_addr = g == HD_GRAN_ADDRESSES;
-	uint32_t *fname = NULL, *ffile = NULL, *shownf = NULL, *mobj = NULL, *lbuf = NULL;
-	uint32_t *sloc = NULL; /* one decoded sample */
-	int64_t *sval = NULL;
-	uint8_t *fmatch = NULL, *mmatch = NULL, *dropf = NULL;
-	struct loc_state *ls = NULL;
-	size_t lbuf_len = 0, lbuf_cap = 0, i, j;
-	regex_t drop_re, keep_re;
-	int have_drop = 0, have_keep = 0, any_focus;
-	struct column *col;
-	struct stack_batch b; /* stacks waiting for their ids */
-	int rc = HD_ERR_NOMEM;
+	if (st->have_drop)
+		regfree(&st->drop_re);
+	if (st->have_keep)
+		regfree(&st->keep_re);
+	free(st->fname);
+	free(st->ffile);
+	free(st->shownf);
+	free(st->fmatch);
+	free(st->dropf);
+	free(st->mobj);
+	free(st->mmatch);
+	free(st->ls);
+	free(st->lbuf);
+	hd_map_release(&st->name_memo);
+	hd_map_release(&st->file_memo);
+	free(st->names);
+	free(st->files);
+	free(st->b.data);
+}
 
-	b.data = NULL;
-	b.len = b.cap = b.n = 0;
-	if (ao->sample_index >= v->ntypes)
-		return hd_fail(err, HD_ERR_USAGE, "sample index %zu is out of range",
-			       ao->sample_index);
-	if (HD_GROW(m->cols, m->cols_cap, m->ncols + 1))
-		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+/* Compile "^(re)$" into *out; 1 when it compiled. */
+static int compile_anchored(const char *re, regex_t *out)
+{
+	size_t n = strlen(re);
+	char *rx;
+	int ok;
 
-	/* pprof ignores a drop_frames regexp it cannot compile; so do we. */
-	if (fv->drop_frames && *fv->drop_frames && !re_too_costly(fv->drop_frames)) {
-		size_t n = strlen(fv->drop_frames);
-		char *rx = malloc(n + 6);
-		if (rx) {
-			snprintf(rx, n + 6, "^(%s)$", fv->drop_frames);
-			have_drop = regcomp(&drop_re, rx, REG_EXTENDED | REG_NOSUB) == 0;
-			if (have_drop && fv->keep_frames && *fv->keep_frames &&
-			    !re_too_costly(fv->keep_frames)) {
-				free(rx);
-				n = strlen(fv->keep_frames);
-				rx = malloc(n + 6);
-				if (rx) {
-					snprintf(rx, n + 6, "^(%s)$", fv->keep_frames);
-					have_keep = regcomp(&keep_re, rx, REG_EXTENDED | REG_NOSUB) == 0;
-				}
-			}
-			free(rx);
-		}
+	if (!*re || re_too_costly(re) || !(rx = malloc(n + 6)))
+		return 0;
+	snprintf(rx, n + 6, "^(%s)$", re);
+	ok = regcomp(out, rx, REG_EXTENDED | REG_NOSUB) == 0;
+	free(rx);
+	return ok;
+}
+
+/* pprof ignores a drop_frames regexp it cannot compile; so do we (and
+ * keep_frames counts only beside a drop_frames). */
+static void compile_prune(struct add_state *st, const struct hd_profile *fv)
+{
+	if (!fv->drop_frames || !compile_anchored(fv->drop_frames, &st->drop_re))
+		return;
+	st->have_drop = 1;
+	if (fv->keep_frames)
+		st->have_keep = compile_anchored(fv->keep_frames, &st->keep_re);
+}
+
+static uint8_t filter_bits(const struct hd_model *m, const char *s)
+{
+	uint8_t bits = 0;
+	int k;
+
+	for (k = 0; k < 4; k++)
+		if (m->have_re[k] && rx_match(&m->re[k], s))
+			bits |= (uint8_t)(1 << k);
+	return bits;
+}
+
+/* The memo of a function name: its string id (kept or not by the
+ * granularity), its filter bits and whether drop_frames prunes it. */
+static int memo_name(struct hd_model *m, struct add_state *st, const char *name,
+		     int keep_name, const struct name_memo **out)
+{
+	struct name_memo *e;
+	uint32_t k;
+
+	if (hd_map_get(&st->name_memo, (uint64_t)(uintptr_t)name, &k)) {
+		*out = &st->names[k];
+		return 0;
 	}
+	if (HD_GROW(st->names, st->names_cap, st->nnames + 1))
+		return HD_ERR_NOMEM;
+	e = &st->names[st->nnames];
+	e->match = filter_bits(m, name);
+	e->drop = 0;
+	if (st->have_drop && *name) {
+		const char *sp;
+		size_t n = simplified_len(name, &sp);
+		char *simple = malloc(n + 1);
 
-	fname = malloc((v->nfuncs + 1) * sizeof(*fname));
-	ffile = malloc((v->nfuncs + 1) * sizeof(*ffile));
-	shownf = malloc((v->nfuncs + 1) * sizeof(*shownf));
-	fmatch = calloc(v->nfuncs + 1, 1);
-	dropf = calloc(v->nfuncs + 1, 1);
-	mobj = malloc((v->nmappings + 1) * sizeof(*mobj));
-	mmatch = calloc(v->nmappings + 1, 1);
-	ls = calloc(v->nlocs + 1, sizeof(*ls));
-	if (!fname || !ffile || !shownf || !fmatch || !dropf || !mobj || !mmatch || !ls)
-		goto nomem;
+		if (!simple)
+			return HD_ERR_NOMEM;
+		memcpy(simple, sp, n);
+		simple[n] = '\0';
+		e->drop = rx_match(&st->drop_re, simple) &&
+			  !(st->have_keep && rx_match(&st->keep_re, simple));
+		free(simple);
+	}
+	if (strtab_intern(&m->strs, &m->arena, keep_name ? name : "", &e->id) ||
+	    hd_map_put(&st->name_memo, (uint64_t)(uintptr_t)name, (uint32_t)st->nnames))
+		return HD_ERR_NOMEM;
+	*out = &st->names[st->nnames++];
+	return 0;
+}
 
+/* The memo of a file name: the id of its cleaned form ("" stays 0) and
+ * the filter bits of the name as the profile spells it. */
+static int memo_file(struct hd_model *m, struct add_state *st, const char *file,
+		     const struct file_memo **out)
+{
+	struct file_memo *e;
+	uint32_t k;
+
+	if (hd_map_get(&st->file_memo, (uint64_t)(uintptr_t)file, &k)) {
+		*out = &st->files[k];
+		return 0;
+	}
+	if (HD_GROW(st->files, st->files_cap, st->nfiles + 1))
+		return HD_ERR_NOMEM;
+	e = &st->files[st->nfiles];
+	e->match = filter_bits(m, file);
+	e->id = 0;
+	if (*file) {
+		struct hd_arena tmp;
+		char *c;
+		int rc;
+
+		/* The cleaned copy is interned; the scratch copy is not kept. */
+		hd_arena_init(&tmp);
+		c = hd_clean_path(&tmp, trim_cwd(file));
+		rc = !c || strtab_intern(&m->strs, &m->arena, c, &e->id);
+		hd_arena_release(&tmp);
+		if (rc)
+			return HD_ERR_NOMEM;
+	}
+	if (hd_map_put(&st->file_memo, (uint64_t)(uintptr_t)file, (uint32_t)st->nfiles))
+		return HD_ERR_NOMEM;
+	*out = &st->files[st->nfiles++];
+	return 0;
+}
+
+/* Every function's string ids, filter bits and pruning, once. */
+static int index_functions(struct hd_model *m, struct add_state *st)
+{
+	const struct hd_profile *v = st->p;
+	enum hd_granularity g = m->opts.granularity;
+	int keep_name = g != HD_GRAN_FILES, keep_file = g != HD_GRAN_FUNCTIONS;
+	size_t i;
+
+	st->fname = malloc((v->nfuncs + 1) * sizeof(*st->fname));
+	st->ffile = malloc((v->nfuncs + 1) * sizeof(*st->ffile));
+	st->shownf = malloc((v->nfuncs + 1) * sizeof(*st->shownf));
+	st->fmatch = calloc(v->nfuncs + 1, 1);
+	st->dropf = calloc(v->nfuncs + 1, 1);
+	if (!st->fname || !st->ffile || !st->shownf || !st->fmatch || !st->dropf ||
+	    hd_map_init(&st->name_memo, 64) || hd_map_init(&st->file_memo, 64))
+		return HD_ERR_NOMEM;
 	for (i = 0; i < v->nfuncs; i++) {
 		const struct hd_pfunc *f = &v->funcs[i];
-		int k;
+		const struct name_memo *nm;
+		const struct file_memo *fm;
 
-		for (k = 0; k < 4; k++)
-			if (m->have_re[k] && (rx_match(&m->re[k], f->name) ||
-					      rx_match(&m->re[k], f->filename)))
-				fmatch[i] |= (uint8_t)(1 << k);
-		if (have_drop && *f->name) {
-			const char *s;
-			size_t n = simplified_len(f->name, &s);
-			char *simple = hd_arena_strndup(&m->arena, s, n);
-
-			if (!simple)
-				goto nomem;
-			dropf[i] = rx_match(&drop_re, simple) &&
-				   !(have_keep && rx_match(&keep_re, simple));
-		}
-		if (strtab_intern(&m->strs, &m->arena, keep_name ? f->name : "", &fname[i]))
-			goto nomem;
-		shownf[i] = 0;
-		if (*f->filename) {
-			char *c = hd_clean_path(&m->arena, trim_cwd(f->filename));
-			if (!c || strtab_intern(&m->strs, &m->arena, c, &shownf[i]))
-				goto nomem;
-		}
-		ffile[i] = keep_file ? shownf[i] : 0;
+		if (memo_name(m, st, f->name, keep_name, &nm) ||
+		    memo_file(m, st, f->filename, &fm))
+			return HD_ERR_NOMEM;
+		st->fname[i] = nm->id;
+		st->fmatch[i] = nm->match | fm->match;
+		st->dropf[i] = nm->drop;
+		st->shownf[i] = fm->id;
+		st->ffile[i] = keep_file ? fm->id : 0;
 	}
+	return 0;
+}
+
+/* Every mapping's file as a string id, and its filter bits. */
+static int index_mappings(struct hd_model *m, struct add_state *st)
+{
+	const struct hd_profile *v = st->p;
+	size_t i;
+
+	st->mobj = malloc((v->nmappings + 1) * sizeof(*st->mobj));
+	st->mmatch = calloc(v->nmappings + 1, 1);
+	if (!st->mobj || !st->mmatch)
+		return HD_ERR_NOMEM;
 	for (i = 0; i < v->nmappings; i++) {
-		int k;
-
-		for (k = 0; k < 4; k++)
-			if (m->have_re[k] && rx_match(&m->re[k], v->mappings[i].file))
-				mmatch[i] |= (uint8_t)(1 << k);
-		if (strtab_intern(&m->strs, &m->arena, v->mappings[i].file, &mobj[i]))
-			goto nomem;
+		st->mmatch[i] = filter_bits(m, v->mappings[i].file);
+		if (strtab_intern(&m->strs, &m->arena, v->mappings[i].file, &st->mobj[i]))
+			return HD_ERR_NOMEM;
 	}
+	return 0;
+}
 
-	any_focus = m->have_re[RE_FOCUS] || m->have_re[RE_IGNORE];
-	for (i = 0; i < v->nlocs; i++) {
-		const struct hd_ploc *l = &v->locs[i];
-		struct loc_state *s = &ls[i];
-		uint8_t mm = l->mapping != UINT32_MAX ? mmatch[l->mapping] : 0;
-		uint32_t lo = 0, hi = l->nlines; /* live lines [lo, hi) */
-		uint32_t obj = l->mapping != UINT32_MAX ? mobj[l->mapping] : 0;
-		uint8_t any = 0;
+/*
+ * Location l's pruning and focus (pprof's Prune and FilterSamplesByName
+ * see a location's lines together): into *s, and the live lines into
+ * [*lo, hi).
+ */
+static void location_filters(const struct hd_model *m, const struct add_state *st,
+			     const struct hd_ploc *l, struct loc_state *s,
+			     uint32_t *lo, uint8_t *any)
+{
+	uint8_t mm = l->mapping != UINT32_MAX ? st->mmatch[l->mapping] : 0;
+	uint32_t hi = l->nlines, k;
 
-		/* Prune: the outermost line whose function matches drop_frames
-		 * cuts it and everything inlined into it. */
-		if (have_drop) {
-			uint32_t k;
-			for (k = hi; k-- > 0;)
-				if (dropf[l->lines[k].func]) {
-					s->prune_beneath = 1;
-					if (k == hi - 1)
-						s->prune = 1;
-					else
-						lo = k + 1;
-					break;
-				}
-		}
-		for (j = lo; j < hi; j++)
-			any |= fmatch[l->lines[j].func];
-		any |= mm;
-		if (m->have_re[RE_IGNORE] && (any & FM_IGNORE))
-			s->focus = -1;
-		else if (!m->have_re[RE_FOCUS] || (any & FM_FOCUS))
-			s->focus = 1;
-
-		s->first = (uint32_t)lbuf_len;
-		if (HD_GROW(lbuf, lbuf_cap, lbuf_len + (hi - lo) + 1))
-			goto nomem;
-		if (hi == lo) {
-			/* No lines: pprof's show keeps none of them, hide drops
-			 * it by its binary; else one frame for the address. */
-			if (m->have_re[RE_SHOW] ||
-			    (m->have_re[RE_HIDE] && (mm & FM_HIDE))) {
-				s->hidden = 1;
-			} else {
-				if (frame_intern(m, 0, 0, obj, 0, 0,
-						 keep_addr ? l->address : 0, 0,
-						 &lbuf[lbuf_len]))
-					goto nomem;
-				lbuf_len++;
+	*lo = 0;
+	/* Prune: the outermost line whose function matches drop_frames cuts
+	 * it and everything inlined into it. */
+	if (st->have_drop)
+		for (k = hi; k-- > 0;)
+			if (st->dropf[l->lines[k].func]) {
+				s->prune_beneath = 1;
+				if (k == hi - 1)
+					s->prune = 1;
+				else
+					*lo = k + 1;
+				break;
 			}
-		}
-		for (j = lo; j < hi; j++) {
-			const struct hd_pline *ln = &l->lines[j];
-			uint32_t fi = ln->func;
-			int noname;
+	*any = mm;
+	for (k = *lo; k < hi; k++)
+		*any |= st->fmatch[l->lines[k].func];
+	if (m->have_re[RE_IGNORE] && (*any & FM_IGNORE))
+		s->focus = -1;
+	else if (!m->have_re[RE_FOCUS] || (*any & FM_FOCUS))
+		s->focus = 1;
+}
 
-			if (m->have_re[RE_HIDE] && (any & FM_HIDE) &&
-			    ((mm & FM_HIDE) || (fmatch[fi] & FM_HIDE)))
-				continue;
-			if (m->have_re[RE_SHOW] && !(mm & FM_SHOW) && !(fmatch[fi] & FM_SHOW))
-				continue;
-			noname = fname[fi] == 0;
-			if (frame_intern(m, fname[fi], ffile[fi], noname ? obj : 0,
-					 keep_line ? ln->line : 0,
-					 noname ? v->funcs[fi].start_line : 0,
-					 keep_addr ? l->address : 0, shownf[fi],
-					 &lbuf[lbuf_len]))
-				goto nomem;
-			lbuf_len++;
-		}
-		s->n = (uint32_t)lbuf_len - s->first;
-		if (s->n == 0)
+/* Location l's frames, innermost first, appended to st->lbuf. */
+static int location_frames(struct hd_model *m, struct add_state *st,
+			   const struct hd_ploc *l, struct loc_state *s)
+{
+	enum hd_granularity g = m->opts.granularity;
+	int keep_line = g == HD_GRAN_LINES || g == HD_GRAN_ADDRESSES;
+	uint64_t addr = g == HD_GRAN_ADDRESSES ? l->address : 0;
+	uint8_t mm = l->mapping != UINT32_MAX ? st->mmatch[l->mapping] : 0;
+	uint32_t obj = l->mapping != UINT32_MAX ? st->mobj[l->mapping] : 0;
+	uint32_t lo, j;
+	uint8_t any;
+
+	location_filters(m, st, l, s, &lo, &any);
+	s->first = (uint32_t)st->lbuf_len;
+	if (HD_GROW(st->lbuf, st->lbuf_cap, st->lbuf_len + (l->nlines - lo) + 1))
+		return HD_ERR_NOMEM;
+	if (l->nlines == lo) {
+		/* No lines: pprof's show keeps none of them, hide drops it by
+		 * its binary; else one frame for the address. */
+		if (m->have_re[RE_SHOW] || (m->have_re[RE_HIDE] && (mm & FM_HIDE)))
 			s->hidden = 1;
+		else if (frame_intern(m, 0, 0, obj, 0, 0, addr, 0, &st->lbuf[st->lbuf_len++]))
+			return HD_ERR_NOMEM;
 	}
+	for (j = lo; j < l->nlines; j++) {
+		const struct hd_pline *ln = &l->lines[j];
+		uint32_t fi = ln->func;
+		int noname = st->fname[fi] == 0;
 
-	if (stamp_fit(m))
-		goto nomem;
-	col = &m->cols[m->ncols];
-	memset(col, 0, sizeof(*col));
-	col->nframes_at = m->nframes;
-	col->flat = calloc(m->nframes + 1, sizeof(int64_t));
-	col->cum = calloc(m->nframes + 1, sizeof(int64_t));
-	if (!col->flat || !col->cum)
-		goto nomem_col;
+		if (m->have_re[RE_HIDE] && (any & FM_HIDE) &&
+		    ((mm & FM_HIDE) || (st->fmatch[fi] & FM_HIDE)))
+			continue;
+		if (m->have_re[RE_SHOW] && !(mm & FM_SHOW) && !(st->fmatch[fi] & FM_SHOW))
+			continue;
+		if (frame_intern(m, st->fname[fi], st->ffile[fi], noname ? obj : 0,
+				 keep_line ? ln->line : 0,
+				 noname ? st->p->funcs[fi].start_line : 0,
+				 addr, st->shownf[fi], &st->lbuf[st->lbuf_len]))
+			return HD_ERR_NOMEM;
+		st->lbuf_len++;
+	}
+	s->n = (uint32_t)st->lbuf_len - s->first;
+	if (s->n == 0)
+		s->hidden = 1;
+	return 0;
+}
 
-	sloc = malloc((v->max_locs + 1) * sizeof(*sloc));
-	sval = malloc((v->ntypes + 1) * sizeof(*sval));
+static int resolve_locations(struct hd_model *m, struct add_state *st)
+{
+	size_t i;
+
+	st->ls = calloc(st->p->nlocs + 1, sizeof(*st->ls));
+	if (!st->ls)
+		return HD_ERR_NOMEM;
+	st->any_focus = m->have_re[RE_FOCUS] || m->have_re[RE_IGNORE];
+	for (i = 0; i < st->p->nlocs; i++)
+		if (location_frames(m, st, &st->p->locs[i], &st->ls[i]))
+			return HD_ERR_NOMEM;
+	return 0;
+}
+
+/*
+ * Where a sample's kept part starts, after drop_frames pruning (pprof
+ * cuts at the first pruned location above the user's code), and whether
+ * focus/ignore keep it at all.
+ */
+static int sample_kept(const struct add_state *st, const struct hd_psample *s,
+		       uint32_t *lo)
+{
+	uint32_t k;
+	int focused = 0;
+
+	*lo = 0;
+	if (st->have_drop) {
+		int found_user = 0;
+
+		for (k = s->nlocs; k-- > 0;) {
+			const struct loc_state *x = &st->ls[s->locs[k]];
+
+			if (!x->prune && !x->prune_beneath) {
+				found_user = 1;
+				continue;
+			}
+			if (!found_user)
+				continue;
+			*lo = x->prune ? k + 1 : k;
+			break;
+		}
+	}
+	if (!st->any_focus)
+		return 1;
+	for (k = *lo; k < s->nlocs; k++) {
+		int8_t f = st->ls[s->locs[k]].focus;
+
+		if (f < 0)
+			return 0;
+		focused |= f > 0;
+	}
+	return focused;
+}
+
+/*
+ * Append sample s's stack, [depth, frames root..leaf], to the batch:
+ * 1 when it has frames, 0 when every location is hidden (pprof drops
+ * such a sample), < 0 out of memory.
+ */
+static int sample_stack(struct add_state *st, const struct hd_psample *s, uint32_t lo)
+{
+	struct stack_batch *b = &st->b;
+	size_t at = b->len;
+	uint32_t k, t;
+
+	if (HD_GROW(b->data, b->cap, b->len + 1))
+		return HD_ERR_NOMEM;
+	b->len++;
+	for (k = s->nlocs; k-- > lo;) {
+		const struct loc_state *x = &st->ls[s->locs[k]];
+
+		if (x->hidden)
+			continue;
+		if (HD_GROW(b->data, b->cap, b->len + x->n))
+			return HD_ERR_NOMEM;
+		for (t = x->n; t-- > 0;)
+			b->data[b->len++] = st->lbuf[x->first + t];
+	}
+	if (b->len == at + 1) {
+		b->len = at;
+		return 0;
+	}
+	b->data[at] = (uint32_t)(b->len - at - 1);
+	b->at[b->n] = at;
+	return 1;
+}
+
+/* flat to the stack's leaf; cum once per frame per sample. */
+static void sample_values(struct hd_model *m, struct column *col,
+			  const uint32_t *stk, int64_t val)
+{
+	uint32_t n = stk[0], q;
+
+	next_walk(m);
+	col->flat[stk[n]] = hd_add_sat(col->flat[stk[n]], val);
+	for (q = 1; q <= n; q++) {
+		uint32_t f = stk[q];
+
+		if (m->stamp[f] != m->serial) {
+			m->stamp[f] = m->serial;
+			col->cum[f] = hd_add_sat(col->cum[f], val);
+		}
+	}
+}
+
+/* Every sample of the profile into column col. */
+static int add_samples(struct hd_model *m, struct add_state *st, struct column *col)
+{
+	const struct hd_profile *v = st->p;
+	uint32_t *sloc = malloc((v->max_locs + 1) * sizeof(*sloc));
+	int64_t *sval = malloc((v->ntypes + 1) * sizeof(*sval));
+	int rc = HD_ERR_NOMEM;
+	size_t i;
+
 	/* A stack per sample at most, of a word per location plus its
 	 * depth (inlined lines add more, and HD_GROW then takes over). */
 	if (!sloc || !sval || HD_RESERVE(col->sid, col->sid_cap, v->nsamples) ||
 	    HD_RESERVE(col->vals, col->vals_cap, v->nsamples) ||
 	    pool_reserve(&m->pool, v->nsamples, v->nrefs + v->nsamples))
-		goto nomem_col;
+		goto out;
 	for (i = 0; i < v->nsamples; i++) {
-		struct hd_psample smp, *s = &smp;
-		uint32_t lo = 0, hi, k;
-		size_t at, q;
+		struct hd_psample s;
+		uint32_t lo;
 		int64_t val;
+		int k;
 
-		hd_profile_sample(p, i, sloc, sval, &smp);
-		val = hd_scale_value(s->values[ao->sample_index], ao->scale);
-		hi = s->nlocs;
-
+		hd_profile_sample(v, i, sloc, sval, &s);
+		val = hd_scale_value(s.values[st->ao->sample_index], st->ao->scale);
 		col->total = hd_add_sat(col->total, val);
 		col->abs_total = hd_add_sat(col->abs_total, val < 0 ? hd_sub_sat(0, val) : val);
-		if (val == 0)
+		if (val == 0 || !sample_kept(st, &s, &lo))
 			continue;
-		if (have_drop) {
-			int found_user = 0;
-			for (k = hi; k-- > 0;) {
-				const struct loc_state *x = &ls[s->locs[k]];
-				if (!x->prune && !x->prune_beneath) {
-					found_user = 1;
-					continue;
-				}
-				if (!found_user)
-					continue;
-				lo = x->prune ? k + 1 : k;
-				break;
-			}
-		}
-		if (any_focus) {
-			int focused = 0, ignored = 0;
-			for (k = lo; k < hi; k++) {
-				int8_t f = ls[s->locs[k]].focus;
-				if (f < 0) {
-					ignored = 1;
-					break;
-				}
-				focused |= f > 0;
-			}
-			if (ignored || !focused)
-				continue;
-		}
-		/* Append [depth, frames root..leaf] to the batch; depth is
-		 * patched once known (hidden locations contribute nothing). */
-		at = b.len;
-		if (HD_GROW(b.data, b.cap, b.len + 1))
-			goto nomem_col;
-		b.len++;
-		for (k = hi; k-- > lo;) {
-			const struct loc_state *x = &ls[s->locs[k]];
-			uint32_t t;
-
-			if (x->hidden)
-				continue;
-			if (HD_GROW(b.data, b.cap, b.len + x->n))
-				goto nomem_col;
-			for (t = x->n; t-- > 0;)
-				b.data[b.len++] = lbuf[x->first + t];
-		}
-		if (b.len == at + 1) {
-			b.len = at; /* every location hidden: pprof drops it */
+		if ((k = sample_stack(st, &s, lo)) < 0)
+			goto out;
+		if (k == 0)
 			continue;
-		}
-		b.data[at] = (uint32_t)(b.len - at - 1);
-
-		/* flat to the leaf; cum once per frame per sample. */
-		next_walk(m);
-		col->flat[b.data[b.len - 1]] = hd_add_sat(col->flat[b.data[b.len - 1]], val);
-		for (q = at + 1; q < b.len; q++) {
-			uint32_t f = b.data[q];
-			if (m->stamp[f] != m->serial) {
-				m->stamp[f] = m->serial;
-				col->cum[f] = hd_add_sat(col->cum[f], val);
-			}
-		}
+		sample_values(m, col, st->b.data + st->b.at[st->b.n], val);
 		/* The stack id is filled in when the batch is interned. */
 		if (HD_GROW(col->sid, col->sid_cap, col->nsamp + 1) ||
 		    HD_GROW(col->vals, col->vals_cap, col->nsamp + 1))
-			goto nomem_col;
+			goto out;
 		col->vals[col->nsamp++] = val;
-		b.at[b.n++] = at;
-		if (b.n == BATCH &&
-		    batch_flush(&m->pool, &b, col->sid + col->nsamp - BATCH))
-			goto nomem_col;
+		if (++st->b.n == BATCH &&
+		    batch_flush(&m->pool, &st->b, col->sid + col->nsamp - BATCH))
+			goto out;
 	}
-	if (b.n && batch_flush(&m->pool, &b, col->sid + col->nsamp - b.n))
-		goto nomem_col;
-	rc = (int)m->ncols++;
-	goto out;
-nomem_col:
-	free(col->sid);
-	free(col->vals);
-	free(col->flat);
-	free(col->cum);
-	memset(col, 0, sizeof(*col));
-nomem:
-	rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	if (st->b.n && batch_flush(&m->pool, &st->b, col->sid + col->nsamp - st->b.n))
+		goto out;
+	rc = 0;
 out:
-	if (have_drop)
-		regfree(&drop_re);
-	if (have_keep)
-		regfree(&keep_re);
-	free(fname);
-	free(ffile);
-	free(shownf);
-	free(fmatch);
-	free(dropf);
-	free(mobj);
-	free(mmatch);
-	free(ls);
-	free(lbuf);
 	free(sloc);
 	free(sval);
-	free(b.data);
+	return rc;
+}
+
+int hd_model_add(struct hd_model *m, const struct hd_profile *p,
+		 const struct hd_add_opts *ao, struct hd_error *err)
+{
+	struct add_state st;
+	struct column *col;
+	int rc;
+
+	if (ao->sample_index >= p->ntypes)
+		return hd_fail(err, HD_ERR_USAGE, "sample index %zu is out of range",
+			       ao->sample_index);
+	if (HD_GROW(m->cols, m->cols_cap, m->ncols + 1))
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	memset(&st, 0, sizeof(st));
+	st.p = p;
+	st.ao = ao;
+	compile_prune(&st, ao->frames_from ? ao->frames_from : p);
+	col = &m->cols[m->ncols];
+	memset(col, 0, sizeof(*col));
+	rc = HD_ERR_NOMEM;
+	if (index_functions(m, &st) || index_mappings(m, &st) ||
+	    resolve_locations(m, &st) || stamp_fit(m))
+		goto out;
+	col->nframes_at = m->nframes;
+	col->flat = calloc(m->nframes + 1, sizeof(int64_t));
+	col->cum = calloc(m->nframes + 1, sizeof(int64_t));
+	if (!col->flat || !col->cum || add_samples(m, &st, col))
+		goto out;
+	rc = (int)m->ncols++;
+out:
+	if (rc < 0) {
+		free(col->sid);
+		free(col->vals);
+		free(col->flat);
+		free(col->cum);
+		memset(col, 0, sizeof(*col));
+		hd_fail(err, rc, "out of memory");
+	}
+	add_release(&st);
 	return rc;
 }
 

@@ -1,0 +1,82 @@
+/*
+ * hash.c - keyed hashing for tables that untrusted input fills, and the
+ * one unkeyed hash for output that must not change between runs.
+ *
+ * Owns nothing.  See base.h for why tables are keyed.
+ */
+#define _DEFAULT_SOURCE /* getrandom() */
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/base.h"
+
+void hd_hash_key_init(struct hd_hash_key *k)
+{
+	uint64_t w[2];
+
+	if (getrandom(w, sizeof(w), GRND_NONBLOCK) != (ssize_t)sizeof(w)) {
+		/* No entropy yet (early boot) or no syscall: still differs
+		 * per run and per table, which is all a table needs. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		w[0] = hd_mum((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32),
+			      0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid());
+		w[1] = hd_mum((uint64_t)(uintptr_t)k ^ w[0], 0xbf58476d1ce4e5b9ULL);
+	}
+	k->k0 = w[0];
+	k->k1 = w[1] | 1; /* an odd multiplier never folds a key to zero */
+}
+
+static inline uint64_t read64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+uint64_t hd_hash_mem(const struct hd_hash_key *k, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = k->k0 ^ hd_mum(n, k->k1);
+	unsigned char tail[8];
+
+	for (; n >= 8; s += 8, n -= 8)
+		h = hd_mum(h ^ read64(s), k->k1);
+	memset(tail, 0, sizeof(tail));
+	memcpy(tail, s, n);
+	return hd_mum(h ^ read64(tail) ^ ((uint64_t)n << 59), k->k1 ^ k->k0);
+}
+
+uint64_t hd_hash_words(const struct hd_hash_key *k, const uint32_t *w, size_t n)
+{
+	uint64_t h = k->k0 ^ hd_mum(n, k->k1);
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		h = hd_mum(h ^ ((uint64_t)w[i] | (uint64_t)w[i + 1] << 32), k->k1);
+	if (i < n)
+		h = hd_mum(h ^ w[i] ^ ((uint64_t)1 << 63), k->k1);
+	return hd_mum(h, k->k1 ^ k->k0);
+}
+
+uint64_t hd_hash_bytes(const void *p, size_t n)
+{
+	/* FNV-1a, finished with murmur3's 64-bit mix: names are short. */
+	const unsigned char *s = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
