@@ -18,11 +18,20 @@ void hd_buf_init(struct hd_buf *b, size_t max)
 	b->max = max ? max : SIZE_MAX;
 }
 
+void hd_buf_reset(struct hd_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+	b->failed = 0;
+}
+
 void hd_buf_release(struct hd_buf *b)
 {
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = 0;
 }
 
 static int buf_reserve(struct hd_buf *b, size_t extra)
@@ -31,11 +40,9 @@ static int buf_reserve(struct hd_buf *b, size_t extra)
 	char *np;
 
 	if (b->failed)
-		return HD_ERR_NOMEM;
-	if (extra > b->max - b->len - 1 || b->len + 1 > b->max) {
-		b->failed = 1;
-		return HD_ERR_LIMIT;
-	}
+		return b->failed;
+	if (b->len + 1 > b->max || extra > b->max - b->len - 1)
+		return b->failed = HD_ERR_LIMIT;
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
@@ -45,10 +52,8 @@ static int buf_reserve(struct hd_buf *b, size_t extra)
 	if (ncap > b->max)
 		ncap = b->max;
 	np = realloc(b->data, ncap);
-	if (!np) {
-		b->failed = 1;
-		return HD_ERR_NOMEM;
-	}
+	if (!np)
+		return b->failed = HD_ERR_NOMEM;
 	b->data = np;
 	b->cap = ncap;
 	return 0;
@@ -80,7 +85,7 @@ int hd_buf_printf(struct hd_buf *b, const char *fmt, ...)
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return HD_ERR_NOMEM;
+		return b->failed ? b->failed : (b->failed = HD_ERR_NOMEM);
 	rc = buf_reserve(b, (size_t)n);
 	if (rc)
 		return rc;

@@ -49,6 +49,7 @@ enum hd_subject {
 	HD_SUBJ_SHOW,
 	HD_SUBJ_RULE,       /* a --fail-on rule (struct hd_rule) */
 	HD_SUBJ_FORMAT,     /* struct hd_render_opts.format */
+	HD_SUBJ_MAX_OUTPUT, /* the output buffer's max */
 };
 
 struct hd_error {
@@ -79,14 +80,28 @@ struct hd_limits {
 	uint64_t max_frames;  /* expanded frames of all samples */
 };
 
-/* A growable byte buffer; every buffer has a cap ("toobig"). */
+/*
+ * A growable byte buffer; every buffer has a cap (curl's "toobig").
+ *
+ * Invariants:
+ *  - data is NULL (nothing appended yet) or holds len bytes followed by
+ *    a NUL, so data can be used as a string once anything was appended;
+ *  - len < cap whenever data != NULL, and cap <= max;
+ *  - failed is 0, or the first error an append met (HD_ERR_NOMEM, or
+ *    HD_ERR_LIMIT past max); once set, appends do nothing and return it,
+ *    so a writer may check only at the end;
+ *  - hd_buf_reset() empties it and clears failed, keeping memory and
+ *    max; hd_buf_release() frees the memory and clears failed, keeping
+ *    max, so a released buffer can be used again.
+ */
 struct hd_buf {
 	char *data;
 	size_t len, cap;
-	size_t max;     /* 0 = SIZE_MAX */
-	int failed;     /* an append ran out of memory or past max */
+	size_t max;     /* bytes it may hold, with its NUL; 0 at init = SIZE_MAX */
+	int failed;     /* 0 or the first append's error */
 };
 void hd_buf_init(struct hd_buf *b, size_t max);
+void hd_buf_reset(struct hd_buf *b);
 void hd_buf_release(struct hd_buf *b);
 int hd_buf_append(struct hd_buf *b, const void *p, size_t n);
 int hd_buf_puts(struct hd_buf *b, const char *s);
