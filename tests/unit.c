@@ -235,6 +235,22 @@ static void test_validation(void)
 	b.p.n_sample_type = 0;
 	EXPECT_ERROR(&b, HD_ERR_INVALID, "the profile has 2 samples but no sample types");
 
+	/* Comments are checked without being kept: the first bad one is
+	 * found again and named. */
+	{
+		int64_t comments[4] = {1, 2, 40, 99};
+
+		base_profile(&b);
+		b.p.comment = comments;
+		b.p.n_comment = 4;
+		EXPECT_ERROR(&b, HD_ERR_INVALID,
+			     "comment 2 has string index 40, outside the string table of 9 entries");
+		b.p.n_comment = 2;
+		p = NULL;
+		CHECK(parse_msg(&b.p, &p, &err) == 0, "two good comments: %s", err.msg);
+		hd_profile_free(p);
+	}
+
 
 	/* The wire format, at the top level and inside a Sample (which needs
 	 * a string table and a sample type to be reached: 0a 00 32 00). */

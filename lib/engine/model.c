@@ -1231,8 +1231,8 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 	const struct hd_profile *v = st->p;
 	uint32_t *sloc = malloc((v->max_locs + 1) * sizeof(*sloc));
 	int64_t *sval = malloc((v->ntypes + 1) * sizeof(*sval));
+	struct hd_sample_iter it = {0, 0};
 	int rc = HD_ERR_NOMEM;
-	size_t i;
 
 	/* A stack per sample at most, of a word per location plus its
 	 * depth (inlined lines add more, and HD_GROW then takes over). */
@@ -1240,13 +1240,14 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 	    HD_RESERVE(col->vals, col->vals_cap, v->nsamples) ||
 	    pool_reserve(&m->pool, v->nsamples, v->nrefs + v->nsamples))
 		goto out;
-	for (i = 0; i < v->nsamples; i++) {
+	for (;;) {
 		struct hd_psample s;
 		uint32_t lo;
 		int64_t val;
 		int k;
 
-		hd_profile_sample(v, i, sloc, sval, &s);
+		if (!hd_profile_next(v, &it, sloc, sval, &s))
+			break;
 		val = hd_scale_value(s.values[st->ao->sample_index], st->ao->scale);
 		col->total = hd_add_sat(col->total, val);
 		col->abs_total = hd_add_sat(col->abs_total, val < 0 ? hd_sub_sat(0, val) : val);

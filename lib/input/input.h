@@ -4,8 +4,9 @@
  *
  * A decoder turns one input format's bytes into struct hd_profile: the
  * metadata, the sample types with their totals, functions, locations and
- * mappings resolved to indexes, and a sample iterator (decoder->sample)
- * yielding each sample's locations, leaf first, and values.  load.c owns
+ * mappings resolved to indexes, and a sample iterator (decoder->next)
+ * yielding each sample's locations, leaf first, and its
+ * values.  load.c owns
  * the table of decoders and picks one by content, never by file name; a
  * new format is one file that defines a struct hd_decoder plus one line
  * in that table.  The model knows nothing of any format.
@@ -44,6 +45,12 @@ struct hd_psample {
 
 struct hd_profile;
 
+/* A decoder's cursor over a profile's samples; start with {0, 0}. */
+struct hd_sample_iter {
+	size_t pos;    /* the decoder's: where the next sample lies */
+	size_t index;  /* samples read so far */
+};
+
 struct hd_decoder {
 	const char *name;  /* "pprof" */
 	/* 1 when data (already inflated) is this format.  The table is
@@ -54,10 +61,12 @@ struct hd_decoder {
 	 * profile. */
 	int (*decode)(struct hd_profile *p, const struct hd_limits *lim,
 		      struct hd_error *err);
-	/* Sample i into locs (room for max_locs) and values (room for
-	 * ntypes); *out points into them.  Cannot fail: decode validated it. */
-	void (*sample)(const struct hd_profile *p, size_t i, uint32_t *locs,
-		       int64_t *values, struct hd_psample *out);
+	/* The next sample into locs (room for max_locs) and values (room
+	 * for ntypes), *out pointing into them: 1, or 0 past the last.
+	 * Cannot fail: decode validated every sample.  Samples come in the
+	 * order the input holds them, nsamples in all. */
+	int (*next)(const struct hd_profile *p, struct hd_sample_iter *it,
+		    uint32_t *locs, int64_t *values, struct hd_psample *out);
 	/* Free what decode put in p->priv; NULL-safe. */
 	void (*release)(struct hd_profile *p);
 };
@@ -110,11 +119,10 @@ int hd_profile_parse(const unsigned char *data, size_t len,
 		     const struct hd_limits *lim, struct hd_profile **out,
 		     struct hd_error *err);
 
-static inline void hd_profile_sample(const struct hd_profile *p, size_t i,
-				     uint32_t *locs, int64_t *values,
-				     struct hd_psample *out)
+static inline int hd_profile_next(const struct hd_profile *p, struct hd_sample_iter *it,
+				  uint32_t *locs, int64_t *values, struct hd_psample *out)
 {
-	p->decoder->sample(p, i, locs, values, out);
+	return p->decoder->next(p, it, locs, values, out);
 }
 
 size_t hd_profile_sample_type_count(const struct hd_profile *p);

@@ -45,14 +45,13 @@ struct id_index {
 	struct hd_map map;
 };
 
-/* Where one Sample message lies in the profile's bytes. */
-struct sample_ref {
-	size_t off, len;
-};
 
 /* The decoder's own state (hd_profile.priv). */
 struct pprof {
-	struct sample_ref *samples; /* where each Sample lies in p->data */
+	/* The Sample messages lie in p->data[first_sample, end_sample),
+	 * maybe among other fields: they are not indexed but walked again,
+	 * so a million empty samples cost no memory of their own. */
+	size_t first_sample, end_sample;
 	struct id_index loc_index;
 };
 
@@ -309,10 +308,10 @@ struct scan {
 	struct raw_line *lines;
 	struct raw_function *funcs;
 	const char **strs;
-	int64_t *comments;
 	size_t ntypes, types_cap, nmappings, mappings_cap, nlocs, locs_cap;
 	size_t nlines, lines_cap, nfuncs, funcs_cap, nstrs, strs_cap;
-	size_t ncomments, comments_cap, samples_cap;
+	size_t ncomments;     /* comment string indexes, not kept: */
+	uint64_t comment_max; /* the largest, checked against the table */
 	int64_t drop_frames, keep_frames, default_type, doc_url;
 	uint64_t max_frames;  /* the caller's limit */
 	int nomem;
@@ -487,9 +486,8 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 					varint_error(&w, vs, e);
 					goto bad;
 				}
-				if (HD_GROW(s->comments, s->comments_cap, s->ncomments + 1))
-					return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-				s->comments[s->ncomments++] = (int64_t)v;
+				if (s->ncomments++ == 0 || v > s->comment_max)
+					s->comment_max = v;
 			}
 			continue;
 		}
@@ -501,10 +499,9 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 			goto bad;
 		switch (field) {
 		case 2:
-			if (HD_GROW(pp(p)->samples, s->samples_cap, p->nsamples + 1))
-				return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-			pp(p)->samples[p->nsamples].off = (size_t)(pl - p->data);
-			pp(p)->samples[p->nsamples++].len = plen;
+			if (p->nsamples++ == 0)
+				pp(p)->first_sample = (size_t)(at - p->data);
+			pp(p)->end_sample = (size_t)(pl + plen - p->data);
 			break;
 		case 1:
 		case 3:
@@ -647,19 +644,52 @@ int sample_read(const struct hd_profile *p, struct wire *w,
 	return 0;
 }
 
-static void pprof_sample(const struct hd_profile *p, size_t i, uint32_t *locs,
-			 int64_t *values, struct hd_psample *out)
+/*
+ * The payload of the next Sample message at or after it->pos: 1 and
+ * [*pl, *pl + *plen), or 0 past the last.  Only for a validated profile:
+ * other top-level fields in between are skipped without checks.
+ */
+static int next_sample_field(const struct hd_profile *p, struct hd_sample_iter *it,
+			     const unsigned char **pl, size_t *plen)
 {
-	const struct sample_ref *r = &pp(p)->samples[i];
 	struct wire w;
-	size_t nl = 0, nv = 0;
 
-	wire_init(&w, p->data + r->off, r->len);
+	if (it->index == 0 && it->pos == 0)
+		it->pos = pp(p)->first_sample;
+	if (it->index >= p->nsamples)
+		return 0;
+	wire_init(&w, p->data + it->pos, pp(p)->end_sample - it->pos);
+	for (;;) {
+		uint32_t field;
+		unsigned type;
+		uint64_t v;
+
+		wire_tag(&w, &field, &type);
+		wire_value(&w, field, type, &v, pl, plen);
+		if (field == 2)
+			break;
+	}
+	it->pos = (size_t)(w.p - p->data);
+	it->index++;
+	return 1;
+}
+
+static int pprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
+		      uint32_t *locs, int64_t *values, struct hd_psample *out)
+{
+	const unsigned char *pl;
+	size_t plen, nl = 0, nv = 0;
+	struct wire w;
+
+	if (!next_sample_field(p, it, &pl, &plen))
+		return 0;
+	wire_init(&w, pl, plen);
 	/* Validated when the profile was parsed: it cannot fail now. */
 	sample_read(p, &w, locs, p->max_locs, &nl, values, p->ntypes, &nv, NULL);
 	out->nlocs = (uint32_t)nl;
 	out->locs = locs;
 	out->values = values;
+	return 1;
 }
 
 /*
@@ -667,94 +697,112 @@ static void pprof_sample(const struct hd_profile *p, size_t i, uint32_t *locs,
  * expands every sample's stack, every inlined line of every location, so
  * the total is bounded by max_frames (see HD_DEFAULT_MAX_FRAMES).
  */
-static int check_samples(struct hd_profile *p, size_t nstrs, uint64_t max_frames,
-			 struct hd_error *err)
-{
-	uint32_t *locs = NULL;
-	size_t loccap = 0, i, j;
+struct check_buf {
+	uint32_t *locs;
+	size_t loccap;
 	int64_t *vals;
-	uint64_t frames = 0, refs = 0, maxlines = 1;
-	int rc = 0;
+};
 
-	vals = hd_arena_alloc(&p->arena, (p->ntypes + 1) * sizeof(int64_t));
-	p->totals = hd_arena_calloc(&p->arena, p->ntypes + 1, sizeof(int64_t));
-	if (!vals || !p->totals || HD_GROW(locs, loccap, 64))
-		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-	for (i = 0; i < p->nsamples; i++) {
-		const struct sample_ref *r = &pp(p)->samples[i];
-		struct sample_check chk = { nstrs, -1, 0, 0 };
-		struct wire w;
-		size_t nl = 0, nv = 0;
+/* Check sample i, the Sample message at [pl, pl + plen), and read its
+ * locations and values into cb; *nl is how many locations it has. */
+static int check_sample(struct hd_profile *p, struct check_buf *cb, const unsigned char *pl,
+			size_t plen, size_t i, size_t nstrs, size_t *nl, struct hd_error *err)
+{
+	struct sample_check chk = { nstrs, -1, 0, 0 };
+	struct wire w;
+	size_t nv = 0;
 
-		wire_init(&w, p->data + r->off, r->len);
-		if (sample_read(p, &w, locs, loccap, &nl, vals, p->ntypes, &nv, &chk)) {
-			rc = hd_fail(err, HD_ERR_FORMAT,
-				     "not a pprof profile (malformed protobuf at byte %zu: %s)",
-				     (size_t)(w.bad_at - p->data), w.why);
-			goto out;
-		}
-		if (nl > loccap) {
-			/* Rare: read it again with room for every location. */
-			if (HD_GROW(locs, loccap, nl)) {
-				rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			w.p = p->data + r->off;
-			sample_read(p, &w, locs, loccap, &nl, vals, p->ntypes, &nv, NULL);
-		}
-		if (nv != p->ntypes) {
-			rc = hd_fail(err, HD_ERR_INVALID,
-				     "sample %zu has %zu value%s but the profile has %zu sample type%s",
-				     i, nv, nv == 1 ? "" : "s",
-				     p->ntypes, p->ntypes == 1 ? "" : "s");
-			goto out;
-		}
-		if (nl > UINT32_MAX) {
-			rc = hd_fail(err, HD_ERR_LIMIT, "sample %zu has too many locations", i);
-			goto out;
-		}
-		if (chk.has_bad_loc) {
-			rc = hd_fail(err, HD_ERR_INVALID,
-				     "sample %zu refers to location id %llu, which does not exist",
-				     i, (unsigned long long)chk.bad_loc);
-			goto out;
-		}
-		refs += nl;
-		if (chk.bad_str >= 0) {
-			rc = hd_fail(err, HD_ERR_INVALID,
-				     "sample %zu has string index %lld, outside the string table of %zu entries",
-				     i, (long long)chk.bad_str, nstrs);
-			goto out;
-		}
-		if (nl > p->max_locs)
-			p->max_locs = nl;
-		for (j = 0; j < p->ntypes; j++)
-			p->totals[j] = hd_add_sat(p->totals[j], vals[j]);
+	wire_init(&w, pl, plen);
+	if (sample_read(p, &w, cb->locs, cb->loccap, nl, cb->vals, p->ntypes, &nv, &chk))
+		return hd_fail(err, HD_ERR_FORMAT,
+			       "not a pprof profile (malformed protobuf at byte %zu: %s)",
+			       (size_t)(w.bad_at - p->data), w.why);
+	if (*nl > cb->loccap) {
+		/* Rare: read it again with room for every location. */
+		if (HD_GROW(cb->locs, cb->loccap, *nl))
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+		wire_init(&w, pl, plen);
+		sample_read(p, &w, cb->locs, cb->loccap, nl, cb->vals, p->ntypes, &nv, NULL);
 	}
-	p->nrefs = (size_t)refs; /* at most one per byte of the message */
-	/* Counting each reference's lines costs a pass of its own, needed
-	 * only when the references times the longest location could pass
-	 * the cap (a profile with inlining, or a bomb). */
+	if (nv != p->ntypes)
+		return hd_fail(err, HD_ERR_INVALID,
+			       "sample %zu has %zu value%s but the profile has %zu sample type%s",
+			       i, nv, nv == 1 ? "" : "s", p->ntypes, p->ntypes == 1 ? "" : "s");
+	if (*nl > UINT32_MAX)
+		return hd_fail(err, HD_ERR_LIMIT, "sample %zu has too many locations", i);
+	if (chk.has_bad_loc)
+		return hd_fail(err, HD_ERR_INVALID,
+			       "sample %zu refers to location id %llu, which does not exist",
+			       i, (unsigned long long)chk.bad_loc);
+	if (chk.bad_str >= 0)
+		return hd_fail(err, HD_ERR_INVALID,
+			       "sample %zu has string index %lld, outside the string table of %zu entries",
+			       i, (long long)chk.bad_str, nstrs);
+	return 0;
+}
+
+/*
+ * The model expands every sample's stack, every inlined line of every
+ * location, so the total is bounded by max_frames (HD_DEFAULT_MAX_FRAMES).
+ * Counting each reference's lines costs a pass of its own, needed only
+ * when the references times the longest location could pass the cap (a
+ * profile with inlining, or a bomb).
+ */
+static int check_frames(struct hd_profile *p, struct check_buf *cb, uint64_t max_frames,
+			struct hd_error *err)
+{
+	uint64_t frames = 0, maxlines = 1;
+	struct hd_sample_iter it = {0, 0};
+	struct hd_psample smp;
+	size_t j;
+
 	for (j = 0; j < p->nlocs; j++)
 		if (p->locs[j].nlines > maxlines)
 			maxlines = p->locs[j].nlines;
-	if (refs > max_frames / maxlines) {
-		for (i = 0; i < p->nsamples && frames <= max_frames; i++) {
-			struct hd_psample smp;
+	if (p->nrefs <= max_frames / maxlines)
+		return 0;
+	while (frames <= max_frames && pprof_next(p, &it, cb->locs, cb->vals, &smp))
+		/* Stops one location past the cap: no overflow below
+		 * 2^64 - 2^32. */
+		for (j = 0; j < smp.nlocs && frames <= max_frames; j++)
+			frames += p->locs[cb->locs[j]].nlines ? p->locs[cb->locs[j]].nlines : 1;
+	if (frames > max_frames)
+		return hd_fail_about(err, HD_ERR_LIMIT, HD_SUBJ_MAX_FRAMES,
+				     "the samples' stacks expand to more than %llu frames, inlined lines counted",
+				     (unsigned long long)max_frames);
+	return 0;
+}
 
-			pprof_sample(p, i, locs, vals, &smp);
-			/* Stops one location past the cap: no overflow
-			 * below 2^64 - 2^32. */
-			for (j = 0; j < smp.nlocs && frames <= max_frames; j++)
-				frames += p->locs[locs[j]].nlines ? p->locs[locs[j]].nlines : 1;
-		}
-		if (frames > max_frames)
-			rc = hd_fail_about(err, HD_ERR_LIMIT, HD_SUBJ_MAX_FRAMES,
-					   "the samples' stacks expand to more than %llu frames, inlined lines counted",
-					   (unsigned long long)max_frames);
+/* Check every sample and sum its values per type (pass 2). */
+static int check_samples(struct hd_profile *p, size_t nstrs, uint64_t max_frames,
+			 struct hd_error *err)
+{
+	struct check_buf cb = {NULL, 0, NULL};
+	struct hd_sample_iter it = {0, 0};
+	const unsigned char *pl;
+	uint64_t refs = 0;
+	size_t plen, i, j;
+	int rc = 0;
+
+	cb.vals = hd_arena_alloc(&p->arena, (p->ntypes + 1) * sizeof(int64_t));
+	p->totals = hd_arena_calloc(&p->arena, p->ntypes + 1, sizeof(int64_t));
+	if (!cb.vals || !p->totals || HD_GROW(cb.locs, cb.loccap, 64))
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	for (i = 0; !rc && next_sample_field(p, &it, &pl, &plen); i++) {
+		size_t nl = 0;
+
+		if ((rc = check_sample(p, &cb, pl, plen, i, nstrs, &nl, err)))
+			break;
+		refs += nl;
+		if (nl > p->max_locs)
+			p->max_locs = nl;
+		for (j = 0; j < p->ntypes; j++)
+			p->totals[j] = hd_add_sat(p->totals[j], cb.vals[j]);
 	}
-out:
-	free(locs);
+	p->nrefs = (size_t)refs; /* at most one per byte of the message */
+	if (!rc)
+		rc = check_frames(p, &cb, max_frames, err);
+	free(cb.locs);
 	return rc;
 }
 
@@ -770,6 +818,42 @@ static int str_at(const struct scan *s, int64_t idx, const char **out,
 			       what, n, (long long)idx, s->nstrs);
 	*out = s->strs[idx];
 	return 0;
+}
+
+/*
+ * Comments are only checked (heapdiff shows none), so their indexes are
+ * not kept: a megabyte of gzip can hold a billion.  When the largest is
+ * out of range, walk them again to name the first that is.
+ */
+static int bad_comment(const struct hd_profile *p, const struct scan *s,
+		       struct hd_error *err)
+{
+	struct wire w;
+	size_t n = 0;
+
+	wire_init(&w, p->data, p->len);
+	while (w.p < w.end) {
+		const unsigned char *at = w.p, *q, *e, *pl;
+		uint32_t field;
+		unsigned type;
+		uint64_t v;
+		size_t plen;
+
+		wire_tag(&w, &field, &type);
+		if (field != 13) {
+			wire_value(&w, field, type, &v, &pl, &plen);
+			continue;
+		}
+		wire_repeated(&w, at, field, type, "comment", &q, &e);
+		for (; q < e; n++) {
+			q = varint_at(q, e, &v);
+			if (v >= s->nstrs)
+				return hd_fail(err, HD_ERR_INVALID,
+					       "comment %zu has string index %lld, outside the string table of %zu entries",
+					       n, (long long)v, s->nstrs);
+		}
+	}
+	return hd_fail(err, HD_ERR_INVALID, "a comment has a string index outside the string table");
 }
 
 static int resolve(struct hd_profile *p, struct scan *s, struct hd_error *err)
@@ -817,9 +901,8 @@ static int resolve(struct hd_profile *p, struct scan *s, struct hd_error *err)
 	    (rc = str_at(s, s->keep_frames, &p->keep_frames, err, "keep_frames", 0)) ||
 	    (rc = str_at(s, s->default_type, &p->default_type, err, "default_sample_type", 0)))
 		return rc;
-	for (i = 0; i < s->ncomments; i++)
-		if ((rc = str_at(s, s->comments[i], &unused, err, "comment", i)))
-			return rc;
+	if (s->ncomments && s->comment_max >= s->nstrs)
+		return bad_comment(p, s, err);
 	if ((rc = str_at(s, s->doc_url, &unused, err, "doc_url", 0)))
 		return rc;
 
@@ -924,7 +1007,6 @@ static int pprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 	free(s.locs);
 	free(s.funcs);
 	free(s.strs);
-	free(s.comments);
 	return rc;
 }
 
@@ -935,11 +1017,10 @@ static void pprof_release(struct hd_profile *p)
 	if (!st)
 		return;
 	index_release(&st->loc_index);
-	free(st->samples);
 	free(st);
 	p->priv = NULL;
 }
 
 const struct hd_decoder hd_decoder_pprof = {
-	"pprof", pprof_sniff, pprof_decode, pprof_sample, pprof_release,
+	"pprof", pprof_sniff, pprof_decode, pprof_next, pprof_release,
 };

@@ -129,9 +129,9 @@ int64_t hd_profile_total_scaled(const struct hd_profile *p, size_t i, double sca
 {
 	uint32_t *locs = malloc((p->max_locs + 1) * sizeof(*locs));
 	int64_t *vals = malloc((p->ntypes + 1) * sizeof(*vals));
+	struct hd_sample_iter it = {0, 0};
 	struct hd_psample smp;
 	int64_t t = 0;
-	size_t s;
 
 	if (scale == 1.0 || !locs || !vals) {
 		/* Without memory for the scratch arrays, the unscaled total is
@@ -140,10 +140,8 @@ int64_t hd_profile_total_scaled(const struct hd_profile *p, size_t i, double sca
 		free(vals);
 		return scale == 1.0 ? p->totals[i] : hd_scale_value(p->totals[i], scale);
 	}
-	for (s = 0; s < p->nsamples; s++) {
-		hd_profile_sample(p, s, locs, vals, &smp);
+	while (hd_profile_next(p, &it, locs, vals, &smp))
 		t = hd_add_sat(t, hd_scale_value(smp.values[i], scale));
-	}
 	free(locs);
 	free(vals);
 	return t;

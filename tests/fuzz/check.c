@@ -276,12 +276,13 @@ void fz_check_model(const struct hd_report *r, size_t col,
 	sloc = malloc((v->max_locs + 1) * sizeof(*sloc));
 	sval = malloc((v->ntypes + 1) * sizeof(*sval));
 	FZ_ASSERT(sloc && sval, "out of memory");
-	for (i = 0; i < v->nsamples; i++) {
-		struct hd_psample smp;
+	struct hd_sample_iter it = {0, 0};
+	struct hd_psample smp;
+
+	while (hd_profile_next(p, &it, sloc, sval, &smp)) {
 		int64_t x;
 		uint64_t a;
 
-		hd_profile_sample(p, i, sloc, sval, &smp);
 		x = hd_scale_value(smp.values[si], scale);
 		a = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
 
