@@ -94,114 +94,174 @@ static int inflate_whole(const unsigned char *in, size_t len, uint64_t max,
 }
 #endif
 
-static int inflate_all(const unsigned char *in, size_t len, uint64_t max,
-		       struct hd_buf *out, struct hd_error *err)
+/*
+ * Where compressed bytes come from: a buffer (a mapped file, or bytes in
+ * memory) or a descriptor read as it streams (standard input, a pipe),
+ * so a gzip on a pipe is inflated under the cap without being held
+ * whole first.  For a descriptor, win holds what was read and not yet
+ * inflated; read_cap bounds the compressed bytes read (a stream of empty
+ * gzip members inflates to nothing, forever).
+ */
+struct gz_src {
+	const unsigned char *buf; /* NULL: read fd */
+	size_t len, pos;          /* of buf */
+	int fd;
+	unsigned char *win;
+	size_t wlen;
+	uint64_t nread, read_cap;
+	int eof;                  /* read() said end of file */
+};
+
+/* 1 when every compressed byte was handed to zlib. */
+static int gz_at_end(const struct gz_src *s, const z_stream *zs)
+{
+	if (zs->avail_in)
+		return 0;
+	return s->buf ? (size_t)(zs->next_in - s->buf) >= s->len : s->eof;
+}
+
+#define GZ_WINDOW ((size_t)1 << 16)
+
+/* Make at least need bytes (or all that is left) available at
+ * zs->next_in: 0, or < 0 on a read error. */
+static int gz_fill(struct gz_src *s, z_stream *zs, size_t need, struct hd_error *err)
+{
+	if (s->buf) {
+		size_t used = (size_t)(zs->next_in ? zs->next_in - s->buf : 0);
+		size_t left = s->len - used;
+
+		zs->next_in = (unsigned char *)s->buf + used;
+		zs->avail_in = (uInt)(left > UINT32_MAX ? UINT32_MAX : left);
+		return 0;
+	}
+	if (!zs->next_in) {
+		zs->next_in = s->win; /* what the caller read before */
+		zs->avail_in = (uInt)s->wlen;
+	}
+	if (zs->avail_in >= need || s->eof)
+		return 0;
+	memmove(s->win, zs->next_in ? zs->next_in : s->win, zs->avail_in);
+	s->wlen = zs->avail_in;
+	while (s->wlen < need) {
+		ssize_t n = read(s->fd, s->win + s->wlen, GZ_WINDOW - s->wlen);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hd_fail(err, HD_ERR_IO, "%s", hd_strerror(errno));
+		if (n == 0) {
+			s->eof = 1;
+			break;
+		}
+		s->wlen += (size_t)n;
+		s->nread += (uint64_t)n;
+		if (s->nread > s->read_cap)
+			return hd_fail_about(err, HD_ERR_LIMIT, HD_SUBJ_MAX_SIZE,
+					     "compressed input exceeds the size limit");
+	}
+	zs->next_in = s->win;
+	zs->avail_in = (uInt)s->wlen;
+	return 0;
+}
+
+/* Room for more output; never more than max + 1 bytes: one byte past
+ * the cap proves the cap was crossed. */
+static int gz_room(struct hd_buf *out, uint64_t max, z_stream *zs)
+{
+	if (out->len + 1 >= out->cap) {
+		size_t ncap = out->cap * 2;
+		char *np;
+
+		if (ncap > max + 2)
+			ncap = (size_t)max + 2;
+		np = realloc(out->data, ncap);
+		if (!np)
+			return HD_ERR_NOMEM;
+		out->data = np;
+		out->cap = ncap;
+	}
+	zs->next_out = (unsigned char *)out->data + out->len;
+	zs->avail_out = (uInt)((out->cap - 1 - out->len) > UINT32_MAX ?
+			       UINT32_MAX : out->cap - 1 - out->len);
+	return 0;
+}
+
+/* After a member's end: another member (gzip -c a b > ab), the end of
+ * the input, or garbage.  1 to go on, 0 at the end, < 0 on an error. */
+static int gz_next_member(struct gz_src *s, z_stream *zs, struct hd_error *err)
+{
+	int rc = gz_fill(s, zs, 2, err);
+
+	if (rc)
+		return rc;
+	if (gz_at_end(s, zs))
+		return 0;
+	if (!is_gzip(zs->next_in, zs->avail_in))
+		return hd_fail(err, HD_ERR_FORMAT, "trailing garbage after gzip data");
+	inflateReset(zs);
+	return 1;
+}
+
+/* What an inflate() result other than Z_OK, Z_STREAM_END and
+ * Z_BUF_ERROR means. */
+static int gz_error(int zrc, const z_stream *zs, struct hd_error *err)
+{
+	if (zrc == Z_DATA_ERROR)
+		return hd_fail(err, HD_ERR_FORMAT, "corrupt gzip data: %s",
+			       zs->msg ? zs->msg : "data error");
+	if (zrc == Z_MEM_ERROR)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	return hd_fail(err, HD_ERR_FORMAT, "corrupt gzip data");
+}
+
+static int gz_inflate(struct gz_src *s, uint64_t max, size_t hint, struct hd_buf *out,
+		      struct hd_error *err)
 {
 	z_stream zs;
-	size_t hint, pos = 0;
-	int zrc = Z_OK, rc = 0;
+	int rc = 0;
 
-#ifdef HD_HAVE_LIBDEFLATE
-	if (inflate_whole(in, len, max, out) == 0)
-		return 0;
-#endif
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
 		return hd_fail(err, HD_ERR_NOMEM, "cannot initialise zlib");
-
-	/* ISIZE (the last member's size mod 2^32) is a fair first guess;
-	 * it is untrusted, so it only sizes the first allocation. */
-	hint = gzip_isize(in, len);
-	if (hint < len)
-		hint = len * 4;
-	/* deflate expands at most 1032:1: a bigger ISIZE (a truncated or
-	 * hostile file) must not size the first allocation. */
-	if (hint / 1032 > len)
-		hint = len * 1032;
-	if (hint > max)
-		hint = (size_t)max;
-	if (hint > (size_t)256 << 20)
-		hint = (size_t)256 << 20;
 	hd_buf_init(out, 0);
 	if (HD_GROW(out->data, out->cap, hint + 1)) {
-		inflateEnd(&zs);
-		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+		rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
+		goto done;
 	}
+	for (;;) {
+		size_t before;
+		int zrc;
 
-	while (pos < len) {
-		zs.next_in = (unsigned char *)in + pos;
-		zs.avail_in = (uInt)(len - pos > UINT32_MAX ? UINT32_MAX : len - pos);
-		for (;;) {
-			size_t before_in = zs.avail_in;
-
-			if (out->len + 1 >= out->cap) {
-				/* Never hold more than max + 1 bytes: one byte past
-				 * the cap proves the cap was crossed. */
-				size_t ncap = out->cap * 2;
-				char *np;
-
-				if (ncap > max + 2)
-					ncap = (size_t)max + 2;
-				np = realloc(out->data, ncap);
-				if (!np) {
-					rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
-					goto done;
-				}
-				out->data = np;
-				out->cap = ncap;
-			}
-			zs.next_out = (unsigned char *)out->data + out->len;
-			zs.avail_out = (uInt)((out->cap - 1 - out->len) > UINT32_MAX ?
-					      UINT32_MAX : out->cap - 1 - out->len);
-			{
-				size_t before_out = zs.avail_out;
-				zrc = inflate(&zs, Z_NO_FLUSH);
-				out->len += before_out - zs.avail_out;
-			}
-			pos += before_in - zs.avail_in;
-			if (out->len > max) {
-				rc = too_big(err, max);
-				goto done;
-			}
-			if (zrc == Z_STREAM_END)
+		if ((rc = gz_fill(s, &zs, 1, err)))
+			break;
+		if (gz_room(out, max, &zs)) {
+			rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
+			break;
+		}
+		before = zs.avail_out;
+		zrc = inflate(&zs, Z_NO_FLUSH);
+		out->len += before - zs.avail_out;
+		if (out->len > max) {
+			rc = too_big(err, max);
+			break;
+		}
+		if (zrc == Z_STREAM_END) {
+			if ((rc = gz_next_member(s, &zs, err)) <= 0)
 				break;
-			if (zrc == Z_DATA_ERROR) {
-				rc = hd_fail(err, HD_ERR_FORMAT, "corrupt gzip data: %s",
-					     zs.msg ? zs.msg : "data error");
-				goto done;
-			}
-			if (zrc == Z_MEM_ERROR) {
-				rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
-				goto done;
-			}
-			if (zrc == Z_BUF_ERROR && zs.avail_in == 0) {
-				if (pos >= len) {
-					rc = hd_fail(err, HD_ERR_FORMAT,
-						     "truncated gzip data (unexpected end of file)");
-					goto done;
-				}
-				break; /* more input in the next 4 GiB window */
-			}
-			if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
-				rc = hd_fail(err, HD_ERR_FORMAT, "corrupt gzip data");
-				goto done;
-			}
-		}
-		if (zrc != Z_STREAM_END)
-			continue;
-		/* A member ended: another may follow (gzip -c a b > ab). */
-		if (pos < len) {
-			if (!is_gzip(in + pos, len - pos)) {
+			rc = 0;
+		} else if (zrc == Z_BUF_ERROR) {
+			/* No progress: for want of room (given next time) or
+			 * of input, which may have run out. */
+			if (zs.avail_out && gz_at_end(s, &zs)) {
 				rc = hd_fail(err, HD_ERR_FORMAT,
-					     "trailing garbage after gzip data");
-				goto done;
+					     "truncated gzip data (unexpected end of file)");
+				break;
 			}
-			inflateReset(&zs);
+		} else if (zrc != Z_OK) {
+			rc = gz_error(zrc, &zs, err);
+			break;
 		}
 	}
-	if (zrc != Z_STREAM_END)
-		rc = hd_fail(err, HD_ERR_FORMAT,
-			     "truncated gzip data (unexpected end of file)");
 done:
 	inflateEnd(&zs);
 	if (rc) {
@@ -210,6 +270,35 @@ done:
 	}
 	out->data[out->len] = '\0';
 	return 0;
+}
+
+static int inflate_all(const unsigned char *in, size_t len, uint64_t max,
+		       struct hd_buf *out, struct hd_error *err)
+{
+	struct gz_src src;
+	size_t hint;
+
+#ifdef HD_HAVE_LIBDEFLATE
+	if (inflate_whole(in, len, max, out) == 0)
+		return 0;
+#endif
+	/* ISIZE (the last member's size mod 2^32) is a fair first guess;
+	 * it is untrusted, so it only sizes the first allocation, and
+	 * deflate expands at most 1032:1, so a bigger ISIZE (a truncated or
+	 * hostile file) does not count. */
+	hint = gzip_isize(in, len);
+	if (hint < len)
+		hint = len * 4;
+	if (hint / 1032 > len)
+		hint = len * 1032;
+	if (hint > max)
+		hint = (size_t)max;
+	if (hint > (size_t)256 << 20)
+		hint = (size_t)256 << 20;
+	memset(&src, 0, sizeof(src));
+	src.buf = in;
+	src.len = len;
+	return gz_inflate(&src, max, hint, out, err);
 }
 
 int hd_load_mem(const unsigned char *data, size_t len, uint64_t max_size,
@@ -235,17 +324,15 @@ static int read_all(int fd, uint64_t max, struct hd_buf *raw,
 		    struct hd_error *err)
 {
 	struct stat st;
-	size_t want = 1 << 16;
+	size_t want = raw->len + (1 << 16);
 
-	hd_buf_init(raw, 0);
-	if (fstat(fd, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return hd_fail(err, HD_ERR_IO, "is a directory");
-		if (S_ISREG(st.st_mode) && st.st_size > 0)
-			want = (size_t)st.st_size + 1;
-	}
-	if (HD_GROW(raw->data, raw->cap, want))
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < max)
+		want = (size_t)st.st_size + 1;
+	if (HD_GROW(raw->data, raw->cap, want)) {
+		hd_buf_release(raw);
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
 	for (;;) {
 		ssize_t n;
 
@@ -275,10 +362,56 @@ static int read_all(int fd, uint64_t max, struct hd_buf *raw,
 	return 0;
 }
 
+/*
+ * A descriptor that is not a regular file (standard input, a pipe): a
+ * gzip is inflated as it streams in, under the cap, so `heapdiff top -
+ * --max-size 1MiB < bomb.gz` stops at a megabyte; raw bytes are read
+ * under the cap too.
+ */
+static int load_stream(int fd, uint64_t max, struct hd_buf *out, struct hd_error *err)
+{
+	struct gz_src src;
+	int rc;
+
+	memset(&src, 0, sizeof(src));
+	src.fd = fd;
+	src.win = malloc(GZ_WINDOW);
+	if (!src.win)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	/* Compressed bytes never exceed the inflated ones by much; a stream
+	 * of empty members would, so their total is capped as well. */
+	src.read_cap = max + (max >> 4) + ((uint64_t)1 << 20);
+	{
+		z_stream peek;
+
+		memset(&peek, 0, sizeof(peek));
+		if ((rc = gz_fill(&src, &peek, 2, err))) {
+			free(src.win);
+			return rc;
+		}
+	}
+	if (is_gzip(src.win, src.wlen)) {
+		rc = gz_inflate(&src, max, GZ_WINDOW * 4, out, err);
+		free(src.win);
+		return rc;
+	}
+	hd_buf_init(out, 0);
+	rc = hd_buf_append(out, src.win, src.wlen);
+	free(src.win);
+	if (rc)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	if (out->len > max) {
+		hd_buf_release(out);
+		return too_big(err, max);
+	}
+	return src.eof ? 0 : read_all(fd, max, out, err);
+}
+
 int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
 		 struct hd_error *err)
 {
 	struct hd_buf raw;
+	struct stat st;
 	int fd, rc;
 
 	if (!max_size)
@@ -290,41 +423,46 @@ int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
 		if (fd < 0)
 			return hd_fail(err, HD_ERR_IO, "%s", hd_strerror(errno));
 	}
-	/* A regular gzip file is inflated straight from a read-only mapping:
-	 * no copy, and no anonymous memory to fault in. */
-	{
-		struct stat st;
+	if (fstat(fd, &st) != 0) {
+		rc = hd_fail(err, HD_ERR_IO, "%s", hd_strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		rc = hd_fail(err, HD_ERR_IO, "is a directory");
+	} else if (!S_ISREG(st.st_mode)) {
+		rc = load_stream(fd, max_size, out, err);
+		if (!rc && out->len == 0) {
+			hd_buf_release(out);
+			rc = hd_fail(err, HD_ERR_FORMAT, "empty file");
+		}
+	} else if (st.st_size >= 2 && (uint64_t)st.st_size < SIZE_MAX) {
+		/* A regular gzip file is inflated straight from a read-only
+		 * mapping: no copy, and no anonymous memory to fault in. */
+		void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 
-		if (fd != STDIN_FILENO && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_size >= 2 && (uint64_t)st.st_size < SIZE_MAX) {
-			void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-
-			if (map != MAP_FAILED) {
-				if (is_gzip(map, (size_t)st.st_size)) {
-					close(fd);
-					rc = inflate_all(map, (size_t)st.st_size, max_size, out, err);
-					munmap(map, (size_t)st.st_size);
-					return rc;
-				}
-				munmap(map, (size_t)st.st_size);
-			}
+		rc = 1;
+		if (map != MAP_FAILED) {
+			if (is_gzip(map, (size_t)st.st_size))
+				rc = inflate_all(map, (size_t)st.st_size, max_size, out, err);
+			munmap(map, (size_t)st.st_size);
+		}
+	} else {
+		rc = 1;
+	}
+	if (rc == 1) {
+		hd_buf_init(&raw, 0);
+		rc = read_all(fd, max_size, &raw, err);
+		if (!rc && raw.len == 0) {
+			hd_buf_release(&raw);
+			rc = hd_fail(err, HD_ERR_FORMAT, "empty file");
+		} else if (!rc && is_gzip((unsigned char *)raw.data, raw.len)) {
+			/* Changed under us since the mapping: inflate the copy. */
+			rc = inflate_all((unsigned char *)raw.data, raw.len, max_size, out, err);
+			hd_buf_release(&raw);
+		} else if (!rc) {
+			*out = raw; /* raw protobuf: hand over the buffer itself */
 		}
 	}
-	rc = read_all(fd, max_size, &raw, err);
 	if (fd != STDIN_FILENO)
 		close(fd);
-	if (rc)
-		return rc;
-	if (raw.len == 0) {
-		hd_buf_release(&raw);
-		return hd_fail(err, HD_ERR_FORMAT, "empty file");
-	}
-	if (!is_gzip((unsigned char *)raw.data, raw.len)) {
-		*out = raw; /* raw protobuf: hand over the buffer itself */
-		return 0;
-	}
-	rc = inflate_all((unsigned char *)raw.data, raw.len, max_size, out, err);
-	hd_buf_release(&raw);
 	return rc;
 }
 
