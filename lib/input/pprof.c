@@ -856,13 +856,13 @@ static int bad_comment(const struct hd_profile *p, const struct scan *s,
 	return hd_fail(err, HD_ERR_INVALID, "a comment has a string index outside the string table");
 }
 
-static int resolve(struct hd_profile *p, struct scan *s, struct hd_error *err)
+/* The string table's rules and every top-level string index. */
+static int resolve_header(struct hd_profile *p, struct scan *s, struct hd_error *err)
 {
 	struct hd_arena *a = &p->arena;
-	struct id_index mmap = {0}, fmap = {0};
 	const char *unused;
-	size_t i, j;
-	int rc = 0;
+	size_t i;
+	int rc;
 
 	if (s->nstrs == 0 || s->strs[0][0] != '\0')
 		return hd_fail(err, HD_ERR_INVALID,
@@ -876,7 +876,6 @@ static int resolve(struct hd_profile *p, struct scan *s, struct hd_error *err)
 	if (s->nmappings > UINT32_MAX - 1 || s->nfuncs > UINT32_MAX - 1 ||
 	    s->nlocs > UINT32_MAX - 1)
 		return hd_fail(err, HD_ERR_LIMIT, "the profile has too many entries");
-
 	p->ntypes = s->ntypes;
 	p->nmappings = s->nmappings;
 	p->nfuncs = s->nfuncs;
@@ -888,87 +887,104 @@ static int resolve(struct hd_profile *p, struct scan *s, struct hd_error *err)
 	p->locs = hd_arena_calloc(a, s->nlocs + 1, sizeof(*p->locs));
 	if (!p->type_names || !p->type_units || !p->mappings || !p->funcs || !p->locs)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-
-	for (i = 0; i < s->ntypes; i++) {
+	for (i = 0; i < s->ntypes; i++)
 		if ((rc = str_at(s, s->types[i].type, &p->type_names[i], err, "sample_type", i)) ||
 		    (rc = str_at(s, s->types[i].unit, &p->type_units[i], err, "sample_type", i)))
 			return rc;
-	}
 	if ((rc = str_at(s, s->period_type.type, &unused, err, "period_type", 0)) ||
-	    (rc = str_at(s, s->period_type.unit, &unused, err, "period_type", 0)))
-		return rc;
-	if ((rc = str_at(s, s->drop_frames, &p->drop_frames, err, "drop_frames", 0)) ||
+	    (rc = str_at(s, s->period_type.unit, &unused, err, "period_type", 0)) ||
+	    (rc = str_at(s, s->drop_frames, &p->drop_frames, err, "drop_frames", 0)) ||
 	    (rc = str_at(s, s->keep_frames, &p->keep_frames, err, "keep_frames", 0)) ||
 	    (rc = str_at(s, s->default_type, &p->default_type, err, "default_sample_type", 0)))
 		return rc;
 	if (s->ncomments && s->comment_max >= s->nstrs)
 		return bad_comment(p, s, err);
-	if ((rc = str_at(s, s->doc_url, &unused, err, "doc_url", 0)))
-		return rc;
+	return str_at(s, s->doc_url, &unused, err, "doc_url", 0);
+}
 
-	if ((rc = index_ids(&mmap, a, s->nmappings, mapping_id, s->mappings, "mapping", err)) ||
-	    (rc = index_ids(&fmap, a, s->nfuncs, function_id, s->funcs, "function", err)) ||
-	    (rc = index_ids(&pp(p)->loc_index, a, s->nlocs, location_id, s->locs, "location", err)))
-		goto out;
+/* Mappings' and functions' strings. */
+static int resolve_names(struct hd_profile *p, struct scan *s, struct hd_error *err)
+{
+	const char *unused;
+	size_t i;
+	int rc;
 
 	for (i = 0; i < s->nmappings; i++) {
 		const struct raw_mapping *m = &s->mappings[i];
+
 		if ((rc = str_at(s, m->filename, &p->mappings[i].file, err, "mapping", i)) ||
 		    (rc = str_at(s, m->build_id, &unused, err, "mapping", i)))
-			goto out;
+			return rc;
 	}
 	for (i = 0; i < s->nfuncs; i++) {
 		const struct raw_function *f = &s->funcs[i];
 		struct hd_pfunc *pf = &p->funcs[i];
+
 		if ((rc = str_at(s, f->name, &pf->name, err, "function", i)) ||
 		    (rc = str_at(s, f->system_name, &pf->system_name, err, "function", i)) ||
 		    (rc = str_at(s, f->filename, &pf->filename, err, "function", i)))
-			goto out;
+			return rc;
 		pf->start_line = f->start_line;
 	}
-	for (i = 0; i < s->nlocs; i++) {
-		const struct raw_location *l = &s->locs[i];
-		struct hd_ploc *pl = &p->locs[i];
+	return 0;
+}
 
-		pl->address = l->address;
-		pl->mapping = l->mapping_id ? index_get(&mmap, l->mapping_id) : UINT32_MAX;
-		if (l->mapping_id && pl->mapping == UINT32_MAX) {
-			rc = hd_fail(err, HD_ERR_INVALID,
-				     "location id %llu refers to mapping id %llu, which does not exist",
-				     (unsigned long long)l->id, (unsigned long long)l->mapping_id);
-			goto out;
-		}
-		if (l->nlines > UINT32_MAX) {
-			rc = hd_fail(err, HD_ERR_LIMIT, "location id %llu has too many lines",
-				     (unsigned long long)l->id);
-			goto out;
-		}
-		pl->nlines = (uint32_t)l->nlines;
-		pl->lines = hd_arena_alloc(a, (l->nlines + 1) * sizeof(*pl->lines));
-		if (!pl->lines) {
-			rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		for (j = 0; j < l->nlines; j++) {
-			const struct raw_line *ln = &s->lines[l->first_line + j];
+/* Location l: its mapping and lines resolved to indexes, into *pl. */
+static int resolve_location(struct hd_profile *p, const struct scan *s,
+			    const struct raw_location *l, struct hd_ploc *pl,
+			    const struct id_index *mmap, const struct id_index *fmap,
+			    struct hd_error *err)
+{
+	size_t j;
 
-			if (ln->function_id == 0) {
-				rc = hd_fail(err, HD_ERR_INVALID,
-					     "location id %llu has a line with function id 0",
-					     (unsigned long long)l->id);
-				goto out;
-			}
-			pl->lines[j].func = index_get(&fmap, ln->function_id);
-			if (pl->lines[j].func == UINT32_MAX) {
-				rc = hd_fail(err, HD_ERR_INVALID,
-					     "location id %llu refers to function id %llu, which does not exist",
-					     (unsigned long long)l->id,
-					     (unsigned long long)ln->function_id);
-				goto out;
-			}
-			pl->lines[j].line = ln->line;
-		}
+	pl->address = l->address;
+	pl->mapping = l->mapping_id ? index_get(mmap, l->mapping_id) : UINT32_MAX;
+	if (l->mapping_id && pl->mapping == UINT32_MAX)
+		return hd_fail(err, HD_ERR_INVALID,
+			       "location id %llu refers to mapping id %llu, which does not exist",
+			       (unsigned long long)l->id, (unsigned long long)l->mapping_id);
+	if (l->nlines > UINT32_MAX)
+		return hd_fail(err, HD_ERR_LIMIT, "location id %llu has too many lines",
+			       (unsigned long long)l->id);
+	pl->nlines = (uint32_t)l->nlines;
+	pl->lines = hd_arena_alloc(&p->arena, (l->nlines + 1) * sizeof(*pl->lines));
+	if (!pl->lines)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	for (j = 0; j < l->nlines; j++) {
+		const struct raw_line *ln = &s->lines[l->first_line + j];
+
+		if (ln->function_id == 0)
+			return hd_fail(err, HD_ERR_INVALID,
+				       "location id %llu has a line with function id 0",
+				       (unsigned long long)l->id);
+		pl->lines[j].func = index_get(fmap, ln->function_id);
+		if (pl->lines[j].func == UINT32_MAX)
+			return hd_fail(err, HD_ERR_INVALID,
+				       "location id %llu refers to function id %llu, which does not exist",
+				       (unsigned long long)l->id, (unsigned long long)ln->function_id);
+		pl->lines[j].line = ln->line;
 	}
+	return 0;
+}
+
+/* Pass 2: every reference resolved and checked, then the samples. */
+static int resolve(struct hd_profile *p, struct scan *s, struct hd_error *err)
+{
+	struct hd_arena *a = &p->arena;
+	struct id_index mmap = {0}, fmap = {0};
+	size_t i;
+	int rc;
+
+	if ((rc = resolve_header(p, s, err)))
+		return rc;
+	if ((rc = index_ids(&mmap, a, s->nmappings, mapping_id, s->mappings, "mapping", err)) ||
+	    (rc = index_ids(&fmap, a, s->nfuncs, function_id, s->funcs, "function", err)) ||
+	    (rc = index_ids(&pp(p)->loc_index, a, s->nlocs, location_id, s->locs, "location", err)) ||
+	    (rc = resolve_names(p, s, err)))
+		goto out;
+	for (i = 0; i < s->nlocs; i++)
+		if ((rc = resolve_location(p, s, &s->locs[i], &p->locs[i], &mmap, &fmap, err)))
+			goto out;
 	rc = check_samples(p, s->nstrs, s->max_frames, err);
 out:
 	index_release(&mmap);
