@@ -404,6 +404,8 @@ int hd_model_new(const struct hd_model_opts *opts, struct hd_model **out,
 
 			regerror(rc, &m->re[i], msg, sizeof(msg));
 			hd_model_free(m);
+			if (rc == REG_ESPACE)
+				return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 			return hd_fail(err, HD_ERR_USAGE,
 				       "invalid %s regular expression '%s': %s",
 				       optname[i], res[i], msg);
@@ -878,30 +880,44 @@ static void add_release(struct add_state *st)
 	free(st->b.data);
 }
 
-/* Compile "^(re)$" into *out; 1 when it compiled. */
+/* Compile "^(re)$" into *out: 1 when it compiled, 0 when it is refused
+ * or does not compile, HD_ERR_NOMEM when memory ran out (which must not
+ * pass for a pattern ignored). */
 static int compile_anchored(const char *re, regex_t *out)
 {
 	size_t n = strlen(re);
 	char *rx;
-	int ok;
+	int rc;
 
-	if (!*re || re_too_costly(re) || !(rx = malloc(n + 6)))
+	if (!*re || re_too_costly(re))
 		return 0;
+	if (!(rx = malloc(n + 6)))
+		return HD_ERR_NOMEM;
 	snprintf(rx, n + 6, "^(%s)$", re);
-	ok = regcomp(out, rx, REG_EXTENDED | REG_NOSUB) == 0;
+	rc = regcomp(out, rx, REG_EXTENDED | REG_NOSUB);
 	free(rx);
-	return ok;
+	if (rc == REG_ESPACE) {
+		regfree(out);
+		return HD_ERR_NOMEM;
+	}
+	return rc == 0;
 }
 
 /* pprof ignores a drop_frames regexp it cannot compile; so do we (and
  * keep_frames counts only beside a drop_frames). */
-static void compile_prune(struct add_state *st, const struct hd_profile *fv)
+static int compile_prune(struct add_state *st, const struct hd_profile *fv)
 {
-	if (!fv->drop_frames || !compile_anchored(fv->drop_frames, &st->drop_re))
-		return;
+	int rc;
+
+	if (!fv->drop_frames || (rc = compile_anchored(fv->drop_frames, &st->drop_re)) == 0)
+		return 0;
+	if (rc < 0)
+		return rc;
 	st->have_drop = 1;
-	if (fv->keep_frames)
-		st->have_keep = compile_anchored(fv->keep_frames, &st->keep_re);
+	if (fv->keep_frames && (rc = compile_anchored(fv->keep_frames, &st->keep_re)) < 0)
+		return rc;
+	st->have_keep = fv->keep_frames && rc == 1;
+	return 0;
 }
 
 static uint8_t filter_bits(const struct hd_model *m, const char *s)
@@ -1291,11 +1307,11 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	memset(&st, 0, sizeof(st));
 	st.p = p;
 	st.ao = ao;
-	compile_prune(&st, ao->frames_from ? ao->frames_from : p);
 	col = &m->cols[m->ncols];
 	memset(col, 0, sizeof(*col));
 	rc = HD_ERR_NOMEM;
-	if (index_functions(m, &st) || index_mappings(m, &st) ||
+	if (compile_prune(&st, ao->frames_from ? ao->frames_from : p) ||
+	    index_functions(m, &st) || index_mappings(m, &st) ||
 	    resolve_locations(m, &st) || stamp_fit(m))
 		goto out;
 	col->nframes_at = m->nframes;

@@ -222,7 +222,7 @@ static int gz_inflate(struct gz_src *s, uint64_t max, size_t hint, struct hd_buf
 
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-		return hd_fail(err, HD_ERR_NOMEM, "cannot initialise zlib");
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	hd_buf_init(out, 0);
 	if (HD_GROW(out->data, out->cap, hint + 1)) {
 		rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
