@@ -29,6 +29,6 @@ done
 run trend --format html --icicle $T/leak-0[0-5].pb.gz
 run diff --normalize --focus main --hide runtime --granularity lines $T/cache-v1.pb.gz $T/cache-v2.pb.gz
 run top /dev/null
-run diff $T/leak-00.pb.gz ../shared/corpus/pprof/sample.cpu.pb.gz
+run diff $T/leak-00.pb.gz $T/public/pprof/sample.cpu.pb.gz
 echo "valgrind: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -10,8 +10,8 @@
 # Rows: the diff of two profiles (issue #8's targets: <= 2x gzip -dc,
 # >= 50x faster than pprof, RSS <= 3x the decompressed size), trend over
 # 2 and over TREND_N (default 20) profiles (20 <= 12x the time of 2;
-# memory with the union of stacks), and top of ../shared/corpus's
-# large.cpu (< 100 ms).  go tool pprof runs once (it is slow), when go is
+# memory with the union of stacks), and top of pprof's large.cpu
+# (testdata/public/pprof; < 100 ms).  go tool pprof runs once (it is slow), when go is
 # installed and BENCH_PPROF is not 0.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +21,7 @@ STACKS=${2:-200000}
 RUNS=${3:-5}
 TREND_N=${TREND_N:-20}
 OUT=${HEAPDIFF_BENCH_DIR:-${TMPDIR:-/tmp}/heapdiff-bench-$STACKS}
-LARGE=$root/../shared/corpus/pprof/large.cpu.pb.gz
+LARGE=$root/testdata/public/pprof/large.cpu.pb.gz
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "SKIP: /usr/bin/time not found (apt-get install time)"; exit 77; }
 command -v go >/dev/null || { echo "SKIP: go not found (needed to generate profiles)"; exit 77; }
