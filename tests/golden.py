@@ -3,7 +3,7 @@
 
 The command runs from the source root (so paths in reports are stable) as
 `heapdiff ARGS`; $T stands for a scratch directory holding fixtures made
-here (broken inputs), $C for ../shared/corpus.  The expected exit status,
+here (broken inputs), $C for testdata/public.  The expected exit status,
 stdout and stderr live in tests/golden/NAME.expected.  A missing expected
 file is written from the actual output and the case fails, so adding a
 case is: add the line, run, review the new file, commit it.
@@ -64,7 +64,7 @@ def main():
         fixtures(tmp)
         env = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", TZ="UTC")
         for name, args in cases:
-            argv = [a.replace("$T", tmp).replace("$C", os.path.join("..", "shared", "corpus"))
+            argv = [a.replace("$T", tmp).replace("$C", os.path.join("testdata", "public"))
                     for a in shlex.split(args)]
             stdin = None
             if "<" in argv:

@@ -1,5 +1,6 @@
 """Shared by the Python tests: a counter of checks that prints failures,
-running heapdiff for its output, and finding the shared Parca series."""
+running heapdiff for its output, and finding the Parca heap series
+(testdata/public/parca-heap-series)."""
 
 import os
 import subprocess

@@ -8,7 +8,7 @@ What is checked, through --format json unless said otherwise:
   main.leakyHandler is growing and the first leak suspect, with reference
   chains through main.handleLogin and main.handleUpload; main.bufferPoolGet
   is fluctuating; main.loadConfig is stable.
-- ../shared/corpus/parca-heap-series (ten real profiles 3 s apart): runs;
+- testdata/public/parca-heap-series (ten real profiles 3 s apart): runs;
   the big allocation that appears in heap-08
   (github.com/dgraph-io/badger/v3/skl.newArena, 87244800 B in heap-08 and
   heap-09 and absent before, as `go tool pprof -top` shows) is "new", not a
@@ -39,9 +39,9 @@ import time
 HEAPDIFF = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(sys.argv[2])
 LEAK = [os.path.join(ROOT, "testdata", "leak-%02d.pb.gz" % i) for i in range(6)]
-PARCA_DIR = os.path.join(ROOT, "..", "shared", "corpus", "parca-heap-series")
+PARCA_DIR = os.path.join(ROOT, "testdata", "public", "parca-heap-series")
 PARCA = [os.path.join(PARCA_DIR, "heap-%02d.pb.gz" % i) for i in range(10)]
-CPU = os.path.join(ROOT, "..", "shared", "corpus", "pprof", "sample.cpu.pb.gz")
+CPU = os.path.join(ROOT, "testdata", "public", "pprof", "sample.cpu.pb.gz")
 ENV = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", TZ="UTC")
 
 passed = failed = 0
@@ -384,17 +384,17 @@ def scale():
 
 
 def main():
-    for p in LEAK + [CPU]:
-        if not os.path.exists(p):
-            print("SKIP: %s is missing" % p)
-            return 77
+    # All of these are in the repository: a missing one is a broken
+    # checkout, not a reason to skip.
+    missing = [p for p in LEAK + PARCA + [CPU] if not os.path.exists(p)]
+    if missing:
+        print("FAIL: missing from the source tree: %s" % " ".join(missing))
+        print("trend: 0 passed, 1 failed")
+        return 1
     leak = leak_series()
     oracle(leak, LEAK, "leak")
-    if all(os.path.exists(p) for p in PARCA):
-        parca = parca_series()
-        oracle(parca, PARCA, "parca")
-    else:
-        print("SKIP parca series: %s is missing" % PARCA_DIR)
+    parca = parca_series()
+    oracle(parca, PARCA, "parca")
     labels_and_order()
     small_cases()
     refusals()

@@ -9,6 +9,9 @@ ROOT=$2
 command -v valgrind >/dev/null || { echo "SKIP: valgrind not found"; exit 77; }
 cd "$ROOT"
 T=testdata
+CPU=$T/public/pprof/sample.cpu.pb.gz
+# In the repository: without it the last refusal would test a missing file.
+[ -f "$CPU" ] || { echo "FAIL: $CPU is missing"; exit 1; }
 pass=0 fail=0
 run() {
 	local out
@@ -29,6 +32,6 @@ done
 run trend --format html --icicle $T/leak-0[0-5].pb.gz
 run diff --normalize --focus main --hide runtime --granularity lines $T/cache-v1.pb.gz $T/cache-v2.pb.gz
 run top /dev/null
-run diff $T/leak-00.pb.gz ../shared/corpus/pprof/sample.cpu.pb.gz
+run diff $T/leak-00.pb.gz "$CPU"
 echo "valgrind: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -10,8 +10,8 @@
 # Rows: the diff of two profiles (issue #8's targets: <= 2x gzip -dc,
 # >= 50x faster than pprof, RSS <= 3x the decompressed size), trend over
 # 2 and over TREND_N (default 20) profiles (20 <= 12x the time of 2;
-# memory with the union of stacks), and top of ../shared/corpus's
-# large.cpu (< 100 ms).  go tool pprof runs once (it is slow), when go is
+# memory with the union of stacks), and top of pprof's large.cpu
+# (testdata/public/pprof; < 100 ms).  go tool pprof runs once (it is slow), when go is
 # installed and BENCH_PPROF is not 0.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +21,8 @@ STACKS=${2:-200000}
 RUNS=${3:-5}
 TREND_N=${TREND_N:-20}
 OUT=${HEAPDIFF_BENCH_DIR:-${TMPDIR:-/tmp}/heapdiff-bench-$STACKS}
-LARGE=$root/../shared/corpus/pprof/large.cpu.pb.gz
+LARGE=$root/testdata/public/pprof/large.cpu.pb.gz
+[ -f "$LARGE" ] || { echo "FAIL: $LARGE is missing (it is in the repository)"; exit 1; }
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "SKIP: /usr/bin/time not found (apt-get install time)"; exit 77; }
 command -v go >/dev/null || { echo "SKIP: go not found (needed to generate profiles)"; exit 77; }
@@ -68,10 +69,8 @@ row "heapdiff diff" "$td" "$cd" "$rd" " ($(printf '%.1f' "$(echo "$rd * 1024 / $
 row "heapdiff trend, 2 profiles" "$t2" "$c2" "$r2" ""
 row "heapdiff trend, $TREND_N profiles" "$tn" "$cn" "$rn" \
 	" ($(printf '%.1f' "$(echo "$tn / $t2" | bc -l)")x the time of 2)"
-if [ -f "$LARGE" ]; then
-	read -r tl cl rl < <(measure "$RUNS" "$HEAPDIFF" top "$LARGE")
-	row "heapdiff top large.cpu.pb.gz" "$tl" "$cl" "$rl" ""
-fi
+read -r tl cl rl < <(measure "$RUNS" "$HEAPDIFF" top "$LARGE")
+row "heapdiff top large.cpu.pb.gz" "$tl" "$cl" "$rl" ""
 if [ "${BENCH_PPROF:-1}" != 0 ]; then
 	read -r tp cp rp < <(measure 1 go tool pprof -top -diff_base "$A" "$B")
 	row "go tool pprof -top -diff_base" "$tp" "$cp" "$rp" \

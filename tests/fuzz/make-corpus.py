@@ -9,7 +9,7 @@ fuzz_diff.c, then BASE and NEW) and OUTDIR/trend/ (inputs of fuzz_trend:
 the 4-byte header described in fuzz_trend.c, then length-prefixed
 profiles).  Sources:
 
-  - small real profiles: testdata/*.pb.gz and ../shared/corpus (files
+  - small real profiles: testdata/*.pb.gz and testdata/public (files
     under 100 KB; never pprof/large.cpu), some also decompressed (raw);
   - hand-made profiles, encoded here without a protobuf library, for what
     real profiles rarely hold: gzip edge cases, inlined frames, recursion,
@@ -30,7 +30,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TESTDATA = os.path.join(ROOT, "testdata")
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
+PUBLIC = os.path.join(TESTDATA, "public")
 
 # ---- the protobuf encoder is tests/pprofgen.py's ----------------------------
 
@@ -355,7 +355,10 @@ def pair(a, b, *hdr):
     return header(len(a), *hdr) + a + b
 
 
-SHARED_LOAD = [
+# Seeds from testdata/public keep the "shared-" prefix of their file names
+# from when these profiles lived in ../shared/corpus, so that the
+# committed corpus stays as it is.
+PUBLIC_LOAD = [
     "parca/query-two-stacks.pb.gz", "parca/query-single-stack.pb.gz",
     "parca/query-no-python.pb.gz", "parca/symbolizer-profile.pb.gz",
     "parca/normalizer-node-profile.pb.gz", "parca/normalizer-profile.pb.gz",
@@ -365,13 +368,13 @@ SHARED_LOAD = [
 ]
 TESTDATA_LOAD = ["cache-v1.pb.gz", "leak-00.pb.gz", "leak-03.pb.gz"]
 RAW = ["testdata/leak-00.pb.gz", "testdata/cache-v1.pb.gz",
-       "shared/parca/query-two-stacks.pb.gz", "shared/pprof/sample.cpu.pb.gz",
-       "shared/parca/symbolizer-profile.pb.gz"]
+       "public/parca/query-two-stacks.pb.gz", "public/pprof/sample.cpu.pb.gz",
+       "public/parca/symbolizer-profile.pb.gz"]
 
 
 def src(name):
-    if name.startswith("shared/"):
-        return os.path.join(SHARED, name[len("shared/"):])
+    if name.startswith("public/"):
+        return os.path.join(PUBLIC, name[len("public/"):])
     if name.startswith("testdata/"):
         return os.path.join(TESTDATA, name[len("testdata/"):])
     return name
@@ -383,8 +386,8 @@ def main():
 
     for name in TESTDATA_LOAD:
         load["testdata-" + name] = read_gz(os.path.join(TESTDATA, name))
-    for name in SHARED_LOAD:
-        data = read_gz(os.path.join(SHARED, name))
+    for name in PUBLIC_LOAD:
+        data = read_gz(os.path.join(PUBLIC, name))
         assert len(data) < 100 * 1024, name
         load["shared-" + name.replace("/", "-")] = data
     for name in RAW:
@@ -441,7 +444,7 @@ def main():
         return read_gz(os.path.join(TESTDATA, name))
 
     def sh(name):
-        return read_gz(os.path.join(SHARED, name))
+        return read_gz(os.path.join(PUBLIC, name))
 
     raw = gzip.decompress
     g = {"functions": 0, "filefunctions": 1, "files": 2, "lines": 3, "addresses": 4}
