@@ -243,6 +243,38 @@ static uint64_t frame_hash(const struct hd_hash_key *k, uint32_t name, uint32_t 
 	return hd_hash_words(k, w, 9);
 }
 
+/*
+ * A frame's printable name, as pprof's graph.NodeInfo.PrintableName
+ * spells it.  Where that is one interned string (a function's name, a
+ * file's), the frame shares it.  Composed names ("name file:line") are
+ * built per frame, so their parts are shortened there, with an ellipsis,
+ * past HD_NAME_PART bytes (the start of a function name, the end of a
+ * file name, whole UTF-8 sequences): a profile could otherwise give
+ * thousands of lines one megabyte-long function and file name.
+ */
+#define HD_NAME_PART 1024
+
+static void put_part(struct hd_buf *b, const char *s, int keep_end)
+{
+	size_t n = strlen(s), k;
+
+	if (n <= HD_NAME_PART) {
+		hd_buf_append(b, s, n);
+		return;
+	}
+	if (keep_end) {
+		for (k = n - HD_NAME_PART; ((unsigned char)s[k] & 0xc0) == 0x80; k++)
+			;
+		hd_buf_puts(b, "\u2026");
+		hd_buf_append(b, s + k, n - k);
+	} else {
+		for (k = HD_NAME_PART; k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80; k--)
+			;
+		hd_buf_append(b, s, k);
+		hd_buf_puts(b, "\u2026");
+	}
+}
+
 static int frame_name(struct hd_model *m, struct frame_rec *f)
 {
 	struct hd_buf b;
@@ -251,6 +283,10 @@ static int frame_name(struct hd_model *m, struct frame_rec *f)
 	const char *obj = m->strs.strs[f->obj];
 	int sep = 0;
 
+	if (!f->addr && !f->line && ((*name && !*file) || (!*name && *file))) {
+		f->pub.name = *name ? name : file;
+		return 0;
+	}
 	/* Appends, not printf: a big profile names tens of thousands. */
 	hd_buf_init(&b, 0);
 	if (f->addr) {
@@ -260,17 +296,17 @@ static int frame_name(struct hd_model *m, struct frame_rec *f)
 	}
 	if (*name) {
 		hd_buf_puts(&b, sep ? " " : "");
-		hd_buf_puts(&b, name);
+		put_part(&b, name, 0);
 		sep = 1;
 	}
 	if (f->line) {
 		snprintf(num, sizeof(num), ":%lld", (long long)f->line);
 		hd_buf_puts(&b, sep ? " " : "");
-		hd_buf_puts(&b, file);
+		put_part(&b, file, 1);
 		hd_buf_puts(&b, num);
 	} else if (*file) {
 		hd_buf_puts(&b, sep ? " " : "");
-		hd_buf_puts(&b, file);
+		put_part(&b, file, 1);
 	} else if (*name) {
 		;
 	} else if (*obj) {
