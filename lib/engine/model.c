@@ -89,7 +89,6 @@ struct hd_model {
 	uint32_t *parent, *frame;
 	uint8_t *rec;
 	size_t nnodes, nodes_cap;
-	struct hd_map children;
 
 	struct stack_pool pool;
 	struct column *cols;
@@ -451,7 +450,6 @@ int hd_model_new(const struct hd_model_opts *opts, struct hd_model **out,
 	m->opts.focus = m->have_re[0] ? opts->focus : NULL;
 	/* String id 0 is always "". */
 	if (strtab_intern(&m->strs, &m->arena, "", &id) ||
-	    hd_map_init(&m->children, 1024) ||
 	    HD_GROW(m->parent, m->nodes_cap, 1) ||
 	    !(m->frame = malloc(m->nodes_cap * sizeof(*m->frame))) ||
 	    !(m->rec = malloc(m->nodes_cap))) {
@@ -495,7 +493,6 @@ void hd_model_free(struct hd_model *m)
 	free(m->frame);
 	free(m->rec);
 	free(m->stamp);
-	hd_map_release(&m->children);
 	hd_arena_release(&m->arena);
 	free(m);
 }
@@ -519,27 +516,6 @@ static int grow_nodes(struct hd_model *m)
 		return HD_ERR_NOMEM;
 	m->rec = r;
 	m->nodes_cap = cap;
-	return 0;
-}
-
-/* The child of parent for frame f, created when absent. */
-static int child(struct hd_model *m, uint32_t parent, uint32_t f, int rec,
-		 uint32_t *out)
-{
-	uint64_t key = (((uint64_t)parent << 32) | f) + 1;
-	uint32_t n;
-
-	if (hd_map_get(&m->children, key, out))
-		return 0;
-	if (grow_nodes(m))
-		return HD_ERR_NOMEM;
-	n = (uint32_t)m->nnodes++;
-	m->parent[n] = parent;
-	m->frame[n] = f;
-	m->rec[n] = (uint8_t)rec;
-	if (hd_map_put(&m->children, key, n))
-		return HD_ERR_NOMEM;
-	*out = n;
 	return 0;
 }
 
@@ -1459,56 +1435,131 @@ int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
 
 /* ---- the call tree, built on demand from the stack stores ---- */
 
-static int tree_add_column(struct hd_model *m, size_t ci)
+/*
+ * The call tree, built once from the distinct stacks the columns use:
+ * sorted root first, element by element, stacks that share a prefix lie
+ * together, so each stack adds nodes only below its common prefix with
+ * the one before it, and no (parent, frame) table is needed.  Nodes are
+ * made in depth-first order, so every parent has a smaller id.  Then
+ * each column's samples add their value to their stack's node: the work
+ * is the distinct stacks' frames once, plus one step per sample.
+ */
+static int cmp_stacks(const void *pa, const void *pb, void *ctx)
 {
-	struct column *col = &m->cols[ci];
-	size_t s;
+	const struct stack_pool *p = ctx;
+	const uint32_t *a = pool_stack(p, *(const uint32_t *)pa);
+	const uint32_t *b = pool_stack(p, *(const uint32_t *)pb);
+	uint32_t n = a[0] < b[0] ? a[0] : b[0], k;
 
-	col->len = m->nnodes;
-	col->self = calloc(m->nnodes + 1, sizeof(int64_t));
-	if (!col->self)
+	for (k = 1; k <= n; k++)
+		if (a[k] != b[k])
+			return a[k] < b[k] ? -1 : 1;
+	return a[0] < b[0] ? -1 : a[0] > b[0];
+}
+
+/* The distinct stack ids of every column, once each. */
+static int tree_stacks(struct hd_model *m, uint32_t **out, size_t *n)
+{
+	uint8_t *seen = calloc(m->pool.n + 1, 1);
+	uint32_t *ids = NULL;
+	size_t c, s, k = 0, cap = 0;
+
+	if (!seen)
 		return HD_ERR_NOMEM;
-	if (stamp_fit(m))
-		return HD_ERR_NOMEM;
-	for (s = 0; s < col->nsamp; s++) {
-		const uint32_t *path = pool_stack(&m->pool, col->sid[s]) + 1;
-		uint32_t n = path[-1], k, node = 0;
+	for (c = 0; c < m->ncols; c++)
+		for (s = 0; s < m->cols[c].nsamp; s++) {
+			uint32_t id = m->cols[c].sid[s];
 
-		next_walk(m);
-		for (k = 0; k < n; k++) {
-			uint32_t f = path[k];
-			int rec = m->stamp[f] == m->serial;
-
-			m->stamp[f] = m->serial;
-			if (child(m, node, f, rec, &node))
+			if (seen[id])
+				continue;
+			seen[id] = 1;
+			if (HD_GROW(ids, cap, k + 1)) {
+				free(seen);
+				free(ids);
 				return HD_ERR_NOMEM;
+			}
+			ids[k++] = id;
 		}
-		if (node >= col->len) {
-			size_t ncap = m->nodes_cap;
-			int64_t *ns = realloc(col->self, (ncap + 1) * sizeof(int64_t));
-
-			if (!ns)
-				return HD_ERR_NOMEM;
-			memset(ns + col->len, 0, (ncap + 1 - col->len) * sizeof(int64_t));
-			col->self = ns;
-			col->len = ncap;
-		}
-		col->self[node] = hd_add_sat(col->self[node], col->vals[s]);
-	}
+	free(seen);
+	*out = ids;
+	*n = k;
 	return 0;
+}
+
+/* Node of each stack in ids (sorted), into leaf[stack id]. */
+static int tree_nodes(struct hd_model *m, const uint32_t *ids, size_t nids, uint32_t *leaf)
+{
+	uint32_t *path = NULL, *onpath = NULL; /* node per depth; count per frame */
+	size_t pathcap = 0, depth = 0, i;
+	const uint32_t *prev = NULL;
+	int rc = HD_ERR_NOMEM;
+
+	onpath = calloc(m->nframes + 1, sizeof(*onpath));
+	if (!onpath || HD_GROW(path, pathcap, 1))
+		goto out;
+	path[0] = 0; /* the root */
+	for (i = 0; i < nids; i++) {
+		const uint32_t *st = pool_stack(&m->pool, ids[i]);
+		uint32_t n = st[0], lcp = 0, k;
+
+		while (prev && lcp < n && lcp < prev[0] && prev[lcp + 1] == st[lcp + 1])
+			lcp++;
+		for (; depth > lcp; depth--)
+			onpath[m->frame[path[depth]]]--;
+		if (HD_GROW(path, pathcap, (size_t)n + 1))
+			goto out;
+		for (k = lcp; k < n; k++) {
+			uint32_t f = st[k + 1], node;
+
+			if (grow_nodes(m))
+				goto out;
+			node = (uint32_t)m->nnodes++;
+			m->parent[node] = path[depth];
+			m->frame[node] = f;
+			m->rec[node] = onpath[f] > 0;
+			onpath[f]++;
+			path[++depth] = node;
+		}
+		leaf[ids[i]] = path[depth];
+		prev = st;
+	}
+	rc = 0;
+out:
+	free(path);
+	free(onpath);
+	return rc;
 }
 
 static int hd_model_tree(struct hd_model *m, struct hd_error *err)
 {
-	size_t c;
+	uint32_t *ids = NULL, *leaf = NULL;
+	size_t nids = 0, c, s;
+	int rc = HD_ERR_NOMEM;
 
-	for (; m->tree_cols < m->ncols; m->tree_cols++)
-		if (tree_add_column(m, m->tree_cols))
-			return hd_fail(err, HD_ERR_NOMEM, "out of memory building the call tree");
-	for (c = 0; c < m->ncols; c++)
-		if (m->cols[c].len > m->nnodes)
-			m->cols[c].len = m->nnodes;
-	return 0;
+	if (tree_stacks(m, &ids, &nids) ||
+	    hd_sort(ids, nids, sizeof(*ids), cmp_stacks, &m->pool) ||
+	    !(leaf = malloc((m->pool.n + 1) * sizeof(*leaf))) ||
+	    tree_nodes(m, ids, nids, leaf))
+		goto out;
+	for (c = 0; c < m->ncols; c++) {
+		struct column *col = &m->cols[c];
+
+		col->len = m->nnodes;
+		col->self = calloc(m->nnodes + 1, sizeof(int64_t));
+		if (!col->self)
+			goto out;
+		for (s = 0; s < col->nsamp; s++) {
+			uint32_t node = leaf[col->sid[s]];
+
+			col->self[node] = hd_add_sat(col->self[node], col->vals[s]);
+		}
+	}
+	m->tree_cols = m->ncols;
+	rc = 0;
+out:
+	free(ids);
+	free(leaf);
+	return rc ? hd_fail(err, HD_ERR_NOMEM, "out of memory building the call tree") : 0;
 }
 
 int hd_model_finish(struct hd_model *m, int need_tree, struct hd_error *err)
