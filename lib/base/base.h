@@ -112,4 +112,8 @@ static inline int64_t hd_sub_sat(int64_t a, int64_t b)
 	return r;
 }
 
+/* A stable O(n log n) sort; cmp gets ctx.  0, or HD_ERR_NOMEM (sort.c). */
+int hd_sort(void *base, size_t n, size_t size,
+	    int (*cmp)(const void *, const void *, void *ctx), void *ctx);
+
 #endif
