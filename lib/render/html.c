@@ -117,7 +117,7 @@ static void summary(struct page *p)
 		hd_format_rate(rate, sizeof(rate), r->total_delta, elapsed, r->sample_unit);
 		hd_buf_printf(p->b, " in %s (%s)", e, rate);
 	}
-	fmt_val(p, d, sizeof(d), hd_trend_threshold(r), 0);
+	fmt_val(p, d, sizeof(d), r->trend_threshold, 0);
 	hd_buf_printf(p->b, ". A function is growing when its flat value rose steadily "
 		      "by more than %s.</p>\n", d);
 	if (!r->verdict)
@@ -199,11 +199,11 @@ static void suspects(struct page *p)
 			snprintf(pc, sizeof(pc), "from 0");
 		else
 			hd_format_pct(pc, sizeof(pc), row->pct_flat, 1);
-		fmt_slope(p, s, sizeof(s), tr->slope_per_version);
-		if (isnan(tr->slope_per_hour))
+		fmt_slope(p, s, sizeof(s), tr->flat.slope_per_version);
+		if (isnan(tr->flat.slope_per_hour))
 			snprintf(h, sizeof(h), "n/a");
 		else
-			fmt_slope(p, h, sizeof(h), tr->slope_per_hour);
+			fmt_slope(p, h, sizeof(h), tr->flat.slope_per_hour);
 		hd_buf_printf(p->b, "<tr class=\"suspect\"><td class=\"num\">%zu</td><td><code>",
 			      tr->suspect);
 		put_cut(p, frame_name(p, row->frame));
@@ -228,7 +228,7 @@ static void suspects(struct page *p)
 		hd_buf_printf(p->b, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
 			      "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
 			      "<td class=\"num\">%.2f</td><td class=\"num\">%zu of %zu</td><td>",
-			      d, pc, s, h, isnan(tr->r2) ? 0.0 : tr->r2, tr->steps_up, r->ncols - 1);
+			      d, pc, s, h, isnan(tr->flat.r2) ? 0.0 : tr->flat.r2, tr->flat.steps_up, r->ncols - 1);
 		chart(p, row);
 		hd_buf_puts(p->b, "</td></tr>\n");
 	}

@@ -237,15 +237,16 @@ static int render_top(struct md *m)
 static void diff_table(struct md *m, int dir)
 {
 	const struct hd_report *r = m->r;
-	size_t i, n = 0, limit = m->o->top ? m->o->top : SIZE_MAX;
+	const struct hd_row *const *rows = dir > 0 ? r->growers : r->shrinkers;
+	size_t i, n = dir > 0 ? r->ngrowers : r->nshrinkers;
 	char v[6][64];
 
-	for (i = 0; i < r->nrows && n < limit; i++) {
-		const struct hd_row *row = &r->rows[i];
+	if (m->o->top && m->o->top < n)
+		n = m->o->top;
+	for (i = 0; i < n; i++) {
+		const struct hd_row *row = rows[i];
 
-		if (hd_row_direction(r, row) != dir)
-			continue;
-		if (n++ == 0)
+		if (i == 0)
 			hd_buf_printf(m->b, "### Top %s\n\n"
 				      "| Δflat | Δflat%% | base flat | new flat | Δcum | Δcum%% | status | function |\n"
 				      "|---:|---:|---:|---:|---:|---:|:---|:---|\n",
@@ -260,26 +261,27 @@ static void diff_table(struct md *m, int dir)
 		hd_buf_puts(m->b, "\n");
 }
 
-/* New and gone frames among the rows the two tables show. */
+/* New and gone frames among the rows the two tables show, in rank order. */
 static void new_and_gone(struct md *m)
 {
 	const struct hd_report *r = m->r;
-	size_t i, ng = 0, ns = 0, limit = m->o->top ? m->o->top : SIZE_MAX;
+	size_t i, j, ng = r->ngrowers, ns = r->nshrinkers;
 	int pass, any = 0;
 	char v[64];
 
+	if (m->o->top && m->o->top < ng)
+		ng = m->o->top;
+	if (m->o->top && m->o->top < ns)
+		ns = m->o->top;
 	for (pass = 0; pass < 2; pass++) {
 		enum hd_row_status want = pass == 0 ? HD_NEW : HD_GONE;
 
-		ng = ns = 0;
-		for (i = 0; i < r->nrows && (ng < limit || ns < limit); i++) {
-			const struct hd_row *row = &r->rows[i];
-			int dir = hd_row_direction(r, row), shown;
+		for (i = j = 0; i < ng || j < ns;) {
+			/* Both lists point into r->rows: the lower address ranks higher. */
+			const struct hd_row *row = j >= ns || (i < ng && r->growers[i] < r->shrinkers[j]) ?
+				r->growers[i++] : r->shrinkers[j++];
 
-			if (dir == 0)
-				continue;
-			shown = dir > 0 ? ng++ < limit : ns++ < limit;
-			if (!shown || row->status != want)
+			if (row->status != want)
 				continue;
 			if (!any++)
 				hd_buf_puts(m->b, "### New and gone frames\n\n");
@@ -398,7 +400,7 @@ static int render_diff(struct md *m)
 		hd_buf_printf(m->b, "Elapsed %s (%s → %s), growth rate %s.\n\n",
 			      e, t0, t1, rate);
 	}
-	if (r->nrows == 0 || (r->total_delta == 0 && !r->rows[0].dflat && !r->rows[0].dcum)) {
+	if (r->unchanged) {
 		hd_buf_puts(m->b, "No change.\n");
 		return 0;
 	}

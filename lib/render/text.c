@@ -102,14 +102,16 @@ static void colored(struct hd_buf *b, const struct hd_render_opts *o,
 static void diff_table(const struct hd_report *r, const struct hd_render_opts *o,
 		       struct hd_buf *b, int growers)
 {
-	size_t i, n = 0, limit = o->top ? o->top : SIZE_MAX;
+	const struct hd_row *const *rows = growers ? r->growers : r->shrinkers;
+	size_t i, n = growers ? r->ngrowers : r->nshrinkers;
 	char v[6][64];
 
-	for (i = 0; i < r->nrows && n < limit; i++) {
-		const struct hd_row *row = &r->rows[i];
-		if (hd_row_direction(r, row) != (growers ? 1 : -1))
-			continue;
-		if (n++ == 0) {
+	if (o->top && o->top < n)
+		n = o->top;
+	for (i = 0; i < n; i++) {
+		const struct hd_row *row = rows[i];
+
+		if (i == 0) {
 			hd_buf_printf(b, "\n%s:\n", growers ? "Top growers" : "Top shrinkers");
 			hd_buf_printf(b, "%14s %10s %12s %12s %14s %10s  %-6s  %s\n",
 				      "Δflat", "Δflat%", "base flat", "new flat",
@@ -220,7 +222,7 @@ static int render_diff(const struct hd_report *r, const struct hd_render_opts *o
 		hd_format_rate(rate, sizeof(rate), r->total_delta, elapsed, r->sample_unit);
 		hd_buf_printf(b, "Elapsed: %s, growth rate %s\n", e, rate);
 	}
-	if (r->nrows == 0 || (r->total_delta == 0 && !r->rows[0].dflat && !r->rows[0].dcum)) {
+	if (r->unchanged) {
 		hd_buf_puts(b, "\nNo change.\n");
 		return 0;
 	}

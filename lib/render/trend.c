@@ -352,13 +352,13 @@ static void suspect_line(struct tr *t, const struct hd_row *row, char *buf, size
 
 	fmt_val(t, d, sizeof(d), row->dflat, 1);
 	hd_format_pct(p, sizeof(p), row->pct_flat, 1);
-	fmt_slope(t, s, sizeof(s), tr->slope_per_version);
-	fmt_rate(t, h, sizeof(h), tr->slope_per_hour);
-	fmt_r2(q, sizeof(q), tr->r2);
+	fmt_slope(t, s, sizeof(s), tr->flat.slope_per_version);
+	fmt_rate(t, h, sizeof(h), tr->flat.slope_per_hour);
+	fmt_r2(q, sizeof(q), tr->flat.r2);
 	snprintf(buf, n, "%s (%s), %s per profile%s%s, %s %s, %zu of %zu steps up",
 		 d, isnan(row->pct_flat) ? "from 0" : p, s,
-		 isnan(tr->slope_per_hour) ? "" : ", ", isnan(tr->slope_per_hour) ? "" : h,
-		 t->r2, q, tr->steps_up, t->r->ncols - 1);
+		 isnan(tr->flat.slope_per_hour) ? "" : ", ", isnan(tr->flat.slope_per_hour) ? "" : h,
+		 t->r2, q, tr->flat.steps_up, t->r->ncols - 1);
 }
 
 static void text_suspects(struct tr *t)
@@ -428,8 +428,8 @@ static void text_table(struct tr *t)
 			hd_pad(t->b, v, w, 1);
 		}
 		fmt_val(t, v, sizeof(v), row->dflat, 1);
-		fmt_slope(t, s, sizeof(s), tr->slope_per_version);
-		fmt_r2(q, sizeof(q), tr->r2);
+		fmt_slope(t, s, sizeof(s), tr->flat.slope_per_version);
+		fmt_r2(q, sizeof(q), tr->flat.r2);
 		hd_pad(t->b, v, 15, 1);
 		hd_buf_puts(t->b, " ");
 		hd_pad(t->b, s, 13, 1);
@@ -613,8 +613,8 @@ static void md_table(struct tr *t)
 			hd_buf_printf(t->b, " %s |", v);
 		}
 		fmt_val(t, v, sizeof(v), row->dflat, 1);
-		fmt_slope(t, s, sizeof(s), tr->slope_per_version);
-		fmt_r2(q, sizeof(q), tr->r2);
+		fmt_slope(t, s, sizeof(s), tr->flat.slope_per_version);
+		fmt_r2(q, sizeof(q), tr->flat.r2);
 		hd_buf_printf(t->b, " %s | %s | %s | ", v, s, q);
 		if (t->o->ascii)
 			hd_buf_puts(t->b, "`");
@@ -715,24 +715,19 @@ static void j_fit(struct js *j, cJSON *o, const struct hd_trend_fit *f, size_t n
 	jadd(j, o, "cv", hd_json_num(f->cv));
 	jadd(j, o, "steps_up", hd_json_int((int64_t)f->steps_up));
 	jadd(j, o, "steps_down", hd_json_int((int64_t)f->steps_down));
-	jadd(j, o, "steps_level", hd_json_int((int64_t)(n - 1 - f->steps_up - f->steps_down)));
+	jadd(j, o, "steps_level", hd_json_int((int64_t)f->steps_level));
 }
 
 static cJSON *j_trend(struct js *j, const struct hd_report *r, const struct hd_trend *tr)
 {
-	struct hd_trend_fit flat = {
-		tr->slope_per_version, tr->slope_per_hour, tr->r2, tr->cv,
-		tr->steps_up, tr->steps_down,
-	};
 	cJSON *o = cJSON_CreateObject(), *cum = cJSON_CreateObject();
 
 	jadd(j, o, "class", cJSON_CreateString(hd_trend_class_name(tr->cls)));
 	jadd(j, o, "suspect_rank", tr->suspect ? hd_json_int((int64_t)tr->suspect) :
 	     cJSON_CreateNull());
 	jadd(j, o, "score", hd_json_num(tr->score));
-	j_fit(j, o, &flat, r->ncols);
-	jadd(j, o, "rising_share", hd_json_num((double)(r->ncols - 1 - tr->steps_down) /
-					       (double)(r->ncols - 1)));
+	j_fit(j, o, &tr->flat, r->ncols);
+	jadd(j, o, "rising_share", hd_json_num(tr->rising));
 	jadd(j, o, "min", hd_json_int(tr->min));
 	jadd(j, o, "max", hd_json_int(tr->max));
 	j_fit(j, cum, &tr->cum, r->ncols);
@@ -900,7 +895,7 @@ int hd_render_trend(const struct hd_report *r, const struct hd_render_opts *o,
 		t.topts = *r->opts.trend;
 	else
 		hd_trend_opts_init(&t.topts);
-	t.thr = hd_trend_threshold(r);
+	t.thr = r->trend_threshold;
 	t.shown = hd_rows_shown(r, o);
 	for (i = 0; i < r->nrows; i++)
 		if (r->rows[i].trend && r->rows[i].trend->suspect)
