@@ -216,7 +216,7 @@ static void suspects(struct page *p)
 	}
 	hd_buf_puts(p->b, "</tbody></table>\n");
 	if (p->nlisted < r->nsuspects)
-		hd_buf_printf(p->b, "<p>And %zu more (--top 0 lists all).</p>\n", r->nsuspects - p->nlisted);
+		hd_buf_printf(p->b, "<p>And %zu more.</p>\n", r->nsuspects - p->nlisted);
 }
 
 static void heat_colour(char *buf, size_t n, double v, double max)

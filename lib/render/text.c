@@ -410,7 +410,7 @@ static void trend_suspects(struct tr *t)
 		trend_chains(t, row);
 	}
 	if (listed < r->nsuspects)
-		hd_buf_printf(t->b, "  ... %zu more (--top 0 shows all)\n", r->nsuspects - listed);
+		hd_buf_printf(t->b, "  ... and %zu more\n", r->nsuspects - listed);
 }
 
 /* The column headings of the table; *w: the width of a value column. */
