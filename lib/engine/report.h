@@ -90,10 +90,12 @@ struct hd_column_info {
 };
 
 /*
- * Everything below is set by hd_report_finish() (the verdict by
- * hd_report_check() after it) and read-only from then on.  Renderers
- * take a const report, read these fields and decide nothing: a fact that
- * two formats print is computed here, once.
+ * Filled by hd_report_new() and hd_report_add*(), completed by
+ * hd_report_finish() (the verdict by hd_report_check() after it), and
+ * read-only from then on.  Renderers take a const report, read these
+ * fields and decide nothing: a fact that two formats print is computed
+ * here, once.  Lists of rows point into rows[], which does not move
+ * after the ranking.
  */
 struct hd_report {
 	enum hd_command command;
