@@ -1,10 +1,13 @@
 /*
- * diff.c - the model's columns -> a ranked result: totals, per-frame
- * deltas and status, reference chains.  Knows nothing of output formats.
+ * report.c - the model's columns -> a ranked result: totals, per-frame
+ * deltas and status, the growers and shrinkers, reference chains; trend.c
+ * adds the trend.  Every fact a renderer prints is computed here, once,
+ * by hd_report_finish(); knows nothing of output formats.
  *
- * Owns: the report, its model, and an arena for rows and chains.  The
- * first column is the baseline and the last the newest; for top there is
- * one column and deltas are zero.
+ * Owns: the report, its model, its rows, and an arena for the lists that
+ * point into the rows, for chains and for trend statistics.  The first
+ * column is the baseline and the last the newest; for top there is one
+ * column and deltas are zero.
  */
 #include <math.h>
 #include <stdio.h>
@@ -268,20 +271,13 @@ int hd_report_add_pair(struct hd_report *r, const char *base_path,
 	return add_column(r, new_path, NULL, newp, sn, scale, newp, err);
 }
 
-int hd_row_direction(const struct hd_report *r, const struct hd_row *row)
-{
-	int64_t k = r->opts.sort == HD_SORT_DELTA_CUM || r->opts.sort == HD_SORT_CUM ?
-		row->dcum : row->dflat ? row->dflat : row->dcum;
-
-	return k > 0 ? 1 : k < 0 ? -1 : 0;
-}
-
 /* ---- ranking ---- */
 
-/* qsort() has no context argument: the report being sorted and its last
- * column's flat and cum arrays. */
-static const struct hd_report *sort_report;
-static const int64_t *sort_flat, *sort_cum;
+/* What the row comparison reads: the report and its last column. */
+struct rank_ctx {
+	const struct hd_report *r;
+	const int64_t *flat, *cum;
+};
 
 static uint64_t uabs(int64_t v)
 {
@@ -293,11 +289,12 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return a > b ? -1 : a < b ? 1 : 0;
 }
 
-static int cmp_rows(const void *pa, const void *pb)
+static int cmp_rows(const void *pa, const void *pb, void *ctx)
 {
-	const struct hd_report *r = sort_report;
+	const struct rank_ctx *k = ctx;
+	const struct hd_report *r = k->r;
 	const struct hd_row *a = pa, *b = pb;
-	const int64_t *flat = sort_flat, *cum = sort_cum;
+	const int64_t *flat = k->flat, *cum = k->cum;
 	enum hd_sort s = r->opts.sort;
 	int c = 0;
 
@@ -492,27 +489,12 @@ out:
 	return rc;
 }
 
-int hd_report_finish(struct hd_report *r, struct hd_error *err)
+/* The delta threshold of --min-delta: the larger of the absolute one and
+ * the percentage of the base total. */
+static int64_t delta_floor(const struct hd_report *r)
 {
-	struct hd_model *m = r->model;
-	size_t nf = hd_model_frame_count(m), last, f, c;
-	const int64_t *f0, *c0, *fl, *cl;
 	int64_t thr = 0;
 
-	if (r->ncols == 0)
-		return hd_fail(err, HD_ERR_USAGE, "no profiles");
-	if (hd_model_finish(m, (r->opts.needs & HD_NEED_TREE) != 0, err))
-		return err ? err->code : HD_ERR_NOMEM;
-	last = r->ncols - 1;
-	f0 = hd_model_flat(m, 0);
-	c0 = hd_model_cum(m, 0);
-	fl = hd_model_flat(m, last);
-	cl = hd_model_cum(m, last);
-	if (!f0 || !c0 || !fl || !cl)
-		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-	r->rows = calloc(nf + 1, sizeof(*r->rows));
-	if (!r->rows)
-		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	if (r->opts.min_delta_pct > 0 && r->cols[0].total != 0) {
 		/* Both factors are unbounded (a hostile total, --min-delta
 		 * 1e30%): clamp before converting, never convert NaN. */
@@ -520,8 +502,38 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 
 		thr = t < 9.2233720368547758e18 ? (int64_t)t : INT64_MAX;
 	}
-	if (r->opts.min_delta > thr)
-		thr = r->opts.min_delta;
+	return r->opts.min_delta > thr ? r->opts.min_delta : thr;
+}
+
+static enum hd_row_status row_status(const struct hd_row *row, int64_t c0, int64_t cl)
+{
+	if (c0 == 0 && cl != 0)
+		return HD_NEW;
+	if (c0 != 0 && cl == 0)
+		return HD_GONE;
+	if (row->dflat > 0 || (row->dflat == 0 && row->dcum > 0))
+		return HD_GREW;
+	if (row->dflat < 0 || (row->dflat == 0 && row->dcum < 0))
+		return HD_SHRANK;
+	return HD_SAME;
+}
+
+/* One row per frame with a value in some column, less those --min-delta
+ * hides; unranked. */
+static int build_rows(struct hd_report *r, struct hd_error *err)
+{
+	const struct hd_model *m = r->model;
+	size_t nf = hd_model_frame_count(m), last = r->ncols - 1, f, c;
+	const int64_t *f0 = hd_model_flat(m, 0), *c0 = hd_model_cum(m, 0);
+	const int64_t *fl = hd_model_flat(m, last), *cl = hd_model_cum(m, last);
+	int64_t thr;
+
+	if (!f0 || !c0 || !fl || !cl)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	r->rows = calloc(nf + 1, sizeof(*r->rows));
+	if (!r->rows)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	thr = delta_floor(r);
 	for (f = 0; f < nf; f++) {
 		struct hd_row *row = &r->rows[r->nrows];
 		int any = 0;
@@ -535,38 +547,99 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 		row->dcum = hd_sub_sat(cl[f], c0[f]);
 		row->pct_flat = pct_of(row->dflat, f0[f]);
 		row->pct_cum = pct_of(row->dcum, c0[f]);
-		if (c0[f] == 0 && cl[f] != 0)
-			row->status = HD_NEW;
-		else if (c0[f] != 0 && cl[f] == 0)
-			row->status = HD_GONE;
-		else if (row->dflat > 0 || (row->dflat == 0 && row->dcum > 0))
-			row->status = HD_GREW;
-		else if (row->dflat < 0 || (row->dflat == 0 && row->dcum < 0))
-			row->status = HD_SHRANK;
-		else
-			row->status = HD_SAME;
+		row->status = row_status(row, c0[f], cl[f]);
 		if (r->ncols > 1 && thr > 0 && uabs(row->dflat) < (uint64_t)thr &&
 		    uabs(row->dcum) < (uint64_t)thr)
 			continue;
 		r->nrows++;
 	}
-	if (r->command == HD_CMD_TREND) {
-		int rc = hd_trend_compute(r, err);
-		if (rc)
-			return rc;
-	}
-	sort_report = r;
-	sort_flat = hd_model_flat(r->model, last);
-	sort_cum = hd_model_cum(r->model, last);
-	if (!sort_flat || !sort_cum)
-		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-	qsort(r->rows, r->nrows, sizeof(*r->rows), cmp_rows);
-	sort_report = NULL;
+	return 0;
+}
 
-	r->total_delta = hd_sub_sat(r->cols[last].total, r->cols[0].total);
-	r->total_pct = pct_of(r->total_delta, r->cols[0].total);
-	if (r->cols[0].have_count && r->cols[last].have_count)
-		r->count_delta = hd_sub_sat(r->cols[last].count_total, r->cols[0].count_total);
+static void totals(struct hd_report *r)
+{
+	const struct hd_column_info *c0 = &r->cols[0], *cl = &r->cols[r->ncols - 1];
+
+	r->total_delta = hd_sub_sat(cl->total, c0->total);
+	r->total_pct = pct_of(r->total_delta, c0->total);
+	r->have_counts = c0->have_count && cl->have_count;
+	r->count_pct = NAN;
+	if (r->have_counts) {
+		r->count_delta = hd_sub_sat(cl->count_total, c0->count_total);
+		r->count_pct = pct_of(r->count_delta, c0->count_total);
+	}
+	r->have_elapsed = c0->time_nanos != 0 && cl->time_nanos != 0;
+	if (r->have_elapsed)
+		r->elapsed_nanos = hd_sub_sat(cl->time_nanos, c0->time_nanos);
+}
+
+/* 1 when a row belongs with the growers, -1 with the shrinkers, 0 with
+ * neither (report.h says by what). */
+static int row_direction(const struct hd_report *r, const struct hd_row *row)
+{
+	int64_t k = r->opts.sort == HD_SORT_DELTA_CUM || r->opts.sort == HD_SORT_CUM ?
+		row->dcum : row->dflat ? row->dflat : row->dcum;
+
+	return k > 0 ? 1 : k < 0 ? -1 : 0;
+}
+
+/* What the ranked rows say as a whole: top's running sum, the growers
+ * and shrinkers, and whether anything changed. */
+static int ranked_facts(struct hd_report *r, struct hd_error *err)
+{
+	const int64_t *f0 = hd_model_flat(r->model, 0);
+	size_t i, ng = 0, ns = 0;
+	int64_t sum = 0;
+
+	for (i = 0; i < r->nrows; i++) {
+		int dir = row_direction(r, &r->rows[i]);
+
+		ng += dir > 0;
+		ns += dir < 0;
+		sum = hd_add_sat(sum, f0[r->rows[i].frame]);
+		r->rows[i].sum_flat = sum;
+	}
+	r->growers = hd_arena_calloc(r->arena, ng + 1, sizeof(*r->growers));
+	r->shrinkers = hd_arena_calloc(r->arena, ns + 1, sizeof(*r->shrinkers));
+	if (!r->growers || !r->shrinkers)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	for (i = 0; i < r->nrows; i++) {
+		int dir = row_direction(r, &r->rows[i]);
+
+		if (dir > 0)
+			r->growers[r->ngrowers++] = &r->rows[i];
+		else if (dir < 0)
+			r->shrinkers[r->nshrinkers++] = &r->rows[i];
+	}
+	r->unchanged = r->nrows == 0 ||
+		(r->total_delta == 0 && !r->rows[0].dflat && !r->rows[0].dcum);
+	return 0;
+}
+
+int hd_report_finish(struct hd_report *r, struct hd_error *err)
+{
+	struct rank_ctx rank;
+	int rc;
+
+	if (r->ncols == 0)
+		return hd_fail(err, HD_ERR_USAGE, "no profiles");
+	if (hd_model_finish(r->model, (r->opts.needs & HD_NEED_TREE) != 0, err))
+		return err ? err->code : HD_ERR_NOMEM;
+	if ((rc = build_rows(r, err)))
+		return rc;
+	if (r->command == HD_CMD_TREND && (rc = hd_trend_compute(r, err)))
+		return rc;
+	rank.r = r;
+	rank.flat = hd_model_flat(r->model, r->ncols - 1);
+	rank.cum = hd_model_cum(r->model, r->ncols - 1);
+	if (hd_sort(r->rows, r->nrows, sizeof(*r->rows), cmp_rows, &rank))
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	/* Rows stay where they are from here on: the lists below point at them. */
+	totals(r);
+	if ((rc = ranked_facts(r, err)))
+		return rc;
+	if (r->command == HD_CMD_TREND && (rc = hd_trend_finish(r, err)))
+		return rc;
 	return r->opts.needs & HD_NEED_CHAINS ? build_chains(r, err) : 0;
 }
 

@@ -39,37 +39,39 @@ struct hd_trend_fit {
 	double slope_per_hour;     /* NAN when the profiles carry no times */
 	double r2;                 /* of the per-version fit; NAN when undefined */
 	double cv;                 /* coefficient of variation; NAN: mean 0 */
-	size_t steps_up, steps_down; /* of the n - 1 steps; the rest are level */
+	size_t steps_up, steps_down, steps_level; /* of the n - 1 steps */
 };
 
-/* The top-level statistics are of flat, which alone decides the class. */
+/* The trend of one row; flat alone decides the class. */
 struct hd_trend {
 	enum hd_trend_class cls;
-	double slope_per_version;  /* least squares, unit per version */
-	double slope_per_hour;     /* NAN when the profiles carry no times */
-	double r2;                 /* of that fit; NAN when undefined */
-	double cv;                 /* coefficient of variation */
-	size_t steps_up, steps_down;
+	struct hd_trend_fit flat;  /* of flat: the one the class reads */
+	struct hd_trend_fit cum;   /* the same of cum, for reading only */
+	double rising;             /* share of flat's steps that did not fall */
 	int64_t min, max;          /* of flat over the series */
 	double score;              /* growing: net flat growth x r2; else 0 */
 	size_t suspect;            /* rank among growing frames (1 = worst); 0: none */
-	struct hd_trend_fit cum;   /* the same of cum, for reading only */
 };
+#define HD_TREND_NCLASSES (HD_TREND_GONE + 1)
 
 struct hd_row;
 const char *hd_trend_class_name(enum hd_trend_class c);
-/* The noise floor in r's unit: max(min_growth, min_growth_pct of col 0). */
-int64_t hd_trend_threshold(const struct hd_report *r);
-/* For hd_report_finish() only: fill row->trend for every row ... */
+/* For hd_report_finish() only: fill row->trend for every row, the
+ * thresholds and the noise floor ... */
 int hd_trend_compute(struct hd_report *r, struct hd_error *err);
-/* ... and rank suspects first (0 when the trend keys tie). */
+/* ... rank suspects first (0 when the trend keys tie) ... */
 int hd_trend_cmp(const struct hd_row *a, const struct hd_row *b);
+/* ... and, once the rows are ranked, list the suspects and count the
+ * classes. */
+int hd_trend_finish(struct hd_report *r, struct hd_error *err);
 
 struct hd_row {
 	uint32_t frame;
 	const struct hd_trend *trend; /* trend only; NULL otherwise */
 	int64_t dflat, dcum;       /* last column minus first */
 	double pct_flat, pct_cum;  /* of the frame's own first value; NAN: n/a */
+	int64_t sum_flat;          /* flat in column 0 of this row and every row
+				    * ranked above it (top's sum%) */
 	enum hd_row_status status;
 	struct hd_chain *chains;
 	size_t nchains;
@@ -87,6 +89,14 @@ struct hd_column_info {
 	int64_t count_total, raw_count_total;
 };
 
+/*
+ * Filled by hd_report_new() and hd_report_add*(), completed by
+ * hd_report_finish() (the verdict by hd_report_check() after it), and
+ * read-only from then on.  Renderers take a const report, read these
+ * fields and decide nothing: a fact that two formats print is computed
+ * here, once.  Lists of rows point into rows[], which does not move
+ * after the ranking.
+ */
 struct hd_report {
 	enum hd_command command;
 	struct hd_report_opts opts;
@@ -98,17 +108,41 @@ struct hd_report {
 	double scale;              /* normalization factor, 1 when none */
 	struct hd_row *rows;       /* every frame with a non-zero value or delta, ranked */
 	size_t nrows;
+
+	/* Totals, last column against the first. */
 	int64_t total_delta;
 	double total_pct;          /* NAN when the base total is 0 */
-	int64_t count_delta;
+	int have_counts;           /* the first and the last column have the count type */
+	int64_t count_delta;       /* 0 unless have_counts */
+	double count_pct;          /* of the first count total; NAN when 0 or none */
+	int have_elapsed;          /* the first and the last profile both carry a time */
+	int64_t elapsed_nanos;     /* last time minus first; 0 unless have_elapsed */
+
+	/*
+	 * The rows split as a diff's two tables show them, each in rank order:
+	 * growers by delta cum when sorting by cum or delta cum, else by delta
+	 * flat (delta cum when flat did not move); shrinkers the mirror;
+	 * rows that moved neither way are in neither.  unchanged: nothing to
+	 * tabulate ("No change."): no rows, or the total did not move and
+	 * neither did the top-ranked row.
+	 */
+	const struct hd_row **growers, **shrinkers;
+	size_t ngrowers, nshrinkers;
+	int unchanged;
+
+	/* trend only (zero otherwise; trend.c). */
+	struct hd_trend_opts trend_opts; /* the thresholds in effect, defaults filled in */
+	int64_t trend_threshold;   /* the noise floor T, in the sample unit */
+	int threshold_from_pct;    /* T is min_growth_pct of the first total
+				    * (it exceeds min_growth) */
+	const struct hd_row **suspects; /* the growing rows by suspect rank,
+					 * whatever the sort */
+	size_t nsuspects;
+	size_t class_count[HD_TREND_NCLASSES]; /* rows of each class */
+
 	struct hd_verdict *verdict; /* NULL when no --fail-on was given */
 	struct hd_arena *arena;
 };
-
-/* 1 when a row belongs with the growers, -1 with the shrinkers, 0 with
- * neither: by delta cum when sorting by cum, else by delta flat (delta
- * cum when flat did not move). */
-int hd_row_direction(const struct hd_report *r, const struct hd_row *row);
 
 static inline int64_t hd_report_flat(const struct hd_report *r,
 				     const struct hd_row *row, size_t col)
@@ -119,6 +153,15 @@ static inline int64_t hd_report_cum(const struct hd_report *r,
 				    const struct hd_row *row, size_t col)
 {
 	return hd_model_cum(r->model, col)[row->frame];
+}
+/* The change of row's flat (or, with cum set, its cum) from column base
+ * to column col, saturating. */
+static inline int64_t hd_report_change(const struct hd_report *r,
+				       const struct hd_row *row, size_t col,
+				       size_t base, int cum)
+{
+	return cum ? hd_sub_sat(hd_report_cum(r, row, col), hd_report_cum(r, row, base)) :
+		hd_sub_sat(hd_report_flat(r, row, col), hd_report_flat(r, row, base));
 }
 
 struct hd_rule_result {

@@ -2,11 +2,14 @@
  * trend.c - heapdiff trend: the statistics of each frame's series of
  * values over every column, its class, and the rank of leak suspects.
  * hd_report_finish() calls hd_trend_compute() once the rows exist and
- * before it ranks them; the ranking asks hd_trend_cmp() first.  Knows
- * nothing of output formats.
+ * before it ranks them (the ranking asks hd_trend_cmp() first), then
+ * hd_trend_finish() once they are ranked.  Knows nothing of output
+ * formats.
  *
- * Owns: one struct hd_trend per row, in the report's arena (row->trend
- * points there, so ranking may move rows freely).
+ * Owns, in the report's arena: one struct hd_trend per row (row->trend
+ * points there, so ranking may move rows freely) and the suspect list,
+ * which points at the ranked rows.  Sets the report's thresholds, noise
+ * floor, suspects and class counts.
  *
  * Statistics, per frame, of the flat series x[0..n-1] (n >= 2 columns)
  * and, for reading only, of the cum series:
@@ -77,19 +80,9 @@ const char *hd_trend_class_name(enum hd_trend_class c)
 	return "?";
 }
 
-static const struct hd_trend_opts *trend_opts(const struct hd_report *r,
-					      struct hd_trend_opts *def)
+/* The noise floor T of the rule above. */
+static int64_t threshold(const struct hd_report *r, const struct hd_trend_opts *o)
 {
-	if (r->opts.trend)
-		return r->opts.trend;
-	hd_trend_opts_init(def);
-	return def;
-}
-
-int64_t hd_trend_threshold(const struct hd_report *r)
-{
-	struct hd_trend_opts def;
-	const struct hd_trend_opts *o = trend_opts(r, &def);
 	int64_t t = o->min_growth > 0 ? o->min_growth : 0;
 	double p;
 
@@ -148,6 +141,7 @@ static void fit(const int64_t *v, double *y, size_t n, const double *ver,
 		else if (i > 0 && v[i] < v[i - 1])
 			f->steps_down++;
 	}
+	f->steps_level = n - 1 - f->steps_up - f->steps_down;
 	mean /= (double)n;
 	for (i = 0; i < n; i++)
 		ss += (y[i] - mean) * (y[i] - mean);
@@ -179,20 +173,18 @@ static enum hd_trend_class classify(const struct hd_trend *t, const int64_t *x,
 				    size_t n, int present_first, int present_last,
 				    int64_t thr, const struct hd_trend_opts *o)
 {
-	double steps = (double)(n - 1);
-	double not_down = (double)(n - 1 - t->steps_down) / steps;
-	double not_up = (double)(n - 1 - t->steps_up) / steps;
+	double not_up = (double)(n - 1 - t->flat.steps_up) / (double)(n - 1);
 	int64_t net = hd_sub_sat(x[n - 1], x[0]);
-	int fits = !isnan(t->r2) && t->r2 >= o->min_r2;
+	int fits = !isnan(t->flat.r2) && t->flat.r2 >= o->min_r2;
 
-	if (net > 0 && (uint64_t)net > (uint64_t)thr && t->slope_per_version > 0 &&
-	    fits && not_down >= o->min_rising)
+	if (net > 0 && (uint64_t)net > (uint64_t)thr && t->flat.slope_per_version > 0 &&
+	    fits && t->rising >= o->min_rising)
 		return HD_TREND_GROWING;
 	if (!present_first && present_last)
 		return HD_TREND_NEW;
 	if (present_first && !present_last)
 		return HD_TREND_GONE;
-	if (net < 0 && uabs(net) > (uint64_t)thr && t->slope_per_version < 0 &&
+	if (net < 0 && uabs(net) > (uint64_t)thr && t->flat.slope_per_version < 0 &&
 	    fits && not_up >= o->min_rising)
 		return HD_TREND_SHRINKING;
 	if (hd_sub_sat(t->max, t->min) > thr)
@@ -200,112 +192,157 @@ static enum hd_trend_class classify(const struct hd_trend *t, const int64_t *x,
 	return HD_TREND_STABLE;
 }
 
-/* Suspect order: score, then name, then frame id (a total order). */
-static const struct hd_report *rank_report;
-
-static int cmp_suspect(const void *pa, const void *pb)
+/* Suspect order: score, then name, then frame id (a total order); ctx is
+ * the model. */
+static int cmp_suspect(const void *pa, const void *pb, void *ctx)
 {
 	const struct hd_row *a = *(const struct hd_row *const *)pa;
 	const struct hd_row *b = *(const struct hd_row *const *)pb;
+	const struct hd_model *m = ctx;
 	int c;
 
 	if (a->trend->score != b->trend->score)
 		return a->trend->score > b->trend->score ? -1 : 1;
-	c = strcmp(hd_model_frame(rank_report->model, a->frame)->name,
-		   hd_model_frame(rank_report->model, b->frame)->name);
+	c = strcmp(hd_model_frame(m, a->frame)->name, hd_model_frame(m, b->frame)->name);
 	if (c)
 		return c;
 	return a->frame < b->frame ? -1 : a->frame > b->frame;
 }
 
-int hd_trend_compute(struct hd_report *r, struct hd_error *err)
-{
-	struct hd_model *m = r->model;
-	size_t n = r->ncols, i, c, nsus = 0;
-	const int64_t **flat = NULL, **cum = NULL;
-	double *ver = NULL, *hours = NULL, *y = NULL;
-	int64_t *xf = NULL, *xc = NULL, thr;
-	struct hd_trend *tr;
-	struct hd_row **sus = NULL;
-	struct hd_trend_opts def;
-	const struct hd_trend_opts *o = trend_opts(r, &def);
-	int have_times = n > 1, rc = 0;
+/* Scratch for the series of one row at a time, n columns long. */
+struct series {
+	size_t n;
+	const int64_t **flat, **cum; /* each column's arrays */
+	double *ver, *hours;         /* abscissas; hours NULL: no times */
+	double *y;
+	int64_t *xf, *xc;            /* one row's flat and cum series */
+};
 
-	if (n < 2)
-		return hd_fail(err, HD_ERR_USAGE, "a trend needs two or more profiles");
-	tr = hd_arena_calloc(r->arena, r->nrows + 1, sizeof(*tr));
-	flat = calloc(n, sizeof(*flat));
-	cum = calloc(n, sizeof(*cum));
-	ver = calloc(n, sizeof(*ver));
-	hours = calloc(n, sizeof(*hours));
-	y = calloc(n, sizeof(*y));
-	xf = calloc(n, sizeof(*xf));
-	xc = calloc(n, sizeof(*xc));
-	sus = calloc(r->nrows + 1, sizeof(*sus));
-	if (!tr || !flat || !cum || !ver || !hours || !y || !xf || !xc || !sus)
-		goto nomem;
+static void series_release(struct series *s)
+{
+	free(s->flat);
+	free(s->cum);
+	free(s->ver);
+	free(s->hours);
+	free(s->y);
+	free(s->xf);
+	free(s->xc);
+}
+
+static int series_init(struct series *s, const struct hd_report *r)
+{
+	size_t n = r->ncols, c;
+	int have_times = 1;
+
+	memset(s, 0, sizeof(*s));
+	s->n = n;
+	s->flat = calloc(n, sizeof(*s->flat));
+	s->cum = calloc(n, sizeof(*s->cum));
+	s->ver = calloc(n, sizeof(*s->ver));
+	s->hours = calloc(n, sizeof(*s->hours));
+	s->y = calloc(n, sizeof(*s->y));
+	s->xf = calloc(n, sizeof(*s->xf));
+	s->xc = calloc(n, sizeof(*s->xc));
+	if (!s->flat || !s->cum || !s->ver || !s->hours || !s->y || !s->xf || !s->xc)
+		return HD_ERR_NOMEM;
 	for (c = 0; c < n; c++) {
-		flat[c] = hd_model_flat(m, c);
-		cum[c] = hd_model_cum(m, c);
-		if (!flat[c] || !cum[c])
-			goto nomem;
-		ver[c] = (double)c;
+		s->flat[c] = hd_model_flat(r->model, c);
+		s->cum[c] = hd_model_cum(r->model, c);
+		if (!s->flat[c] || !s->cum[c])
+			return HD_ERR_NOMEM;
+		s->ver[c] = (double)c;
 		if (r->cols[c].time_nanos == 0)
 			have_times = 0;
 		/* Hours since the first profile; may be negative under --order given. */
-		hours[c] = (double)hd_sub_sat(r->cols[c].time_nanos, r->cols[0].time_nanos) / 3.6e12;
+		s->hours[c] = (double)hd_sub_sat(r->cols[c].time_nanos,
+						 r->cols[0].time_nanos) / 3.6e12;
 	}
-	thr = hd_trend_threshold(r);
-	for (i = 0; i < r->nrows; i++) {
-		struct hd_row *row = &r->rows[i];
-		struct hd_trend *t = &tr[i];
-		struct hd_trend_fit ff;
-		uint32_t f = row->frame;
+	if (!have_times) {
+		free(s->hours);
+		s->hours = NULL;
+	}
+	return 0;
+}
 
-		for (c = 0; c < n; c++) {
-			xf[c] = flat[c][f];
-			xc[c] = cum[c][f];
-		}
-		fit(xf, y, n, ver, have_times ? hours : NULL, &ff);
-		fit(xc, y, n, ver, have_times ? hours : NULL, &t->cum);
-		t->slope_per_version = ff.slope_per_version;
-		t->slope_per_hour = ff.slope_per_hour;
-		t->r2 = ff.r2;
-		t->cv = ff.cv;
-		t->steps_up = ff.steps_up;
-		t->steps_down = ff.steps_down;
-		t->min = t->max = xf[0];
-		for (c = 1; c < n; c++) {
-			if (xf[c] < t->min)
-				t->min = xf[c];
-			if (xf[c] > t->max)
-				t->max = xf[c];
-		}
-		t->cls = classify(t, xf, n, xc[0] != 0, xc[n - 1] != 0, thr, o);
-		if (t->cls == HD_TREND_GROWING) {
-			t->score = (double)hd_sub_sat(xf[n - 1], xf[0]) * t->r2;
-			sus[nsus++] = row;
-		}
-		row->trend = t;
+/* The statistics and class of frame f into t. */
+static void row_trend(const struct hd_report *r, struct series *s, uint32_t f,
+		      struct hd_trend *t)
+{
+	size_t n = s->n, c;
+
+	for (c = 0; c < n; c++) {
+		s->xf[c] = s->flat[c][f];
+		s->xc[c] = s->cum[c][f];
 	}
-	rank_report = r;
-	qsort(sus, nsus, sizeof(*sus), cmp_suspect);
-	rank_report = NULL;
-	for (i = 0; i < nsus; i++)
+	fit(s->xf, s->y, n, s->ver, s->hours, &t->flat);
+	fit(s->xc, s->y, n, s->ver, s->hours, &t->cum);
+	t->rising = (double)(n - 1 - t->flat.steps_down) / (double)(n - 1);
+	t->min = t->max = s->xf[0];
+	for (c = 1; c < n; c++) {
+		if (s->xf[c] < t->min)
+			t->min = s->xf[c];
+		if (s->xf[c] > t->max)
+			t->max = s->xf[c];
+	}
+	t->cls = classify(t, s->xf, n, s->xc[0] != 0, s->xc[n - 1] != 0,
+			  r->trend_threshold, &r->trend_opts);
+	if (t->cls == HD_TREND_GROWING)
+		t->score = (double)hd_sub_sat(s->xf[n - 1], s->xf[0]) * t->flat.r2;
+}
+
+int hd_trend_compute(struct hd_report *r, struct hd_error *err)
+{
+	size_t i, nsus = 0;
+	struct hd_trend *tr;
+	struct hd_row **sus = NULL;
+	struct series s;
+	int rc;
+
+	if (r->ncols < 2)
+		return hd_fail(err, HD_ERR_USAGE, "a trend needs two or more profiles");
+	if (r->opts.trend)
+		r->trend_opts = *r->opts.trend;
+	else
+		hd_trend_opts_init(&r->trend_opts);
+	r->trend_threshold = threshold(r, &r->trend_opts);
+	r->threshold_from_pct = r->trend_opts.min_growth_pct > 0 &&
+		r->trend_threshold > r->trend_opts.min_growth;
+	tr = hd_arena_calloc(r->arena, r->nrows + 1, sizeof(*tr));
+	sus = calloc(r->nrows + 1, sizeof(*sus));
+	rc = series_init(&s, r);
+	if (!rc && (!tr || !sus))
+		rc = HD_ERR_NOMEM;
+	for (i = 0; !rc && i < r->nrows; i++) {
+		row_trend(r, &s, r->rows[i].frame, &tr[i]);
+		r->rows[i].trend = &tr[i];
+		if (tr[i].cls == HD_TREND_GROWING)
+			sus[nsus++] = &r->rows[i];
+	}
+	if (!rc)
+		rc = hd_sort(sus, nsus, sizeof(*sus), cmp_suspect, r->model);
+	for (i = 0; !rc && i < nsus; i++)
 		tr[sus[i]->trend - tr].suspect = i + 1;
-	goto out;
-nomem:
-	rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
-out:
-	free(flat);
-	free(cum);
-	free(ver);
-	free(hours);
-	free(y);
-	free(xf);
-	free(xc);
+	r->nsuspects = rc ? 0 : nsus;
+	series_release(&s);
 	free(sus);
-	return rc;
+	return rc ? hd_fail(err, HD_ERR_NOMEM, "out of memory") : 0;
+}
+
+int hd_trend_finish(struct hd_report *r, struct hd_error *err)
+{
+	size_t i;
+
+	r->suspects = hd_arena_calloc(r->arena, r->nsuspects + 1, sizeof(*r->suspects));
+	if (!r->suspects)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	for (i = 0; i < r->nrows; i++) {
+		const struct hd_trend *t = r->rows[i].trend;
+
+		r->class_count[t->cls]++;
+		if (t->suspect)
+			r->suspects[t->suspect - 1] = &r->rows[i];
+	}
+	return 0;
 }
 
 int hd_trend_cmp(const struct hd_row *a, const struct hd_row *b)

@@ -106,10 +106,13 @@ struct hit {
 	int64_t v;
 };
 
-static int cmp_hit(const void *a, const void *b)
+/* Largest growth first, then frame id: a total order, so the names
+ * listed do not depend on the sort. */
+static int cmp_hit(const void *a, const void *b, void *ctx)
 {
 	const struct hit *x = a, *y = b;
 
+	(void)ctx;
 	if (x->v != y->v)
 		return x->v > y->v ? -1 : 1;
 	return x->frame < y->frame ? -1 : x->frame > y->frame;
@@ -117,36 +120,123 @@ static int cmp_hit(const void *a, const void *b)
 
 #define MAX_FRAMES 20
 
+/* A new, zeroed result at the end of dst's verdict (made on first use). */
+static struct hd_rule_result *new_result(struct hd_report *dst)
+{
+	struct hd_verdict *v = dst->verdict;
+	struct hd_rule_result *res;
+
+	if (!v) {
+		v = dst->verdict = hd_arena_calloc(dst->arena, 1, sizeof(*v));
+		if (!v)
+			return NULL;
+		v->pass = 1;
+	}
+	res = realloc(v->results, (v->n + 1) * sizeof(*res));
+	if (!res)
+		return NULL;
+	v->results = res;
+	res = &v->results[v->n];
+	memset(res, 0, sizeof(*res));
+	return res;
+}
+
+/* The frames a leak rule finds: those trend.c classified growing. */
+static size_t leak_hits(const struct hd_report *src, struct hit *hits)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < src->nrows; i++) {
+		const struct hd_row *row = &src->rows[i];
+
+		if (row->trend && row->trend->cls == HD_TREND_GROWING)
+			hits[n++] = (struct hit){row->frame, row->dflat};
+	}
+	return n;
+}
+
+/* The frames a func, cum or new rule finds, from the model's arrays (not
+ * the rows, which --min-delta thins); *measured: the largest growth. */
+static size_t frame_hits(const struct hd_report *src, const struct hd_rule *rule,
+			 struct hit *hits, int64_t *measured)
+{
+	const struct hd_model *m = src->model;
+	size_t nf = hd_model_frame_count(m), last = src->ncols - 1, f, n = 0;
+	const int64_t *f0 = hd_model_flat(m, 0), *fl = hd_model_flat(m, last);
+	const int64_t *c0 = hd_model_cum(m, 0), *cl = hd_model_cum(m, last);
+
+	*measured = INT64_MIN;
+	for (f = 0; f < nf; f++) {
+		int64_t d;
+
+		if (rule->scope == HD_RULE_FUNC)
+			d = hd_sub_sat(fl[f], f0[f]);
+		else if (rule->scope == HD_RULE_CUM)
+			d = hd_sub_sat(cl[f], c0[f]);
+		else if (c0[f] == 0 && cl[f] != 0)
+			d = cl[f]; /* new: all it holds is new */
+		else
+			continue;
+		if (d > *measured)
+			*measured = d;
+		if (crossed(rule, d, src->cols[0].total))
+			hits[n++] = (struct hit){(uint32_t)f, d};
+	}
+	if (*measured == INT64_MIN)
+		*measured = 0;
+	return n;
+}
+
+/* Find, rank and name (in dst's arena) the frames that cross rule. */
+static int check_frames(struct hd_report *dst, const struct hd_report *src,
+			struct hd_rule_result *res)
+{
+	size_t nhits, i, nf = hd_model_frame_count(src->model);
+	struct hit *hits = malloc((nf + 1) * sizeof(*hits));
+	int rc = 0;
+
+	if (!hits)
+		return HD_ERR_NOMEM;
+	if (res->rule.scope == HD_RULE_LEAK) {
+		nhits = leak_hits(src, hits);
+		res->measured = (int64_t)nhits;
+	} else {
+		nhits = frame_hits(src, &res->rule, hits, &res->measured);
+	}
+	res->pass = nhits == 0;
+	res->nframes = nhits;
+	rc = hd_sort(hits, nhits, sizeof(*hits), cmp_hit, NULL);
+	if (!rc)
+		res->frame_names = hd_arena_calloc(dst->arena, (nhits < MAX_FRAMES ? nhits :
+								MAX_FRAMES) + 1, sizeof(char *));
+	if (!rc && !res->frame_names)
+		rc = HD_ERR_NOMEM;
+	for (i = 0; !rc && i < nhits && i < MAX_FRAMES; i++) {
+		const char *name = hd_model_frame(src->model, hits[i].frame)->name;
+
+		res->frame_names[i] = hd_arena_strndup(dst->arena, name, strlen(name));
+		if (!res->frame_names[i])
+			rc = HD_ERR_NOMEM;
+	}
+	free(hits);
+	return rc;
+}
+
 int hd_report_check(struct hd_report *dst, struct hd_report *src,
 		    const struct hd_rule *rule, struct hd_error *err)
 {
-	struct hd_model *m = src->model;
-	size_t nf = hd_model_frame_count(m), last = src->ncols - 1, f, i, nhits = 0;
-	const int64_t *f0 = hd_model_flat(m, 0), *fl = hd_model_flat(m, last);
-	const int64_t *c0 = hd_model_cum(m, 0), *cl = hd_model_cum(m, last);
 	int64_t base_total = src->cols[0].total;
 	struct hd_rule_result *res;
-	struct hit *hits = NULL;
-	struct hd_verdict *v;
 
-	if (!f0 || !fl || !c0 || !cl)
+	if (!hd_model_flat(src->model, 0) || !hd_model_flat(src->model, src->ncols - 1) ||
+	    !hd_model_cum(src->model, 0) || !hd_model_cum(src->model, src->ncols - 1))
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	if (rule->scope == HD_RULE_LEAK && src->command != HD_CMD_TREND)
 		return hd_fail(err, HD_ERR_USAGE,
 			       "--fail-on %s needs heapdiff trend (a diff has no trend)", rule->text);
-	if (!dst->verdict) {
-		dst->verdict = hd_arena_calloc(dst->arena, 1, sizeof(*dst->verdict));
-		if (!dst->verdict)
-			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-		dst->verdict->pass = 1;
-	}
-	v = dst->verdict;
-	res = realloc(v->results, (v->n + 1) * sizeof(*res));
+	res = new_result(dst);
 	if (!res)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-	v->results = res;
-	res = &v->results[v->n];
-	memset(res, 0, sizeof(*res));
 	res->rule = *rule;
 	/* src may be freed before dst is rendered: copy what is kept. */
 	res->unit = hd_arena_strndup(dst->arena, src->sample_unit, strlen(src->sample_unit));
@@ -154,68 +244,16 @@ int hd_report_check(struct hd_report *dst, struct hd_report *src,
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	res->normalized = src->opts.normalize;
 	res->pass = 1;
-
 	if (rule->scope == HD_RULE_TOTAL) {
 		res->measured = src->total_delta;
 		res->pass = !crossed(rule, src->total_delta, base_total);
-	} else {
-		hits = malloc((nf + 1) * sizeof(*hits));
-		if (!hits)
-			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-		res->measured = INT64_MIN;
-		if (rule->scope == HD_RULE_LEAK) {
-			for (i = 0; i < src->nrows; i++) {
-				const struct hd_row *row = &src->rows[i];
-				if (row->trend && row->trend->cls == HD_TREND_GROWING)
-					hits[nhits++] = (struct hit){row->frame, row->dflat};
-			}
-			res->measured = (int64_t)nhits;
-			res->pass = nhits == 0;
-		} else {
-			for (f = 0; f < nf; f++) {
-				int64_t d;
-
-				if (rule->scope == HD_RULE_FUNC)
-					d = hd_sub_sat(fl[f], f0[f]);
-				else if (rule->scope == HD_RULE_CUM)
-					d = hd_sub_sat(cl[f], c0[f]);
-				else if (c0[f] == 0 && cl[f] != 0)
-					d = cl[f]; /* new: all it holds is new */
-				else
-					continue;
-				if (d > res->measured)
-					res->measured = d;
-				if (crossed(rule, d, base_total))
-					hits[nhits++] = (struct hit){(uint32_t)f, d};
-			}
-			if (res->measured == INT64_MIN)
-				res->measured = 0;
-			res->pass = nhits == 0;
-		}
-		qsort(hits, nhits, sizeof(*hits), cmp_hit);
-		res->nframes = nhits;
-		res->frame_names = hd_arena_calloc(dst->arena, (nhits < MAX_FRAMES ? nhits : MAX_FRAMES) + 1,
-						   sizeof(char *));
-		if (!res->frame_names) {
-			free(hits);
-			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-		}
-		for (i = 0; i < nhits && i < MAX_FRAMES; i++) {
-			const char *name = hd_model_frame(m, hits[i].frame)->name;
-			res->frame_names[i] = hd_arena_strndup(dst->arena, name, strlen(name));
-			if (!res->frame_names[i]) {
-				free(hits);
-				return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-			}
-		}
-		free(hits);
+	} else if (check_frames(dst, src, res)) {
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	}
-	res->measured_pct = base_total == 0 ? NAN :
+	res->measured_pct = base_total == 0 || rule->scope == HD_RULE_LEAK ? NAN :
 		(double)res->measured * 100.0 / fabs((double)base_total);
-	if (rule->scope == HD_RULE_LEAK)
-		res->measured_pct = NAN;
 	if (!res->pass)
-		v->pass = 0;
-	v->n++;
+		dst->verdict->pass = 0;
+	dst->verdict->n++;
 	return 0;
 }

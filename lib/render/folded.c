@@ -1,5 +1,6 @@
 /*
- * render-folded.c - folded stacks for flamegraph.pl, inferno, speedscope.
+ * folded.c - folded stacks of top, diff and trend, for flamegraph.pl,
+ * inferno, speedscope.
  *
  * One line per call-tree node with a non-zero self value in a shown
  * column: the frames root first, joined by ';', a space, then the value
@@ -43,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render/formats.h"
 #include "render/render.h"
 
 /* 4 GiB, or what size_t can hold. */
@@ -99,84 +101,95 @@ static int frame_names(const struct hd_model *m, struct hd_buf *names, size_t *o
 	return names->failed ? HD_ERR_NOMEM : 0;
 }
 
-int hd_render_folded(const struct hd_report *r, const struct hd_render_opts *o,
-		     struct hd_buf *b)
+/* The columns shown (o->folded), into col; returns how many. */
+static size_t shown_columns(const struct hd_report *r, const struct hd_render_opts *o,
+			    size_t col[2])
 {
-	const struct hd_model *m = r->model;
-	size_t nn, nf = hd_model_frame_count(m);
-	size_t col[2], ncol, i, k, nlines = 0, linecap = 0, pathcap = 0, depth;
+	col[0] = 0;
+	if (r->ncols == 1 || o->folded == HD_FOLDED_BASE)
+		return 1;
+	if (o->folded == HD_FOLDED_NEW) {
+		col[0] = r->ncols - 1;
+		return 1;
+	}
+	col[1] = r->ncols - 1;
+	return 2;
+}
+
+/* What the lines are made of: names, the stacks being written, the lines. */
+struct fold {
+	const struct hd_model *m;
+	size_t col[2], ncol;
 	struct hd_buf names, stacks;
-	struct line *lines = NULL;
-	uint32_t *path = NULL, n, p;
-	size_t *off = NULL;
+	size_t *off;             /* frame f's name: names.data[off[f] .. off[f+1]) */
+	struct line *lines;
+	size_t nlines, linecap;
+	uint32_t *path;          /* scratch: one node's frames, leaf first */
+	size_t pathcap;
+};
+
+/* The line of node n (values v), its stack appended to f->stacks. */
+static int add_line(struct fold *f, uint32_t n, const int64_t v[2])
+{
+	size_t depth = 0;
+	struct line *l;
+	uint32_t p;
 	int rc = 0;
 
-	if (!hd_model_has_tree(m))
-		return HD_ERR_USAGE; /* finished without HD_NEED_TREE */
-	nn = hd_model_node_count(m);
-	if (r->ncols == 1) {
-		col[0] = 0;
-		ncol = 1;
-	} else if (o->folded == HD_FOLDED_BASE) {
-		col[0] = 0;
-		ncol = 1;
-	} else if (o->folded == HD_FOLDED_NEW) {
-		col[0] = r->ncols - 1;
-		ncol = 1;
-	} else {
-		col[0] = 0;
-		col[1] = r->ncols - 1;
-		ncol = 2;
+	for (p = n; p != 0; p = hd_model_node_parent(f->m, p)) {
+		if (HD_GROW(f->path, f->pathcap, depth + 1))
+			return HD_ERR_NOMEM;
+		f->path[depth++] = hd_model_node_frame(f->m, p);
 	}
-	hd_buf_init(&names, 0);
-	hd_buf_init(&stacks, b->max < FOLDED_MAX ? b->max : FOLDED_MAX);
-	off = malloc((nf + 1) * sizeof(*off));
-	if (!off || frame_names(m, &names, off)) {
-		rc = HD_ERR_NOMEM;
-		goto out;
+	if (HD_GROW(f->lines, f->linecap, f->nlines + 1))
+		return HD_ERR_NOMEM;
+	l = &f->lines[f->nlines++];
+	l->off = f->stacks.len;
+	l->v[0] = v[0];
+	l->v[1] = v[1];
+	while (depth-- > 0 && !rc) {
+		uint32_t fr = f->path[depth];
+
+		rc = hd_buf_append(&f->stacks, f->names.data + f->off[fr],
+				   f->off[fr + 1] - f->off[fr]);
+		if (depth && !rc)
+			rc = hd_buf_append(&f->stacks, ";", 1);
 	}
+	l->len = f->stacks.len - l->off;
+	return rc; /* HD_ERR_LIMIT or HD_ERR_NOMEM */
+}
+
+/* One line per node with a non-zero self value in a shown column. */
+static int collect(struct fold *f)
+{
+	size_t nn = hd_model_node_count(f->m), k, i;
+	uint32_t n;
+	int rc;
 
 	/* Node 0 is the root: its self is the samples with no frames. */
 	for (n = 1; n < nn; n++) {
-		struct line *l;
 		int64_t v[2] = {0, 0};
 
-		for (k = 0; k < ncol; k++)
-			v[k] = hd_model_node_self(m, n, col[k]);
+		for (k = 0; k < f->ncol; k++)
+			v[k] = hd_model_node_self(f->m, n, f->col[k]);
 		if (!v[0] && !v[1])
 			continue;
-		depth = 0;
-		for (p = n; p != 0; p = hd_model_node_parent(m, p)) {
-			if (HD_GROW(path, pathcap, depth + 1)) {
-				rc = HD_ERR_NOMEM;
-				goto out;
-			}
-			path[depth++] = hd_model_node_frame(m, p);
-		}
-		if (HD_GROW(lines, linecap, nlines + 1)) {
-			rc = HD_ERR_NOMEM;
-			goto out;
-		}
-		l = &lines[nlines++];
-		l->off = stacks.len;
-		l->v[0] = v[0];
-		l->v[1] = v[1];
-		while (depth-- > 0 && !rc) {
-			uint32_t f = path[depth];
-
-			rc = hd_buf_append(&stacks, names.data + off[f], off[f + 1] - off[f]);
-			if (depth && !rc)
-				rc = hd_buf_append(&stacks, ";", 1);
-		}
-		if (rc)
-			goto out;   /* HD_ERR_LIMIT or HD_ERR_NOMEM */
-		l->len = stacks.len - l->off;
+		if ((rc = add_line(f, n, v)))
+			return rc;
 	}
-	for (i = 0; i < nlines; i++)
-		lines[i].stack = stacks.data ? stacks.data + lines[i].off : "";
+	for (i = 0; i < f->nlines; i++)
+		f->lines[i].stack = f->stacks.data ? f->stacks.data + f->lines[i].off : "";
+	return 0;
+}
+
+/* The lines sorted, equal stacks merged, negatives as 0, into b. */
+static void write_lines(struct fold *f, struct hd_buf *b)
+{
+	struct line *lines = f->lines;
+	size_t i, k, nlines = f->nlines;
+
 	if (nlines > 1) /* lines is NULL when there are none */
 		qsort(lines, nlines, sizeof(*lines), cmp_line);
-
 	for (i = 0; i < nlines; i = k) {
 		int64_t v[2] = {lines[i].v[0], lines[i].v[1]};
 
@@ -190,17 +203,38 @@ int hd_render_folded(const struct hd_report *r, const struct hd_render_opts *o,
 			continue;
 		hd_buf_append(b, lines[i].stack, lines[i].len);
 		hd_buf_printf(b, " %" PRId64, v[0]);
-		if (ncol == 2)
+		if (f->ncol == 2)
 			hd_buf_printf(b, " %" PRId64, v[1]);
 		hd_buf_append(b, "\n", 1);
 		if (b->failed)
 			break;  /* hd_render() reports it */
 	}
-out:
-	hd_buf_release(&names);
-	hd_buf_release(&stacks);
-	free(lines);
-	free(path);
-	free(off);
+}
+
+int hd_folded_stacks(const struct hd_report *r, const struct hd_render_opts *o,
+		     struct hd_buf *b)
+{
+	struct fold f;
+	int rc = 0;
+
+	if (!hd_model_has_tree(r->model))
+		return HD_ERR_USAGE; /* finished without HD_NEED_TREE */
+	memset(&f, 0, sizeof(f));
+	f.m = r->model;
+	f.ncol = shown_columns(r, o, f.col);
+	hd_buf_init(&f.names, 0);
+	hd_buf_init(&f.stacks, b->max < FOLDED_MAX ? b->max : FOLDED_MAX);
+	f.off = malloc((hd_model_frame_count(f.m) + 1) * sizeof(*f.off));
+	if (!f.off || frame_names(f.m, &f.names, f.off))
+		rc = HD_ERR_NOMEM;
+	if (!rc)
+		rc = collect(&f);
+	if (!rc)
+		write_lines(&f, b);
+	hd_buf_release(&f.names);
+	hd_buf_release(&f.stacks);
+	free(f.lines);
+	free(f.path);
+	free(f.off);
 	return rc;
 }

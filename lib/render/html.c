@@ -1,6 +1,7 @@
 /*
- * render-html.c - heapdiff trend as one self-contained HTML page, for a
- * reviewer to read at a glance:
+ * html.c - heapdiff trend as one self-contained HTML page, for a
+ * reviewer to read at a glance (top and diff have no page: render.c's
+ * table refuses them):
  *
  *   summary     profiles, total first -> last, the verdict if any
  *   suspects    the leak-suspect table (trend.c's ranking), each with a
@@ -10,22 +11,23 @@
  *               shaded by |flat| against the largest in the map on the
  *               flame graph's log scale (hd_log_shade: four decades), its
  *               exact value in the cell's tooltip
- *   flame graph render-svg.c's differential graph of the last profile
- *               against the first, inlined with its script
+ *   flame graph the shared module's differential graph (flame.c) of the
+ *               last profile against the first, inlined with its script
  *   profiles    label, path, time and total of each column
  *
  * Nothing external: no fonts, scripts, style sheets or images are
  * fetched.  The page is polyglot XHTML (every element closed, attributes
  * quoted, only the five XML entities, script and style in CDATA), so an
  * XML parser reads it as well as a browser does; every string from the
- * profiles goes through hd_put_xml.  Like render-trend.c it computes
- * nothing about the trend itself.
+ * profiles goes through hd_put_xml.  It computes nothing about the
+ * trend itself: the suspects, their order and the floor are the report's.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "render/formats.h"
 #include "render/render.h"
 
 #define CHART_W 160
@@ -36,8 +38,7 @@ struct page {
 	const struct hd_report *r;
 	const struct hd_render_opts *o;
 	struct hd_buf *b;
-	const struct hd_row **sus;  /* suspects by rank */
-	size_t nsus, nlisted, shown;
+	size_t nlisted, shown;      /* suspects listed, rows in the heat map */
 };
 
 static const char css[] =
@@ -75,49 +76,29 @@ static void fmt_val(const struct page *p, char *buf, size_t n, int64_t v, int si
 	hd_format_value(buf, n, v, p->r->sample_unit, sign);
 }
 
-/* A double slope as a value, "n/a" when undefined. */
-static void fmt_slope(const struct page *p, char *buf, size_t n, double v)
-{
-	if (isnan(v))
-		snprintf(buf, n, "n/a");
-	else
-		fmt_val(p, buf, n, v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN :
-			(int64_t)llround(v), 1);
-}
-
 static void summary(struct page *p)
 {
 	const struct hd_report *r = p->r;
-	const struct hd_column_info *c0 = &r->cols[0], *c1 = &r->cols[r->ncols - 1];
-	int64_t elapsed = hd_sub_sat(c1->time_nanos, c0->time_nanos);
-	char v0[64], v1[64], d[64], pc[32];
+	char t[4][64], e[64], rate[64], d[64];
 	size_t i;
 
 	hd_buf_puts(p->b, "<h1>heapdiff trend: ");
-	put(p, c0->label);
+	put(p, r->cols[0].label);
 	hd_buf_puts(p->b, " \xe2\x86\x92 ");
-	put(p, c1->label);
+	put(p, r->cols[r->ncols - 1].label);
 	hd_buf_printf(p->b, " (%zu profiles)</h1>\n<p>", r->ncols);
-	if (p->nsus)
+	if (r->nsuspects)
 		hd_buf_printf(p->b, "<strong class=\"fail\">%zu leak suspect%s</strong>. ",
-			      p->nsus, p->nsus == 1 ? "" : "s");
+			      r->nsuspects, r->nsuspects == 1 ? "" : "s");
 	else
 		hd_buf_puts(p->b, "<strong class=\"pass\">No leak suspects</strong>. ");
-	fmt_val(p, v0, sizeof(v0), c0->total, 0);
-	fmt_val(p, v1, sizeof(v1), c1->total, 0);
-	fmt_val(p, d, sizeof(d), r->total_delta, 1);
-	hd_format_pct(pc, sizeof(pc), r->total_pct, 1);
+	hd_total_cells(r, t);
 	hd_buf_puts(p->b, "Total ");
 	put(p, r->sample_type);
-	hd_buf_printf(p->b, ": %s \xe2\x86\x92 %s, %s (%s)", v0, v1, d, pc);
-	if (c0->time_nanos && c1->time_nanos && elapsed > 0) {
-		char e[32], rate[64];
-
-		hd_format_duration(e, sizeof(e), elapsed);
-		hd_format_rate(rate, sizeof(rate), r->total_delta, elapsed, r->sample_unit);
+	hd_buf_printf(p->b, ": %s \xe2\x86\x92 %s, %s (%s)", t[0], t[1], t[2], t[3]);
+	if (hd_elapsed_cells(r, e, rate))
 		hd_buf_printf(p->b, " in %s (%s)", e, rate);
-	}
-	fmt_val(p, d, sizeof(d), hd_trend_threshold(r), 0);
+	fmt_val(p, d, sizeof(d), r->trend_threshold, 0);
 	hd_buf_printf(p->b, ". A function is growing when its flat value rose steadily "
 		      "by more than %s.</p>\n", d);
 	if (!r->verdict)
@@ -175,14 +156,38 @@ static void chart(struct page *p, const struct hd_row *row)
 	hd_buf_puts(p->b, "\"/></svg>");
 }
 
+/* A suspect's reference chains, under its name. */
+static void suspect_chains(struct page *p, const struct hd_row *row)
+{
+	size_t j, k;
+	char d[64];
+
+	if (!row->nchains)
+		return;
+	hd_buf_puts(p->b, "<ul class=\"chains\" title=\"\xce\x94" "cum by call path, "
+		    "last vs first\">");
+	for (j = 0; j < row->nchains; j++) {
+		const struct hd_chain *c = &row->chains[j];
+
+		fmt_val(p, d, sizeof(d), c->delta, 1);
+		hd_buf_printf(p->b, "<li>%s ", d);
+		for (k = 0; k < c->n; k++) {
+			hd_buf_puts(p->b, k ? " \xe2\x86\x90 " : "\xe2\x86\x90 ");
+			put_cut(p, frame_name(p, c->frames[k]));
+		}
+		hd_buf_puts(p->b, c->n ? "</li>" : "(root)</li>");
+	}
+	hd_buf_puts(p->b, "</ul>");
+}
+
 static void suspects(struct page *p)
 {
 	const struct hd_report *r = p->r;
-	size_t i, j, k;
-	char d[64], pc[32], s[64], h[64];
+	char c[HD_TC_N][64];
+	size_t i;
 
 	hd_buf_puts(p->b, "<h2>Leak suspects</h2>\n");
-	if (!p->nsus) {
+	if (!r->nsuspects) {
 		hd_buf_puts(p->b, "<p>None: nothing grew steadily past the threshold.</p>\n");
 		return;
 	}
@@ -191,50 +196,27 @@ static void suspects(struct page *p)
 		    "<th>per hour</th><th>r\xc2\xb2</th><th>steps up</th>"
 		    "<th>flat over the profiles</th></tr></thead>\n<tbody>\n");
 	for (i = 0; i < p->nlisted; i++) {
-		const struct hd_row *row = p->sus[i];
+		const struct hd_row *row = r->suspects[i];
 		const struct hd_trend *tr = row->trend;
 
-		fmt_val(p, d, sizeof(d), row->dflat, 1);
-		if (isnan(row->pct_flat))
-			snprintf(pc, sizeof(pc), "from 0");
-		else
-			hd_format_pct(pc, sizeof(pc), row->pct_flat, 1);
-		fmt_slope(p, s, sizeof(s), tr->slope_per_version);
-		if (isnan(tr->slope_per_hour))
-			snprintf(h, sizeof(h), "n/a");
-		else
-			fmt_slope(p, h, sizeof(h), tr->slope_per_hour);
+		/* A suspect's r2 passed min_r2, so it is never "n/a". */
+		hd_trend_cells(r, row, c);
 		hd_buf_printf(p->b, "<tr class=\"suspect\"><td class=\"num\">%zu</td><td><code>",
 			      tr->suspect);
 		put_cut(p, frame_name(p, row->frame));
 		hd_buf_puts(p->b, "</code>");
-		if (row->nchains)
-			hd_buf_puts(p->b, "<ul class=\"chains\" title=\"\xce\x94" "cum by call path, "
-				    "last vs first\">");
-		for (j = 0; j < row->nchains; j++) {
-			const struct hd_chain *c = &row->chains[j];
-
-			fmt_val(p, d, sizeof(d), c->delta, 1);
-			hd_buf_printf(p->b, "<li>%s ", d);
-			for (k = 0; k < c->n; k++) {
-				hd_buf_puts(p->b, k ? " \xe2\x86\x90 " : "\xe2\x86\x90 ");
-				put_cut(p, frame_name(p, c->frames[k]));
-			}
-			hd_buf_puts(p->b, c->n ? "</li>" : "(root)</li>");
-		}
-		if (row->nchains)
-			hd_buf_puts(p->b, "</ul>");
-		fmt_val(p, d, sizeof(d), row->dflat, 1);
+		suspect_chains(p, row);
 		hd_buf_printf(p->b, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
 			      "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
-			      "<td class=\"num\">%.2f</td><td class=\"num\">%zu of %zu</td><td>",
-			      d, pc, s, h, isnan(tr->r2) ? 0.0 : tr->r2, tr->steps_up, r->ncols - 1);
+			      "<td class=\"num\">%s</td><td class=\"num\">%zu of %zu</td><td>",
+			      c[HD_TC_DELTA], c[HD_TC_PCT], c[HD_TC_SLOPE], c[HD_TC_HOURLY],
+			      c[HD_TC_R2], tr->flat.steps_up, r->ncols - 1);
 		chart(p, row);
 		hd_buf_puts(p->b, "</td></tr>\n");
 	}
 	hd_buf_puts(p->b, "</tbody></table>\n");
-	if (p->nlisted < p->nsus)
-		hd_buf_printf(p->b, "<p>And %zu more (--top 0 lists all).</p>\n", p->nsus - p->nlisted);
+	if (p->nlisted < r->nsuspects)
+		hd_buf_printf(p->b, "<p>And %zu more.</p>\n", r->nsuspects - p->nlisted);
 }
 
 static void heat_colour(char *buf, size_t n, double v, double max)
@@ -264,11 +246,7 @@ static void heat_map(struct page *p)
 		hd_buf_puts(p->b, "<p>No frames.</p>\n");
 		return;
 	}
-	for (i = 0; i < p->shown; i++)
-		for (c = 0; c < r->ncols; c++) {
-			double f = fabs((double)hd_report_flat(r, &r->rows[i], c));
-			max = f > max ? f : max;
-		}
+	max = hd_table_max(r, p->shown);
 	hd_buf_printf(p->b, "<p>Flat value of the top %zu of %zu functions in each profile, "
 		      "darker for more: each tenfold less a quarter paler, down to four "
 		      "decades below the largest", p->shown, r->nrows);
@@ -320,39 +298,17 @@ static void profiles(struct page *p)
 		hd_buf_printf(p->b, "<tr><td class=\"num\">%zu</td><td><code>", c + 1);
 		put(p, ci->label);
 		hd_buf_puts(p->b, "</code></td><td><code>");
-		put(p, strcmp(ci->path, "-") == 0 ? "<stdin>" : ci->path);
+		put(p, hd_path_shown(ci->path));
 		hd_buf_printf(p->b, "</code></td><td>%s</td><td class=\"num\">%s</td></tr>\n", t, v);
 	}
 	hd_buf_puts(p->b, "</tbody></table>\n");
 }
 
-int hd_render_html(const struct hd_report *r, const struct hd_render_opts *o,
-		   struct hd_buf *b)
+int hd_html_trend(const struct hd_report *r, const struct hd_render_opts *o,
+		  struct hd_buf *b)
 {
-	struct page p;
-	size_t i;
+	struct page p = {r, o, b, hd_shown(r->nsuspects, o), hd_rows_shown(r, o)};
 	int rc;
-
-	if (r->command != HD_CMD_TREND || r->ncols < 2)
-		return HD_ERR_USAGE;
-	memset(&p, 0, sizeof(p));
-	p.r = r;
-	p.o = o;
-	p.b = b;
-	p.shown = hd_rows_shown(r, o);
-	for (i = 0; i < r->nrows; i++)
-		if (r->rows[i].trend && r->rows[i].trend->suspect)
-			p.nsus++;
-	/* Suspects in rank order whatever --sort did to the rows. */
-	p.sus = calloc(p.nsus + 1, sizeof(*p.sus));
-	if (!p.sus)
-		return HD_ERR_NOMEM;
-	for (i = 0; i < r->nrows; i++) {
-		const struct hd_trend *tr = r->rows[i].trend;
-		if (tr && tr->suspect && tr->suspect <= p.nsus)
-			p.sus[tr->suspect - 1] = &r->rows[i];
-	}
-	p.nlisted = o->top && o->top < p.nsus ? o->top : p.nsus;
 
 	hd_buf_puts(b, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
 		    "<head>\n<meta charset=\"utf-8\"/>\n<title>heapdiff trend: ");
@@ -364,12 +320,11 @@ int hd_render_html(const struct hd_report *r, const struct hd_render_opts *o,
 	suspects(&p);
 	heat_map(&p);
 	hd_buf_puts(b, "<h2>Differential flame graph: last vs first</h2>\n<div class=\"fg\">\n");
-	rc = hd_svg_graph(r, o, b, 0);
+	rc = hd_flame_graph(r, o, b);
 	if (!rc) {
 		hd_buf_puts(b, "</div>\n");
 		profiles(&p);
 		hd_buf_puts(b, "</body>\n</html>\n");
 	}
-	free(p.sus);
 	return rc ? rc : b->failed ? HD_ERR_NOMEM : 0;
 }

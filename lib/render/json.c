@@ -1,18 +1,32 @@
 /*
- * render-json.c - the heapdiff/1 JSON schema, built with cJSON.
+ * json.c - the heapdiff/1 JSON schema of top, diff and trend, built with
+ * cJSON (man/heapdiff.1 lists the fields).
  *
  * 64-bit integers are written from the integer (cJSON raw values), never
- * through a double, so values above 2^53 stay exact.  Strings are made
- * valid UTF-8 first (invalid bytes become U+FFFD).
+ * through a double, so values above 2^53 stay exact; reals have four
+ * decimals, or are null for NAN and infinities.  Strings are made valid
+ * UTF-8 first (invalid bytes become U+FFFD).
+ *
+ * One writer policy: every value and every insertion goes through add()
+ * or push(), which remember a failure (cJSON out of memory), and a report
+ * that lost anything is not printed: hd_render() fails with
+ * HD_ERR_NOMEM and writes nothing.
  */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "render/formats.h"
 #include "render/render.h"
+
+struct js {
+	const struct hd_report *r;
+	int failed;   /* a value or an insertion failed: print nothing */
+};
+
+/* ---- values: NULL when out of memory ---- */
 
 static cJSON *j_int(int64_t v)
 {
@@ -24,7 +38,7 @@ static cJSON *j_int(int64_t v)
 
 static cJSON *j_num(double v)
 {
-	char s[64];
+	char s[512];
 
 	if (isnan(v) || isinf(v))
 		return cJSON_CreateNull();
@@ -38,22 +52,49 @@ static cJSON *j_str(const char *s)
 	cJSON *j;
 
 	hd_buf_init(&b, 0);
-	if (hd_put_clean(&b, s, 0) || !b.data) {
+	if (hd_put_clean(&b, s ? s : "", 0)) {
 		hd_buf_release(&b);
-		return cJSON_CreateString("");
+		return NULL;
 	}
-	j = cJSON_CreateString(b.data);
+	j = cJSON_CreateString(b.data ? b.data : "");
 	hd_buf_release(&b);
 	return j;
 }
 
-static void add(cJSON *o, const char *k, cJSON *v)
+/* Put v into object o under k, or into array a; a NULL anywhere (a
+ * failed allocation) marks the document failed and v is freed. */
+static void add(struct js *j, cJSON *o, const char *k, cJSON *v)
 {
-	cJSON_AddItemToObject(o, k, v);
+	if (!o || !v || !cJSON_AddItemToObject(o, k, v)) {
+		j->failed = 1;
+		cJSON_Delete(v);
+	}
 }
 
-static cJSON *profiles(const struct hd_report *r)
+static void push(struct js *j, cJSON *a, cJSON *v)
 {
+	if (!a || !v || !cJSON_AddItemToArray(a, v)) {
+		j->failed = 1;
+		cJSON_Delete(v);
+	}
+}
+
+static const char *frame_name(const struct hd_report *r, uint32_t f)
+{
+	return hd_model_frame(r->model, f)->name;
+}
+
+/* NEW was scaled to BASE's total (a trend never is). */
+static int normalized(const struct hd_report *r)
+{
+	return r->command != HD_CMD_TREND && r->opts.normalize;
+}
+
+/* ---- the header ---- */
+
+static cJSON *profiles(struct js *j)
+{
+	const struct hd_report *r = j->r;
 	cJSON *a = cJSON_CreateArray();
 	size_t i;
 
@@ -61,178 +102,310 @@ static cJSON *profiles(const struct hd_report *r)
 		const struct hd_column_info *c = &r->cols[i];
 		cJSON *p = cJSON_CreateObject();
 
-		add(p, "path", j_str(c->path));
+		add(j, p, "path", j_str(c->path));
 		if (r->command == HD_CMD_TREND)
-			add(p, "label", j_str(c->label));
-		add(p, "time_nanos", j_int(c->time_nanos));
-		add(p, "duration_nanos", j_int(c->duration_nanos));
-		add(p, "total", j_int(c->total));
-		add(p, "abs_total", j_int(c->abs_total));
-		if (r->opts.normalize)
-			add(p, "raw_total", j_int(c->raw_total));
-		cJSON_AddItemToArray(a, p);
+			add(j, p, "label", j_str(c->label));
+		add(j, p, "time_nanos", j_int(c->time_nanos));
+		add(j, p, "duration_nanos", j_int(c->duration_nanos));
+		add(j, p, "total", j_int(c->total));
+		add(j, p, "abs_total", j_int(c->abs_total));
+		if (normalized(r))
+			add(j, p, "raw_total", j_int(c->raw_total));
+		push(j, a, p);
 	}
 	return a;
 }
 
-static cJSON *values(const struct hd_report *r, const struct hd_row *row, int cum)
-{
-	cJSON *a = cJSON_CreateArray();
-	size_t i;
-
-	for (i = 0; i < r->ncols; i++)
-		cJSON_AddItemToArray(a, j_int(cum ? hd_report_cum(r, row, i) :
-						    hd_report_flat(r, row, i)));
-	return a;
-}
-
-static cJSON *function(const struct hd_report *r, const struct hd_row *row)
-{
-	const struct hd_frame *f = hd_model_frame(r->model, row->frame);
-	cJSON *o = cJSON_CreateObject();
-	size_t i, k;
-
-	add(o, "name", j_str(f->name));
-	add(o, "function", j_str(f->function));
-	add(o, "file", j_str(f->file));
-	if (f->line)
-		add(o, "line", j_int(f->line));
-	if (f->address) {
-		char s[32];
-		snprintf(s, sizeof(s), "0x%" PRIx64, f->address);
-		add(o, "address", cJSON_CreateString(s));
-	}
-	add(o, "flat", values(r, row, 0));
-	add(o, "cum", values(r, row, 1));
-	if (r->command == HD_CMD_TOP)
-		return o;
-	add(o, "status", cJSON_CreateString(hd_row_status_name(row->status)));
-	add(o, "delta_flat", j_int(row->dflat));
-	add(o, "delta_cum", j_int(row->dcum));
-	add(o, "pct_flat", j_num(row->pct_flat));
-	add(o, "pct_cum", j_num(row->pct_cum));
-	if (row->nchains) {
-		cJSON *chains = cJSON_CreateArray();
-
-		for (i = 0; i < row->nchains; i++) {
-			cJSON *c = cJSON_CreateObject(), *path = cJSON_CreateArray();
-
-			for (k = 0; k < row->chains[i].n; k++)
-				cJSON_AddItemToArray(path, j_str(hd_model_frame(r->model,
-						row->chains[i].frames[k])->name));
-			add(c, "path", path);
-			add(c, "delta", j_int(row->chains[i].delta));
-			cJSON_AddItemToArray(chains, c);
-		}
-		add(o, "ref_chains", chains);
-	}
-	return o;
-}
-
-static cJSON *totals(int64_t base, int64_t now, int64_t delta, double pct)
+static cJSON *totals(struct js *j, int64_t base, int64_t now, int64_t delta, double pct)
 {
 	cJSON *t = cJSON_CreateObject();
 
-	add(t, "base", j_int(base));
-	add(t, "new", j_int(now));
-	add(t, "delta", j_int(delta));
-	add(t, "pct", j_num(pct));
+	add(j, t, "base", j_int(base));
+	add(j, t, "new", j_int(now));
+	add(j, t, "delta", j_int(delta));
+	add(j, t, "pct", j_num(pct));
 	return t;
 }
 
-cJSON *hd_json_verdict(const struct hd_report *r)
+/* schema, command, sample type, granularity, filters, profiles. */
+static void header(struct js *j, cJSON *root)
 {
+	static const char *const cmd[] = {"top", "diff", "trend"};
+	const struct hd_report *r = j->r;
+	const struct hd_model_opts *mo = &r->opts.model;
+	cJSON *x;
+
+	add(j, root, "schema", cJSON_CreateString("heapdiff/1"));
+	add(j, root, "command", cJSON_CreateString(cmd[r->command]));
+	x = cJSON_CreateObject();
+	add(j, x, "type", j_str(r->sample_type));
+	add(j, x, "unit", j_str(r->sample_unit));
+	add(j, root, "sample_type", x);
+	add(j, root, "granularity", cJSON_CreateString(hd_granularity_name(mo->granularity)));
+	x = cJSON_CreateObject();
+	if (mo->focus)
+		add(j, x, "focus", j_str(mo->focus));
+	if (mo->ignore)
+		add(j, x, "ignore", j_str(mo->ignore));
+	if (mo->hide)
+		add(j, x, "hide", j_str(mo->hide));
+	if (mo->show)
+		add(j, x, "show", j_str(mo->show));
+	add(j, root, "filters", x);
+	add(j, root, "profiles", profiles(j));
+}
+
+/* What diff and trend add: normalization, totals, counts, elapsed time. */
+static void changes(struct js *j, cJSON *root)
+{
+	const struct hd_report *r = j->r;
+	const struct hd_column_info *c0 = &r->cols[0], *c1 = &r->cols[r->ncols - 1];
+	cJSON *x;
+
+	add(j, root, "normalized", cJSON_CreateBool(normalized(r)));
+	if (normalized(r))
+		add(j, root, "scale", cJSON_CreateNumber(r->scale));
+	add(j, root, "totals", totals(j, c0->total, c1->total, r->total_delta, r->total_pct));
+	if (r->have_counts) {
+		x = totals(j, c0->count_total, c1->count_total, r->count_delta, r->count_pct);
+		add(j, x, "type", cJSON_CreateString(r->count_type));
+		add(j, root, "count_totals", x);
+	}
+	if (r->have_elapsed)
+		add(j, root, "elapsed_nanos", j_int(r->elapsed_nanos));
+}
+
+/* What trend adds: the thresholds, the class counts, the suspects. */
+static void classes(struct js *j, cJSON *root)
+{
+	const struct hd_report *r = j->r;
+	const struct hd_trend_opts *o = &r->trend_opts;
+	cJSON *x;
+	size_t i;
+
+	x = cJSON_CreateObject();
+	add(j, x, "values", cJSON_CreateString("flat"));
+	add(j, x, "threshold", j_int(r->trend_threshold));
+	add(j, x, "min_growth", j_int(o->min_growth));
+	add(j, x, "min_growth_pct", j_num(o->min_growth_pct));
+	add(j, x, "min_r2", j_num(o->min_r2));
+	add(j, x, "min_rising", j_num(o->min_rising));
+	add(j, root, "classification", x);
+	x = cJSON_CreateObject();
+	for (i = 0; i < HD_TREND_NCLASSES; i++)
+		add(j, x, hd_trend_class_name((enum hd_trend_class)i),
+		    j_int((int64_t)r->class_count[i]));
+	add(j, root, "classes", x);
+	/* Every suspect, even those --top leaves out of functions, in the
+	 * order of the ranked rows (suspect order under the default sort). */
+	x = cJSON_CreateArray();
+	for (i = 0; i < r->nrows; i++)
+		if (r->rows[i].trend->suspect)
+			push(j, x, j_str(frame_name(r, r->rows[i].frame)));
+	add(j, root, "suspects", x);
+}
+
+static cJSON *verdict(struct js *j)
+{
+	const struct hd_report *r = j->r;
 	const struct hd_verdict *v = r->verdict;
 	cJSON *o = cJSON_CreateObject(), *rules = cJSON_CreateArray();
 	size_t i, k;
 
-	add(o, "pass", cJSON_CreateBool(v->pass));
-	add(o, "normalized", cJSON_CreateBool(r->opts.normalize));
+	add(j, o, "pass", cJSON_CreateBool(v->pass));
+	add(j, o, "normalized", cJSON_CreateBool(r->opts.normalize));
 	for (i = 0; i < v->n; i++) {
 		const struct hd_rule_result *res = &v->results[i];
 		cJSON *x = cJSON_CreateObject(), *frames = cJSON_CreateArray();
 		char d[512];
 
-		add(x, "rule", j_str(res->rule.text));
-		add(x, "sample_type", j_str(res->rule.sample_type[0] ? res->rule.sample_type :
-					     r->sample_type));
-		add(x, "pass", cJSON_CreateBool(res->pass));
-		add(x, "measured", j_int(res->measured));
-		add(x, "measured_pct", j_num(res->measured_pct));
+		add(j, x, "rule", j_str(res->rule.text));
+		add(j, x, "sample_type", j_str(res->rule.sample_type[0] ? res->rule.sample_type :
+						r->sample_type));
+		add(j, x, "pass", cJSON_CreateBool(res->pass));
+		add(j, x, "measured", j_int(res->measured));
+		add(j, x, "measured_pct", j_num(res->measured_pct));
 		if (res->rule.scope == HD_RULE_LEAK)
-			add(x, "limit", cJSON_CreateNull());
+			add(j, x, "limit", cJSON_CreateNull());
 		else
-			add(x, "limit", res->rule.is_pct ? j_num(res->rule.pct) : j_int(res->rule.limit));
-		add(x, "limit_kind", cJSON_CreateString(res->rule.scope == HD_RULE_LEAK ? "none" :
-							res->rule.is_pct ? "percent" : "absolute"));
-		add(x, "unit", j_str(res->unit));
+			add(j, x, "limit", res->rule.is_pct ? j_num(res->rule.pct) :
+			    j_int(res->rule.limit));
+		add(j, x, "limit_kind", cJSON_CreateString(res->rule.scope == HD_RULE_LEAK ? "none" :
+							   res->rule.is_pct ? "percent" : "absolute"));
+		add(j, x, "unit", j_str(res->unit));
 		for (k = 0; k < res->nframes && k < HD_VERDICT_NAMES; k++)
-			cJSON_AddItemToArray(frames, j_str(res->frame_names[k]));
-		add(x, "frames", frames);
-		add(x, "frames_total", j_int((int64_t)res->nframes));
+			push(j, frames, j_str(res->frame_names[k]));
+		add(j, x, "frames", frames);
+		add(j, x, "frames_total", j_int((int64_t)res->nframes));
 		hd_verdict_describe(res, d, sizeof(d), 1);
-		add(x, "message", j_str(d));
-		cJSON_AddItemToArray(rules, x);
+		add(j, x, "message", j_str(d));
+		push(j, rules, x);
 	}
-	add(o, "rules", rules);
+	add(j, o, "rules", rules);
 	return o;
 }
 
-int hd_render_json(const struct hd_report *r, const struct hd_render_opts *o,
-		   struct hd_buf *b)
+/* ---- functions ---- */
+
+static cJSON *values(struct js *j, const struct hd_row *row, int cum)
 {
-	static const char *const cmd[] = {"top", "diff", "trend"};
-	cJSON *root = cJSON_CreateObject(), *st, *fns, *filters;
-	const struct hd_model_opts *mo = &r->opts.model;
-	size_t i, shown = hd_rows_shown(r, o), last = r->ncols - 1;
-	char *text;
+	const struct hd_report *r = j->r;
+	cJSON *a = cJSON_CreateArray();
+	size_t c;
+
+	for (c = 0; c < r->ncols; c++)
+		push(j, a, j_int(cum ? hd_report_cum(r, row, c) : hd_report_flat(r, row, c)));
+	return a;
+}
+
+/* Each column's change from the first column, or (prev) from the one
+ * before it: {"flat": [...], "cum": [...]}. */
+static cJSON *changes_of(struct js *j, const struct hd_row *row, int prev)
+{
+	const struct hd_report *r = j->r;
+	cJSON *o = cJSON_CreateObject();
+	int cum;
+
+	for (cum = 0; cum < 2; cum++) {
+		cJSON *a = cJSON_CreateArray();
+		size_t c;
+
+		for (c = 0; c < r->ncols; c++)
+			push(j, a, j_int(hd_report_change(r, row, c, prev && c ? c - 1 : 0, cum)));
+		add(j, o, cum ? "cum" : "flat", a);
+	}
+	return o;
+}
+
+static void fit(struct js *j, cJSON *o, const struct hd_trend_fit *f)
+{
+	add(j, o, "slope_per_version", j_num(f->slope_per_version));
+	add(j, o, "slope_per_hour", j_num(f->slope_per_hour));
+	add(j, o, "r2", j_num(f->r2));
+	add(j, o, "cv", j_num(f->cv));
+	add(j, o, "steps_up", j_int((int64_t)f->steps_up));
+	add(j, o, "steps_down", j_int((int64_t)f->steps_down));
+	add(j, o, "steps_level", j_int((int64_t)f->steps_level));
+}
+
+static cJSON *trend(struct js *j, const struct hd_trend *tr)
+{
+	cJSON *o = cJSON_CreateObject(), *cum = cJSON_CreateObject();
+
+	add(j, o, "class", cJSON_CreateString(hd_trend_class_name(tr->cls)));
+	add(j, o, "suspect_rank", tr->suspect ? j_int((int64_t)tr->suspect) : cJSON_CreateNull());
+	add(j, o, "score", j_num(tr->score));
+	fit(j, o, &tr->flat);
+	add(j, o, "rising_share", j_num(tr->rising));
+	add(j, o, "min", j_int(tr->min));
+	add(j, o, "max", j_int(tr->max));
+	fit(j, cum, &tr->cum);
+	add(j, o, "cum", cum);
+	return o;
+}
+
+static cJSON *chains(struct js *j, const struct hd_row *row)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i, k;
+
+	for (i = 0; i < row->nchains; i++) {
+		cJSON *c = cJSON_CreateObject(), *path = cJSON_CreateArray();
+
+		for (k = 0; k < row->chains[i].n; k++)
+			push(j, path, j_str(frame_name(j->r, row->chains[i].frames[k])));
+		add(j, c, "path", path);
+		add(j, c, "delta", j_int(row->chains[i].delta));
+		push(j, a, c);
+	}
+	return a;
+}
+
+static cJSON *function(struct js *j, const struct hd_row *row)
+{
+	const struct hd_report *r = j->r;
+	const struct hd_frame *f = hd_model_frame(r->model, row->frame);
+	cJSON *o = cJSON_CreateObject();
+
+	add(j, o, "name", j_str(f->name));
+	add(j, o, "function", j_str(f->function));
+	add(j, o, "file", j_str(f->file));
+	if (f->line)
+		add(j, o, "line", j_int(f->line));
+	if (f->address) {
+		char s[32];
+
+		snprintf(s, sizeof(s), "0x%" PRIx64, f->address);
+		add(j, o, "address", cJSON_CreateString(s));
+	}
+	add(j, o, "flat", values(j, row, 0));
+	add(j, o, "cum", values(j, row, 1));
+	if (r->command == HD_CMD_TOP)
+		return o;
+	add(j, o, "status", cJSON_CreateString(hd_row_status_name(row->status)));
+	add(j, o, "delta_flat", j_int(row->dflat));
+	add(j, o, "delta_cum", j_int(row->dcum));
+	add(j, o, "pct_flat", j_num(row->pct_flat));
+	add(j, o, "pct_cum", j_num(row->pct_cum));
+	if (r->command == HD_CMD_TREND) {
+		add(j, o, "delta_vs_first", changes_of(j, row, 0));
+		add(j, o, "delta_vs_prev", changes_of(j, row, 1));
+		add(j, o, "trend", trend(j, row->trend));
+	}
+	if (row->nchains)
+		add(j, o, "ref_chains", chains(j, row));
+	return o;
+}
+
+/* ---- the document ---- */
+
+static int document(const struct hd_report *r, const struct hd_render_opts *o,
+		    struct hd_buf *b)
+{
+	struct js j = {r, 0};
+	cJSON *root = cJSON_CreateObject(), *fns;
+	size_t i, shown = hd_rows_shown(r, o);
+	char *text = NULL;
 	int rc = 0;
 
-	add(root, "schema", cJSON_CreateString("heapdiff/1"));
-	add(root, "command", cJSON_CreateString(cmd[r->command]));
-	st = cJSON_CreateObject();
-	add(st, "type", j_str(r->sample_type));
-	add(st, "unit", j_str(r->sample_unit));
-	add(root, "sample_type", st);
-	add(root, "granularity", cJSON_CreateString(hd_granularity_name(mo->granularity)));
-	filters = cJSON_CreateObject();
-	if (mo->focus) add(filters, "focus", j_str(mo->focus));
-	if (mo->ignore) add(filters, "ignore", j_str(mo->ignore));
-	if (mo->hide) add(filters, "hide", j_str(mo->hide));
-	if (mo->show) add(filters, "show", j_str(mo->show));
-	add(root, "filters", filters);
-	add(root, "profiles", profiles(r));
-	if (r->command != HD_CMD_TOP) {
-		add(root, "normalized", cJSON_CreateBool(r->opts.normalize));
-		if (r->opts.normalize)
-			add(root, "scale", cJSON_CreateNumber(r->scale));
-		add(root, "totals", totals(r->cols[0].total, r->cols[last].total,
-					   r->total_delta, r->total_pct));
-		if (r->cols[0].have_count && r->cols[last].have_count) {
-			cJSON *ct = totals(r->cols[0].count_total, r->cols[last].count_total,
-					   r->count_delta,
-					   hd_share(r->count_delta, r->cols[0].count_total));
-			add(ct, "type", cJSON_CreateString(r->count_type));
-			add(root, "count_totals", ct);
-		}
-		if (r->cols[0].time_nanos && r->cols[last].time_nanos)
-			add(root, "elapsed_nanos", j_int(hd_sub_sat(r->cols[last].time_nanos,
-								    r->cols[0].time_nanos)));
-	}
+	header(&j, root);
+	if (r->command != HD_CMD_TOP)
+		changes(&j, root);
+	if (r->command == HD_CMD_TREND)
+		classes(&j, root);
 	if (r->verdict)
-		add(root, "verdict", hd_json_verdict(r));
-	add(root, "frames_total", j_int((int64_t)r->nrows));
+		add(&j, root, "verdict", verdict(&j));
+	add(&j, root, "frames_total", j_int((int64_t)r->nrows));
 	fns = cJSON_CreateArray();
 	for (i = 0; i < shown; i++)
-		cJSON_AddItemToArray(fns, function(r, &r->rows[i]));
-	add(root, "functions", fns);
+		push(&j, fns, function(&j, &r->rows[i]));
+	add(&j, root, "functions", fns);
 
-	text = cJSON_Print(root);
+	if (!j.failed)
+		text = cJSON_Print(root);
 	if (!text)
 		rc = HD_ERR_NOMEM;
-	else if (hd_buf_puts(b, text) || hd_buf_puts(b, "\n"))
-		rc = HD_ERR_NOMEM;
+	else if (!(rc = hd_buf_puts(b, text)))
+		rc = hd_buf_puts(b, "\n");
 	free(text);
 	cJSON_Delete(root);
 	return rc;
+}
+
+int hd_json_top(const struct hd_report *r, const struct hd_render_opts *o,
+		struct hd_buf *b)
+{
+	return document(r, o, b);
+}
+
+int hd_json_diff(const struct hd_report *r, const struct hd_render_opts *o,
+		 struct hd_buf *b)
+{
+	return document(r, o, b);
+}
+
+int hd_json_trend(const struct hd_report *r, const struct hd_render_opts *o,
+		  struct hd_buf *b)
+{
+	return document(r, o, b);
 }

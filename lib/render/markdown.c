@@ -1,6 +1,6 @@
 /*
- * render-markdown.c - GitHub-flavoured Markdown for CI reports (a pull
- * request comment, a job summary).
+ * markdown.c - GitHub-flavoured Markdown of top, diff and trend for CI
+ * reports (a pull request comment, a job summary).
  *
  * Contract: the output is a GFM document whose rendered text shows every
  * name exactly as the text report prints it (control characters as
@@ -26,15 +26,26 @@
  *
  * Numbers come from hd_format_value()/hd_format_pct() and need no quoting.
  * Every block ends with a blank line so no table swallows the next line.
+ *
+ * A trend shows one value column per profile up to HD_TREND_COLS (else
+ * the first and the last), a sparkline, and a heat strip: one square per
+ * profile (at most HEAT_MAX buckets) by |value| against the largest
+ * |value| in the table: ⬜ 0, 🟩 < 25%, 🟨 < 50%, 🟧 < 75%, 🟥 >= 75%
+ * (ASCII: _.:+#), so the rows that hold most stand out.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "render/formats.h"
 #include "render/render.h"
+
+#define HEAT_MAX 24
 
 struct md {
 	const struct hd_report *r;
 	const struct hd_render_opts *o;
+	const struct hd_glyphs *g;
 	struct hd_buf *b;
 	struct hd_buf tmp;  /* scratch: one cleaned string */
 };
@@ -49,7 +60,7 @@ static const char *clean_into(struct hd_buf *tmp, const char *s)
 	return tmp->data && !tmp->failed ? tmp->data : "";
 }
 
-void hd_md_text(struct hd_buf *b, struct hd_buf *tmp, const char *s)
+static void quote_text(struct hd_buf *b, struct hd_buf *tmp, const char *s)
 {
 	const char *p = clean_into(tmp, s);
 
@@ -74,7 +85,7 @@ void hd_md_text(struct hd_buf *b, struct hd_buf *tmp, const char *s)
 	}
 }
 
-void hd_md_code(struct hd_buf *b, struct hd_buf *tmp, const char *s, int in_table)
+static void quote_code(struct hd_buf *b, struct hd_buf *tmp, const char *s, int in_table)
 {
 	const char *p = clean_into(tmp, s);
 	size_t run = 0, longest = 0, i, n = strlen(p);
@@ -113,46 +124,14 @@ void hd_md_code(struct hd_buf *b, struct hd_buf *tmp, const char *s, int in_tabl
 		hd_buf_append(b, "`", 1);
 }
 
-void hd_md_verdict(struct hd_buf *b, struct hd_buf *tmp, const struct hd_report *r)
-{
-	const struct hd_verdict *v = r->verdict;
-	char d[512];
-	size_t i, k;
-
-	if (!v)
-		return;
-	hd_buf_printf(b, "%s **%s**%s\n\n", v->pass ? "✅" : "❌",
-		      v->pass ? "PASS" : "FAIL",
-		      r->opts.normalize ? " (rules evaluated on normalized values)" : "");
-	hd_buf_puts(b, "| | rule | measured |\n|:---|:---|:---|\n");
-	for (i = 0; i < v->n; i++) {
-		const struct hd_rule_result *res = &v->results[i];
-
-		hd_verdict_describe(res, d, sizeof(d), 0);
-		hd_buf_printf(b, "| %s | ", res->pass ? "✅" : "❌");
-		hd_md_code(b, tmp, res->rule.text, 1);
-		hd_buf_puts(b, " | ");
-		hd_md_text(b, tmp, d);
-		/* Frames as code spans, not inside the plain-text description. */
-		for (k = 0; k < res->nframes && k < 3; k++) {
-			hd_buf_puts(b, k ? ", " : ": ");
-			hd_md_code(b, tmp, res->frame_names[k], 1);
-		}
-		if (res->nframes > 3)
-			hd_buf_printf(b, " and %zu more", res->nframes - 3);
-		hd_buf_puts(b, " |\n");
-	}
-	hd_buf_puts(b, "\n");
-}
-
 static void md_text(struct md *m, const char *s)
 {
-	hd_md_text(m->b, &m->tmp, s);
+	quote_text(m->b, &m->tmp, s);
 }
 
 static void md_code(struct md *m, const char *s, int in_table)
 {
-	hd_md_code(m->b, &m->tmp, s, in_table);
+	quote_code(m->b, &m->tmp, s, in_table);
 }
 
 static const char *frame_name(const struct hd_report *r, uint32_t frame)
@@ -160,6 +139,40 @@ static const char *frame_name(const struct hd_report *r, uint32_t frame)
 	return hd_model_frame(r->model, frame)->name;
 }
 
+/* The verdict as a pass/fail line and a table of rules. */
+static void verdict(struct md *m)
+{
+	const struct hd_verdict *v = m->r->verdict;
+	char d[512];
+	size_t i, k;
+
+	if (!v)
+		return;
+	hd_buf_printf(m->b, "%s **%s**%s\n\n", v->pass ? "✅" : "❌",
+		      v->pass ? "PASS" : "FAIL",
+		      m->r->opts.normalize ? " (rules evaluated on normalized values)" : "");
+	hd_buf_puts(m->b, "| | rule | measured |\n|:---|:---|:---|\n");
+	for (i = 0; i < v->n; i++) {
+		const struct hd_rule_result *res = &v->results[i];
+
+		hd_verdict_describe(res, d, sizeof(d), 0);
+		hd_buf_printf(m->b, "| %s | ", res->pass ? "✅" : "❌");
+		md_code(m, res->rule.text, 1);
+		hd_buf_puts(m->b, " | ");
+		md_text(m, d);
+		/* Frames as code spans, not inside the plain-text description. */
+		for (k = 0; k < res->nframes && k < 3; k++) {
+			hd_buf_puts(m->b, k ? ", " : ": ");
+			md_code(m, res->frame_names[k], 1);
+		}
+		if (res->nframes > 3)
+			hd_buf_printf(m->b, " and %zu more", res->nframes - 3);
+		hd_buf_puts(m->b, " |\n");
+	}
+	hd_buf_puts(m->b, "\n");
+}
+
+/* "Sample type T (unit), granularity G, focus `RE`", no full stop. */
 static void type_line(struct md *m)
 {
 	const struct hd_report *r = m->r;
@@ -180,16 +193,14 @@ static void type_line(struct md *m)
 			hd_buf_printf(m->b, ", %s ", names[i]);
 			md_code(m, vals[i], 0);
 		}
-	hd_buf_puts(m->b, ".\n\n");
 }
 
-static int render_top(struct md *m)
+static void top(struct md *m)
 {
 	const struct hd_report *r = m->r;
 	const struct hd_column_info *c = &r->cols[0];
 	size_t i, shown = hd_rows_shown(r, m->o);
 	char t[64], v1[64];
-	int64_t sum = 0;
 
 	hd_buf_puts(m->b, "## heapdiff top: ");
 	md_code(m, c->label, 0);
@@ -197,6 +208,7 @@ static int render_top(struct md *m)
 	md_text(m, r->sample_type);
 	hd_buf_puts(m->b, ")\n\n");
 	type_line(m);
+	hd_buf_puts(m->b, ".\n\n");
 	hd_format_value(v1, sizeof(v1), c->total, r->sample_unit, 0);
 	hd_buf_puts(m->b, "**Total ");
 	md_text(m, r->sample_type);
@@ -210,7 +222,7 @@ static int render_top(struct md *m)
 	hd_buf_puts(m->b, "\n\n");
 	if (shown == 0) {
 		hd_buf_puts(m->b, "No samples.\n");
-		return 0;
+		return;
 	}
 	hd_buf_puts(m->b, "| flat | flat% | sum% | cum | cum% | function |\n"
 			  "|---:|---:|---:|---:|---:|:---|\n");
@@ -218,34 +230,27 @@ static int render_top(struct md *m)
 		const struct hd_row *row = &r->rows[i];
 		char cell[5][64];
 
-		hd_top_cells(r, row, &sum, cell);
+		hd_top_cells(r, row, cell);
 		hd_buf_printf(m->b, "| %s | %s | %s | %s | %s | ", cell[0], cell[1],
 			      cell[2], cell[3], cell[4]);
 		md_code(m, frame_name(r, row->frame), 1);
 		hd_buf_puts(m->b, " |\n");
 	}
 	hd_buf_puts(m->b, "\n");
-	return 0;
 }
 
-/*
- * +1 for a grower, -1 for a shrinker, 0 for neither.  The sign of Δflat,
- * or of Δcum when Δflat is 0; under --sort cum/delta-cum the sign of Δcum,
- * so the tables split the ranking the way the text report does.
- */
 /* Growers (dir 1) or shrinkers (dir -1) in rank order, o->top of them. */
 static void diff_table(struct md *m, int dir)
 {
 	const struct hd_report *r = m->r;
-	size_t i, n = 0, limit = m->o->top ? m->o->top : SIZE_MAX;
+	const struct hd_row *const *rows = dir > 0 ? r->growers : r->shrinkers;
+	size_t i, n = hd_shown(dir > 0 ? r->ngrowers : r->nshrinkers, m->o);
 	char v[6][64];
 
-	for (i = 0; i < r->nrows && n < limit; i++) {
-		const struct hd_row *row = &r->rows[i];
+	for (i = 0; i < n; i++) {
+		const struct hd_row *row = rows[i];
 
-		if (hd_row_direction(r, row) != dir)
-			continue;
-		if (n++ == 0)
+		if (i == 0)
 			hd_buf_printf(m->b, "### Top %s\n\n"
 				      "| Δflat | Δflat%% | base flat | new flat | Δcum | Δcum%% | status | function |\n"
 				      "|---:|---:|---:|---:|---:|---:|:---|:---|\n",
@@ -260,26 +265,23 @@ static void diff_table(struct md *m, int dir)
 		hd_buf_puts(m->b, "\n");
 }
 
-/* New and gone frames among the rows the two tables show. */
+/* New and gone frames among the rows the two tables show, in rank order. */
 static void new_and_gone(struct md *m)
 {
 	const struct hd_report *r = m->r;
-	size_t i, ng = 0, ns = 0, limit = m->o->top ? m->o->top : SIZE_MAX;
+	size_t i, j, ng = hd_shown(r->ngrowers, m->o), ns = hd_shown(r->nshrinkers, m->o);
 	int pass, any = 0;
 	char v[64];
 
 	for (pass = 0; pass < 2; pass++) {
 		enum hd_row_status want = pass == 0 ? HD_NEW : HD_GONE;
 
-		ng = ns = 0;
-		for (i = 0; i < r->nrows && (ng < limit || ns < limit); i++) {
-			const struct hd_row *row = &r->rows[i];
-			int dir = hd_row_direction(r, row), shown;
+		for (i = j = 0; i < ng || j < ns;) {
+			/* Both lists point into r->rows: the lower address ranks higher. */
+			const struct hd_row *row = j >= ns || (i < ng && r->growers[i] < r->shrinkers[j]) ?
+				r->growers[i++] : r->shrinkers[j++];
 
-			if (dir == 0)
-				continue;
-			shown = dir > 0 ? ng++ < limit : ns++ < limit;
-			if (!shown || row->status != want)
+			if (row->status != want)
 				continue;
 			if (!any++)
 				hd_buf_puts(m->b, "### New and gone frames\n\n");
@@ -348,12 +350,11 @@ static void summary_row(struct md *m, const char *type, const char *unit,
 	hd_buf_printf(m->b, " | %s | %s | %s | %s |\n", v0, v1, d, p);
 }
 
-static int render_diff(struct md *m)
+static void diff(struct md *m)
 {
 	const struct hd_report *r = m->r;
 	const struct hd_column_info *c0 = &r->cols[0], *c1 = &r->cols[r->ncols - 1];
-	int64_t elapsed = hd_sub_sat(c1->time_nanos, c0->time_nanos);
-	char v0[64], v1[64], d[64], p[32];
+	char t[4][64], e[64], rate[64];
 
 	hd_buf_puts(m->b, "## heapdiff: ");
 	md_code(m, c0->label, 0);
@@ -363,77 +364,250 @@ static int render_diff(struct md *m)
 	md_text(m, r->sample_type);
 	hd_buf_puts(m->b, ")\n\n");
 
-	hd_md_verdict(m->b, &m->tmp, r);
+	verdict(m);
 
 	/* The totals line. */
-	hd_format_value(v0, sizeof(v0), c0->total, r->sample_unit, 0);
-	hd_format_value(v1, sizeof(v1), c1->total, r->sample_unit, 0);
-	hd_format_value(d, sizeof(d), r->total_delta, r->sample_unit, 1);
-	hd_format_pct(p, sizeof(p), r->total_pct, 1);
+	hd_total_cells(r, t);
 	hd_buf_puts(m->b, "**Total ");
 	md_text(m, r->sample_type);
 	if (r->total_delta)
-		hd_buf_printf(m->b, ": %s (%s)** %s → %s\n\n", d, p, v0, v1);
+		hd_buf_printf(m->b, ": %s (%s)** %s → %s\n\n", t[2], t[3], t[0], t[1]);
 	else
-		hd_buf_printf(m->b, ": no change** %s → %s\n\n", v0, v1);
+		hd_buf_printf(m->b, ": no change** %s → %s\n\n", t[0], t[1]);
 
 	type_line(m);
+	hd_buf_puts(m->b, ".\n\n");
 	if (r->opts.normalize)
 		hd_buf_printf(m->b, "Normalized: new scaled by %.6g to the base total "
 			      "(as `pprof -normalize`).\n\n", r->scale);
 	hd_buf_puts(m->b, "| | base | new | Δ | Δ% |\n|:---|---:|---:|---:|---:|\n");
 	summary_row(m, r->sample_type, r->sample_unit, c0->total, c1->total,
 		    r->total_delta, r->total_pct);
-	if (c0->have_count && c1->have_count)
+	if (r->have_counts)
 		summary_row(m, r->count_type, "count", c0->count_total, c1->count_total,
-			    r->count_delta, hd_share(r->count_delta, c0->count_total));
+			    r->count_delta, r->count_pct);
 	hd_buf_puts(m->b, "\n");
-	if (c0->time_nanos && c1->time_nanos && elapsed > 0) {
-		char t0[64], t1[64], e[32], rate[64];
+	if (hd_elapsed_cells(r, e, rate)) {
+		char t0[64], t1[64];
 
 		hd_format_time(t0, sizeof(t0), c0->time_nanos);
 		hd_format_time(t1, sizeof(t1), c1->time_nanos);
-		hd_format_duration(e, sizeof(e), elapsed);
-		hd_format_rate(rate, sizeof(rate), r->total_delta, elapsed, r->sample_unit);
 		hd_buf_printf(m->b, "Elapsed %s (%s → %s), growth rate %s.\n\n",
 			      e, t0, t1, rate);
 	}
-	if (r->nrows == 0 || (r->total_delta == 0 && !r->rows[0].dflat && !r->rows[0].dcum)) {
+	if (r->unchanged) {
 		hd_buf_puts(m->b, "No change.\n");
-		return 0;
+		return;
 	}
 	diff_table(m, 1);
 	diff_table(m, -1);
 	new_and_gone(m);
 	chains(m);
-	return 0;
 }
 
-int hd_render_markdown(const struct hd_report *r, const struct hd_render_opts *o,
-		       struct hd_buf *b)
+/* ---- trend ---- */
+
+static void trend_header(struct md *m)
 {
-	struct md m;
+	const struct hd_report *r = m->r;
+	const struct hd_column_info *c0 = &r->cols[0], *c1 = &r->cols[r->ncols - 1];
+	char t[4][64], e[64], rate[64];
+
+	hd_buf_printf(m->b, "## heapdiff trend: %zu profiles, ", r->ncols);
+	md_code(m, c0->label, 0);
+	hd_buf_printf(m->b, " %s ", m->g->arrow);
+	md_code(m, c1->label, 0);
+	hd_buf_puts(m->b, " (");
+	md_text(m, r->sample_type);
+	hd_buf_puts(m->b, ")\n\n");
+
+	if (r->nsuspects)
+		hd_buf_printf(m->b, "**%zu leak suspect%s**", r->nsuspects,
+			      r->nsuspects == 1 ? "" : "s");
+	else
+		hd_buf_puts(m->b, "**No leak suspects**");
+	hd_total_cells(r, t);
+	hd_buf_puts(m->b, "; total ");
+	md_text(m, r->sample_type);
+	if (r->total_delta)
+		hd_buf_printf(m->b, " %s (%s), %s %s %s", t[2], t[3], t[0], m->g->arrow, t[1]);
+	else
+		hd_buf_printf(m->b, " did not change, %s %s %s", t[0], m->g->arrow, t[1]);
+	if (hd_elapsed_cells(r, e, rate))
+		hd_buf_printf(m->b, " in %s (%s)", e, rate);
+	hd_buf_puts(m->b, ".\n\n");
+
+	type_line(m);
+	hd_buf_puts(m->b, ". Growing: ");
+	hd_growing_rule(m->b, r, m->g);
+	hd_buf_puts(m->b, ".\n\n");
+}
+
+static void trend_chains(struct md *m, const struct hd_row *row)
+{
+	size_t j, k;
+	char v[64];
+
+	if (row->nchains)
+		hd_buf_printf(m->b, "\n   %s by call path, last vs first:\n\n", m->g->dcum);
+	for (j = 0; j < row->nchains; j++) {
+		const struct hd_chain *c = &row->chains[j];
+
+		hd_format_value(v, sizeof(v), c->delta, m->r->sample_unit, 1);
+		hd_buf_printf(m->b, "   - **%s** ", v);
+		md_code(m, frame_name(m->r, row->frame), 0);
+		for (k = 0; k < c->n; k++) {
+			hd_buf_printf(m->b, " %s ", m->g->larrow);
+			md_code(m, frame_name(m->r, c->frames[k]), 0);
+		}
+		if (c->n == 0)
+			hd_buf_puts(m->b, " (root)");
+		hd_buf_puts(m->b, "\n");
+	}
+}
+
+static void trend_suspects(struct md *m)
+{
+	const struct hd_report *r = m->r;
+	size_t i, listed = hd_shown(r->nsuspects, m->o);
+	char line[512];
+
+	if (!r->nsuspects)
+		return;
+	hd_buf_puts(m->b, "### Leak suspects\n\n");
+	for (i = 0; i < listed; i++) {
+		const struct hd_row *row = r->suspects[i];
+
+		hd_suspect_line(r, row, m->g, line, sizeof(line));
+		hd_buf_printf(m->b, "%zu. ", row->trend->suspect);
+		md_code(m, frame_name(r, row->frame), 0);
+		hd_buf_puts(m->b, ": ");
+		md_text(m, line);
+		hd_buf_puts(m->b, " `");
+		hd_sparkline(m->b, r, row, m->g);
+		hd_buf_puts(m->b, "`\n");
+		trend_chains(m, row);
+	}
+	if (listed < r->nsuspects)
+		hd_buf_printf(m->b, "\nAnd %zu more.\n", r->nsuspects - listed);
+	hd_buf_puts(m->b, "\n");
+}
+
+/* The row's heat strip: one square per bucket, by |value| against max. */
+static void heat(struct md *m, const struct hd_row *row, double max)
+{
+	double v[HEAT_MAX];
+	size_t w = hd_buckets(m->r, row, v, HEAT_MAX), j;
+
+	for (j = 0; j < w; j++) {
+		double f = max > 0 ? fabs(v[j]) / max : 0;
+		int k = v[j] == 0 ? 0 : f < 0.25 ? 1 : f < 0.5 ? 2 : f < 0.75 ? 3 : 4;
+
+		hd_buf_puts(m->b, m->g->heat[k]);
+	}
+}
+
+static void table_row(struct md *m, const struct hd_row *row, const size_t *cols,
+		      size_t nc, double max)
+{
+	const struct hd_report *r = m->r;
+	char v[64], c[HD_TC_N][64];
+	size_t k;
+
+	hd_buf_puts(m->b, "| ");
+	md_code(m, frame_name(r, row->frame), 1);
+	hd_buf_printf(m->b, row->trend->cls == HD_TREND_GROWING ? " | **%s** |" : " | %s |",
+		      hd_trend_class_name(row->trend->cls));
+	for (k = 0; k < nc; k++) {
+		hd_format_value(v, sizeof(v), hd_report_flat(r, row, cols[k]), r->sample_unit, 0);
+		hd_buf_printf(m->b, " %s |", v);
+	}
+	hd_trend_cells(r, row, c);
+	hd_buf_printf(m->b, " %s | %s | %s | ", c[HD_TC_DELTA], c[HD_TC_SLOPE], c[HD_TC_R2]);
+	if (m->o->ascii)
+		hd_buf_puts(m->b, "`");
+	heat(m, row, max);
+	hd_buf_puts(m->b, m->o->ascii ? "` | `" : " | `");
+	hd_sparkline(m->b, r, row, m->g);
+	hd_buf_puts(m->b, "` |\n");
+}
+
+static void trend_table(struct md *m, size_t shown)
+{
+	const struct hd_report *r = m->r;
+	size_t cols[HD_TREND_COLS], nc = hd_trend_columns(r, cols), i, k;
+	double max = hd_table_max(r, shown);
+
+	hd_buf_puts(m->b, "### Functions (flat)\n\n| function | class |");
+	for (k = 0; k < nc; k++) {
+		hd_buf_puts(m->b, " ");
+		md_code(m, r->cols[cols[k]].label, 1);
+		hd_buf_puts(m->b, " |");
+	}
+	hd_buf_printf(m->b, " %s first%slast | slope/profile | %s | heat | trend |\n|:---|:---|",
+		      m->g->delta, m->g->arrow, m->g->r2);
+	for (k = 0; k < nc; k++)
+		hd_buf_puts(m->b, "---:|");
+	hd_buf_puts(m->b, "---:|---:|---:|:---|:---|\n");
+	for (i = 0; i < shown; i++)
+		table_row(m, &r->rows[i], cols, nc, max);
+	hd_buf_puts(m->b, "\n");
+	if (shown < r->nrows)
+		hd_buf_printf(m->b, "Top %zu of %zu functions. ", shown, r->nrows);
+	if (m->o->ascii)
+		hd_buf_puts(m->b, "Heat: one mark per profile, by value against the table's "
+			    "largest: `_` none, `.` below 25%, `:` below 50%, `+` below 75%, "
+			    "`#` above.");
+	else
+		hd_buf_puts(m->b, "Heat: one square per profile, by value against the table's "
+			    "largest: ⬜ none, 🟩 below 25%, 🟨 below 50%, 🟧 below 75%, "
+			    "🟥 above.");
+	if (r->ncols > HEAT_MAX)
+		hd_buf_printf(m->b, " With %zu profiles, each mark averages consecutive ones.",
+			      r->ncols);
+	hd_buf_puts(m->b, "\n\n");
+}
+
+static void trend(struct md *m)
+{
+	size_t shown = hd_rows_shown(m->r, m->o);
+
+	trend_header(m);
+	verdict(m);
+	trend_suspects(m);
+	if (shown)
+		trend_table(m, shown);
+}
+
+/* ---- entry points ---- */
+
+static int run(const struct hd_report *r, const struct hd_render_opts *o,
+	       struct hd_buf *b, void (*body)(struct md *))
+{
+	struct md m = {r, o, hd_glyphs(o->ascii), b, {0}};
 	int rc;
 
-	m.r = r;
-	m.o = o;
-	m.b = b;
 	hd_buf_init(&m.tmp, 0);
-	switch (r->command) {
-	case HD_CMD_TOP:
-		rc = render_top(&m);
-		break;
-	case HD_CMD_DIFF:
-		rc = render_diff(&m);
-		break;
-	default:
-		/* Placeholder until trend has its own Markdown. */
-		hd_buf_puts(b, "## heapdiff trend\n\ntrend output: see text\n");
-		rc = 0;
-		break;
-	}
-	if (!rc && m.tmp.failed)
-		rc = HD_ERR_NOMEM;
+	body(&m);
+	rc = m.tmp.failed ? HD_ERR_NOMEM : 0;
 	hd_buf_release(&m.tmp);
 	return rc;
+}
+
+int hd_markdown_top(const struct hd_report *r, const struct hd_render_opts *o,
+		    struct hd_buf *b)
+{
+	return run(r, o, b, top);
+}
+
+int hd_markdown_diff(const struct hd_report *r, const struct hd_render_opts *o,
+		     struct hd_buf *b)
+{
+	return run(r, o, b, diff);
+}
+
+int hd_markdown_trend(const struct hd_report *r, const struct hd_render_opts *o,
+		      struct hd_buf *b)
+{
+	return run(r, o, b, trend);
 }

@@ -1,95 +1,152 @@
 /*
- * render.h - the renderers' shared internals (lib/ only).
+ * render.h - the renderers' shared module (lib/render/ only): cells and
+ * text helpers (cells.c) and the flame graph (flame.c).
+ *
+ * Every format file (text.c, markdown.c, json.c, folded.c, svg.c,
+ * html.c) includes this header and formats.h, and nothing of another
+ * format: what two formats print alike lives here.  Everything here reads
+ * a finished, const report and decides nothing the engine owns; it turns
+ * the report's facts into strings (cells: NUL-terminated, at most 64
+ * bytes) or appends them to a buffer.  A buffer that fails (out of
+ * memory, past its cap) sets b->failed, which hd_render() reports.
  */
 #ifndef HD_RENDER_H
 #define HD_RENDER_H
 
 #include "engine/report.h"
 
-int hd_render_text(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
-int hd_render_markdown(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
-int hd_render_json(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
-int hd_render_folded(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
-/* A flame graph as a standalone SVG document (render-svg.c). */
-int hd_render_svg(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
-/* The graph itself: with standalone 0, an <svg> element to inline in an
- * HTML page (no XML declaration); its ids (hdfg..., n<node>) must then be
- * the only ones of that form on the page. */
-int hd_svg_graph(const struct hd_report *r, const struct hd_render_opts *o,
-		 struct hd_buf *b, int standalone);
-/* heapdiff trend as one self-contained HTML page (render-html.c). */
-int hd_render_html(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
+/* ---- numbers ---------------------------------------------------------- */
+
+/* Bytes in IEC units, nanoseconds as time, anything else as an integer;
+ * sign: a + before positive values. */
+void hd_format_value(char *buf, size_t n, int64_t v, const char *unit, int sign);
+/* "12.34%", "+12.34%" with sign, "n/a" for NAN, "+inf%" / "-inf%". */
+void hd_format_pct(char *buf, size_t n, double pct, int sign);
+/* part as a percentage of |whole|; NAN when whole is 0. */
+double hd_share(int64_t part, int64_t whole);
+/* A time stamp in UTC, "unknown" for 0. */
+void hd_format_time(char *buf, size_t n, int64_t nanos);
+void hd_format_duration(char *buf, size_t n, int64_t nanos);
+/* delta over nanos as a rate per s, min or h, whichever reads best. */
+void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos, const char *unit);
+/* A fitted slope (a double) as a signed value, "n/a" for NAN. */
+void hd_format_slope(char *buf, size_t n, double v, const char *unit);
+
+/* ---- strings ---------------------------------------------------------- */
+
+/* Append str as valid UTF-8 (invalid bytes become U+FFFD); controls != 0
+ * also turns control characters into spaces. */
+int hd_put_clean(struct hd_buf *b, const char *str, int controls);
+/* Display width of a UTF-8 string, one column per code point. */
+size_t hd_width(const char *s);
+/* Append s padded with spaces to width columns (right-aligned if right). */
+void hd_pad(struct hd_buf *b, const char *s, size_t width, int right);
 /* Append s with the five XML special characters escaped, as valid UTF-8
  * without the code points XML 1.0 forbids (controls become spaces,
  * U+FFFE/U+FFFF and invalid bytes U+FFFD); at most max code points, then
  * "…" (0: no limit).  For text and attribute values of SVG and HTML. */
 int hd_put_xml(struct hd_buf *b, const char *s, size_t max);
+/* The cleaning of hd_put_xml appended to t (not escaped), and the five
+ * characters escaped in the n bytes at s appended to b: flame.c cleans a
+ * name once and writes it twice. */
+int hd_xml_clean(struct hd_buf *t, const char *s, size_t max);
+void hd_xml_escape(struct hd_buf *b, const char *s, size_t n);
+/* A profile's path as reports show it: "<stdin>" for "-". */
+const char *hd_path_shown(const char *path);
 /* How strongly to shade a magnitude v against the largest, max: 0 for
- * none, else 1 + log10(v / max) / 4 clamped to [0.12, 1] (four decades;
- * render-svg.c says why). */
+ * none, else 1 + log10(v / max) / 4 clamped to [0.12, 1]: the largest is
+ * full strength and each tenfold less a quarter paler (flame.c). */
 double hd_log_shade(double v, double max);
-/* The SVG flame graph's diverging colour for a change d against the
- * largest change dmax (both >= 0 magnitudes; grow: red, else blue), on
- * the log scale render-svg.c documents; writes "rgb(r,g,b)". */
-void hd_svg_colour(char *buf, size_t n, double d, double dmax, int grow);
-/* heapdiff trend as text, markdown or json (render-trend.c). */
-int hd_render_trend(const struct hd_report *r, const struct hd_render_opts *o, struct hd_buf *b);
 
-/* Value formatting shared by renderers: bytes in IEC units, counts as
- * integers, nanoseconds as time.  sign: always print + or -. */
-void hd_format_value(char *buf, size_t n, int64_t v, const char *unit, int sign);
-void hd_format_pct(char *buf, size_t n, double pct, int sign);
-/* part as a percentage of |whole|; NAN when whole is 0. */
-double hd_share(int64_t part, int64_t whole);
-void hd_format_time(char *buf, size_t n, int64_t nanos);
-void hd_format_duration(char *buf, size_t n, int64_t nanos);
-/* delta over nanos as a rate per s, min or h, whichever reads best. */
-void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos, const char *unit);
+/* ---- what is shown ---------------------------------------------------- */
 
-/* Number of rows a renderer shows: o->top, 0 = all. */
+/* How many of n items a table shows: o->top of them, 0 = all. */
+static inline size_t hd_shown(size_t n, const struct hd_render_opts *o)
+{
+	return o->top && o->top < n ? o->top : n;
+}
+/* The rows a renderer shows. */
 static inline size_t hd_rows_shown(const struct hd_report *r, const struct hd_render_opts *o)
 {
-	return o->top && o->top < r->nrows ? o->top : r->nrows;
+	return hd_shown(r->nrows, o);
 }
+/* The value columns a trend table shows: every profile up to this many,
+ * else the first and the last (the sparkline carries the series). */
+#define HD_TREND_COLS 6
+size_t hd_trend_columns(const struct hd_report *r, size_t cols[HD_TREND_COLS]);
+/* The largest |flat| of the first shown rows, over every column: what
+ * heat maps shade against. */
+double hd_table_max(const struct hd_report *r, size_t shown);
 
+/* ---- cells ------------------------------------------------------------ */
 
+/* The totals: first, last, delta (signed) and delta % of the first. */
+void hd_total_cells(const struct hd_report *r, char cells[4][64]);
+/* Elapsed time and growth rate of the total, first to last profile; 0
+ * (cells untouched) unless the last is later than the first. */
+int hd_elapsed_cells(const struct hd_report *r, char elapsed[64], char rate[64]);
+/* A top row: flat, flat%, sum%, cum, cum% (percentages of pprof's total,
+ * the sum of |value|). */
+void hd_top_cells(const struct hd_report *r, const struct hd_row *row, char cells[5][64]);
+/* A diff row: delta flat, delta flat%, base flat, new flat, delta cum,
+ * delta cum% ("new" for the percentages of a new frame). */
+void hd_diff_cells(const struct hd_report *r, const struct hd_row *row, char cells[6][64]);
+/* A trend row (its flat fit), by these indices. */
+enum {
+	HD_TC_DELTA,   /* delta flat, first to last, signed */
+	HD_TC_PCT,     /* that as a % of the first, or "from 0" */
+	HD_TC_SLOPE,   /* per profile, signed, or "n/a" */
+	HD_TC_RATE,    /* per hour as a rate per s, min or h, or "n/a" */
+	HD_TC_HOURLY,  /* per hour as a value, or "n/a" */
+	HD_TC_R2,      /* "0.97", or "n/a" */
+	HD_TC_N
+};
+void hd_trend_cells(const struct hd_report *r, const struct hd_row *row,
+		    char cells[HD_TC_N][64]);
 
-/* Append str as valid UTF-8 (invalid bytes become U+FFFD); controls != 0
- * also turns control characters into spaces. */
-int hd_put_clean(struct hd_buf *b, const char *str, int controls);
-size_t hd_width(const char *s);
-/* Append s padded with spaces to width columns (right-aligned if right). */
-void hd_pad(struct hd_buf *b, const char *s, size_t width, int right);
-/* The verdict section of the text report (trend's renderer shares it). */
-void hd_text_verdict(const struct hd_report *r, const struct hd_render_opts *o,
-		     struct hd_buf *b);
-/* The "verdict" object of the JSON report. */
-struct cJSON;
-struct cJSON *hd_json_verdict(const struct hd_report *r);
-/* GitHub-flavoured Markdown quoting (render-markdown.c): plain text with
- * markup characters escaped, and code spans (names); tmp is scratch. */
-void hd_md_text(struct hd_buf *b, struct hd_buf *tmp, const char *s);
-void hd_md_code(struct hd_buf *b, struct hd_buf *tmp, const char *s, int in_table);
-/* The verdict as a pass/fail line and a table of rules. */
-void hd_md_verdict(struct hd_buf *b, struct hd_buf *tmp, const struct hd_report *r);
-/* The cells of a top row: flat, flat%, sum%, cum, cum% (percentages of
- * pprof's total, the sum of |value|); *sum accumulates flat. */
-void hd_top_cells(const struct hd_report *r, const struct hd_row *row,
-		  int64_t *sum, char cells[5][64]);
-/* The cells of a diff row: delta flat, delta flat%, base flat, new flat,
- * delta cum, delta cum% ("new" for the percentages of a new frame). */
-void hd_diff_cells(const struct hd_report *r, const struct hd_row *row,
-		   char cells[6][64]);
+/* ---- trend pictures and words, text and Markdown ---------------------- */
+
+/* The glyphs of a trend report, in UTF-8 or (ascii) in ASCII. */
+struct hd_glyphs {
+	const char *delta, *dcum, *arrow, *larrow, *r2, *ge, *cut;
+	const char *spark[8]; /* ▁ .. █ */
+	const char *heat[5];  /* none, < 25%, < 50%, < 75%, more */
+};
+const struct hd_glyphs *hd_glyphs(int ascii);
+/* The series of row (flat; the totals when row is NULL) averaged into at
+ * most max buckets of consecutive columns; returns how many. */
+size_t hd_buckets(const struct hd_report *r, const struct hd_row *row, double *out,
+		  size_t max);
+/* One glyph per bucket of at most HD_SPARK_MAX, scaled from min(0, min)
+ * to max(0, max): a level series reads as level, and anything above the
+ * bottom gets at least the second step. */
+#define HD_SPARK_MAX 32
+void hd_sparkline(struct hd_buf *b, const struct hd_report *r, const struct hd_row *row,
+		  const struct hd_glyphs *g);
+size_t hd_spark_width(const struct hd_report *r);
+/* What a leak suspect did, in one line: growth, slopes, fit, steps. */
+void hd_suspect_line(const struct hd_report *r, const struct hd_row *row,
+		     const struct hd_glyphs *g, char *buf, size_t n);
+/* The rule a trend classifies by, as a sentence without its full stop. */
+void hd_growing_rule(struct hd_buf *b, const struct hd_report *r, const struct hd_glyphs *g);
+
+/* ---- verdicts --------------------------------------------------------- */
+
 /* At most this many crossing frames are named in a verdict. */
 #define HD_VERDICT_NAMES 20
-/* Exact JSON integer, real (%.4f; null for NAN/inf) and UTF-8 string;
- * NULL when out of memory. */
-struct cJSON *hd_json_int(int64_t v);
-struct cJSON *hd_json_num(double v);
-struct cJSON *hd_json_str(const char *s);
 /* One line saying what a rule measured against its limit; names: start
  * with the first crossing frame's name (and say how many more). */
 void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n,
 			 int names);
+
+/* ---- the flame graph (flame.c) ---------------------------------------- */
+
+/* The call tree as an interactive flame graph, an <svg> element: of the
+ * one column (top), or of the first against the last (diff, trend).  Its
+ * ids (hdfg..., n<node>) must be the only ones of that form in the
+ * document.  HD_ERR_USAGE without the call tree (a report finished
+ * without HD_NEED_TREE), HD_ERR_LIMIT past 1 GiB of output. */
+int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
+		   struct hd_buf *b);
 
 #endif

@@ -1,21 +1,27 @@
 /*
- * render-text.c - the terminal report: aligned columns, signed deltas,
- * optional ANSI colour (growth red, shrinkage green).
+ * text.c - the terminal report of top, diff and trend: aligned columns,
+ * signed deltas, optional ANSI colour (growth red, shrinkage green).
+ *
+ * Names are cleaned as everywhere (control characters as spaces, invalid
+ * UTF-8 as U+FFFD).  A trend shows one value column per profile up to
+ * HD_TREND_COLS, else the first and the last, and a sparkline of the
+ * whole series (render.h); column labels are cut to LABEL_MAX.
  */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "render/formats.h"
 #include "render/render.h"
+
+#define LABEL_MAX 16
 
 #define RED "\033[31m"
 #define GREEN "\033[32m"
-#define BOLD "\033[1m"
 #define RESET "\033[0m"
 
-static const char *frame_name(const struct hd_report *r, const struct hd_row *row)
+static const char *frame_name(const struct hd_report *r, uint32_t frame)
 {
-	return hd_model_frame(r->model, row->frame)->name;
+	return hd_model_frame(r->model, frame)->name;
 }
 
 static void put_name(struct hd_buf *b, const char *name)
@@ -23,7 +29,10 @@ static void put_name(struct hd_buf *b, const char *name)
 	hd_put_clean(b, name, 1);
 }
 
-static void header_type(const struct hd_report *r, struct hd_buf *b)
+/* ---- what every command prints ---- */
+
+/* "Type: inuse_space (bytes), granularity lines" */
+static void type_line(const struct hd_report *r, struct hd_buf *b)
 {
 	hd_buf_puts(b, "Type: ");
 	put_name(b, r->sample_type);
@@ -36,6 +45,7 @@ static void header_type(const struct hd_report *r, struct hd_buf *b)
 	hd_buf_puts(b, "\n");
 }
 
+/* "Filters: focus=RE hide=RE", when there are any. */
 static void filters_line(const struct hd_report *r, struct hd_buf *b)
 {
 	const struct hd_model_opts *m = &r->opts.model;
@@ -53,186 +63,9 @@ static void filters_line(const struct hd_report *r, struct hd_buf *b)
 		hd_buf_puts(b, "\n");
 }
 
-static int render_top(const struct hd_report *r, const struct hd_render_opts *o,
-		      struct hd_buf *b)
-{
-	const struct hd_column_info *c = &r->cols[0];
-	size_t i, shown = hd_rows_shown(r, o);
-	char t[64], v1[64];
-	int64_t sum = 0;
-
-	hd_buf_puts(b, "File: ");
-	put_name(b, strcmp(c->path, "-") == 0 ? "<stdin>" : c->path);
-	hd_buf_puts(b, "\n");
-	header_type(r, b);
-	hd_format_time(t, sizeof(t), c->time_nanos);
-	if (c->time_nanos)
-		hd_buf_printf(b, "Time: %s\n", t);
-	filters_line(r, b);
-	hd_format_value(v1, sizeof(v1), c->total, r->sample_unit, 0);
-	hd_buf_printf(b, "Total: %s", v1);
-	if (shown < r->nrows)
-		hd_buf_printf(b, " (showing top %zu of %zu frames)", shown, r->nrows);
-	hd_buf_puts(b, "\n");
-	hd_buf_printf(b, "%12s %7s %7s %12s %7s  %s\n", "flat", "flat%", "sum%",
-		      "cum", "cum%", "name");
-	for (i = 0; i < shown; i++) {
-		const struct hd_row *row = &r->rows[i];
-		char cell[5][64];
-
-		hd_top_cells(r, row, &sum, cell);
-		hd_buf_printf(b, "%12s %7s %7s %12s %7s  ", cell[0], cell[1], cell[2],
-			      cell[3], cell[4]);
-		put_name(b, frame_name(r, row));
-		hd_buf_puts(b, "\n");
-	}
-	return 0;
-}
-
-static void colored(struct hd_buf *b, const struct hd_render_opts *o,
-		    int64_t d, const char *s, size_t width)
-{
-	if (o->color && d)
-		hd_buf_puts(b, d > 0 ? RED : GREEN);
-	hd_pad(b, s, width, 1);
-	if (o->color && d)
-		hd_buf_puts(b, RESET);
-}
-
-static void diff_table(const struct hd_report *r, const struct hd_render_opts *o,
-		       struct hd_buf *b, int growers)
-{
-	size_t i, n = 0, limit = o->top ? o->top : SIZE_MAX;
-	char v[6][64];
-
-	for (i = 0; i < r->nrows && n < limit; i++) {
-		const struct hd_row *row = &r->rows[i];
-		if (hd_row_direction(r, row) != (growers ? 1 : -1))
-			continue;
-		if (n++ == 0) {
-			hd_buf_printf(b, "\n%s:\n", growers ? "Top growers" : "Top shrinkers");
-			hd_buf_printf(b, "%14s %10s %12s %12s %14s %10s  %-6s  %s\n",
-				      "Δflat", "Δflat%", "base flat", "new flat",
-				      "Δcum", "Δcum%", "status", "name");
-		}
-		hd_diff_cells(r, row, v);
-		colored(b, o, row->dflat, v[0], 13);
-		hd_buf_puts(b, " ");
-		hd_pad(b, v[1], 10, 1);
-		hd_buf_printf(b, " %12s %12s ", v[2], v[3]);
-		colored(b, o, row->dcum, v[4], 13);
-		hd_buf_puts(b, " ");
-		hd_pad(b, v[5], 10, 1);
-		hd_buf_printf(b, "  %-6s  ", hd_row_status_name(row->status));
-		put_name(b, frame_name(r, row));
-		hd_buf_puts(b, "\n");
-	}
-}
-
-static void chains(const struct hd_report *r, struct hd_buf *b)
-{
-	size_t i, j, k;
-	char v[64];
-	int any = 0;
-
-	for (i = 0; i < r->nrows; i++) {
-		const struct hd_row *row = &r->rows[i];
-
-		if (!row->nchains)
-			continue;
-		if (!any++)
-			hd_buf_printf(b, "\nReference chains (up to %d nearest callers, by growth):\n",
-				      r->opts.ref_chain_depth);
-		hd_format_value(v, sizeof(v), row->dcum, r->sample_unit, 1);
-		hd_buf_puts(b, "  ");
-		put_name(b, frame_name(r, row));
-		hd_buf_printf(b, "  (Δcum %s)\n", v);
-		for (j = 0; j < row->nchains; j++) {
-			const struct hd_chain *c = &row->chains[j];
-
-			hd_format_value(v, sizeof(v), c->delta, r->sample_unit, 1);
-			hd_buf_printf(b, "    %12s  ", v);
-			put_name(b, frame_name(r, row));
-			for (k = 0; k < c->n; k++) {
-				hd_buf_puts(b, " ← ");
-				put_name(b, hd_model_frame(r->model, c->frames[k])->name);
-			}
-			if (c->n == 0)
-				hd_buf_puts(b, " (root)");
-			hd_buf_puts(b, "\n");
-		}
-	}
-}
-
-static void hd_text_profile_line(const struct hd_report *r, struct hd_buf *b,
-			  const char *what, size_t col)
-{
-	const struct hd_column_info *c = &r->cols[col];
-	char t[64];
-
-	hd_buf_printf(b, "%s", what);
-	put_name(b, strcmp(c->path, "-") == 0 ? "<stdin>" : c->path);
-	hd_format_time(t, sizeof(t), c->time_nanos);
-	if (c->time_nanos)
-		hd_buf_printf(b, " (%s)", t);
-	hd_buf_puts(b, "\n");
-}
-
-static int render_diff(const struct hd_report *r, const struct hd_render_opts *o,
-		       struct hd_buf *b)
-{
-	const struct hd_column_info *c0 = &r->cols[0], *c1 = &r->cols[r->ncols - 1];
-	char v0[64], v1[64], d[64], p[32];
-	int64_t elapsed = hd_sub_sat(c1->time_nanos, c0->time_nanos);
-
-	hd_text_profile_line(r, b, "Base: ", 0);
-	hd_text_profile_line(r, b, "New:  ", r->ncols - 1);
-	header_type(r, b);
-	if (r->opts.normalize)
-		hd_buf_printf(b, "Normalized: new scaled by %.6g to the base total (pprof -normalize)\n",
-			      r->scale);
-	filters_line(r, b);
-	hd_format_value(v0, sizeof(v0), c0->total, r->sample_unit, 0);
-	hd_format_value(v1, sizeof(v1), c1->total, r->sample_unit, 0);
-	hd_format_value(d, sizeof(d), r->total_delta, r->sample_unit, 1);
-	hd_format_pct(p, sizeof(p), r->total_pct, 1);
-	hd_buf_printf(b, "Total: %s -> %s, ", v0, v1);
-	if (o->color && r->total_delta)
-		hd_buf_puts(b, r->total_delta > 0 ? RED : GREEN);
-	hd_buf_printf(b, "%s (%s)", r->total_delta ? d : "no change", p);
-	if (o->color && r->total_delta)
-		hd_buf_puts(b, RESET);
-	hd_buf_puts(b, "\n");
-	if (c0->have_count && c1->have_count) {
-		hd_format_value(v0, sizeof(v0), c0->count_total, "count", 0);
-		hd_format_value(v1, sizeof(v1), c1->count_total, "count", 0);
-		hd_format_value(d, sizeof(d), r->count_delta, "count", 1);
-		hd_format_pct(p, sizeof(p), hd_share(r->count_delta, c0->count_total), 1);
-		hd_buf_puts(b, "Objects (");
-		put_name(b, r->count_type);
-		hd_buf_printf(b, "): %s -> %s, %s (%s)\n",
-			      v0, v1, r->count_delta ? d : "no change", p);
-	}
-	if (c0->time_nanos && c1->time_nanos && elapsed > 0) {
-		char e[32], rate[64];
-
-		hd_format_duration(e, sizeof(e), elapsed);
-		hd_format_rate(rate, sizeof(rate), r->total_delta, elapsed, r->sample_unit);
-		hd_buf_printf(b, "Elapsed: %s, growth rate %s\n", e, rate);
-	}
-	if (r->nrows == 0 || (r->total_delta == 0 && !r->rows[0].dflat && !r->rows[0].dcum)) {
-		hd_buf_puts(b, "\nNo change.\n");
-		return 0;
-	}
-	diff_table(r, o, b, 1);
-	diff_table(r, o, b, 0);
-	chains(r, b);
-	return 0;
-}
-
 /* The rules, one line each, then one line a CI log can grep for. */
-void hd_text_verdict(const struct hd_report *r, const struct hd_render_opts *o,
-		     struct hd_buf *b)
+static void verdict(const struct hd_report *r, const struct hd_render_opts *o,
+		    struct hd_buf *b)
 {
 	const struct hd_verdict *v = r->verdict;
 	char d[512];
@@ -265,22 +98,407 @@ void hd_text_verdict(const struct hd_report *r, const struct hd_render_opts *o,
 	hd_buf_puts(b, "\n");
 }
 
-int hd_render_text(const struct hd_report *r, const struct hd_render_opts *o,
-		   struct hd_buf *b)
+/* ---- top ---- */
+
+int hd_text_top(const struct hd_report *r, const struct hd_render_opts *o,
+		struct hd_buf *b)
 {
+	const struct hd_column_info *c = &r->cols[0];
+	size_t i, shown = hd_rows_shown(r, o);
+	char t[64], v1[64];
+
+	hd_buf_puts(b, "File: ");
+	put_name(b, hd_path_shown(c->path));
+	hd_buf_puts(b, "\n");
+	type_line(r, b);
+	hd_format_time(t, sizeof(t), c->time_nanos);
+	if (c->time_nanos)
+		hd_buf_printf(b, "Time: %s\n", t);
+	filters_line(r, b);
+	hd_format_value(v1, sizeof(v1), c->total, r->sample_unit, 0);
+	hd_buf_printf(b, "Total: %s", v1);
+	if (shown < r->nrows)
+		hd_buf_printf(b, " (showing top %zu of %zu frames)", shown, r->nrows);
+	hd_buf_puts(b, "\n");
+	hd_buf_printf(b, "%12s %7s %7s %12s %7s  %s\n", "flat", "flat%", "sum%",
+		      "cum", "cum%", "name");
+	for (i = 0; i < shown; i++) {
+		const struct hd_row *row = &r->rows[i];
+		char cell[5][64];
+
+		hd_top_cells(r, row, cell);
+		hd_buf_printf(b, "%12s %7s %7s %12s %7s  ", cell[0], cell[1], cell[2],
+			      cell[3], cell[4]);
+		put_name(b, frame_name(r, row->frame));
+		hd_buf_puts(b, "\n");
+	}
+	verdict(r, o, b);
+	return 0;
+}
+
+/* ---- diff ---- */
+
+static void colored(struct hd_buf *b, const struct hd_render_opts *o,
+		    int64_t d, const char *s, size_t width)
+{
+	if (o->color && d)
+		hd_buf_puts(b, d > 0 ? RED : GREEN);
+	hd_pad(b, s, width, 1);
+	if (o->color && d)
+		hd_buf_puts(b, RESET);
+}
+
+/* The growers or the shrinkers, o->top of them. */
+static void diff_table(const struct hd_report *r, const struct hd_render_opts *o,
+		       struct hd_buf *b, int growers)
+{
+	const struct hd_row *const *rows = growers ? r->growers : r->shrinkers;
+	size_t i, n = hd_shown(growers ? r->ngrowers : r->nshrinkers, o);
+	char v[6][64];
+
+	if (n)
+		hd_buf_printf(b, "\n%s:\n%14s %10s %12s %12s %14s %10s  %-6s  %s\n",
+			      growers ? "Top growers" : "Top shrinkers", "Δflat", "Δflat%",
+			      "base flat", "new flat", "Δcum", "Δcum%", "status", "name");
+	for (i = 0; i < n; i++) {
+		const struct hd_row *row = rows[i];
+
+		hd_diff_cells(r, row, v);
+		colored(b, o, row->dflat, v[0], 13);
+		hd_buf_puts(b, " ");
+		hd_pad(b, v[1], 10, 1);
+		hd_buf_printf(b, " %12s %12s ", v[2], v[3]);
+		colored(b, o, row->dcum, v[4], 13);
+		hd_buf_puts(b, " ");
+		hd_pad(b, v[5], 10, 1);
+		hd_buf_printf(b, "  %-6s  ", hd_row_status_name(row->status));
+		put_name(b, frame_name(r, row->frame));
+		hd_buf_puts(b, "\n");
+	}
+}
+
+static void chains(const struct hd_report *r, struct hd_buf *b)
+{
+	size_t i, j, k;
+	char v[64];
+	int any = 0;
+
+	for (i = 0; i < r->nrows; i++) {
+		const struct hd_row *row = &r->rows[i];
+
+		if (!row->nchains)
+			continue;
+		if (!any++)
+			hd_buf_printf(b, "\nReference chains (up to %d nearest callers, by growth):\n",
+				      r->opts.ref_chain_depth);
+		hd_format_value(v, sizeof(v), row->dcum, r->sample_unit, 1);
+		hd_buf_puts(b, "  ");
+		put_name(b, frame_name(r, row->frame));
+		hd_buf_printf(b, "  (Δcum %s)\n", v);
+		for (j = 0; j < row->nchains; j++) {
+			const struct hd_chain *c = &row->chains[j];
+
+			hd_format_value(v, sizeof(v), c->delta, r->sample_unit, 1);
+			hd_buf_printf(b, "    %12s  ", v);
+			put_name(b, frame_name(r, row->frame));
+			for (k = 0; k < c->n; k++) {
+				hd_buf_puts(b, " ← ");
+				put_name(b, frame_name(r, c->frames[k]));
+			}
+			if (c->n == 0)
+				hd_buf_puts(b, " (root)");
+			hd_buf_puts(b, "\n");
+		}
+	}
+}
+
+static void profile_line(const struct hd_report *r, struct hd_buf *b,
+			 const char *what, size_t col)
+{
+	const struct hd_column_info *c = &r->cols[col];
+	char t[64];
+
+	hd_buf_printf(b, "%s", what);
+	put_name(b, hd_path_shown(c->path));
+	hd_format_time(t, sizeof(t), c->time_nanos);
+	if (c->time_nanos)
+		hd_buf_printf(b, " (%s)", t);
+	hd_buf_puts(b, "\n");
+}
+
+/* "Total: 1 MiB -> 2 MiB, +1 MiB (+100.00%)", the objects, the time. */
+static void diff_totals(const struct hd_report *r, const struct hd_render_opts *o,
+			struct hd_buf *b)
+{
+	const struct hd_column_info *c0 = &r->cols[0], *c1 = &r->cols[r->ncols - 1];
+	char t[4][64], e[64], rate[64];
+
+	hd_total_cells(r, t);
+	hd_buf_printf(b, "Total: %s -> %s, ", t[0], t[1]);
+	if (o->color && r->total_delta)
+		hd_buf_puts(b, r->total_delta > 0 ? RED : GREEN);
+	hd_buf_printf(b, "%s (%s)", r->total_delta ? t[2] : "no change", t[3]);
+	if (o->color && r->total_delta)
+		hd_buf_puts(b, RESET);
+	hd_buf_puts(b, "\n");
+	if (r->have_counts) {
+		hd_format_value(t[0], 64, c0->count_total, "count", 0);
+		hd_format_value(t[1], 64, c1->count_total, "count", 0);
+		hd_format_value(t[2], 64, r->count_delta, "count", 1);
+		hd_format_pct(t[3], 64, r->count_pct, 1);
+		hd_buf_puts(b, "Objects (");
+		put_name(b, r->count_type);
+		hd_buf_printf(b, "): %s -> %s, %s (%s)\n",
+			      t[0], t[1], r->count_delta ? t[2] : "no change", t[3]);
+	}
+	if (hd_elapsed_cells(r, e, rate))
+		hd_buf_printf(b, "Elapsed: %s, growth rate %s\n", e, rate);
+}
+
+int hd_text_diff(const struct hd_report *r, const struct hd_render_opts *o,
+		 struct hd_buf *b)
+{
+	profile_line(r, b, "Base: ", 0);
+	profile_line(r, b, "New:  ", r->ncols - 1);
+	type_line(r, b);
+	if (r->opts.normalize)
+		hd_buf_printf(b, "Normalized: new scaled by %.6g to the base total (pprof -normalize)\n",
+			      r->scale);
+	filters_line(r, b);
+	diff_totals(r, o, b);
+	if (r->unchanged) {
+		hd_buf_puts(b, "\nNo change.\n");
+	} else {
+		diff_table(r, o, b, 1);
+		diff_table(r, o, b, 0);
+		chains(r, b);
+	}
+	verdict(r, o, b);
+	return 0;
+}
+
+/* ---- trend ---- */
+
+struct tr {
+	const struct hd_report *r;
+	const struct hd_render_opts *o;
+	const struct hd_glyphs *g;
+	struct hd_buf *b;
+	struct hd_buf tmp;        /* scratch: one cleaned string */
+};
+
+/* Clean s into t->tmp (valid UTF-8, controls as spaces). */
+static const char *clean(struct tr *t, const char *s)
+{
+	t->tmp.len = 0;
+	if (t->tmp.data)
+		t->tmp.data[0] = '\0';
+	hd_put_clean(&t->tmp, s ? s : "", 1);
+	return t->tmp.data && !t->tmp.failed ? t->tmp.data : "";
+}
+
+/* s cut to width code points (the glyph "cut" marks a cut), or padded. */
+static void put_cut(struct tr *t, const char *s, size_t width, int right)
+{
+	const char *p = clean(t, s);
+	size_t w = hd_width(p), k = 0;
+	const char *e = p;
+
+	if (w <= width) {
+		hd_pad(t->b, p, width, right);
+		return;
+	}
+	while (*e && k < width - 1) {
+		e++;
+		while (((unsigned char)*e & 0xc0) == 0x80)
+			e++;
+		k++;
+	}
+	hd_buf_append(t->b, p, (size_t)(e - p));
+	hd_buf_puts(t->b, t->g->cut);
+}
+
+static void trend_profile(struct tr *t, size_t c)
+{
+	const struct hd_column_info *ci = &t->r->cols[c];
+	char tm[64], v[64];
+
+	hd_format_time(tm, sizeof(tm), ci->time_nanos);
+	hd_format_value(v, sizeof(v), ci->total, t->r->sample_unit, 0);
+	hd_buf_printf(t->b, "  %4zu  ", c + 1);
+	put_name(t->b, ci->label);
+	hd_buf_puts(t->b, "  ");
+	put_name(t->b, hd_path_shown(ci->path));
+	if (ci->time_nanos)
+		hd_buf_printf(t->b, "  %s", tm);
+	hd_buf_printf(t->b, "  %s\n", v);
+}
+
+static void trend_header(struct tr *t)
+{
+	const struct hd_report *r = t->r;
+	char tc[4][64], e[64], rate[64];
+	size_t c;
+
+	hd_buf_printf(t->b, "Profiles: %zu\n", r->ncols);
+	for (c = 0; c < r->ncols; c++) {
+		if (r->ncols > HD_TREND_COLS && c == 2 && r->ncols > 4) {
+			hd_buf_printf(t->b, "  %4s  ... %zu more\n", "", r->ncols - 4);
+			c = r->ncols - 3;
+			continue;
+		}
+		trend_profile(t, c);
+	}
+	type_line(r, t->b);
+	filters_line(r, t->b);
+	hd_total_cells(r, tc);
+	hd_buf_printf(t->b, "Total: %s %s %s, %s (%s)  ", tc[0], t->g->arrow, tc[1],
+		      r->total_delta ? tc[2] : "no change", tc[3]);
+	hd_sparkline(t->b, r, NULL, t->g);
+	hd_buf_puts(t->b, "\n");
+	if (hd_elapsed_cells(r, e, rate))
+		hd_buf_printf(t->b, "Elapsed: %s, growth rate %s\n", e, rate);
+	hd_buf_puts(t->b, "Growing: ");
+	hd_growing_rule(t->b, r, t->g);
+	hd_buf_puts(t->b, "\n");
+}
+
+static void trend_chains(struct tr *t, const struct hd_row *row)
+{
+	size_t j, k;
+	char v[64];
+
+	if (row->nchains)
+		hd_buf_printf(t->b, "       %s by call path, last vs first:\n", t->g->dcum);
+	for (j = 0; j < row->nchains; j++) {
+		const struct hd_chain *c = &row->chains[j];
+
+		hd_format_value(v, sizeof(v), c->delta, t->r->sample_unit, 1);
+		hd_buf_printf(t->b, "       %12s  ", v);
+		put_name(t->b, frame_name(t->r, row->frame));
+		for (k = 0; k < c->n; k++) {
+			hd_buf_printf(t->b, " %s ", t->g->larrow);
+			put_name(t->b, frame_name(t->r, c->frames[k]));
+		}
+		if (c->n == 0)
+			hd_buf_puts(t->b, " (root)");
+		hd_buf_puts(t->b, "\n");
+	}
+}
+
+static void trend_suspects(struct tr *t)
+{
+	const struct hd_report *r = t->r;
+	size_t i, listed = hd_shown(r->nsuspects, t->o);
+	char line[512], d[64];
+
+	if (!r->nsuspects) {
+		hd_format_value(d, sizeof(d), r->trend_threshold, r->sample_unit, 0);
+		hd_buf_printf(t->b, "\nLeak suspects: none (nothing grew steadily by more than %s)\n", d);
+		return;
+	}
+	hd_buf_printf(t->b, "\nLeak suspects (%zu, by net growth x %s):\n", r->nsuspects, t->g->r2);
+	for (i = 0; i < listed; i++) {
+		const struct hd_row *row = r->suspects[i];
+
+		hd_suspect_line(r, row, t->g, line, sizeof(line));
+		hd_buf_printf(t->b, "  %2zu. ", row->trend->suspect);
+		put_name(t->b, frame_name(r, row->frame));
+		hd_buf_printf(t->b, "  %s  ", line);
+		hd_sparkline(t->b, r, row, t->g);
+		hd_buf_puts(t->b, "\n");
+		trend_chains(t, row);
+	}
+	if (listed < r->nsuspects)
+		hd_buf_printf(t->b, "  ... and %zu more\n", r->nsuspects - listed);
+}
+
+/* The column headings of the table; *w: the width of a value column. */
+static void table_head(struct tr *t, const size_t *cols, size_t nc, size_t shown,
+		       size_t *w)
+{
+	const struct hd_report *r = t->r;
+	size_t k, sw = hd_spark_width(r) < 5 ? 5 : hd_spark_width(r);
+	char hd[64];
+
+	*w = 11;
+	for (k = 0; k < nc; k++) {
+		size_t lw = hd_width(clean(t, r->cols[cols[k]].label));
+		if (lw > *w)
+			*w = lw < LABEL_MAX ? lw : LABEL_MAX;
+	}
+	hd_buf_printf(t->b, "\nFunctions (flat");
+	if (shown < r->nrows)
+		hd_buf_printf(t->b, "; top %zu of %zu", shown, r->nrows);
+	hd_buf_puts(t->b, "):\n");
+	for (k = 0; k < nc; k++) {
+		hd_buf_puts(t->b, k ? "  " : "");
+		put_cut(t, r->cols[cols[k]].label, *w, 1);
+	}
+	snprintf(hd, sizeof(hd), "%s first%slast", t->g->delta, t->g->arrow);
+	hd_pad(t->b, hd, 15, 1);
+	hd_buf_puts(t->b, " ");
+	hd_pad(t->b, "slope/profile", 13, 1);
+	hd_buf_puts(t->b, " ");
+	hd_pad(t->b, t->g->r2, 5, 1);
+	hd_buf_printf(t->b, "  %-11s  ", "class");
+	hd_pad(t->b, "trend", sw, 0);
+	hd_buf_puts(t->b, "  name\n");
+}
+
+static void table_row(struct tr *t, const struct hd_row *row, const size_t *cols,
+		      size_t nc, size_t w)
+{
+	const struct hd_report *r = t->r;
+	enum hd_trend_class cls = row->trend->cls;
+	size_t k, sw = hd_spark_width(r) < 5 ? 5 : hd_spark_width(r);
+	const char *col = NULL;
+	char v[64], c[HD_TC_N][64];
+
+	for (k = 0; k < nc; k++) {
+		hd_format_value(v, sizeof(v), hd_report_flat(r, row, cols[k]), r->sample_unit, 0);
+		hd_buf_puts(t->b, k ? "  " : "");
+		hd_pad(t->b, v, w, 1);
+	}
+	hd_trend_cells(r, row, c);
+	hd_pad(t->b, c[HD_TC_DELTA], 15, 1);
+	hd_buf_puts(t->b, " ");
+	hd_pad(t->b, c[HD_TC_SLOPE], 13, 1);
+	hd_buf_puts(t->b, " ");
+	hd_pad(t->b, c[HD_TC_R2], 5, 1);
+	hd_buf_puts(t->b, "  ");
+	if (t->o->color && cls == HD_TREND_GROWING)
+		col = RED;
+	else if (t->o->color && cls == HD_TREND_SHRINKING)
+		col = GREEN;
+	hd_buf_printf(t->b, "%s%-11s%s  ", col ? col : "", hd_trend_class_name(cls),
+		      col ? RESET : "");
+	hd_sparkline(t->b, r, row, t->g);
+	for (k = hd_spark_width(r); k < sw; k++)
+		hd_buf_puts(t->b, " ");
+	hd_buf_puts(t->b, "  ");
+	put_name(t->b, frame_name(r, row->frame));
+	hd_buf_puts(t->b, "\n");
+}
+
+int hd_text_trend(const struct hd_report *r, const struct hd_render_opts *o,
+		  struct hd_buf *b)
+{
+	struct tr t = {r, o, hd_glyphs(o->ascii), b, {0}};
+	size_t cols[HD_TREND_COLS], nc = hd_trend_columns(r, cols), shown = hd_rows_shown(r, o);
+	size_t i, w;
 	int rc;
 
-	switch (r->command) {
-	case HD_CMD_TOP:
-		rc = render_top(r, o, b);
-		break;
-	case HD_CMD_DIFF:
-		rc = render_diff(r, o, b);
-		break;
-	default:
-		return HD_ERR_USAGE;
+	hd_buf_init(&t.tmp, 0);
+	trend_header(&t);
+	trend_suspects(&t);
+	if (shown) {
+		table_head(&t, cols, nc, shown, &w);
+		for (i = 0; i < shown; i++)
+			table_row(&t, &r->rows[i], cols, nc, w);
 	}
-	if (!rc)
-		hd_text_verdict(r, o, b);
+	verdict(r, o, b);
+	rc = t.tmp.failed ? HD_ERR_NOMEM : 0;
+	hd_buf_release(&t.tmp);
 	return rc;
 }

@@ -1,0 +1,554 @@
+/*
+ * cells.c - the renderers' shared cells and text helpers (render.h says
+ * what each does): value, percentage, time and rate formatting; UTF-8
+ * cleaning, widths and padding; XML escaping; the cells of top, diff and
+ * trend rows; the trend's glyphs, sparklines and sentences; verdict lines.
+ *
+ * Owns nothing: every function writes into the caller's buffer.  Reads
+ * finished reports only and decides nothing about them; a format file's
+ * own layout stays in the format file.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "render/render.h"
+
+/* ---- numbers ---- */
+
+static void scaled(char *buf, size_t n, uint64_t a, const char *sign,
+		   const char *const *units, const uint64_t *div, size_t nunits,
+		   int int_first)
+{
+	size_t i;
+
+	for (i = nunits; i-- > 1;)
+		if (a >= div[i]) {
+			snprintf(buf, n, "%s%.2f %s", sign, (double)a / (double)div[i], units[i]);
+			return;
+		}
+	if (int_first)
+		snprintf(buf, n, "%s%" PRIu64 " %s", sign, a, units[0]);
+	else
+		snprintf(buf, n, "%s%.2f %s", sign, (double)a, units[0]);
+}
+
+void hd_format_value(char *buf, size_t n, int64_t v, const char *unit, int sign)
+{
+	static const char *const bytes_u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	static const uint64_t bytes_d[] = {1, 1ULL << 10, 1ULL << 20, 1ULL << 30,
+					   1ULL << 40, 1ULL << 50, 1ULL << 60};
+	static const char *const ns_u[] = {"ns", "us", "ms", "s"};
+	static const uint64_t ns_d[] = {1, 1000, 1000000, 1000000000};
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	const char *s = v < 0 ? "-" : sign && v > 0 ? "+" : sign ? "" : "";
+
+	if (sign && v == 0)
+		s = "";
+	if (strcmp(unit, "bytes") == 0) {
+		scaled(buf, n, a, s, bytes_u, bytes_d, 7, 1);
+	} else if (strcmp(unit, "nanoseconds") == 0) {
+		if (a < 1000)
+			snprintf(buf, n, "%s%" PRIu64 " ns", s, a);
+		else
+			scaled(buf, n, a, s, ns_u, ns_d, 4, 1);
+	} else {
+		snprintf(buf, n, "%s%" PRIu64, s, a);
+	}
+}
+
+void hd_format_pct(char *buf, size_t n, double pct, int sign)
+{
+	if (isnan(pct))
+		snprintf(buf, n, "n/a");
+	else if (isinf(pct))
+		snprintf(buf, n, "%s", pct > 0 ? "+inf%" : "-inf%");
+	else
+		snprintf(buf, n, sign ? "%+.2f%%" : "%.2f%%", pct);
+}
+
+double hd_share(int64_t part, int64_t whole)
+{
+	if (whole == 0)
+		return NAN;
+	return (double)part * 100.0 / fabs((double)whole);
+}
+
+void hd_format_time(char *buf, size_t n, int64_t nanos)
+{
+	time_t t = (time_t)(nanos / 1000000000);
+	struct tm tm;
+
+	if (nanos == 0 || !gmtime_r(&t, &tm)) {
+		snprintf(buf, n, "unknown");
+		return;
+	}
+	strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+void hd_format_duration(char *buf, size_t n, int64_t nanos)
+{
+	double s = (double)nanos / 1e9;
+
+	if (fabs(s) < 1)
+		snprintf(buf, n, "%.0fms", s * 1000);
+	else if (fabs(s) < 120)
+		snprintf(buf, n, "%.1fs", s);
+	else if (fabs(s) < 7200)
+		snprintf(buf, n, "%.1fmin", s / 60);
+	else if (fabs(s) < 172800)
+		snprintf(buf, n, "%.1fh", s / 3600);
+	else
+		snprintf(buf, n, "%.1fd", s / 86400);
+}
+
+void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos,
+		    const char *unit)
+{
+	static const struct { const char *name; double secs; } per[] = {
+		{"s", 1}, {"min", 60}, {"h", 3600},
+	};
+	double secs = (double)nanos / 1e9, r = 0;
+	char v[64];
+	size_t i;
+
+	if (nanos <= 0) {
+		snprintf(buf, n, "n/a");
+		return;
+	}
+	/* The smallest period over which the change reads as at least one
+	 * whole unit of the value. */
+	for (i = 0; i < 3; i++) {
+		r = (double)delta / secs * per[i].secs;
+		if (fabs(r) >= (strcmp(unit, "bytes") == 0 ? 1024 : 1) || i == 2)
+			break;
+	}
+	hd_format_value(v, sizeof(v), (int64_t)llround(r), unit, 1);
+	snprintf(buf, n, "%s/%s", v, per[i].name);
+}
+
+static int64_t clamp_i64(double v)
+{
+	if (v >= 9.2e18)
+		return INT64_MAX;
+	if (v <= -9.2e18)
+		return INT64_MIN;
+	return (int64_t)llround(v);
+}
+
+void hd_format_slope(char *buf, size_t n, double v, const char *unit)
+{
+	if (isnan(v))
+		snprintf(buf, n, "n/a");
+	else
+		hd_format_value(buf, n, clamp_i64(v), unit, 1);
+}
+
+/* ---- strings ---- */
+
+/* Length of the valid UTF-8 sequence at s, or 0 when invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+int hd_put_clean(struct hd_buf *b, const char *str, int controls)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		size_t k = utf8_len(s);
+
+		if (k == 0) {
+			hd_buf_puts(b, "\xef\xbf\xbd"); /* U+FFFD */
+			s++;
+		} else if (k == 1 && controls && (*s < 0x20 || *s == 0x7f)) {
+			hd_buf_append(b, " ", 1);
+			s++;
+		} else {
+			hd_buf_append(b, s, k);
+			s += k;
+		}
+	}
+	return b->failed ? HD_ERR_NOMEM : 0;
+}
+
+/* Display width of a UTF-8 string, counting each code point as one. */
+size_t hd_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+void hd_pad(struct hd_buf *b, const char *s, size_t width, int right)
+{
+	size_t w = hd_width(s);
+
+	if (right)
+		for (; w < width; w++)
+			hd_buf_append(b, " ", 1);
+	hd_buf_puts(b, s);
+	if (!right)
+		for (; w < width; w++)
+			hd_buf_append(b, " ", 1);
+}
+
+const char *hd_path_shown(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+/* ---- XML ---- */
+
+/* Valid UTF-8 that XML 1.0 accepts, into t: controls become spaces,
+ * U+FFFE and U+FFFF become U+FFFD, at most max code points (then "…"). */
+int hd_xml_clean(struct hd_buf *t, const char *s, size_t max)
+{
+	size_t i, cp = 0, start = t->len;
+
+	if (hd_put_clean(t, s ? s : "", 1))
+		return HD_ERR_NOMEM;
+	for (i = start; i < t->len; i++) {
+		unsigned char c = (unsigned char)t->data[i];
+
+		if ((c & 0xc0) == 0x80)
+			continue;
+		if (max && cp == max) {
+			t->len = i;
+			return hd_buf_puts(t, "\xe2\x80\xa6");
+		}
+		cp++;
+		if (c == 0xef && i + 2 < t->len && (unsigned char)t->data[i + 1] == 0xbf &&
+		    ((unsigned char)t->data[i + 2] == 0xbe || (unsigned char)t->data[i + 2] == 0xbf))
+			t->data[i + 2] = (char)0xbd;
+	}
+	return t->failed ? HD_ERR_NOMEM : 0;
+}
+
+void hd_xml_escape(struct hd_buf *b, const char *s, size_t n)
+{
+	size_t i, from = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *e = NULL;
+
+		switch (s[i]) {
+		case '&': e = "&amp;"; break;
+		case '<': e = "&lt;"; break;
+		case '>': e = "&gt;"; break;
+		case '"': e = "&quot;"; break;
+		case '\'': e = "&#39;"; break;
+		default: continue;
+		}
+		hd_buf_append(b, s + from, i - from);
+		hd_buf_puts(b, e);
+		from = i + 1;
+	}
+	hd_buf_append(b, s + from, n - from);
+}
+
+int hd_put_xml(struct hd_buf *b, const char *s, size_t max)
+{
+	struct hd_buf t;
+	int rc;
+
+	hd_buf_init(&t, 0);
+	rc = hd_xml_clean(&t, s, max);
+	if (!rc && t.len)
+		hd_xml_escape(b, t.data, t.len);
+	hd_buf_release(&t);
+	return rc ? rc : b->failed ? HD_ERR_NOMEM : 0;
+}
+
+/* ---- shading ---- */
+
+/* Four decades, from full strength down to S_MIN (flame.c says why). */
+#define DECADES 4.0
+#define S_MIN 0.12
+
+double hd_log_shade(double v, double max)
+{
+	double s;
+
+	if (!(v > 0) || !(max > 0))
+		return 0;
+	s = 1 + log10(v / max) / DECADES;
+	return s < S_MIN ? S_MIN : s > 1 ? 1 : s;
+}
+
+/* ---- what is shown ---- */
+
+size_t hd_trend_columns(const struct hd_report *r, size_t cols[HD_TREND_COLS])
+{
+	size_t c;
+
+	if (r->ncols > HD_TREND_COLS) {
+		cols[0] = 0;
+		cols[1] = r->ncols - 1;
+		return 2;
+	}
+	for (c = 0; c < r->ncols; c++)
+		cols[c] = c;
+	return r->ncols;
+}
+
+double hd_table_max(const struct hd_report *r, size_t shown)
+{
+	double m = 0;
+	size_t i, c;
+
+	for (i = 0; i < shown; i++)
+		for (c = 0; c < r->ncols; c++) {
+			double v = fabs((double)hd_report_flat(r, &r->rows[i], c));
+			if (v > m)
+				m = v;
+		}
+	return m;
+}
+
+/* ---- cells ---- */
+
+void hd_total_cells(const struct hd_report *r, char cells[4][64])
+{
+	hd_format_value(cells[0], 64, r->cols[0].total, r->sample_unit, 0);
+	hd_format_value(cells[1], 64, r->cols[r->ncols - 1].total, r->sample_unit, 0);
+	hd_format_value(cells[2], 64, r->total_delta, r->sample_unit, 1);
+	hd_format_pct(cells[3], 64, r->total_pct, 1);
+}
+
+int hd_elapsed_cells(const struct hd_report *r, char elapsed[64], char rate[64])
+{
+	if (r->elapsed_nanos <= 0)
+		return 0;
+	hd_format_duration(elapsed, 64, r->elapsed_nanos);
+	hd_format_rate(rate, 64, r->total_delta, r->elapsed_nanos, r->sample_unit);
+	return 1;
+}
+
+void hd_top_cells(const struct hd_report *r, const struct hd_row *row, char cells[5][64])
+{
+	int64_t flat = hd_report_flat(r, row, 0), cum = hd_report_cum(r, row, 0);
+	int64_t total = r->cols[0].abs_total;
+
+	hd_format_value(cells[0], 64, flat, r->sample_unit, 0);
+	hd_format_pct(cells[1], 64, hd_share(flat, total), 0);
+	hd_format_pct(cells[2], 64, hd_share(row->sum_flat, total), 0);
+	hd_format_value(cells[3], 64, cum, r->sample_unit, 0);
+	hd_format_pct(cells[4], 64, hd_share(cum, total), 0);
+}
+
+void hd_diff_cells(const struct hd_report *r, const struct hd_row *row, char cells[6][64])
+{
+	size_t last = r->ncols - 1;
+
+	hd_format_value(cells[0], 64, row->dflat, r->sample_unit, 1);
+	hd_format_pct(cells[1], 64, row->pct_flat, 1);
+	hd_format_value(cells[2], 64, hd_report_flat(r, row, 0), r->sample_unit, 0);
+	hd_format_value(cells[3], 64, hd_report_flat(r, row, last), r->sample_unit, 0);
+	hd_format_value(cells[4], 64, row->dcum, r->sample_unit, 1);
+	hd_format_pct(cells[5], 64, row->pct_cum, 1);
+	/* A new frame has no base to be a percentage of. */
+	if (row->status == HD_NEW) {
+		snprintf(cells[1], 64, "new");
+		snprintf(cells[5], 64, "new");
+	}
+}
+
+void hd_trend_cells(const struct hd_report *r, const struct hd_row *row,
+		    char cells[HD_TC_N][64])
+{
+	const struct hd_trend_fit *f = &row->trend->flat;
+
+	hd_format_value(cells[HD_TC_DELTA], 64, row->dflat, r->sample_unit, 1);
+	if (isnan(row->pct_flat))
+		snprintf(cells[HD_TC_PCT], 64, "from 0");
+	else
+		hd_format_pct(cells[HD_TC_PCT], 64, row->pct_flat, 1);
+	hd_format_slope(cells[HD_TC_SLOPE], 64, f->slope_per_version, r->sample_unit);
+	if (isnan(f->slope_per_hour))
+		snprintf(cells[HD_TC_RATE], 64, "n/a");
+	else
+		hd_format_rate(cells[HD_TC_RATE], 64, clamp_i64(f->slope_per_hour),
+			       3600000000000LL, r->sample_unit);
+	hd_format_slope(cells[HD_TC_HOURLY], 64, f->slope_per_hour, r->sample_unit);
+	if (isnan(f->r2))
+		snprintf(cells[HD_TC_R2], 64, "n/a");
+	else
+		snprintf(cells[HD_TC_R2], 64, "%.2f", f->r2);
+}
+
+/* ---- trend pictures and words ---- */
+
+static const struct hd_glyphs glyphs_utf8 = {
+	"Δ", "Δcum", "→", "←", "r²", "≥", "…",
+	{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
+	{"⬜", "🟩", "🟨", "🟧", "🟥"},
+};
+static const struct hd_glyphs glyphs_ascii = {
+	"d", "cum delta", "->", "<-", "r2", ">=", "~",
+	{"_", ".", ":", "-", "=", "+", "*", "#"},
+	{"_", ".", ":", "+", "#"},
+};
+
+const struct hd_glyphs *hd_glyphs(int ascii)
+{
+	return ascii ? &glyphs_ascii : &glyphs_utf8;
+}
+
+size_t hd_buckets(const struct hd_report *r, const struct hd_row *row, double *out,
+		  size_t max)
+{
+	size_t n = r->ncols, w = n < max ? n : max, j, c;
+
+	for (j = 0; j < w; j++) {
+		size_t lo = j * n / w, hi = (j + 1) * n / w;
+		double s = 0;
+
+		for (c = lo; c < hi; c++)
+			s += (double)(row ? hd_report_flat(r, row, c) : r->cols[c].total);
+		out[j] = s / (double)(hi - lo);
+	}
+	return w;
+}
+
+void hd_sparkline(struct hd_buf *b, const struct hd_report *r, const struct hd_row *row,
+		  const struct hd_glyphs *g)
+{
+	double v[HD_SPARK_MAX], lo = 0, hi = 0;
+	size_t w = hd_buckets(r, row, v, HD_SPARK_MAX), j;
+
+	for (j = 0; j < w; j++) {
+		if (v[j] < lo)
+			lo = v[j];
+		if (v[j] > hi)
+			hi = v[j];
+	}
+	for (j = 0; j < w; j++) {
+		long k = 0;
+
+		if (hi > lo) {
+			k = lround((v[j] - lo) / (hi - lo) * 7);
+			if (k == 0 && v[j] > lo)
+				k = 1;
+			if (k > 7)
+				k = 7;
+		}
+		hd_buf_puts(b, g->spark[k]);
+	}
+}
+
+size_t hd_spark_width(const struct hd_report *r)
+{
+	return r->ncols < HD_SPARK_MAX ? r->ncols : HD_SPARK_MAX;
+}
+
+void hd_suspect_line(const struct hd_report *r, const struct hd_row *row,
+		     const struct hd_glyphs *g, char *buf, size_t n)
+{
+	const struct hd_trend_fit *f = &row->trend->flat;
+	char c[HD_TC_N][64];
+	int hourly = !isnan(f->slope_per_hour);
+
+	hd_trend_cells(r, row, c);
+	snprintf(buf, n, "%s (%s), %s per profile%s%s, %s %s, %zu of %zu steps up",
+		 c[HD_TC_DELTA], c[HD_TC_PCT], c[HD_TC_SLOPE], hourly ? ", " : "",
+		 hourly ? c[HD_TC_RATE] : "", g->r2, c[HD_TC_R2], f->steps_up, r->ncols - 1);
+}
+
+void hd_growing_rule(struct hd_buf *b, const struct hd_report *r, const struct hd_glyphs *g)
+{
+	const struct hd_trend_opts *o = &r->trend_opts;
+	char d[64];
+
+	hd_format_value(d, sizeof(d), r->trend_threshold, r->sample_unit, 0);
+	hd_buf_printf(b, "flat rose by more than %s", d);
+	if (r->threshold_from_pct)
+		hd_buf_printf(b, " (%g%% of the first total)", o->min_growth_pct);
+	hd_buf_printf(b, ", %s %s %.2f, %s %.0f%% of steps not falling",
+		      g->r2, g->ge, o->min_r2, g->ge, o->min_rising * 100);
+}
+
+/* ---- verdicts ---- */
+
+static void limit_str(char *buf, size_t n, const struct hd_rule_result *res)
+{
+	if (res->rule.is_pct)
+		snprintf(buf, n, "+%g%%", res->rule.pct);
+	else
+		hd_format_value(buf, n, res->rule.limit, res->unit, 1);
+}
+
+void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n,
+			 int names)
+{
+	static const char *const what[] = {"total", "flat", "cum", "new", "leak"};
+	char lim[64], val[64], pct[32];
+	const char *first = res->nframes ? (names ? res->frame_names[0] : "") : NULL;
+	const char *sp = names ? " " : "";
+	size_t more = res->nframes > 1 ? res->nframes - 1 : 0;
+	char tail[64] = "";
+
+	limit_str(lim, sizeof(lim), res);
+	hd_format_value(val, sizeof(val), res->measured, res->unit, 1);
+	hd_format_pct(pct, sizeof(pct), res->measured_pct, 1);
+	if (more && names)
+		snprintf(tail, sizeof(tail), " and %zu more", more);
+	switch (res->rule.scope) {
+	case HD_RULE_TOTAL:
+		snprintf(buf, n, "total %s %s (%s; limit %s)",
+			 res->measured > 0 ? "grew" : res->measured < 0 ? "shrank" : "did not change",
+			 res->rule.is_pct ? pct : val, res->rule.is_pct ? val : pct, lim);
+		break;
+	case HD_RULE_FUNC:
+	case HD_RULE_CUM:
+		if (first)
+			snprintf(buf, n, "%s%s%s grew %s (%s; limit %s)%s", first, sp,
+				 what[res->rule.scope], res->rule.is_pct ? pct : val,
+				 res->rule.is_pct ? val : pct, lim, tail);
+		else
+			snprintf(buf, n, "largest %s growth %s (%s; limit %s)",
+				 what[res->rule.scope], val, pct, lim);
+		break;
+	case HD_RULE_NEW:
+		if (first)
+			snprintf(buf, n, "%s%s%sholds %s (%s; limit %s)%s",
+				 names ? "new frame " : "", first, sp,
+				 res->rule.is_pct ? pct : val, res->rule.is_pct ? val : pct, lim, tail);
+		else
+			snprintf(buf, n, "largest new frame holds %s (limit %s)",
+				 res->measured > 0 ? val : "nothing", lim);
+		break;
+	case HD_RULE_LEAK:
+		if (first)
+			snprintf(buf, n, "%zu frame%s growing%s%s%s", res->nframes,
+				 res->nframes == 1 ? "" : "s", names ? ": " : "", first, tail);
+		else
+			snprintf(buf, n, "no frame is growing");
+		break;
+	}
+}
+

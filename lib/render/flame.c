@@ -1,0 +1,482 @@
+/*
+ * flame.c - the call tree as an interactive flame graph in SVG: one
+ * profile (top), or a differential graph of BASE and NEW (diff) or of the
+ * first and the last profile (trend).  Part of the renderers' shared
+ * module (render.h): svg.c writes it as a document, html.c inlines it in
+ * the trend page.
+ *
+ * Layout, computed here in the picture's units (px of a WIDTH-wide
+ * picture), so the numbers are in the file and the script only rescales:
+ *
+ *   - One frame per call-tree node; node 0 is the root "all".  The root is
+ *     at the bottom and callees stand on their callers (--icicle: root at
+ *     the top, callees below).  Siblings are in name order, as
+ *     flamegraph.pl orders them, so two graphs of one program line up.
+ *   - top: a frame is as wide as its cum.  diff and trend: as wide as
+ *     max(base cum, new cum), so a frame that shrank or vanished keeps the
+ *     room it had.  When some callees grew while others shrank, together
+ *     they can need more than that; the caller is then widened to hold
+ *     them and its own (flat) value, max(base, new) of it: a frame is
+ *     never narrower than max(base, new) of its cum, and callees never
+ *     overlap or stick out.  Negative values count as 0.
+ *   - A frame narrower than MIN_WIDTH px is not drawn, nor its callees
+ *     (narrower still), as flamegraph.pl's --minwidth does; the <svg>
+ *     element's data-omitted counts them.  The root is always drawn.
+ *
+ * Colour:
+ *
+ *   - diff, trend: by the frame's own delta cum (new - base): red for
+ *     growth, blue for shrinkage, light grey for none.  Saturation is
+ *     logarithmic (hd_log_shade): 1 + log10(|delta| / max|delta|) / 4,
+ *     clamped to [0.12, 1], max over the frames drawn.  The largest
+ *     change is full colour and each tenfold less takes a quarter away,
+ *     so one outlier does not wash out the rest: a hundredth of it is
+ *     still half saturated.  Any change at all shows at least 0.12.
+ *   - A new frame (base cum 0, new cum > 0) has a gold edge, a gone frame
+ *     (new cum 0) a dashed grey one; flamegraph.css draws them by class.
+ *   - top: warm colours from a hash of the name: a colour only tells
+ *     frames apart.
+ *
+ * Numbers: every frame is a <g class="f" id="nNODE" data-p="nPARENT">
+ * holding exact integers (diff, trend: data-base, data-new, cum of the
+ * node, and data-base-flat, data-new-flat, the node's own value; top:
+ * data-cum, data-flat) and a <title>, the tooltip: the name, then cum and
+ * flat with base, new, delta and delta% (top: value and share of the
+ * total).  Frames are written callers first (node order), which the
+ * script relies on.  Names are valid UTF-8 with the five XML characters
+ * escaped (hd_put_xml), so no name can break the document or reach the
+ * script as code; a name longer than NAME_CP code points is cut.  Labels
+ * are the names cut to what fits, as flamegraph.js cuts them on zoom.
+ *
+ * The script (flamegraph.js) and style sheet (flamegraph.css) are
+ * embedded: no network access, works from file://.
+ *
+ * No recursion: stacks can be 100 000 frames deep.  Output past SVG_MAX
+ * bytes (or the buffer's own cap) fails with HD_ERR_LIMIT.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render/render.h"
+#include "fg-assets.h" /* hd_fg_js, hd_fg_css */
+
+#define WIDTH 1200.0
+#define PAD 10.0
+#define PLOT (WIDTH - 2 * PAD)
+#define FRAME_H 16
+#define HEAD 86          /* title, totals, legend, buttons */
+#define FOOT 30          /* the line that shows a frame's numbers on hover */
+#define CHAR_W 6.7       /* advance of an 11px monospace character */
+#define MIN_WIDTH 0.1
+#define NAME_CP 1000
+#define SVG_MAX ((size_t)1 << 30)
+
+struct fg {
+	const struct hd_report *r;
+	const struct hd_render_opts *o;
+	struct hd_buf *b;
+	const struct hd_model *m;
+	int diff;              /* two columns, base and new */
+	size_t c0, c1;         /* base and new column (the same for top) */
+	size_t nn;
+	int64_t *cum0, *cum1;  /* per node */
+	double *w, *x;         /* layout in value units */
+	uint32_t *depth;
+	unsigned char *drawn;
+	uint32_t maxdepth;
+	size_t omitted;
+	double scale;          /* px per value unit */
+	double dmax;           /* largest |delta cum| drawn */
+	struct hd_buf name;    /* scratch: one cleaned name */
+};
+
+/* ---- text ---- */
+
+static size_t code_points(const char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			k++;
+	return k;
+}
+
+/* The cleaned name cut to fit w px, as flamegraph.js's label() does. */
+static void put_label(struct hd_buf *b, const char *s, size_t n, double w)
+{
+	double fit = floor((w - 6) / CHAR_W);
+	size_t k, i = 0, want;
+
+	if (fit < 3)
+		return;
+	if ((double)code_points(s, n) <= fit) {
+		hd_xml_escape(b, s, n);
+		return;
+	}
+	want = (size_t)fit - 2;
+	for (k = 0; i < n; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && k++ == want)
+			break;
+	}
+	hd_xml_escape(b, s, i);
+	hd_buf_puts(b, "..");
+}
+
+/* ---- colour ---- */
+
+/* The diverging colour of a change d against the largest change dmax
+ * (both >= 0 magnitudes; grow: red, else blue) on hd_log_shade's scale,
+ * as "rgb(r,g,b)". */
+static void diff_colour(char *buf, size_t n, double d, double dmax, int grow)
+{
+	static const double grey[3] = {224, 224, 224};
+	static const double red[3] = {222, 45, 38};
+	static const double blue[3] = {49, 110, 214};
+	const double *to = grow ? red : blue;
+	double s = hd_log_shade(d, dmax);
+	int k, c[3];
+
+	for (k = 0; k < 3; k++)
+		c[k] = (int)lround(grey[k] + (to[k] - grey[k]) * s);
+	snprintf(buf, n, "rgb(%d,%d,%d)", c[0], c[1], c[2]);
+}
+
+/* Warm colours for a plain graph: red to yellow, from a hash of the name. */
+static void warm_colour(char *buf, size_t n, const char *name)
+{
+	uint64_t h = hd_hash_bytes(name, strlen(name));
+
+	snprintf(buf, n, "rgb(%d,%d,%d)", 205 + (int)(h % 50), 90 + (int)((h >> 8) % 140),
+		 (int)((h >> 16) % 60));
+}
+
+/* ---- layout ---- */
+
+struct kid {
+	uint32_t parent, node;
+	const char *name;
+};
+
+static int cmp_kid(const void *a, const void *b)
+{
+	const struct kid *x = a, *y = b;
+	int c;
+
+	if (x->parent != y->parent)
+		return x->parent < y->parent ? -1 : 1;
+	c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static const char *node_name(const struct fg *g, uint32_t n)
+{
+	return n == 0 ? "all" : hd_model_frame(g->m, hd_model_node_frame(g->m, n))->name;
+}
+
+static double room(const struct fg *g, uint32_t n)
+{
+	int64_t v = g->cum0[n] > g->cum1[n] ? g->cum0[n] : g->cum1[n];
+
+	return v > 0 ? (double)v : 0;
+}
+
+/*
+ * Widths bottom-up (a reverse scan meets callees before callers): the
+ * larger of max(base, new) cum and the callees' widths plus max(base,
+ * new) of the frame's own value; then offsets top-down in name order,
+ * depths, and what is drawn.
+ */
+static int layout(struct fg *g)
+{
+	size_t nn = g->nn, i, nk = nn - 1;
+	double *inner = calloc(nn, sizeof(double));
+	struct kid *kids = nk ? malloc(nk * sizeof(*kids)) : NULL;
+	uint32_t n;
+
+	if (!inner || (nk && !kids)) {
+		free(inner);
+		free(kids);
+		return HD_ERR_NOMEM;
+	}
+	for (n = (uint32_t)nn; n-- > 0;) {
+		int64_t s0 = hd_model_node_self(g->m, n, g->c0), s1 = hd_model_node_self(g->m, n, g->c1);
+		double w = room(g, n), self = s0 > s1 ? (double)s0 : (double)s1;
+
+		/* Widened: the callees and the frame's own value side by side. */
+		if (inner[n] > 0 && self > 0)
+			inner[n] += self;
+		g->w[n] = inner[n] > w ? inner[n] : w;
+		if (n)
+			inner[hd_model_node_parent(g->m, n)] += g->w[n];
+	}
+	for (n = 1; n < nn; n++) {
+		kids[n - 1].parent = hd_model_node_parent(g->m, n);
+		kids[n - 1].node = n;
+		kids[n - 1].name = node_name(g, n);
+	}
+	if (nk > 1)
+		qsort(kids, nk, sizeof(*kids), cmp_kid);
+	/* inner[] now serves as each caller's next free offset; kids are
+	 * grouped by caller in caller order, callers before callees. */
+	g->x[0] = inner[0] = 0;
+	for (i = 0; i < nk; i++) {
+		uint32_t k = kids[i].node, p = kids[i].parent;
+
+		if (i == 0 || kids[i - 1].parent != p)
+			inner[p] = g->x[p];
+		g->x[k] = inner[p];
+		inner[p] += g->w[k];
+	}
+	g->scale = g->w[0] > 0 ? PLOT / g->w[0] : 0;
+	g->depth[0] = 0;
+	g->drawn[0] = 1;
+	for (n = 1; n < nn; n++) {
+		uint32_t p = hd_model_node_parent(g->m, n);
+
+		g->depth[n] = g->depth[p] + 1;
+		g->drawn[n] = g->drawn[p] && g->w[n] * g->scale >= MIN_WIDTH;
+		if (!g->drawn[n]) {
+			g->omitted++;
+			continue;
+		}
+		if (g->depth[n] > g->maxdepth)
+			g->maxdepth = g->depth[n];
+	}
+	for (n = 0; n < nn; n++)
+		if (g->drawn[n]) {
+			double d = fabs((double)g->cum1[n] - (double)g->cum0[n]);
+			if (d > g->dmax)
+				g->dmax = d;
+		}
+	free(inner);
+	free(kids);
+	return 0;
+}
+
+/* ---- output ---- */
+
+static void fmt_val(const struct fg *g, char *buf, size_t n, int64_t v, int sign)
+{
+	hd_format_value(buf, n, v, g->r->sample_unit, sign);
+}
+
+/* "cum: 1.00 MiB → 2.00 MiB, Δ +1.00 MiB (+100.00%)" */
+static void tip_line(const struct fg *g, const char *what, int64_t base, int64_t now)
+{
+	char vb[64], vn[64], vd[64], p[32];
+	int64_t d = hd_sub_sat(now, base);
+
+	fmt_val(g, vb, sizeof(vb), base, 0);
+	fmt_val(g, vn, sizeof(vn), now, 0);
+	fmt_val(g, vd, sizeof(vd), d, 1);
+	if (base == 0)
+		snprintf(p, sizeof(p), "%s", now ? "new" : "no change");
+	else
+		hd_format_pct(p, sizeof(p), hd_share(d, base), 1);
+	hd_buf_printf(g->b, "\n%s: base %s \xe2\x86\x92 new %s, \xce\x94 %s (%s)", what, vb, vn, vd, p);
+}
+
+static void tip_one(const struct fg *g, const char *what, int64_t v)
+{
+	char s[64], p[32];
+
+	fmt_val(g, s, sizeof(s), v, 0);
+	hd_format_pct(p, sizeof(p), hd_share(v, g->r->cols[g->c1].abs_total), 0);
+	hd_buf_printf(g->b, "\n%s: %s (%s of the total)", what, s, p);
+}
+
+static int put_frame(struct fg *g, uint32_t n)
+{
+	const struct hd_model *m = g->m;
+	int64_t s0 = hd_model_node_self(m, n, g->c0), s1 = hd_model_node_self(m, n, g->c1);
+	double x = PAD + g->x[n] * g->scale, w = n == 0 ? PLOT : g->w[n] * g->scale, y;
+	char fill[32];
+	const char *cls = "";
+
+	if (g->o->icicle)
+		y = HEAD + (double)g->depth[n] * FRAME_H;
+	else
+		y = HEAD + (double)(g->maxdepth - g->depth[n]) * FRAME_H;
+	g->name.len = 0;
+	if (hd_xml_clean(&g->name, node_name(g, n), NAME_CP))
+		return HD_ERR_NOMEM;
+	if (g->diff) {
+		int64_t d = hd_sub_sat(g->cum1[n], g->cum0[n]);
+
+		diff_colour(fill, sizeof(fill), fabs((double)d), g->dmax, d > 0);
+		if (n && g->cum0[n] == 0 && g->cum1[n] > 0)
+			cls = " new";
+		else if (n && g->cum1[n] == 0 && g->cum0[n] > 0)
+			cls = " gone";
+	} else {
+		warm_colour(fill, sizeof(fill), node_name(g, n));
+	}
+	hd_buf_printf(g->b, "<g class=\"f%s\" id=\"n%" PRIu32 "\"", cls, n);
+	if (n)
+		hd_buf_printf(g->b, " data-p=\"n%" PRIu32 "\"", hd_model_node_parent(m, n));
+	if (g->diff)
+		hd_buf_printf(g->b, " data-base=\"%" PRId64 "\" data-new=\"%" PRId64 "\""
+			      " data-base-flat=\"%" PRId64 "\" data-new-flat=\"%" PRId64 "\"",
+			      g->cum0[n], g->cum1[n], s0, s1);
+	else
+		hd_buf_printf(g->b, " data-cum=\"%" PRId64 "\" data-flat=\"%" PRId64 "\"",
+			      g->cum1[n], s1);
+	hd_buf_puts(g->b, "><title>");
+	hd_xml_escape(g->b, g->name.data, g->name.len);
+	if (g->diff) {
+		tip_line(g, "cum", g->cum0[n], g->cum1[n]);
+		tip_line(g, "flat", s0, s1);
+	} else {
+		tip_one(g, "cum", g->cum1[n]);
+		tip_one(g, "flat", s1);
+	}
+	hd_buf_printf(g->b, "</title><rect x=\"%.3f\" y=\"%.0f\" width=\"%.3f\" height=\"%d\""
+		      " rx=\"2\" fill=\"%s\"/><text x=\"%.2f\" y=\"%.0f\">", x, y, w, FRAME_H - 1,
+		      fill, x + 3, y + 11);
+	put_label(g->b, g->name.data, g->name.len, w);
+	hd_buf_puts(g->b, "</text></g>\n");
+	return g->b->failed ? HD_ERR_NOMEM : 0;
+}
+
+static void put_text(struct fg *g, const char *s)
+{
+	hd_put_xml(g->b, s, 0);
+}
+
+static void header(struct fg *g, double height)
+{
+	const struct hd_report *r = g->r;
+	const struct hd_column_info *c0 = &r->cols[g->c0], *c1 = &r->cols[g->c1];
+	char v0[64], v1[64], d[64], p[32];
+
+	hd_buf_printf(g->b, "<text class=\"title\" x=\"%.0f\" y=\"22\" text-anchor=\"middle\">",
+		      WIDTH / 2);
+	if (!g->diff) {
+		hd_buf_puts(g->b, "Flame graph: ");
+		put_text(g, hd_path_shown(c1->path));
+	} else {
+		const char *a = r->command == HD_CMD_TREND ? c0->label : c0->path;
+		const char *b = r->command == HD_CMD_TREND ? c1->label : c1->path;
+
+		hd_buf_puts(g->b, "Differential flame graph: ");
+		put_text(g, hd_path_shown(a));
+		hd_buf_puts(g->b, " \xe2\x86\x92 ");
+		put_text(g, hd_path_shown(b));
+		if (r->command == HD_CMD_TREND)
+			hd_buf_printf(g->b, " (first and last of %zu profiles)", r->ncols);
+	}
+	hd_buf_printf(g->b, "</text>\n<text class=\"sub\" x=\"%.0f\" y=\"42\" text-anchor=\"middle\">",
+		      WIDTH / 2);
+	put_text(g, r->sample_type);
+	fmt_val(g, v0, sizeof(v0), c0->total, 0);
+	fmt_val(g, v1, sizeof(v1), c1->total, 0);
+	if (g->diff) {
+		fmt_val(g, d, sizeof(d), r->total_delta, 1);
+		hd_format_pct(p, sizeof(p), r->total_pct, 1);
+		hd_buf_printf(g->b, ": total %s \xe2\x86\x92 %s, \xce\x94 %s (%s)%s", v0, v1, d, p,
+			      r->opts.normalize ? ", NEW normalized to BASE's total" : "");
+	} else {
+		hd_buf_printf(g->b, ": total %s", v1);
+	}
+	if (g->omitted)
+		hd_buf_printf(g->b, "; %zu frame%s narrower than %.1f px not drawn", g->omitted,
+			      g->omitted == 1 ? "" : "s", MIN_WIDTH);
+	hd_buf_printf(g->b, "</text>\n<text class=\"sub\" x=\"%.0f\" y=\"60\" text-anchor=\"middle\">",
+		      WIDTH / 2);
+	if (g->diff)
+		hd_buf_puts(g->b, "Width: max(base, new) cum. Colour: \xce\x94" "cum, red grew, "
+			    "blue shrank, each tenfold smaller change a quarter paler. "
+			    "Gold edge: new; dashed: gone.");
+	else
+		hd_buf_puts(g->b, "Width: cum. Colours only tell frames apart.");
+	hd_buf_puts(g->b, " Click a frame to zoom.</text>\n");
+	hd_buf_printf(g->b, "<text id=\"hdfg-unzoom\" class=\"btn hide\" x=\"%.0f\" y=\"78\">"
+		      "Reset zoom</text>\n", PAD);
+	hd_buf_printf(g->b, "<text id=\"hdfg-search\" class=\"btn\" x=\"%.0f\" y=\"78\" "
+		      "text-anchor=\"end\">Search</text>\n", WIDTH - PAD);
+	hd_buf_printf(g->b, "<text id=\"hdfg-clear\" class=\"btn hide\" x=\"%.0f\" y=\"78\" "
+		      "text-anchor=\"end\">Clear</text>\n", WIDTH - PAD - 60);
+	hd_buf_printf(g->b, "<text id=\"hdfg-matched\" class=\"sub\" x=\"%.0f\" y=\"%.0f\" "
+		      "text-anchor=\"end\"></text>\n", WIDTH - PAD, height - 10);
+	hd_buf_printf(g->b, "<text id=\"hdfg-details\" class=\"sub\" x=\"%.0f\" y=\"%.0f\">"
+		      "</text>\n", PAD, height - 10);
+}
+
+int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
+		   struct hd_buf *b)
+{
+	size_t cap = b->max && b->max < SVG_MAX ? b->max : SVG_MAX;
+	struct fg g;
+	double height;
+	uint32_t n;
+	int rc = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.r = r;
+	g.o = o;
+	g.b = b;
+	g.m = r->model;
+	g.diff = r->ncols > 1;
+	g.c0 = 0;
+	g.c1 = r->ncols - 1;
+	hd_buf_init(&g.name, 0);
+	if (!hd_model_has_tree(r->model))
+		return HD_ERR_USAGE; /* the report was finished without HD_NEED_TREE */
+	g.nn = hd_model_node_count(g.m);
+	g.cum0 = malloc(g.nn * sizeof(int64_t));
+	g.cum1 = malloc(g.nn * sizeof(int64_t));
+	g.w = malloc(g.nn * sizeof(double));
+	g.x = malloc(g.nn * sizeof(double));
+	g.depth = malloc(g.nn * sizeof(uint32_t));
+	g.drawn = malloc(g.nn);
+	if (!g.cum0 || !g.cum1 || !g.w || !g.x || !g.depth || !g.drawn) {
+		rc = HD_ERR_NOMEM;
+		goto out;
+	}
+	hd_model_node_totals(g.m, g.c0, g.cum0);
+	hd_model_node_totals(g.m, g.c1, g.cum1);
+	rc = layout(&g);
+	if (rc)
+		goto out;
+
+	height = HEAD + (double)(g.maxdepth + 1) * FRAME_H + FOOT;
+	hd_buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"hdfg\" class=\"%s\" "
+		      "width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" data-plot=\"%.0f\" "
+		      "data-pad=\"%.0f\" data-charw=\"%.1f\" data-minwidth=\"%.1f\" "
+		      "data-omitted=\"%zu\" data-layout=\"%s\">\n",
+		      g.diff ? "diff" : "plain", WIDTH, height, WIDTH, height, PLOT, PAD, CHAR_W,
+		      MIN_WIDTH, g.omitted, o->icicle ? "icicle" : "flame");
+	hd_buf_printf(b, "<style><![CDATA[\n%s]]></style>\n", hd_fg_css);
+	hd_buf_printf(b, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#fcfcfc\"/>\n",
+		      WIDTH, height);
+	header(&g, height);
+	hd_buf_puts(b, "<g id=\"hdfg-frames\">\n");
+	for (n = 0; n < g.nn && !rc; n++) {
+		if (!g.drawn[n])
+			continue;
+		rc = put_frame(&g, n);
+		if (!rc && b->len > cap)
+			rc = HD_ERR_LIMIT;
+	}
+	if (rc)
+		goto out;
+	hd_buf_puts(b, "</g>\n");
+	hd_buf_printf(b, "<script><![CDATA[\n%s]]></script>\n</svg>\n", hd_fg_js);
+	if (b->failed)
+		rc = b->len >= cap ? HD_ERR_LIMIT : HD_ERR_NOMEM;
+out:
+	hd_buf_release(&g.name);
+	free(g.cum0);
+	free(g.cum1);
+	free(g.w);
+	free(g.x);
+	free(g.depth);
+	free(g.drawn);
+	return rc;
+}

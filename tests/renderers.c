@@ -1,0 +1,499 @@
+/*
+ * renderers.c - the report's facts and the renderer table, from the
+ * library's side (the CLI side is golden.py's):
+ *
+ *   - hd_sort sorts, keeps equal elements in order and hands every
+ *     comparison the caller's context, for small elements and for the
+ *     big ones it sorts through pointers;
+ *   - hd_report_finish leaves the facts renderers print: suspects in
+ *     rank order whatever the sort, class counts that add up, growers
+ *     and shrinkers that split the ranking, no-change, top's running sum;
+ *   - every format renders every command its table row has a cell for,
+ *     and refuses the others about the format (HD_SUBJ_FORMAT), in words
+ *     that name no command-line option; report text names none either;
+ *   - a failed render leaves the caller's buffer as it was, and JSON
+ *     never prints a document that lost a value: with cJSON's allocation
+ *     failing at each call in turn, hd_render either fails with
+ *     HD_ERR_NOMEM or prints exactly the document it prints without
+ *     failures.
+ *
+ * Usage: renderers SRCDIR (profiles from SRCDIR/testdata).
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/report.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do { \
+	checks++; \
+	if (!(cond)) { \
+		failures++; \
+		fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__); \
+		fputc('\n', stderr); \
+	} \
+} while (0)
+
+static const char *srcdir;
+
+/* ---- hd_sort ---- */
+
+struct elem {
+	int key, seq;
+	char pad[32];   /* elements of 40 bytes go through pointers */
+};
+
+struct sort_ctx {
+	size_t size;
+	long calls;
+};
+
+static int cmp_elem(const void *a, const void *b, void *ctx)
+{
+	const struct elem *x = a, *y = b;
+
+	((struct sort_ctx *)ctx)->calls++;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+/* n elements of size bytes (a prefix of struct elem), keys below range. */
+static void sort_case(size_t n, size_t size, int range)
+{
+	char *v = malloc((n + 1) * size), *seen = calloc(n + 1, 1);
+	struct sort_ctx ctx = {size, 0};
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; i < n; i++) {
+		struct elem e = {rand() % range, (int)i, {0}};
+		memcpy(v + i * size, &e, size);
+	}
+	CHECK(hd_sort(v, n, size, cmp_elem, &ctx) == 0, "hd_sort(%zu x %zu) failed", n, size);
+	for (i = 0; i < n && ok; i++) {
+		struct elem e, p;
+
+		memcpy(&e, v + i * size, size);
+		if (e.seq < 0 || (size_t)e.seq >= n || seen[e.seq]++)
+			ok = 0;
+		if (i > 0) {
+			memcpy(&p, v + (i - 1) * size, size);
+			if (p.key > e.key || (p.key == e.key && p.seq > e.seq))
+				ok = 0;
+		}
+	}
+	CHECK(ok, "hd_sort(%zu x %zu, keys < %d): not a stable sort of the input", n, size, range);
+	CHECK(n < 2 || ctx.calls > 0, "hd_sort never passed the context to the comparison");
+	free(v);
+	free(seen);
+}
+
+static void test_sort(void)
+{
+	static const size_t sizes[] = {2 * sizeof(int), sizeof(struct elem)};
+	size_t n, k;
+	int range;
+
+	srand(14);
+	for (k = 0; k < 2; k++)
+		for (n = 0; n < 2100; n += n < 40 ? 1 : 131)
+			for (range = 1; range < 100000; range *= 31)
+				sort_case(n, sizes[k], range);
+}
+
+/* ---- reports ---- */
+
+static struct hd_profile *load(const char *name)
+{
+	char path[4096];
+	struct hd_profile *p = NULL;
+	struct hd_error err = {0};
+
+	snprintf(path, sizeof(path), "%s/testdata/%s", srcdir, name);
+	if (hd_profile_load(path, NULL, &p, &err)) {
+		fprintf(stderr, "renderers: %s: %s\n", path, err.msg);
+		exit(1);
+	}
+	return p;
+}
+
+/* The trend thresholds of report(): no floor, min_r2 and min_rising 0.1,
+ * for many suspects; NULL for the defaults. */
+static struct hd_trend_opts loose;
+static const struct hd_trend_opts *trend_opts = &loose;
+
+/* A report of command c over the named profiles, finished; sort s. */
+static struct hd_report *report(enum hd_command c, enum hd_sort s, const char *const *names,
+				size_t n)
+{
+	struct hd_report_opts o;
+	struct hd_report *r = NULL;
+	struct hd_error err = {0};
+	size_t i;
+	int rc;
+
+	hd_report_opts_init(&o, c);
+	o.sort = s;
+	if (c == HD_CMD_TREND)
+		o.trend = trend_opts;
+	rc = hd_report_new(&o, &r, &err);
+	for (i = 0; i < n && !rc; i++) {
+		struct hd_profile *p = load(names[i]);
+
+		rc = hd_report_add(r, names[i], NULL, p, &err);
+		hd_profile_free(p);
+	}
+	if (!rc)
+		rc = hd_report_finish(r, &err);
+	if (rc) {
+		fprintf(stderr, "renderers: report: %s\n", err.msg);
+		exit(1);
+	}
+	return r;
+}
+
+static struct hd_report *diff_report(const char *a, const char *b, enum hd_sort s)
+{
+	struct hd_report_opts o;
+	struct hd_report *r = NULL;
+	struct hd_error err = {0};
+	struct hd_profile *pa = load(a), *pb = load(b);
+
+	hd_report_opts_init(&o, HD_CMD_DIFF);
+	o.sort = s;
+	if (hd_report_new(&o, &r, &err) || hd_report_add_pair(r, a, pa, b, pb, &err) ||
+	    hd_report_finish(r, &err)) {
+		fprintf(stderr, "renderers: diff: %s\n", err.msg);
+		exit(1);
+	}
+	hd_profile_free(pa);
+	hd_profile_free(pb);
+	return r;
+}
+
+static const char *const series[] = {
+	"leak-00.pb.gz", "leak-01.pb.gz", "leak-02.pb.gz",
+	"leak-03.pb.gz", "leak-04.pb.gz", "leak-05.pb.gz",
+};
+
+static void check_trend_facts(const struct hd_report *r, const char *what)
+{
+	size_t i, sum = 0, growing = 0, listed = 0;
+
+	for (i = 0; i < HD_TREND_NCLASSES; i++)
+		sum += r->class_count[i];
+	CHECK(sum == r->nrows, "%s: class counts add up to %zu of %zu rows", what, sum, r->nrows);
+	for (i = 0; i < r->nrows; i++) {
+		const struct hd_trend *t = r->rows[i].trend;
+
+		growing += t->cls == HD_TREND_GROWING;
+		listed += t->suspect != 0;
+		CHECK((t->cls == HD_TREND_GROWING) == (t->suspect != 0),
+		      "%s: row %zu: growing and suspect disagree", what, i);
+		CHECK(!t->suspect || (t->suspect <= r->nsuspects &&
+				      r->suspects[t->suspect - 1] == &r->rows[i]),
+		      "%s: row %zu (suspect %zu) is not at its rank in the list", what, i,
+		      t->suspect);
+	}
+	CHECK(growing == r->nsuspects && listed == r->nsuspects &&
+	      r->class_count[HD_TREND_GROWING] == r->nsuspects,
+	      "%s: %zu suspects listed, %zu growing rows", what, r->nsuspects, growing);
+	for (i = 0; i < r->nsuspects; i++)
+		CHECK(r->suspects[i]->trend->suspect == i + 1, "%s: suspects[%zu] has rank %zu",
+		      what, i, r->suspects[i]->trend->suspect);
+}
+
+static void test_trend_facts(void)
+{
+	struct hd_report *r = report(HD_CMD_TREND, HD_SORT_DEFAULT, series, 6);
+	struct hd_report *d = report(HD_CMD_TREND, HD_SORT_DELTA, series, 6);
+
+	CHECK(r->nsuspects >= 3, "loose thresholds find %zu suspects, want 3 or more", r->nsuspects);
+	check_trend_facts(r, "trend");
+	/* --sort delta reorders the rows but not the suspects. */
+	check_trend_facts(d, "trend --sort delta");
+	CHECK(r->nsuspects == d->nsuspects, "the sort changed the number of suspects");
+	CHECK(r->trend_threshold == 0 && !r->threshold_from_pct,
+	      "no floor asked, got %lld", (long long)r->trend_threshold);
+	hd_report_free(r);
+	hd_report_free(d);
+	trend_opts = NULL;
+	r = report(HD_CMD_TREND, HD_SORT_DEFAULT, series, 6);
+	trend_opts = &loose;
+	check_trend_facts(r, "trend, default thresholds");
+	CHECK(r->threshold_from_pct && r->trend_threshold ==
+	      (int64_t)((double)r->cols[0].total * 0.01),
+	      "the default floor is 1%% of the first total: %lld of %lld",
+	      (long long)r->trend_threshold, (long long)r->cols[0].total);
+	hd_report_free(r);
+}
+
+static void check_split(const struct hd_report *r, const char *what)
+{
+	size_t i, g = 0, s = 0;
+	int bycum = r->opts.sort == HD_SORT_CUM || r->opts.sort == HD_SORT_DELTA_CUM;
+
+	for (i = 0; i < r->nrows; i++) {
+		const struct hd_row *row = &r->rows[i];
+		int64_t k = bycum ? row->dcum : row->dflat ? row->dflat : row->dcum;
+
+		if (k > 0) {
+			CHECK(g < r->ngrowers && r->growers[g] == row,
+			      "%s: row %zu is not grower %zu", what, i, g);
+			g++;
+		} else if (k < 0) {
+			CHECK(s < r->nshrinkers && r->shrinkers[s] == row,
+			      "%s: row %zu is not shrinker %zu", what, i, s);
+			s++;
+		}
+	}
+	CHECK(g == r->ngrowers && s == r->nshrinkers, "%s: %zu/%zu growers, %zu/%zu shrinkers",
+	      what, g, r->ngrowers, s, r->nshrinkers);
+}
+
+static void test_diff_facts(void)
+{
+	struct hd_report *r = diff_report("cache-v1.pb.gz", "cache-v2.pb.gz", HD_SORT_DEFAULT);
+	struct hd_report *c = diff_report("leak-00.pb.gz", "leak-05.pb.gz", HD_SORT_CUM);
+	struct hd_report *same = diff_report("leak-03.pb.gz", "leak-03.pb.gz", HD_SORT_DEFAULT);
+	struct hd_report *top = report(HD_CMD_TOP, HD_SORT_DEFAULT, series + 5, 1);
+	int64_t sum = 0;
+	size_t i;
+
+	check_split(r, "diff");
+	check_split(c, "diff --sort cum");
+	CHECK(r->ngrowers > 0 && r->nshrinkers > 0, "cache-v1 -> v2 both grows and shrinks");
+	CHECK(!r->unchanged && !c->unchanged, "a diff that changed reads as unchanged");
+	CHECK(same->unchanged && same->ngrowers == 0 && same->nshrinkers == 0,
+	      "a profile against itself: unchanged %d, %zu growers", same->unchanged,
+	      same->ngrowers);
+	CHECK(r->have_counts && r->count_delta ==
+	      r->cols[1].count_total - r->cols[0].count_total, "count delta");
+	for (i = 0; i < top->nrows; i++) {
+		sum += hd_report_flat(top, &top->rows[i], 0);
+		CHECK(top->rows[i].sum_flat == sum, "top row %zu: running sum %lld, want %lld",
+		      i, (long long)top->rows[i].sum_flat, (long long)sum);
+	}
+	hd_report_free(r);
+	hd_report_free(c);
+	hd_report_free(same);
+	hd_report_free(top);
+}
+
+/* ---- the renderer table ---- */
+
+static int render(const struct hd_report *r, enum hd_format f, size_t top,
+		  struct hd_buf *b, struct hd_error *err)
+{
+	struct hd_render_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.format = f;
+	o.top = top;
+	memset(err, 0, sizeof(*err));
+	return hd_render(r, &o, b, err);
+}
+
+static int names_option(const char *s)
+{
+	return strstr(s, "--") != NULL;
+}
+
+static void test_table(void)
+{
+	static const char *const fmt_names[] = {"text", "markdown", "json", "folded", "svg", "html"};
+	struct hd_report *reps[3];
+	enum hd_format f;
+	int c;
+
+	reps[0] = report(HD_CMD_TOP, HD_SORT_DEFAULT, series + 5, 1);
+	reps[1] = diff_report("leak-00.pb.gz", "leak-05.pb.gz", HD_SORT_DEFAULT);
+	reps[2] = report(HD_CMD_TREND, HD_SORT_DEFAULT, series, 6);
+	CHECK(hd_format_parse("md", &f) == 0 && f == HD_FMT_MARKDOWN, "md is markdown");
+	CHECK(hd_format_parse("xml", &f) == HD_ERR_USAGE, "xml is no format");
+	CHECK(hd_format_needs(HD_FMT_SVG) == HD_NEED_TREE &&
+	      hd_format_needs(HD_FMT_TEXT) == HD_NEED_CHAINS &&
+	      hd_format_needs(HD_FMT_HTML) == HD_NEED_ALL, "what formats need");
+	for (f = HD_FMT_TEXT; f <= HD_FMT_HTML; f++) {
+		enum hd_format back;
+
+		CHECK(hd_format_parse(fmt_names[f], &back) == 0 && back == f,
+		      "%s parses to itself", fmt_names[f]);
+		for (c = 0; c < 3; c++) {
+			struct hd_error err;
+			struct hd_buf b;
+			int rc, refused = f == HD_FMT_HTML && c != HD_CMD_TREND;
+
+			hd_buf_init(&b, 0);
+			rc = render(reps[c], f, 3, &b, &err);
+			if (refused) {
+				CHECK(rc == HD_ERR_USAGE && err.subject == HD_SUBJ_FORMAT &&
+				      strcmp(err.msg, "html is for trend only; use svg for a "
+					     "flame graph") == 0 && b.len == 0,
+				      "html for command %d: rc %d, subject %d, '%s'", c, rc,
+				      (int)err.subject, err.msg);
+			} else {
+				CHECK(rc == 0 && b.len > 0, "%s for command %d: rc %d: %s",
+				      fmt_names[f], c, rc, err.msg);
+				CHECK(!b.data || (!strstr(b.data, "--top") && !strstr(b.data, "--format")),
+				      "%s for command %d names an option", fmt_names[f], c);
+			}
+			CHECK(!names_option(err.msg), "a message names an option: %s", err.msg);
+			hd_buf_release(&b);
+		}
+	}
+	{
+		struct hd_render_opts o;
+		struct hd_error err = {0};
+		struct hd_buf b;
+
+		memset(&o, 0, sizeof(o));
+		o.format = (enum hd_format)99;
+		hd_buf_init(&b, 0);
+		CHECK(hd_render(reps[0], &o, &b, &err) == HD_ERR_USAGE &&
+		      err.subject == HD_SUBJ_FORMAT, "an unknown format is refused");
+		hd_buf_release(&b);
+	}
+	for (c = 0; c < 3; c++)
+		hd_report_free(reps[c]);
+}
+
+/* "... and N more" when --top lists fewer suspects than there are. */
+static void test_wording(void)
+{
+	struct hd_report *r = report(HD_CMD_TREND, HD_SORT_DEFAULT, series, 6);
+	char want[64];
+	struct hd_error err;
+	struct hd_buf b;
+
+	hd_buf_init(&b, 0);
+	CHECK(render(r, HD_FMT_TEXT, 1, &b, &err) == 0, "trend text: %s", err.msg);
+	snprintf(want, sizeof(want), "\n  ... and %zu more\n", r->nsuspects - 1);
+	CHECK(b.data && strstr(b.data, want), "trend text lacks '%s'", want + 1);
+	hd_buf_release(&b);
+	hd_buf_init(&b, 0);
+	CHECK(render(r, HD_FMT_HTML, 1, &b, &err) == 0, "trend html: %s", err.msg);
+	snprintf(want, sizeof(want), "<p>And %zu more.</p>\n", r->nsuspects - 1);
+	CHECK(b.data && strstr(b.data, want), "trend html lacks '%s'", want);
+	hd_buf_release(&b);
+	hd_report_free(r);
+}
+
+/* A render that fails (here: past the buffer's cap, half the output)
+ * leaves what the buffer held before. */
+static void test_no_partial_output(void)
+{
+	struct hd_report *r = report(HD_CMD_TREND, HD_SORT_DEFAULT, series, 6);
+	enum hd_format f;
+
+	for (f = HD_FMT_TEXT; f <= HD_FMT_HTML; f++) {
+		struct hd_error err;
+		struct hd_buf b;
+		size_t full;
+		int rc;
+
+		hd_buf_init(&b, 0);
+		rc = render(r, f, 0, &b, &err);
+		full = b.len;
+		hd_buf_release(&b);
+		CHECK(rc == 0 && full > 16, "format %d: rc %d", (int)f, rc);
+		hd_buf_init(&b, full / 2);
+		hd_buf_puts(&b, "kept");
+		rc = render(r, f, 0, &b, &err);
+		CHECK(rc == HD_ERR_NOMEM || rc == HD_ERR_LIMIT,
+		      "format %d past a cap of %zu bytes: rc %d", (int)f, full / 2, rc);
+		CHECK(b.len == 4 && strcmp(b.data, "kept") == 0,
+		      "format %d left %zu bytes of partial output", (int)f, b.len);
+		hd_buf_release(&b);
+	}
+	hd_report_free(r);
+}
+
+/* ---- JSON when cJSON runs out of memory ---- */
+
+static long allocs, fail_at;
+
+static void *counting_malloc(size_t n)
+{
+	if (++allocs == fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+static void json_nomem(const struct hd_report *r, const char *what)
+{
+	cJSON_Hooks hooks = {counting_malloc, free};
+	struct hd_error err;
+	struct hd_buf ref, b;
+	long k, total, failed = 0;
+	int rc;
+
+	cJSON_InitHooks(&hooks);
+	hd_buf_init(&ref, 0);
+	allocs = 0;
+	fail_at = 0;
+	rc = render(r, HD_FMT_JSON, 2, &ref, &err);
+	total = allocs;
+	CHECK(rc == 0 && total > 0, "%s: json without failures: rc %d", what, rc);
+	for (k = 1; k <= total; k++) {
+		hd_buf_init(&b, 0);
+		allocs = 0;
+		fail_at = k;
+		rc = render(r, HD_FMT_JSON, 2, &b, &err);
+		if (rc) {
+			failed++;
+			CHECK(rc == HD_ERR_NOMEM && b.len == 0,
+			      "%s: allocation %ld failed: rc %d, %zu bytes out", what, k, rc, b.len);
+		} else {
+			CHECK(b.len == ref.len && memcmp(b.data, ref.data, b.len) == 0,
+			      "%s: allocation %ld failed and the document lost something", what, k);
+		}
+		hd_buf_release(&b);
+	}
+	CHECK(failed > 0, "%s: no failed allocation made hd_render fail", what);
+	hd_buf_release(&ref);
+	cJSON_InitHooks(NULL);
+}
+
+static void test_json_nomem(void)
+{
+	struct hd_report *top = report(HD_CMD_TOP, HD_SORT_DEFAULT, series + 5, 1);
+	struct hd_report *diff = diff_report("cache-v1.pb.gz", "cache-v2.pb.gz", HD_SORT_DEFAULT);
+	struct hd_report *trend = report(HD_CMD_TREND, HD_SORT_DEFAULT, series, 3);
+	struct hd_rule rule;
+	struct hd_error err = {0};
+
+	if (hd_rule_parse("total:+1%", &rule, &err) || hd_report_check(diff, diff, &rule, &err))
+		CHECK(0, "rule: %s", err.msg);
+	json_nomem(top, "top");
+	json_nomem(diff, "diff");
+	json_nomem(trend, "trend");
+	hd_report_free(top);
+	hd_report_free(diff);
+	hd_report_free(trend);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: renderers SRCDIR\n");
+		return 2;
+	}
+	srcdir = argv[1];
+	hd_trend_opts_init(&loose);
+	loose.min_growth_pct = 0;
+	loose.min_r2 = 0.1;
+	loose.min_rising = 0.1;
+	test_sort();
+	test_trend_facts();
+	test_diff_facts();
+	test_table();
+	test_wording();
+	test_no_partial_output();
+	test_json_nomem();
+	printf("renderers: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
