@@ -152,7 +152,13 @@ class Child:
     process that reused its pid."""
 
     def __init__(self, argv, stdin=None, umask=None, tmpdir=None):
-        env = dict(os.environ, LC_ALL="C.UTF-8", NO_COLOR="1")
+        # meson test sets MALLOC_PERTURB_, with which glibc writes every
+        # byte malloc() returns: RSS would count memory heapdiff reserves
+        # but never touches, and time the writing.  What is measured is
+        # heapdiff, so neither malloc debugging variable is passed on.
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("MALLOC_PERTURB_", "MALLOC_CHECK_")}
+        env.update(LC_ALL="C.UTF-8", NO_COLOR="1")
         self.rusage = None
         if TIME:
             fd, self.rusage = tempfile.mkstemp(prefix="rusage-", dir=tmpdir)
@@ -670,12 +676,11 @@ def scale_check(case, points):
         tmax = SCALE_SLACK * k * max(r0.cpu, TIME_FLOOR)
         mmax = SCALE_SLACK * k * max(r0.rss, RSS_FLOOR)
         if r.cpu > tmax:
-            why.append("%gx the input took %.2f s of CPU, %.0fx the %.3f s of 1x (allowed %.2f s)%s"
-                       % (k, r.cpu, r.cpu / max(r0.cpu, 1e-3), r0.cpu, tmax,
-                          " (killed)" if r.timed_out else ""))
+            why.append("%gx the input took %.2f s of CPU against %.3f s at 1x (allowed %.2f s)%s"
+                       % (k, r.cpu, r0.cpu, tmax, " (killed)" if r.timed_out else ""))
         if r.rss > mmax:
-            why.append("%gx the input peaked at %s, %.0fx the %s of 1x (allowed %s)"
-                       % (k, mib(r.rss), r.rss / max(r0.rss, 1), mib(r0.rss), mib(mmax)))
+            why.append("%gx the input peaked at %s against %s at 1x (allowed %s)"
+                       % (k, mib(r.rss), mib(r0.rss), mib(mmax)))
     return why
 
 
