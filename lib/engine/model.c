@@ -1396,41 +1396,46 @@ const int64_t *hd_model_cum(const struct hd_model *m, size_t col)
 	return m->cols[col].cum;
 }
 
-int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
-			 int depth, int (*cb)(void *ctx, uint32_t tag,
-					      const uint32_t *callers, size_t n,
-					      int64_t value),
-			 void *ctx)
+int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,
+			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				    int64_t delta),
+			  void *ctx)
 {
-	const struct column *c = &m->cols[col];
-	uint32_t callers[64];
-	size_t s;
-	int rc;
+	int64_t *d = calloc(m->pool.n + 1, sizeof(*d));
+	uint8_t *seen = calloc(m->pool.n + 1, 1);
+	uint32_t *ids = NULL;
+	size_t nids = 0, cap = 0, s, k;
+	int rc = HD_ERR_NOMEM;
 
-	if (depth > 64)
-		depth = 64;
-	if (stamp_fit(m))
-		return HD_ERR_NOMEM;
-	for (s = 0; s < c->nsamp; s++) {
-		const uint32_t *path = pool_stack(&m->pool, c->sid[s]) + 1;
-		uint32_t n = path[-1], k;
+	if (!d || !seen)
+		goto out;
+	for (k = 0; k < 2; k++) {
+		const struct column *c = &m->cols[k == 0 ? b : a];
 
-		next_walk(m);
-		for (k = 0; k < n; k++) {
-			uint32_t f = path[k], j;
-			size_t nc = 0;
+		for (s = 0; s < c->nsamp; s++) {
+			uint32_t id = c->sid[s];
 
-			if (want[f] == UINT32_MAX || m->stamp[f] == m->serial)
-				continue;
-			m->stamp[f] = m->serial;
-			for (j = k; j-- > 0 && nc < (size_t)depth;)
-				callers[nc++] = path[j];
-			rc = cb(ctx, want[f], callers, nc, c->vals[s]);
-			if (rc)
-				return rc;
+			if (!seen[id]) {
+				if (HD_GROW(ids, cap, nids + 1))
+					goto out;
+				seen[id] = 1;
+				ids[nids++] = id;
+			}
+			d[id] = k == 0 ? hd_add_sat(d[id], c->vals[s]) : hd_sub_sat(d[id], c->vals[s]);
 		}
 	}
-	return 0;
+	rc = 0;
+	for (s = 0; s < nids && !rc; s++)
+		if (d[ids[s]]) {
+			const uint32_t *st = pool_stack(&m->pool, ids[s]);
+
+			rc = cb(ctx, st + 1, st[0], d[ids[s]]);
+		}
+out:
+	free(d);
+	free(seen);
+	free(ids);
+	return rc;
 }
 
 /* ---- the call tree, built on demand from the stack stores ---- */

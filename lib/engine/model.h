@@ -61,16 +61,16 @@ int64_t hd_model_total(const struct hd_model *m, size_t col);
 int64_t hd_model_abs_total(const struct hd_model *m, size_t col);
 
 /*
- * For each sample of column col, each frame f with want[f] != UINT32_MAX
- * (its topmost occurrence in the stack) is reported to cb with tag
- * want[f], up to depth nearest callers (nearest first) and the sample's
- * value.  A non-zero return from cb stops the walk and is returned.
+ * Each distinct stack whose value in column b differs from its value in
+ * column a, once, with that difference (b - a, saturating) and its
+ * frames root first.  The work is one step per sample of the two
+ * columns plus one call per stack.  A non-zero return from cb stops the
+ * walk and is returned; HD_ERR_NOMEM when out of memory.
  */
-int hd_model_occurrences(struct hd_model *m, size_t col, const uint32_t *want,
-			 int depth, int (*cb)(void *ctx, uint32_t tag,
-					      const uint32_t *callers, size_t n,
-					      int64_t value),
-			 void *ctx);
+int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,
+			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				    int64_t delta),
+			  void *ctx);
 
 /*
  * After the last hd_model_add(): size every column to every frame, and

@@ -182,4 +182,10 @@ struct hd_verdict {
 	size_t n;
 };
 
+/*
+ * For hd_report_finish() only (chains.c): the reference chains of the
+ * top growers, rows[].chains, from the last column against the first.
+ */
+int hd_chains_build(struct hd_report *r, struct hd_error *err);
+
 #endif

@@ -1,0 +1,274 @@
+/*
+ * chains.c - reference chains: for each of the top growers, the call
+ * paths that carry its growth, keyed by the frame's nearest callers and
+ * summed as NEW - BASE, so that a frame's chains add up to its delta cum.
+ *
+ * Owns only scratch memory; writes rows[].chains into the report's arena.
+ *
+ * Cost, near-linear in the input: the model first sums each distinct
+ * stack's value per column (hd_model_stack_deltas), so every distinct
+ * stack is walked once, not every sample of both columns; each wanted
+ * frame's topmost occurrence in a stack makes one key, (row, its nearest
+ * callers), whose callers stay in the model's stack pool (a window of
+ * the interned stack, not a copy) and which a keyed hash table sums;
+ * then each row keeps its best ref_chain_max keys in one pass, with no
+ * global sort.  Memory: one entry per distinct key.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/report.h"
+
+#define MAX_DEPTH 16
+
+/* A key: callers[0] is the nearest caller, callers[j] = path[-1 - j]. */
+struct path_ent {
+	const uint32_t *path; /* the frame's position in its stack */
+	uint32_t row, n;      /* row: the wanted row's slot (0..want-1) */
+	int64_t delta;
+};
+
+struct paths {
+	const struct hd_report *r;
+	const uint32_t *row_of;   /* frame -> its slot, UINT32_MAX: not wanted */
+	int depth;
+	struct path_ent *ent;
+	size_t nent, cap;
+	uint32_t *slots;          /* entry + 1; 0 empty */
+	size_t nslots;
+	struct hd_hash_key hk;
+	uint32_t *stamp;          /* per frame: the stack that saw it last */
+	uint32_t serial;
+};
+
+static inline uint32_t caller(const struct path_ent *e, uint32_t j)
+{
+	return e->path[-1 - (long)j];
+}
+
+static uint64_t ent_hash(const struct paths *ps, uint32_t row, const uint32_t *path, uint32_t n)
+{
+	uint32_t w[MAX_DEPTH + 1];
+	uint32_t j;
+
+	w[0] = row;
+	for (j = 0; j < n; j++)
+		w[j + 1] = path[-1 - (long)j];
+	return hd_hash_words(&ps->hk, w, n + 1);
+}
+
+static int ent_same(const struct path_ent *e, uint32_t row, const uint32_t *path, uint32_t n)
+{
+	uint32_t j;
+
+	if (e->row != row || e->n != n)
+		return 0;
+	for (j = 0; j < n; j++)
+		if (caller(e, j) != path[-1 - (long)j])
+			return 0;
+	return 1;
+}
+
+static int paths_rehash(struct paths *ps)
+{
+	size_t ns = ps->nslots ? ps->nslots * 2 : 1024, i;
+	uint32_t *sl = calloc(ns, sizeof(*sl));
+
+	if (!sl)
+		return HD_ERR_NOMEM;
+	for (i = 0; i < ps->nent; i++) {
+		const struct path_ent *e = &ps->ent[i];
+		size_t k = ent_hash(ps, e->row, e->path, e->n) & (ns - 1);
+
+		while (sl[k])
+			k = (k + 1) & (ns - 1);
+		sl[k] = (uint32_t)i + 1;
+	}
+	free(ps->slots);
+	ps->slots = sl;
+	ps->nslots = ns;
+	return 0;
+}
+
+/* Add delta to key (row, the callers above path[0]). */
+static int paths_add(struct paths *ps, uint32_t row, const uint32_t *path, uint32_t n,
+		     int64_t delta)
+{
+	size_t k, mask;
+
+	if ((ps->nent + 1) * 2 > ps->nslots && paths_rehash(ps))
+		return HD_ERR_NOMEM;
+	mask = ps->nslots - 1;
+	for (k = ent_hash(ps, row, path, n) & mask; ps->slots[k]; k = (k + 1) & mask) {
+		struct path_ent *e = &ps->ent[ps->slots[k] - 1];
+
+		if (ent_same(e, row, path, n)) {
+			e->delta = hd_add_sat(e->delta, delta);
+			return 0;
+		}
+	}
+	if (ps->nent >= UINT32_MAX - 1 || HD_GROW(ps->ent, ps->cap, ps->nent + 1))
+		return HD_ERR_NOMEM;
+	ps->ent[ps->nent] = (struct path_ent){path, row, n, delta};
+	ps->slots[k] = (uint32_t)++ps->nent;
+	return 0;
+}
+
+/* hd_model_stack_deltas() callback: one distinct stack, root first. */
+static int paths_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t delta)
+{
+	struct paths *ps = ctx;
+	uint32_t k;
+
+	if (++ps->serial == 0) {
+		memset(ps->stamp, 0, (hd_model_frame_count(ps->r->model) + 1) * sizeof(*ps->stamp));
+		ps->serial = 1;
+	}
+	for (k = 0; k < n; k++) {
+		uint32_t f = frames[k], nc;
+
+		/* The topmost occurrence only: recursion counts once. */
+		if (ps->row_of[f] == UINT32_MAX || ps->stamp[f] == ps->serial)
+			continue;
+		ps->stamp[f] = ps->serial;
+		nc = k < (uint32_t)ps->depth ? k : (uint32_t)ps->depth;
+		if (paths_add(ps, ps->row_of[f], frames + k, nc, delta))
+			return HD_ERR_NOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Rank: more growth first, then the callers as bytes (as the chains were
+ * always ordered), then the shorter chain.
+ */
+static int cmp_ent(const struct path_ent *a, const struct path_ent *b)
+{
+	uint32_t ka[MAX_DEPTH], kb[MAX_DEPTH], j, n = a->n < b->n ? a->n : b->n;
+	int c;
+
+	if (a->delta != b->delta)
+		return a->delta > b->delta ? -1 : 1;
+	for (j = 0; j < n; j++) {
+		ka[j] = caller(a, j);
+		kb[j] = caller(b, j);
+	}
+	c = memcmp(ka, kb, n * sizeof(ka[0]));
+	if (c)
+		return c;
+	return a->n < b->n ? -1 : a->n > b->n;
+}
+
+/* Each row's best keys with growth, at most max per row, best first:
+ * best[row * max ..], counted in nbest[row]. */
+static void select_best(const struct paths *ps, size_t max, const struct path_ent **best,
+			size_t *nbest)
+{
+	size_t i, j;
+
+	for (i = 0; i < ps->nent; i++) {
+		const struct path_ent *e = &ps->ent[i];
+		const struct path_ent **b = best + (size_t)e->row * max;
+		size_t *nb = &nbest[e->row];
+
+		if (e->delta <= 0 || (*nb == max && cmp_ent(e, b[max - 1]) >= 0))
+			continue;
+		j = *nb < max ? (*nb)++ : max - 1;
+		for (; j > 0 && cmp_ent(e, b[j - 1]) < 0; j--)
+			b[j] = b[j - 1];
+		b[j] = e;
+	}
+}
+
+/* The selected keys into rows[].chains, in the report's arena. */
+static int store(struct hd_report *r, const uint32_t *slot_row, size_t want, size_t max,
+		 const struct path_ent **best, const size_t *nbest)
+{
+	size_t i, k;
+	uint32_t j;
+
+	for (i = 0; i < want; i++) {
+		struct hd_row *row = &r->rows[slot_row[i]];
+
+		if (!nbest[i])
+			continue;
+		row->chains = hd_arena_calloc(r->arena, max + 1, sizeof(*row->chains));
+		if (!row->chains)
+			return HD_ERR_NOMEM;
+		for (k = 0; k < nbest[i]; k++) {
+			const struct path_ent *e = best[i * max + k];
+			struct hd_chain *c = &row->chains[k];
+
+			c->frames = hd_arena_alloc(r->arena, ((size_t)e->n + 1) * sizeof(uint32_t));
+			if (!c->frames)
+				return HD_ERR_NOMEM;
+			for (j = 0; j < e->n; j++)
+				c->frames[j] = caller(e, j);
+			c->n = e->n;
+			c->delta = e->delta;
+		}
+		row->nchains = nbest[i];
+	}
+	return 0;
+}
+
+/* Which rows get chains: the first ref_chain_rows that grew (in a
+ * trend, that are classed growing): a slot per frame, a row per slot. */
+static size_t wanted_rows(const struct hd_report *r, uint32_t *row_of, uint32_t *slot_row)
+{
+	size_t i, want = 0, nf = hd_model_frame_count(r->model);
+
+	for (i = 0; i < nf; i++)
+		row_of[i] = UINT32_MAX;
+	for (i = 0; i < r->nrows && want < r->opts.ref_chain_rows; i++)
+		if ((r->rows[i].status == HD_GREW || r->rows[i].status == HD_NEW) &&
+		    (r->command != HD_CMD_TREND || r->rows[i].trend->cls == HD_TREND_GROWING)) {
+			row_of[r->rows[i].frame] = (uint32_t)want;
+			slot_row[want++] = (uint32_t)i;
+		}
+	return want;
+}
+
+int hd_chains_build(struct hd_report *r, struct hd_error *err)
+{
+	size_t nf = hd_model_frame_count(r->model), max = r->opts.ref_chain_max;
+	const struct path_ent **best = NULL;
+	uint32_t *row_of = NULL, *slot_row = NULL;
+	size_t *nbest = NULL, want;
+	struct paths ps;
+	int rc = HD_ERR_NOMEM;
+
+	if (r->opts.ref_chain_depth <= 0 || r->ncols < 2 || max == 0)
+		return 0;
+	memset(&ps, 0, sizeof(ps));
+	ps.r = r;
+	ps.depth = r->opts.ref_chain_depth > MAX_DEPTH ? MAX_DEPTH : r->opts.ref_chain_depth;
+	hd_hash_key_init(&ps.hk);
+	row_of = malloc((nf + 1) * sizeof(*row_of));
+	slot_row = malloc((r->opts.ref_chain_rows + 1) * sizeof(*slot_row));
+	ps.stamp = calloc(nf + 1, sizeof(*ps.stamp));
+	if (!row_of || !slot_row || !ps.stamp)
+		goto out;
+	ps.row_of = row_of;
+	if (!(want = wanted_rows(r, row_of, slot_row))) {
+		rc = 0;
+		goto out;
+	}
+	if (hd_model_stack_deltas(r->model, 0, r->ncols - 1, paths_stack, &ps))
+		goto out;
+	best = calloc(want * max + 1, sizeof(*best));
+	nbest = calloc(want + 1, sizeof(*nbest));
+	if (!best || !nbest)
+		goto out;
+	select_best(&ps, max, best, nbest);
+	rc = store(r, slot_row, want, max, best, nbest);
+out:
+	free(row_of);
+	free(slot_row);
+	free(ps.stamp);
+	free(ps.ent);
+	free(ps.slots);
+	free(best);
+	free(nbest);
+	return rc ? hd_fail(err, HD_ERR_NOMEM, "out of memory") : 0;
+}
