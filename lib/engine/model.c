@@ -66,8 +66,16 @@ struct column {
 	int64_t *vals;        /* value per stored sample */
 	size_t nsamp, sid_cap, vals_cap;
 	int64_t total, abs_total;
-	int64_t *flat, *cum;  /* per frame; nframes_at entries */
+	int64_t *flat, *cum;  /* dense: per frame, nframes_at entries; or NULL */
 	size_t nframes_at;
+	/* A column between the first and the last keeps only the frames it
+	 * has, by frame id: a trend's memory then follows what each profile
+	 * holds, not the number of profiles times every frame ever seen.
+	 * Its samples are dropped too (the tree and the reference chains
+	 * are of the first and the last column). */
+	uint32_t *sfid;
+	int64_t *sflat, *scum;
+	size_t snnz;
 	int64_t *self;        /* per tree node, once the tree has the column */
 	size_t len;
 };
@@ -98,6 +106,10 @@ struct hd_model {
 	uint32_t *stamp; /* per frame: last walk that saw it */
 	size_t stamp_cap;
 	uint32_t serial;
+
+	/* Frames the latest column touched, for compacting it later. */
+	uint32_t *touched, *touch_col; /* touch_col: per frame, column + 1 */
+	size_t ntouched, touched_cap, touch_cap;
 };
 
 enum { RE_FOCUS, RE_IGNORE, RE_HIDE, RE_SHOW };
@@ -477,8 +489,13 @@ void hd_model_free(struct hd_model *m)
 		free(m->cols[c].vals);
 		free(m->cols[c].flat);
 		free(m->cols[c].cum);
+		free(m->cols[c].sfid);
+		free(m->cols[c].sflat);
+		free(m->cols[c].scum);
 	}
 	free(m->cols);
+	free(m->touched);
+	free(m->touch_col);
 	free(m->pool.data);
 	free(m->pool.off);
 	free(m->pool.slots);
@@ -1235,22 +1252,30 @@ static int sample_stack(struct add_state *st, const struct hd_psample *s, uint32
 	return 1;
 }
 
-/* flat to the stack's leaf; cum once per frame per sample. */
-static void sample_values(struct hd_model *m, struct column *col,
-			  const uint32_t *stk, int64_t val)
+/* flat to the stack's leaf; cum once per frame per sample; each frame
+ * touched listed once per column. */
+static int sample_values(struct hd_model *m, struct column *col,
+			 const uint32_t *stk, int64_t val)
 {
-	uint32_t n = stk[0], q;
+	uint32_t n = stk[0], q, mark = (uint32_t)m->ncols + 1;
 
 	next_walk(m);
 	col->flat[stk[n]] = hd_add_sat(col->flat[stk[n]], val);
 	for (q = 1; q <= n; q++) {
 		uint32_t f = stk[q];
 
-		if (m->stamp[f] != m->serial) {
-			m->stamp[f] = m->serial;
-			col->cum[f] = hd_add_sat(col->cum[f], val);
+		if (m->stamp[f] == m->serial)
+			continue;
+		m->stamp[f] = m->serial;
+		col->cum[f] = hd_add_sat(col->cum[f], val);
+		if (m->touch_col[f] != mark) {
+			m->touch_col[f] = mark;
+			if (HD_GROW(m->touched, m->touched_cap, m->ntouched + 1))
+				return HD_ERR_NOMEM;
+			m->touched[m->ntouched++] = f;
 		}
 	}
+	return 0;
 }
 
 /* Every sample of the profile into column col. */
@@ -1285,7 +1310,8 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 			goto out;
 		if (k == 0)
 			continue;
-		sample_values(m, col, st->b.data + st->b.at[st->b.n], val);
+		if (sample_values(m, col, st->b.data + st->b.at[st->b.n], val))
+			goto out;
 		/* The stack id is filled in when the batch is interned. */
 		if (HD_GROW(col->sid, col->sid_cap, col->nsamp + 1) ||
 		    HD_GROW(col->vals, col->vals_cap, col->nsamp + 1))
@@ -1302,6 +1328,88 @@ out:
 	free(sloc);
 	free(sval);
 	return rc;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Room for a dense column of every frame: new entries zero. */
+static int dense_fit(struct hd_model *m, struct column *col)
+{
+	int64_t *f, *c;
+
+	if (col->flat && col->nframes_at == m->nframes)
+		return 0;
+	f = realloc(col->flat, (m->nframes + 1) * sizeof(int64_t));
+	if (!f)
+		return HD_ERR_NOMEM;
+	col->flat = f;
+	c = realloc(col->cum, (m->nframes + 1) * sizeof(int64_t));
+	if (!c)
+		return HD_ERR_NOMEM;
+	col->cum = c;
+	memset(f + col->nframes_at, 0, (m->nframes + 1 - col->nframes_at) * sizeof(int64_t));
+	memset(c + col->nframes_at, 0, (m->nframes + 1 - col->nframes_at) * sizeof(int64_t));
+	col->nframes_at = m->nframes;
+	return 0;
+}
+
+/*
+ * The previous latest column, no longer the last and not the first:
+ * keep only the frames it touched (sorted by id), zero them in its dense
+ * arrays and hand those to *to, and drop its samples.
+ */
+static int column_compact(struct hd_model *m, struct column *from, struct column *to)
+{
+	size_t k, n = 0;
+
+	qsort(m->touched, m->ntouched, sizeof(*m->touched), cmp_u32);
+	from->sfid = malloc((m->ntouched + 1) * sizeof(*from->sfid));
+	from->sflat = malloc((m->ntouched + 1) * sizeof(*from->sflat));
+	from->scum = malloc((m->ntouched + 1) * sizeof(*from->scum));
+	if (!from->sfid || !from->sflat || !from->scum)
+		return HD_ERR_NOMEM;
+	for (k = 0; k < m->ntouched; k++) {
+		uint32_t f = m->touched[k];
+
+		if (from->flat[f] || from->cum[f]) {
+			from->sfid[n] = f;
+			from->sflat[n] = from->flat[f];
+			from->scum[n++] = from->cum[f];
+		}
+		from->flat[f] = from->cum[f] = 0;
+	}
+	from->snnz = n;
+	to->flat = from->flat;
+	to->cum = from->cum;
+	to->nframes_at = from->nframes_at;
+	from->flat = from->cum = NULL;
+	from->nframes_at = 0;
+	free(from->sid);
+	free(from->vals);
+	from->sid = NULL;
+	from->vals = NULL;
+	from->nsamp = from->sid_cap = from->vals_cap = 0;
+	return 0;
+}
+
+/* Set up column col (the next one): dense arrays of every frame, the
+ * previous latest column compacted first when it is a middle one. */
+static int column_start(struct hd_model *m, struct column *col)
+{
+	size_t old = m->touch_cap;
+
+	if (HD_GROW(m->touch_col, m->touch_cap, m->nframes + 1))
+		return HD_ERR_NOMEM;
+	memset(m->touch_col + old, 0, (m->touch_cap - old) * sizeof(*m->touch_col));
+	if (m->ncols >= 2 && column_compact(m, &m->cols[m->ncols - 1], col))
+		return HD_ERR_NOMEM;
+	m->ntouched = 0;
+	return dense_fit(m, col);
 }
 
 int hd_model_add(struct hd_model *m, const struct hd_profile *p,
@@ -1324,12 +1432,8 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	rc = HD_ERR_NOMEM;
 	if (compile_prune(&st, ao->frames_from ? ao->frames_from : p) ||
 	    index_functions(m, &st) || index_mappings(m, &st) ||
-	    resolve_locations(m, &st) || stamp_fit(m))
-		goto out;
-	col->nframes_at = m->nframes;
-	col->flat = calloc(m->nframes + 1, sizeof(int64_t));
-	col->cum = calloc(m->nframes + 1, sizeof(int64_t));
-	if (!col->flat || !col->cum || add_samples(m, &st, col))
+	    resolve_locations(m, &st) || stamp_fit(m) || column_start(m, col) ||
+	    add_samples(m, &st, col))
 		goto out;
 	rc = (int)m->ncols++;
 out:
@@ -1370,7 +1474,7 @@ static int stats_fit(struct hd_model *m, struct column *col)
 {
 	int64_t *f, *c;
 
-	if (col->nframes_at == m->nframes)
+	if (!col->flat || col->nframes_at == m->nframes)
 		return 0;
 	f = realloc(col->flat, (m->nframes + 1) * sizeof(int64_t));
 	if (!f)
@@ -1394,6 +1498,44 @@ const int64_t *hd_model_flat(const struct hd_model *m, size_t col)
 const int64_t *hd_model_cum(const struct hd_model *m, size_t col)
 {
 	return m->cols[col].cum;
+}
+
+void hd_model_value(const struct hd_model *m, size_t col, uint32_t f,
+		    int64_t *flat, int64_t *cum)
+{
+	const struct column *c = &m->cols[col];
+	size_t lo = 0, hi = c->snnz;
+
+	if (c->flat) {
+		*flat = f < c->nframes_at ? c->flat[f] : 0;
+		*cum = f < c->nframes_at ? c->cum[f] : 0;
+		return;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->sfid[mid] < f)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < c->snnz && c->sfid[lo] == f) {
+		*flat = c->sflat[lo];
+		*cum = c->scum[lo];
+	} else {
+		*flat = *cum = 0;
+	}
+}
+
+size_t hd_model_sparse(const struct hd_model *m, size_t col, const uint32_t **frames,
+		       const int64_t **flat, const int64_t **cum)
+{
+	const struct column *c = &m->cols[col];
+
+	*frames = c->sfid;
+	*flat = c->sflat;
+	*cum = c->scum;
+	return c->flat ? 0 : c->snnz;
 }
 
 int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,

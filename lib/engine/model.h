@@ -51,10 +51,23 @@ const struct hd_model_opts *hd_model_options(const struct hd_model *m);
  * Per-frame values of one column, as pprof's graph computes them:
  * flat = value of samples whose leaf is the frame; cum = value of samples
  * whose stack contains the frame, once per sample even under recursion.
- * Valid after hd_model_finish(); arrays of hd_model_frame_count().
+ * Valid after hd_model_finish().
+ *
+ * The first and the last column are dense: hd_model_flat/cum give arrays
+ * of hd_model_frame_count().  A column between them is sparse (NULL
+ * there): hd_model_sparse() lists the frames it has, by frame id, and
+ * hd_model_value() reads any column's value of one frame.  Only the
+ * first and the last column keep their samples: the call tree, its self
+ * values and hd_model_stack_deltas() are of those two.
  */
 const int64_t *hd_model_flat(const struct hd_model *m, size_t col);
 const int64_t *hd_model_cum(const struct hd_model *m, size_t col);
+void hd_model_value(const struct hd_model *m, size_t col, uint32_t frame,
+		    int64_t *flat, int64_t *cum);
+/* A sparse column's frames (ascending) and values: their number, or 0
+ * for a dense column. */
+size_t hd_model_sparse(const struct hd_model *m, size_t col, const uint32_t **frames,
+		       const int64_t **flat, const int64_t **cum);
 /* Sum of the column's sample values before filters, and of their absolute
  * values (pprof's "total", the denominator of its percentages). */
 int64_t hd_model_total(const struct hd_model *m, size_t col);

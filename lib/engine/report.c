@@ -388,6 +388,7 @@ static int build_rows(struct hd_report *r, struct hd_error *err)
 	size_t nf = hd_model_frame_count(m), last = r->ncols - 1, f, c;
 	const int64_t *f0 = hd_model_flat(m, 0), *c0 = hd_model_cum(m, 0);
 	const int64_t *fl = hd_model_flat(m, last), *cl = hd_model_cum(m, last);
+	uint8_t *present;
 	int64_t thr;
 
 	if (!f0 || !c0 || !fl || !cl)
@@ -395,14 +396,24 @@ static int build_rows(struct hd_report *r, struct hd_error *err)
 	r->rows = calloc(nf + 1, sizeof(*r->rows));
 	if (!r->rows)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	/* Frames with a value in a column between the first and the last:
+	 * those columns list only the frames they have. */
+	present = calloc(nf + 1, 1);
+	if (!present)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	for (c = 1; c + 1 < r->ncols; c++) {
+		const uint32_t *fr;
+		const int64_t *sf, *sc;
+		size_t k, n = hd_model_sparse(m, c, &fr, &sf, &sc);
+
+		for (k = 0; k < n; k++)
+			present[fr[k]] |= sf[k] != 0 || sc[k] != 0;
+	}
 	thr = delta_floor(r);
 	for (f = 0; f < nf; f++) {
 		struct hd_row *row = &r->rows[r->nrows];
-		int any = 0;
 
-		for (c = 0; c < r->ncols && !any; c++)
-			any = hd_model_flat(m, c)[f] != 0 || hd_model_cum(m, c)[f] != 0;
-		if (!any)
+		if (!present[f] && !f0[f] && !c0[f] && !fl[f] && !cl[f])
 			continue;
 		row->frame = (uint32_t)f;
 		row->dflat = hd_sub_sat(fl[f], f0[f]);
@@ -415,6 +426,7 @@ static int build_rows(struct hd_report *r, struct hd_error *err)
 			continue;
 		r->nrows++;
 	}
+	free(present);
 	return 0;
 }
 

@@ -144,15 +144,29 @@ struct hd_report {
 	struct hd_arena *arena;
 };
 
+/* A row's flat and cum in column col (a lookup for the columns between
+ * the first and the last, which are sparse). */
 static inline int64_t hd_report_flat(const struct hd_report *r,
 				     const struct hd_row *row, size_t col)
 {
-	return hd_model_flat(r->model, col)[row->frame];
+	const int64_t *d = hd_model_flat(r->model, col);
+	int64_t f, c;
+
+	if (d)
+		return d[row->frame];
+	hd_model_value(r->model, col, row->frame, &f, &c);
+	return f;
 }
 static inline int64_t hd_report_cum(const struct hd_report *r,
 				    const struct hd_row *row, size_t col)
 {
-	return hd_model_cum(r->model, col)[row->frame];
+	const int64_t *d = hd_model_cum(r->model, col);
+	int64_t f, c;
+
+	if (d)
+		return d[row->frame];
+	hd_model_value(r->model, col, row->frame, &f, &c);
+	return c;
 }
 /* The change of row's flat (or, with cum set, its cum) from column base
  * to column col, saturating. */

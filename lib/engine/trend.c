@@ -98,70 +98,130 @@ static int64_t threshold(const struct hd_report *r, const struct hd_trend_opts *
  * Least-squares line of y against x over n points (two passes, centred).
  * *slope is NAN when x does not vary; *r2 is NAN when either is constant.
  */
-static void least_squares(const double *x, const double *y, size_t n,
-			  double *slope, double *r2)
+/*
+ * A row's series is sparse: the columns between the first and the last
+ * list only the frames they have, so a row is its m entries (column,
+ * value) with zeros elsewhere, and every statistic below is computed
+ * from those m entries and sums over the abscissas made once per report:
+ * the work is linear in what the profiles hold, not rows x profiles
+ * (500 profiles of their own 1 000 frames each are 450 000 rows).
+ */
+struct axis {
+	const double *x;  /* per column */
+	double mean, sxx; /* of x over every column, centred */
+};
+
+static void axis_init(struct axis *a, const double *x, size_t n)
 {
-	double mx = 0, my = 0, sxx = 0, sxy = 0, syy = 0;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		mx += x[i];
-		my += y[i];
-	}
-	mx /= (double)n;
-	my /= (double)n;
-	for (i = 0; i < n; i++) {
-		double dx = x[i] - mx, dy = y[i] - my;
+	a->x = x;
+	a->mean = 0;
+	for (i = 0; i < n; i++)
+		a->mean += x[i];
+	a->mean /= (double)n;
+	a->sxx = 0;
+	for (i = 0; i < n; i++)
+		a->sxx += (x[i] - a->mean) * (x[i] - a->mean);
+}
 
-		sxx += dx * dx;
-		sxy += dx * dy;
-		syy += dy * dy;
+/* One row: entries col[0..m) ascending with values v[], of n columns. */
+struct sparse {
+	const uint32_t *col;
+	const int64_t *v;
+	size_t m, n;
+};
+
+/*
+ * Least squares of y against the axis: sxy = sum over every column of
+ * (x - mx)(y - my); over a zero column that is -(x - mx) my, and those
+ * sum to my times the entries' own sum of (x - mx), as all of them
+ * sum to 0.  syy is the caller's (the sum of squares about the mean).
+ */
+static void least_squares(const struct axis *a, const struct sparse *s, double my,
+			  double syy, double *slope, double *r2)
+{
+	double sxy = 0, sdx = 0;
+	size_t k;
+
+	for (k = 0; k < s->m; k++) {
+		double dx = a->x[s->col[k]] - a->mean;
+
+		sxy += dx * ((double)s->v[k] - my);
+		sdx += dx;
 	}
-	*slope = sxx > 0 ? sxy / sxx : NAN;
+	if (s->m < s->n)
+		sxy += my * sdx;
+	*slope = a->sxx > 0 ? sxy / a->sxx : NAN;
 	if (r2) {
-		*r2 = sxx > 0 && syy > 0 ? sxy * sxy / (sxx * syy) : NAN;
+		*r2 = a->sxx > 0 && syy > 0 ? sxy * sxy / (a->sxx * syy) : NAN;
 		if (*r2 > 1)
 			*r2 = 1; /* rounding */
 	}
 }
 
-/* Statistics of one series; ver/hours are the abscissas (hours NULL: none). */
-static void fit(const int64_t *v, double *y, size_t n, const double *ver,
-		const double *hours, struct hd_trend_fit *f)
+static void step(struct hd_trend_fit *f, int64_t from, int64_t to)
 {
-	double mean = 0, ss = 0;
-	size_t i;
+	if (to > from)
+		f->steps_up++;
+	else if (to < from)
+		f->steps_down++;
+}
+
+/* Rising and falling steps of the whole series, zeros included. */
+static void steps(const struct sparse *s, struct hd_trend_fit *f)
+{
+	size_t k, prev = 0;
 
 	f->steps_up = f->steps_down = 0;
-	for (i = 0; i < n; i++) {
-		y[i] = (double)v[i];
-		mean += y[i];
-		if (i > 0 && v[i] > v[i - 1])
-			f->steps_up++;
-		else if (i > 0 && v[i] < v[i - 1])
-			f->steps_down++;
+	for (k = 0; k < s->m; k++) {
+		size_t c = s->col[k];
+
+		if (k > 0 && c == prev + 1) {
+			step(f, s->v[k - 1], s->v[k]);
+		} else {
+			if (k > 0)
+				step(f, s->v[k - 1], 0);
+			if (c > 0)
+				step(f, 0, s->v[k]);
+		}
+		prev = c;
 	}
-	f->steps_level = n - 1 - f->steps_up - f->steps_down;
-	mean /= (double)n;
-	for (i = 0; i < n; i++)
-		ss += (y[i] - mean) * (y[i] - mean);
+	if (s->m && prev + 1 < s->n)
+		step(f, s->v[s->m - 1], 0);
+	f->steps_level = s->n - 1 - f->steps_up - f->steps_down;
+}
+
+/* Statistics of one series (hours NULL: the profiles carry no times). */
+static void fit(const struct sparse *s, const struct axis *ver, const struct axis *hours,
+		struct hd_trend_fit *f)
+{
+	double mean = 0, ss = 0;
+	size_t k;
+
+	steps(s, f);
+	for (k = 0; k < s->m; k++)
+		mean += (double)s->v[k];
+	mean /= (double)s->n;
+	for (k = 0; k < s->m; k++)
+		ss += ((double)s->v[k] - mean) * ((double)s->v[k] - mean);
+	ss += (double)(s->n - s->m) * mean * mean;
+	f->slope_per_hour = NAN;
 	if (f->steps_up == 0 && f->steps_down == 0) {
 		/* Level: exactly, whatever rounding the sums above did. */
-		f->cv = v[0] != 0 ? 0 : NAN;
+		int64_t v0 = s->m && s->col[0] == 0 ? s->v[0] : 0;
+
+		f->cv = v0 != 0 ? 0 : NAN;
 		f->slope_per_version = 0;
 		f->r2 = NAN;
-		f->slope_per_hour = NAN;
-		if (hours)
-			least_squares(hours, y, n, &f->slope_per_hour, NULL);
-		if (!isnan(f->slope_per_hour))
+		if (hours && hours->sxx > 0)
 			f->slope_per_hour = 0;
 		return;
 	}
-	f->cv = mean != 0 ? sqrt(ss / (double)n) / fabs(mean) : NAN;
-	least_squares(ver, y, n, &f->slope_per_version, &f->r2);
-	f->slope_per_hour = NAN;
+	f->cv = mean != 0 ? sqrt(ss / (double)s->n) / fabs(mean) : NAN;
+	least_squares(ver, s, mean, ss, &f->slope_per_version, &f->r2);
 	if (hours)
-		least_squares(hours, y, n, &f->slope_per_hour, NULL);
+		least_squares(hours, s, mean, ss, &f->slope_per_hour, NULL);
 }
 
 static uint64_t uabs(int64_t v)
@@ -169,12 +229,12 @@ static uint64_t uabs(int64_t v)
 	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 }
 
-static enum hd_trend_class classify(const struct hd_trend *t, const int64_t *x,
+static enum hd_trend_class classify(const struct hd_trend *t, int64_t first, int64_t last,
 				    size_t n, int present_first, int present_last,
 				    int64_t thr, const struct hd_trend_opts *o)
 {
 	double not_up = (double)(n - 1 - t->flat.steps_up) / (double)(n - 1);
-	int64_t net = hd_sub_sat(x[n - 1], x[0]);
+	int64_t net = hd_sub_sat(last, first);
 	int fits = !isnan(t->flat.r2) && t->flat.r2 >= o->min_r2;
 
 	if (net > 0 && (uint64_t)net > (uint64_t)thr && t->flat.slope_per_version > 0 &&
@@ -210,23 +270,87 @@ static int cmp_suspect(const void *pa, const void *pb, void *ctx)
 }
 
 /* Scratch for the series of one row at a time, n columns long. */
+/*
+ * Every row's entries, row by row and column by column: the first and
+ * the last column from their dense arrays, the others from their sparse
+ * lists (a transpose in two passes, linear in the entries).
+ */
 struct series {
 	size_t n;
-	const int64_t **flat, **cum; /* each column's arrays */
-	double *ver, *hours;         /* abscissas; hours NULL: no times */
-	double *y;
-	int64_t *xf, *xc;            /* one row's flat and cum series */
+	double *ver, *hours;        /* abscissas; hours NULL: no times */
+	struct axis aver, ahours;
+	size_t *off;                /* row i: entries off[i] .. off[i + 1] */
+	uint32_t *col;
+	int64_t *flat, *cum;
 };
 
 static void series_release(struct series *s)
 {
-	free(s->flat);
-	free(s->cum);
 	free(s->ver);
 	free(s->hours);
-	free(s->y);
-	free(s->xf);
-	free(s->xc);
+	free(s->off);
+	free(s->col);
+	free(s->flat);
+	free(s->cum);
+}
+
+/* The entries of column c, through fn(row, flat, cum) for each row. */
+#define FOR_COLUMN(r, c, row_of, BODY) do { \
+	const int64_t *df_ = hd_model_flat((r)->model, (c)), *dc_ = hd_model_cum((r)->model, (c)); \
+	size_t i_; \
+	if (df_) { \
+		for (i_ = 0; i_ < (r)->nrows; i_++) { \
+			uint32_t f_ = (r)->rows[i_].frame; \
+			int64_t fv = df_[f_], cv = dc_[f_]; \
+			size_t ri = i_; \
+			if (fv || cv) { BODY } \
+		} \
+	} else { \
+		const uint32_t *fr_; const int64_t *sf_, *sc_; \
+		size_t n_ = hd_model_sparse((r)->model, (c), &fr_, &sf_, &sc_); \
+		for (i_ = 0; i_ < n_; i_++) { \
+			uint32_t ri32_ = (row_of)[fr_[i_]]; \
+			int64_t fv = sf_[i_], cv = sc_[i_]; \
+			size_t ri = ri32_; \
+			if (ri32_ != UINT32_MAX) { BODY } \
+		} \
+	} \
+} while (0)
+
+static int series_entries(struct series *s, const struct hd_report *r)
+{
+	size_t nf = hd_model_frame_count(r->model), i, c, total = 0;
+	uint32_t *row_of = malloc((nf + 1) * sizeof(*row_of));
+	size_t *at = calloc(r->nrows + 1, sizeof(*at));
+
+	s->off = calloc(r->nrows + 1, sizeof(*s->off));
+	if (!row_of || !at || !s->off) {
+		free(row_of);
+		free(at);
+		return HD_ERR_NOMEM;
+	}
+	for (i = 0; i < nf; i++)
+		row_of[i] = UINT32_MAX;
+	for (i = 0; i < r->nrows; i++)
+		row_of[r->rows[i].frame] = (uint32_t)i;
+	for (c = 0; c < r->ncols; c++)
+		FOR_COLUMN(r, c, row_of, { (void)fv; (void)cv; s->off[ri + 1]++; total++; });
+	for (i = 0; i < r->nrows; i++)
+		s->off[i + 1] += s->off[i];
+	s->col = malloc((total + 1) * sizeof(*s->col));
+	s->flat = malloc((total + 1) * sizeof(*s->flat));
+	s->cum = malloc((total + 1) * sizeof(*s->cum));
+	if (s->col && s->flat && s->cum)
+		for (c = 0; c < r->ncols; c++)
+			FOR_COLUMN(r, c, row_of, {
+				size_t e = s->off[ri] + at[ri]++;
+				s->col[e] = (uint32_t)c;
+				s->flat[e] = fv;
+				s->cum[e] = cv;
+			});
+	free(row_of);
+	free(at);
+	return s->col && s->flat && s->cum ? 0 : HD_ERR_NOMEM;
 }
 
 static int series_init(struct series *s, const struct hd_report *r)
@@ -236,20 +360,11 @@ static int series_init(struct series *s, const struct hd_report *r)
 
 	memset(s, 0, sizeof(*s));
 	s->n = n;
-	s->flat = calloc(n, sizeof(*s->flat));
-	s->cum = calloc(n, sizeof(*s->cum));
 	s->ver = calloc(n, sizeof(*s->ver));
 	s->hours = calloc(n, sizeof(*s->hours));
-	s->y = calloc(n, sizeof(*s->y));
-	s->xf = calloc(n, sizeof(*s->xf));
-	s->xc = calloc(n, sizeof(*s->xc));
-	if (!s->flat || !s->cum || !s->ver || !s->hours || !s->y || !s->xf || !s->xc)
+	if (!s->ver || !s->hours)
 		return HD_ERR_NOMEM;
 	for (c = 0; c < n; c++) {
-		s->flat[c] = hd_model_flat(r->model, c);
-		s->cum[c] = hd_model_cum(r->model, c);
-		if (!s->flat[c] || !s->cum[c])
-			return HD_ERR_NOMEM;
 		s->ver[c] = (double)c;
 		if (r->cols[c].time_nanos == 0)
 			have_times = 0;
@@ -257,37 +372,40 @@ static int series_init(struct series *s, const struct hd_report *r)
 		s->hours[c] = (double)hd_sub_sat(r->cols[c].time_nanos,
 						 r->cols[0].time_nanos) / 3.6e12;
 	}
+	axis_init(&s->aver, s->ver, n);
+	axis_init(&s->ahours, s->hours, n);
 	if (!have_times) {
 		free(s->hours);
 		s->hours = NULL;
 	}
-	return 0;
+	return series_entries(s, r);
 }
 
-/* The statistics and class of frame f into t. */
-static void row_trend(const struct hd_report *r, struct series *s, uint32_t f,
+static void row_trend(const struct hd_report *r, const struct series *s, size_t i,
 		      struct hd_trend *t)
 {
-	size_t n = s->n, c;
+	size_t a = s->off[i], m = s->off[i + 1] - a, n = s->n, k;
+	struct sparse sf = {s->col + a, s->flat + a, m, n}, sc = {s->col + a, s->cum + a, m, n};
+	const struct axis *hours = s->hours ? &s->ahours : NULL;
+	int64_t first = m && sf.col[0] == 0 ? sf.v[0] : 0;
+	int64_t last = m && sf.col[m - 1] == n - 1 ? sf.v[m - 1] : 0;
+	int64_t cfirst = m && sc.col[0] == 0 ? sc.v[0] : 0;
+	int64_t clast = m && sc.col[m - 1] == n - 1 ? sc.v[m - 1] : 0;
 
-	for (c = 0; c < n; c++) {
-		s->xf[c] = s->flat[c][f];
-		s->xc[c] = s->cum[c][f];
-	}
-	fit(s->xf, s->y, n, s->ver, s->hours, &t->flat);
-	fit(s->xc, s->y, n, s->ver, s->hours, &t->cum);
+	fit(&sf, &s->aver, hours, &t->flat);
+	fit(&sc, &s->aver, hours, &t->cum);
 	t->rising = (double)(n - 1 - t->flat.steps_down) / (double)(n - 1);
-	t->min = t->max = s->xf[0];
-	for (c = 1; c < n; c++) {
-		if (s->xf[c] < t->min)
-			t->min = s->xf[c];
-		if (s->xf[c] > t->max)
-			t->max = s->xf[c];
+	t->min = t->max = m < n ? 0 : sf.v[0];
+	for (k = 0; k < m; k++) {
+		if (sf.v[k] < t->min)
+			t->min = sf.v[k];
+		if (sf.v[k] > t->max)
+			t->max = sf.v[k];
 	}
-	t->cls = classify(t, s->xf, n, s->xc[0] != 0, s->xc[n - 1] != 0,
+	t->cls = classify(t, first, last, n, cfirst != 0, clast != 0,
 			  r->trend_threshold, &r->trend_opts);
 	if (t->cls == HD_TREND_GROWING)
-		t->score = (double)hd_sub_sat(s->xf[n - 1], s->xf[0]) * t->flat.r2;
+		t->score = (double)hd_sub_sat(last, first) * t->flat.r2;
 }
 
 int hd_trend_compute(struct hd_report *r, struct hd_error *err)
@@ -313,7 +431,7 @@ int hd_trend_compute(struct hd_report *r, struct hd_error *err)
 	if (!rc && (!tr || !sus))
 		rc = HD_ERR_NOMEM;
 	for (i = 0; !rc && i < r->nrows; i++) {
-		row_trend(r, &s, r->rows[i].frame, &tr[i]);
+		row_trend(r, &s, i, &tr[i]);
 		r->rows[i].trend = &tr[i];
 		if (tr[i].cls == HD_TREND_GROWING)
 			sus[nsus++] = &r->rows[i];
