@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,35 +26,6 @@ void cli_error(const char *file, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-int cli_parse_size(const char *s, uint64_t *out)
-{
-	static const struct { const char *suffix; uint64_t mult; } units[] = {
-		{"", 1}, {"b", 1}, {"kib", 1ULL << 10}, {"kb", 1ULL << 10}, {"k", 1ULL << 10},
-		{"mib", 1ULL << 20}, {"mb", 1ULL << 20}, {"m", 1ULL << 20},
-		{"gib", 1ULL << 30}, {"gb", 1ULL << 30}, {"g", 1ULL << 30},
-		{"tib", 1ULL << 40}, {"tb", 1ULL << 40},
-	};
-	char *end;
-	double v;
-	size_t i;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || v < 0 || isnan(v))
-		return -1;
-	while (*end == ' ')
-		end++;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcasecmp(end, units[i].suffix) == 0) {
-			double r = v * (double)units[i].mult;
-			if (r >= 1.8446744073709552e19)
-				return -1;
-			*out = (uint64_t)llround(r);
-			return 0;
-		}
-	return -1;
 }
 
 static void print_help(const struct subcommand *sc)
@@ -137,7 +107,7 @@ static int trend_option(int opt, const char *s, struct hd_trend_opts *t)
 	char *end;
 	double x;
 
-	if (opt == O_MINGROWTH && cli_parse_size(s, &v) == 0 && v <= INT64_MAX) {
+	if (opt == O_MINGROWTH && hd_parse_size(s, &v) == 0) {
 		t->min_growth = (int64_t)v;
 		t->min_growth_pct = 0;
 		return 0;
@@ -231,7 +201,7 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 						 "delta, delta-cum, flat, cum or pct");
 			break;
 		case O_MAXSIZE:
-			if (cli_parse_size(optarg, &c->limits.max_size) || c->limits.max_size == 0)
+			if (hd_parse_size(optarg, &c->limits.max_size) || c->limits.max_size == 0)
 				return bad_value("max-size", optarg, "a size such as 512MiB or 4GiB");
 			break;
 		case O_MAXFRAMES: {
@@ -274,7 +244,7 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 				if (end != optarg + len - 1 || p < 0 || isnan(p) || isinf(p))
 					return bad_value("min-delta", optarg, "a size or a percentage");
 				c->ropts.min_delta_pct = p;
-			} else if (cli_parse_size(optarg, &v) == 0 && v <= INT64_MAX) {
+			} else if (hd_parse_size(optarg, &v) == 0) {
 				c->ropts.min_delta = (int64_t)v;
 			} else {
 				return bad_value("min-delta", optarg, "a size such as 64KiB or a percentage such as 1%");

@@ -100,7 +100,4 @@ int cli_check_rules(const struct cli *c, struct hd_report *r,
 /* The exit status for a report that was written successfully. */
 int cli_verdict_status(const struct hd_report *r);
 
-/* Parse "512KiB", "1.5MB", "100"; 0 or -1. */
-int cli_parse_size(const char *s, uint64_t *out);
-
 #endif
