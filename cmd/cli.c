@@ -81,7 +81,7 @@ static const struct {
 static int bad_value(const char *opt, const char *val, const char *expect)
 {
 	cli_error(NULL, "invalid value '%s' for --%s (expected %s)", val, opt, expect);
-	return EXIT_TROUBLE;
+	return HD_EXIT_TROUBLE;
 }
 
 static int parse_count(const char *s, size_t *out)
@@ -267,11 +267,11 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 
 			if (c->nrules == MAX_RULES) {
 				cli_error(NULL, "too many --fail-on rules (at most %d)", MAX_RULES);
-				return EXIT_TROUBLE;
+				return HD_EXIT_TROUBLE;
 			}
 			if (hd_rule_parse(optarg, &c->rules[c->nrules], &err)) {
 				cli_error(NULL, "%s", err.msg);
-				return EXIT_TROUBLE;
+				return HD_EXIT_TROUBLE;
 			}
 			c->nrules++;
 			break;
@@ -293,12 +293,12 @@ int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 		case ':':
 			cli_error(NULL, "option '%s' needs a value (see 'heapdiff help %s')",
 				  argv[optind - 1], sc->name);
-			return EXIT_TROUBLE;
+			return HD_EXIT_TROUBLE;
 		default:
 			(void)name;
 			cli_error(NULL, "unknown option '%s' for %s (see 'heapdiff help %s')",
 				  argv[optind - 1], sc->name, sc->name);
-			return EXIT_TROUBLE;
+			return HD_EXIT_TROUBLE;
 		}
 	}
 	c->ropts.needs = hd_format_needs(c->format);
@@ -329,7 +329,7 @@ int cli_load(const struct cli *c, const char *path, struct hd_profile **out)
 	if (hd_profile_load(path, &c->limits, out, &err)) {
 		cli_explain(&err);
 		cli_error(path, "%s", err.msg);
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	return 0;
 }
@@ -363,12 +363,12 @@ int cli_check_rules(const struct cli *c, struct hd_report *r,
 	return 0;
 fail:
 	cli_error(NULL, "--fail-on %s: %s", c->rules[i].text, err.msg);
-	return EXIT_TROUBLE;
+	return HD_EXIT_TROUBLE;
 }
 
 int cli_verdict_status(const struct hd_report *r)
 {
-	return hd_report_failed(r) ? EXIT_REGRESSION : EXIT_PASS;
+	return hd_report_failed(r) ? HD_EXIT_REGRESSION : HD_EXIT_PASS;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -397,14 +397,14 @@ static int write_file(const char *path, const struct hd_buf *b)
 
 	if (!tmp) {
 		cli_error(path, "out of memory");
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		cli_error(path, "cannot create a temporary file: %s", strerror(errno));
 		free(tmp);
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	fchmod(fd, 0644);
 	if (write_all(fd, b->data ? b->data : "", b->len) || fsync(fd) || close(fd)) {
@@ -413,14 +413,14 @@ static int write_file(const char *path, const struct hd_buf *b)
 		unlink(tmp);
 		free(tmp);
 		cli_error(path, "write error: %s", strerror(e));
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	if (rename(tmp, path)) {
 		e = errno;
 		unlink(tmp);
 		free(tmp);
 		cli_error(path, "cannot rename the temporary file into place: %s", strerror(e));
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	free(tmp);
 	return 0;
@@ -450,7 +450,7 @@ int cli_emit(const struct cli *c, const struct hd_report *r)
 	if (hd_render(r, &ro, &b, &err)) {
 		cli_error(NULL, "%s", err.msg);
 		hd_buf_release(&b);
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	if (c->output && strcmp(c->output, "-") != 0) {
 		rc = write_file(c->output, &b);
@@ -458,7 +458,7 @@ int cli_emit(const struct cli *c, const struct hd_report *r)
 		/* A reader that stopped early (| head) is not an error. */
 		if (errno != EPIPE) {
 			cli_error(NULL, "write error on standard output: %s", strerror(errno));
-			rc = EXIT_TROUBLE;
+			rc = HD_EXIT_TROUBLE;
 		}
 	}
 	hd_buf_release(&b);

@@ -10,7 +10,7 @@
 #include "heapdiff.h"
 
 /* Exit statuses, like diff(1). */
-enum { EXIT_PASS = 0, EXIT_REGRESSION = 1, EXIT_TROUBLE = 2 };
+enum { HD_EXIT_PASS = 0, HD_EXIT_REGRESSION = 1, HD_EXIT_TROUBLE = 2 };
 
 /* Options a subcommand accepts (bit mask). */
 enum {
@@ -70,7 +70,7 @@ struct subcommand {
 extern const struct subcommand cmd_top, cmd_diff;
 extern const struct subcommand cmd_trend;
 
-/* Parse argv for subcommand sc; on error print and return EXIT_TROUBLE,
+/* Parse argv for subcommand sc; on error print and return HD_EXIT_TROUBLE,
  * on --help print help and return -1 (caller exits 0), else 0. */
 int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
 	      char **argv, struct cli *c);
@@ -82,16 +82,16 @@ void cli_error(const char *file, const char *fmt, ...)
 /* Add to a library message the option it is about ("see --max-size"). */
 void cli_explain(struct hd_error *err);
 
-/* Load a profile, printing the error; 0 or EXIT_TROUBLE. */
+/* Load a profile, printing the error; 0 or HD_EXIT_TROUBLE. */
 int cli_load(const struct cli *c, const char *path, struct hd_profile **out);
 
-/* Render r and write it to stdout or --output; 0 or EXIT_TROUBLE. */
+/* Render r and write it to stdout or --output; 0 or HD_EXIT_TROUBLE. */
 int cli_emit(const struct cli *c, const struct hd_report *r);
 
 /*
  * Evaluate every --fail-on rule against r.  A rule on another sample type
  * gets a report of its own, which fill() populates with the same profiles
- * (ctx is fill's).  0, or EXIT_TROUBLE after printing the error.
+ * (ctx is fill's).  0, or HD_EXIT_TROUBLE after printing the error.
  */
 int cli_check_rules(const struct cli *c, struct hd_report *r,
 		    int (*fill)(void *ctx, struct hd_report *other, struct hd_error *err),

@@ -76,7 +76,7 @@ static int run(int argc, char **argv)
 		       OPT_GRAN | OPT_FILTERS | OPT_SORT | OPT_MAXSIZE | OPT_COLOR |
 		       OPT_DIFF | OPT_FOLDED | OPT_FAILON, argc, argv, &c);
 	if (rc)
-		return rc < 0 ? EXIT_PASS : rc;
+		return rc < 0 ? HD_EXIT_PASS : rc;
 	bpath = c.baseline;
 	npath = c.incremental;
 	if (!bpath && c.nargs > 0)
@@ -85,17 +85,17 @@ static int run(int argc, char **argv)
 		npath = c.args[c.baseline ? 0 : 1];
 	if (!bpath || !npath || c.nargs > (!c.baseline) + (!c.incremental)) {
 		cli_error(NULL, "diff takes two profiles, BASE and NEW (see 'heapdiff help diff')");
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	if (strcmp(bpath, "-") == 0 && strcmp(npath, "-") == 0) {
 		cli_error(NULL, "only one of BASE and NEW can be standard input");
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	if (cli_load(&c, bpath, &base) || cli_load(&c, npath, &newp)) {
-		rc = EXIT_TROUBLE;
+		rc = HD_EXIT_TROUBLE;
 		goto out;
 	}
-	rc = EXIT_TROUBLE;
+	rc = HD_EXIT_TROUBLE;
 	if (hd_report_new(&c.ropts, &r, &err)) {
 		cli_error(NULL, "%s", err.msg);
 		goto out;

@@ -46,15 +46,15 @@ static int run(int argc, char **argv)
 		       OPT_GRAN | OPT_FILTERS | OPT_SORT | OPT_MAXSIZE | OPT_COLOR |
 		       OPT_FOLDED, argc, argv, &c);
 	if (rc)
-		return rc < 0 ? EXIT_PASS : rc;
+		return rc < 0 ? HD_EXIT_PASS : rc;
 	if (c.nargs != 1) {
 		cli_error(NULL, c.nargs ? "top takes one profile (see 'heapdiff help top')" :
 			  "top needs a profile (see 'heapdiff help top')");
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	if (cli_load(&c, c.args[0], &p))
-		return EXIT_TROUBLE;
-	rc = EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
+	rc = HD_EXIT_TROUBLE;
 	if (hd_report_new(&c.ropts, &r, &err) ||
 	    hd_report_add(r, c.args[0], NULL, p, &err) ||
 	    hd_report_finish(r, &err)) {

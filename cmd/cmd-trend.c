@@ -126,7 +126,7 @@ static int load(struct series *s, size_t i, struct hd_profile **p, int *owned,
 	}
 	if (hd_profile_load(path, &s->limits, p, err)) {
 		cli_explain(err);
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	if (!*owned)
 		s->stdin_p = *p;
@@ -149,7 +149,7 @@ static int add_all(struct series *s, struct hd_report *r, const char *what,
 		progress(s, what, i);
 		rc = load(s, i, &p, &owned, err);
 		if (!rc && hd_report_add(r, s->in[i].path, s->in[i].label, p, err))
-			rc = EXIT_TROUBLE;
+			rc = HD_EXIT_TROUBLE;
 		if (owned)
 			hd_profile_free(p);
 		if (rc) {
@@ -169,7 +169,7 @@ static int add_all(struct series *s, struct hd_report *r, const char *what,
 				msg[sizeof(msg) - 1] = '\0';
 				memcpy(err->msg, msg, sizeof(msg));
 			}
-			return EXIT_TROUBLE;
+			return HD_EXIT_TROUBLE;
 		}
 	}
 	progress_clear(s);
@@ -205,7 +205,7 @@ static int order_by_time(struct series *s)
 		if (load(s, i, &p, &owned, &err)) {
 			progress_clear(s);
 			cli_error(s->in[i].path, "%s", err.msg);
-			return EXIT_TROUBLE;
+			return HD_EXIT_TROUBLE;
 		}
 		s->in[i].time = hd_profile_time_nanos(p);
 		if (owned)
@@ -213,7 +213,7 @@ static int order_by_time(struct series *s)
 		if (s->in[i].time == 0) {
 			progress_clear(s);
 			cli_error(s->in[i].path, "no time stamp (time_nanos); --order time needs one in every profile");
-			return EXIT_TROUBLE;
+			return HD_EXIT_TROUBLE;
 		}
 	}
 	progress_clear(s);
@@ -289,10 +289,10 @@ static int run(int argc, char **argv)
 		       OPT_GRAN | OPT_FILTERS | OPT_SORT | OPT_MAXSIZE | OPT_COLOR |
 		       OPT_FOLDED | OPT_FAILON | OPT_TREND, argc, argv, &c);
 	if (rc)
-		return rc < 0 ? EXIT_PASS : rc;
+		return rc < 0 ? HD_EXIT_PASS : rc;
 	if (c.nargs < 2) {
 		cli_error(NULL, "trend takes two or more profiles (see 'heapdiff help trend')");
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	c.ropts.trend = &c.trend;
 	if (!c.ascii && !utf8_locale())
@@ -301,7 +301,7 @@ static int run(int argc, char **argv)
 	s.limits = c.limits;
 	s.progress = s.n >= PROGRESS_MIN && isatty(STDERR_FILENO);
 	s.in = calloc(s.n, sizeof(*s.in));
-	rc = EXIT_TROUBLE;
+	rc = HD_EXIT_TROUBLE;
 	if (!s.in) {
 		cli_error(NULL, "out of memory");
 		goto out;

@@ -100,33 +100,33 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
-		return fflush(stdout) ? EXIT_TROUBLE : EXIT_PASS;
+		return fflush(stdout) ? HD_EXIT_TROUBLE : HD_EXIT_PASS;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("heapdiff %s\n", HD_VERSION);
-		return fflush(stdout) ? EXIT_TROUBLE : EXIT_PASS;
+		return fflush(stdout) ? HD_EXIT_TROUBLE : HD_EXIT_PASS;
 	}
 	if (strcmp(argv[1], "help") == 0) {
 		if (argc < 3) {
 			usage(stdout);
-			return EXIT_PASS;
+			return HD_EXIT_PASS;
 		}
 		sc = find(argv[2]);
 		if (!sc) {
 			cli_error(NULL, "no command '%s' (see 'heapdiff --help')", argv[2]);
-			return EXIT_TROUBLE;
+			return HD_EXIT_TROUBLE;
 		}
 		printf("usage: %s\n\n%s", sc->synopsis, sc->help);
-		return fflush(stdout) ? EXIT_TROUBLE : EXIT_PASS;
+		return fflush(stdout) ? HD_EXIT_TROUBLE : HD_EXIT_PASS;
 	}
 	sc = find(argv[1]);
 	if (!sc) {
 		cli_error(NULL, "no command '%s' (see 'heapdiff --help')", argv[1]);
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
 	heap_setup();
 	return sc->run(argc - 1, argv + 1);
