@@ -70,6 +70,10 @@ struct subcommand {
 extern const struct subcommand cmd_top, cmd_diff;
 extern const struct subcommand cmd_trend;
 
+/* heap.c: tune malloc for heapdiff's many small long-lived allocations;
+ * call before the first malloc(). */
+void heap_setup(void);
+
 /* Parse argv for subcommand sc; on error print and return HD_EXIT_TROUBLE,
  * on --help print help and return -1 (caller exits 0), else 0. */
 int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
