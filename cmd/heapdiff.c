@@ -1,6 +1,7 @@
 /*
- * heapdiff.c - main(): the table of subcommands, global options, exit
- * statuses.  Each subcommand lives in cmd/cmd-<name>.c.
+ * heapdiff.c - main(): the table of subcommands (kmod's tools/kmod.c),
+ * the global options and the exit status.  Each subcommand lives in
+ * cmd/cmd-<name>.c; its options and help come from options.c's table.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -46,15 +47,27 @@ static const struct subcommand *find(const char *name)
 	for (i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i]->name, name) == 0)
 			return commands[i];
+	cli_error(NULL, "no command '%s' (see 'heapdiff --help')", name);
 	return NULL;
 }
 
-int main(int argc, char **argv)
+/* heapdiff COMMAND ARGS: its options, then the command. */
+static int run(const struct subcommand *sc, int argc, char **argv)
+{
+	struct cli c;
+	int rc;
+
+	heap_setup(); /* before the first malloc() */
+	rc = cli_parse(sc, argc, argv, &c);
+	if (rc)
+		return rc < 0 ? HD_EXIT_PASS : rc; /* -1: --help */
+	return sc->run(&c);
+}
+
+static int dispatch(int argc, char **argv)
 {
 	const struct subcommand *sc;
 
-	/* A closed pipe is reported by write() as EPIPE and handled there. */
-	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return HD_EXIT_TROUBLE;
@@ -63,28 +76,28 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return fflush(stdout) ? HD_EXIT_TROUBLE : HD_EXIT_PASS;
 	}
+	if (strcmp(argv[1], "help") == 0 && argc < 3) {
+		usage(stdout);
+		return HD_EXIT_PASS;
+	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("heapdiff %s\n", HD_VERSION);
 		return fflush(stdout) ? HD_EXIT_TROUBLE : HD_EXIT_PASS;
 	}
 	if (strcmp(argv[1], "help") == 0) {
-		if (argc < 3) {
-			usage(stdout);
-			return HD_EXIT_PASS;
-		}
 		sc = find(argv[2]);
-		if (!sc) {
-			cli_error(NULL, "no command '%s' (see 'heapdiff --help')", argv[2]);
+		if (!sc)
 			return HD_EXIT_TROUBLE;
-		}
-		printf("usage: %s\n\n%s", sc->synopsis, sc->help);
+		cli_help(sc, stdout);
 		return fflush(stdout) ? HD_EXIT_TROUBLE : HD_EXIT_PASS;
 	}
 	sc = find(argv[1]);
-	if (!sc) {
-		cli_error(NULL, "no command '%s' (see 'heapdiff --help')", argv[1]);
-		return HD_EXIT_TROUBLE;
-	}
-	heap_setup();
-	return sc->run(argc - 1, argv + 1);
+	return sc ? run(sc, argc - 1, argv + 1) : HD_EXIT_TROUBLE;
+}
+
+int main(int argc, char **argv)
+{
+	/* A closed pipe is reported by write() as EPIPE and handled there. */
+	signal(SIGPIPE, SIG_IGN);
+	return dispatch(argc, argv);
 }
