@@ -21,17 +21,95 @@ void cli_error(const char *file, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/*
+ * The option each subject of struct hd_error is, and the noun of lib/'s
+ * neutral "invalid NOUN ..." that the option's name goes before.
+ */
+static const struct {
+	const char *option;
+	const char *noun;
+} subjects[] = {
+	[HD_SUBJ_MAX_SIZE] = {"--max-size", NULL},
+	[HD_SUBJ_MAX_FRAMES] = {"--max-frames", NULL},
+	[HD_SUBJ_FOCUS] = {"--focus", "regular expression"},
+	[HD_SUBJ_IGNORE] = {"--ignore", "regular expression"},
+	[HD_SUBJ_HIDE] = {"--hide", "regular expression"},
+	[HD_SUBJ_SHOW] = {"--show", "regular expression"},
+	[HD_SUBJ_RULE] = {"--fail-on", "rule"},
+	[HD_SUBJ_FORMAT] = {"--format", NULL},
+};
+
+/* Insert ins at msg[at] (cut at the buffer's end). */
+static void insert(char *msg, size_t size, size_t at, const char *ins)
+{
+	size_t len = strlen(msg), n = strlen(ins);
+
+	if (at > len)
+		return;
+	if (n > size - 1 - at)
+		n = size - 1 - at;
+	if (len + n > size - 1)
+		len = size - 1 - n;
+	memmove(msg + at + n, msg + at, len - at);
+	memcpy(msg + at, ins, n);
+	msg[len + n] = '\0';
+}
+
+static int is_word(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '-';
+}
+
+/* "html is for trend only; use svg ..." names formats by their option:
+ * each word that is a format's name gets "--format " before it. */
+static void name_formats(char *msg, size_t size)
+{
+	const char *opt = "--format ";
+	size_t i = 0, len = strlen(opt);
+
+	while (msg[i]) {
+		size_t n = 0;
+		char word[16];
+		enum hd_format f;
+
+		while (is_word(msg[i + n]))
+			n++;
+		if (n == 0) {
+			i++;
+			continue;
+		}
+		snprintf(word, sizeof(word), "%.*s", (int)n, msg + i);
+		if (n < sizeof(word) && hd_format_parse(word, &f) == 0 &&
+		    !(i >= len && strncmp(msg + i - len, opt, len) == 0)) {
+			insert(msg, size, i, opt);
+			i += len;
+		}
+		i += n;
+	}
+}
+
 void cli_explain(struct hd_error *err)
 {
-	static const char *const hint[] = {
-		[HD_SUBJ_MAX_SIZE] = " (see --max-size)",
-		[HD_SUBJ_MAX_FRAMES] = " (see --max-frames)",
-	};
-	size_t n = strlen(err->msg);
+	enum hd_subject subj = err->subject;
+	const char *opt, *noun;
+	size_t n;
 
-	if ((unsigned)err->subject < sizeof(hint) / sizeof(hint[0]) && hint[err->subject])
-		snprintf(err->msg + n, sizeof(err->msg) - n, "%s", hint[err->subject]);
+	if ((unsigned)subj >= sizeof(subjects) / sizeof(subjects[0]) || !subjects[subj].option)
+		return;
+	opt = subjects[subj].option;
+	noun = subjects[subj].noun;
+	n = strlen(err->msg);
 	err->subject = HD_SUBJ_NONE; /* once */
+	if (subj == HD_SUBJ_FORMAT) {
+		name_formats(err->msg, sizeof(err->msg));
+	} else if (noun && strncmp(err->msg, "invalid ", 8) == 0 &&
+		   strncmp(err->msg + 8, noun, strlen(noun)) == 0) {
+		/* "invalid rule 'x'" -> "invalid --fail-on rule 'x'" */
+		insert(err->msg, sizeof(err->msg), 8, " ");
+		insert(err->msg, sizeof(err->msg), 8, opt);
+	} else if (!strstr(err->msg, opt)) { /* else lib/ named it already */
+		snprintf(err->msg + n, sizeof(err->msg) - n, " (see %s)", opt);
+	}
 }
 
 void cli_lib_error(const char *file, struct hd_error *err)

@@ -44,6 +44,7 @@ static int parse_limit(const char *s, struct hd_rule *r)
 	return 0;
 }
 
+/* Messages say "rule"; the front end names its option (cmd/: --fail-on). */
 int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err)
 {
 	static const struct { const char *name; enum hd_rule_scope scope; } scopes[] = {
@@ -72,15 +73,15 @@ int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err)
 		goto bad;
 	out->scope = scopes[i].scope;
 	if (out->scope == HD_RULE_LEAK)
-		return colon ? hd_fail(err, HD_ERR_USAGE,
-				       "invalid --fail-on rule '%s': leak takes no limit", s) : 0;
+		return colon ? hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_RULE,
+					     "invalid rule '%s': leak takes no limit", s) : 0;
 	if (!colon || parse_limit(colon + 1, out))
 		goto bad;
 	return 0;
 bad:
-	return hd_fail(err, HD_ERR_USAGE,
-		       "invalid --fail-on rule '%s' (expected [TYPE/]SCOPE:+LIMIT with SCOPE "
-		       "total, func, cum or new and LIMIT like 8%%, 1.5MiB or 100; or leak)", s);
+	return hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_RULE,
+			     "invalid rule '%s' (expected [TYPE/]SCOPE:+LIMIT with SCOPE "
+			     "total, func, cum or new and LIMIT like 8%%, 1.5MiB or 100; or leak)", s);
 }
 
 static int crossed(const struct hd_rule *rule, int64_t delta, int64_t base_total)
