@@ -1,16 +1,27 @@
 /*
  * output.c - where a rendered report goes: standard output, or -o FILE
- * through a temporary file beside it and a rename, so that a failure
- * never leaves half a report and never clobbers the old one.
+ * through a temporary file beside it and a rename, so that a failure or
+ * a signal never leaves half a report and never clobbers the old one.
+ *
+ * Owns the temporary file while it exists, and the handlers of SIGHUP,
+ * SIGINT and SIGTERM for that time only (they remove it, then die of
+ * the signal as before).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -28,43 +39,155 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Write to a temporary file beside path and rename it into place, so a
- * failure never leaves half a report and never clobbers the old one. */
+/* ---- the temporary file and the signals that must not leave it ---- */
+
+static const int fatal_signals[] = {SIGHUP, SIGINT, SIGTERM};
+#define NSIGNALS (sizeof(fatal_signals) / sizeof(fatal_signals[0]))
+
+/*
+ * The temporary's path while it exists.  Set and cleared only with the
+ * signals blocked, so the handler sees NULL or a whole path.
+ */
+static const char *volatile temp_path;
+static struct sigaction saved[NSIGNALS];
+static int installed[NSIGNALS];
+
+/* Async-signal-safe calls only: unlink(), signal(), raise(). */
+static void on_fatal_signal(int sig)
+{
+	const char *p = temp_path;
+
+	if (p)
+		unlink(p);
+	/* The default action again: once this returns, the signal (blocked
+	 * while in here) kills as it would have without this handler. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void block_signals(sigset_t *old)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < NSIGNALS; i++)
+		sigaddset(&set, fatal_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/* With the signals blocked: handle those not ignored (nohup keeps its
+ * SIGHUP ignored, a background job its SIGINT). */
+static void install_handlers(void)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < NSIGNALS; i++) {
+		installed[i] = 0;
+		if (sigaction(fatal_signals[i], NULL, &saved[i]) || saved[i].sa_handler == SIG_IGN)
+			continue;
+		installed[i] = sigaction(fatal_signals[i], &sa, NULL) == 0;
+	}
+}
+
+static void restore_handlers(void)
+{
+	size_t i;
+
+	for (i = 0; i < NSIGNALS; i++)
+		if (installed[i])
+			sigaction(fatal_signals[i], &saved[i], NULL);
+}
+
+/*
+ * Create "PATH.tmp-XXXXXX", X random, exclusively and with mode 0666, so
+ * the kernel applies the umask as for any new file.  The fd or -1
+ * (errno set).
+ */
+static int create_temp(char *tmp, size_t size, const char *path)
+{
+	static const char digits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	struct timespec ts;
+	uint64_t x;
+	int attempt, i, fd = -1;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 20);
+	for (attempt = 0; attempt < 100; attempt++) {
+		char *p = tmp + snprintf(tmp, size, "%s.tmp-", path);
+
+		for (i = 0; i < 6; i++) {
+			/* splitmix64 */
+			uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+			p[i] = digits[(z ^ (z >> 31)) % (sizeof(digits) - 1)];
+		}
+		p[6] = '\0';
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	return fd;
+}
+
+/* Write b to the temporary fd and make it durable; 0 or errno. */
+static int fill_temp(int fd, const struct hd_buf *b)
+{
+	int e = 0;
+
+	if (write_all(fd, b->data ? b->data : "", b->len) || fsync(fd))
+		e = errno;
+	if (close(fd) && !e) /* closed either way: never twice */
+		e = errno;
+	return e;
+}
+
+/*
+ * The temporary is created, named to the handler, renamed or removed and
+ * forgotten with the signals blocked; only its writing runs with them
+ * open, so a signal finds either no file of ours or its whole path.
+ */
 static int write_file(const char *path, const struct hd_buf *b)
 {
-	size_t n = strlen(path);
-	char *tmp = malloc(n + 16);
+	size_t size = strlen(path) + 16;
+	char *tmp = malloc(size);
+	const char *what = "cannot create a temporary file";
+	sigset_t old;
 	int fd, e;
 
 	if (!tmp) {
 		cli_error(path, "out of memory");
 		return HD_EXIT_TROUBLE;
 	}
-	snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		cli_error(path, "cannot create a temporary file: %s", strerror(errno));
-		free(tmp);
-		return HD_EXIT_TROUBLE;
-	}
-	fchmod(fd, 0644);
-	if (write_all(fd, b->data ? b->data : "", b->len) || fsync(fd) || close(fd)) {
+	block_signals(&old);
+	install_handlers();
+	fd = create_temp(tmp, size, path);
+	e = fd < 0 ? (errno ? errno : EIO) : 0;
+	if (fd >= 0)
+		temp_path = tmp;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (fd >= 0 && (e = fill_temp(fd, b)) != 0)
+		what = "write error";
+	block_signals(&old);
+	if (fd >= 0 && !e && rename(tmp, path)) {
 		e = errno;
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		cli_error(path, "write error: %s", strerror(e));
-		return HD_EXIT_TROUBLE;
+		what = "cannot rename the temporary file into place";
 	}
-	if (rename(tmp, path)) {
-		e = errno;
+	if (fd >= 0 && e)
 		unlink(tmp);
-		free(tmp);
-		cli_error(path, "cannot rename the temporary file into place: %s", strerror(e));
-		return HD_EXIT_TROUBLE;
-	}
+	temp_path = NULL;
+	restore_handlers();
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(tmp);
-	return 0;
+	if (e)
+		cli_error(path, "%s: %s", what, strerror(e));
+	return e ? HD_EXIT_TROUBLE : 0;
 }
 
 /* ---- reports ---- */
