@@ -125,6 +125,10 @@ int cli_verdict_status(const struct hd_report *r);
 /* Render r and write it to stdout or --output; 0 or HD_EXIT_TROUBLE. */
 int cli_emit(const struct cli *c, const struct hd_report *r);
 
+/* At exit (git.c): flush and close stdout; a failure makes status
+ * HD_EXIT_TROUBLE, with a message.  Returns the status to exit with. */
+int cli_close_stdout(int status);
+
 /* ---- heap.c ---- */
 
 /* Tune malloc for heapdiff's many small long-lived allocations. */

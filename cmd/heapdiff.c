@@ -1,7 +1,8 @@
 /*
  * heapdiff.c - main(): the table of subcommands (kmod's tools/kmod.c),
- * the global options and the exit status.  Each subcommand lives in
- * cmd/cmd-<name>.c; its options and help come from options.c's table.
+ * the global options, and the exit status with standard output checked
+ * (git.c).  Each subcommand lives in cmd/cmd-<name>.c; its options and
+ * help come from options.c's table.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -72,24 +73,20 @@ static int dispatch(int argc, char **argv)
 		usage(stderr);
 		return HD_EXIT_TROUBLE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return fflush(stdout) ? HD_EXIT_TROUBLE : HD_EXIT_PASS;
-	}
-	if (strcmp(argv[1], "help") == 0 && argc < 3) {
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    (strcmp(argv[1], "help") == 0 && argc < 3)) {
 		usage(stdout);
 		return HD_EXIT_PASS;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("heapdiff %s\n", HD_VERSION);
-		return fflush(stdout) ? HD_EXIT_TROUBLE : HD_EXIT_PASS;
+		return HD_EXIT_PASS;
 	}
 	if (strcmp(argv[1], "help") == 0) {
 		sc = find(argv[2]);
-		if (!sc)
-			return HD_EXIT_TROUBLE;
-		cli_help(sc, stdout);
-		return fflush(stdout) ? HD_EXIT_TROUBLE : HD_EXIT_PASS;
+		if (sc)
+			cli_help(sc, stdout);
+		return sc ? HD_EXIT_PASS : HD_EXIT_TROUBLE;
 	}
 	sc = find(argv[1]);
 	return sc ? run(sc, argc - 1, argv + 1) : HD_EXIT_TROUBLE;
@@ -97,7 +94,10 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	/* A closed pipe is reported by write() as EPIPE and handled there. */
+	/* Write errors are reported by write() (EPIPE, EFBIG) and handled
+	 * where they happen: a closed pipe quietly, a file too large for
+	 * ulimit -f like a full disk. */
 	signal(SIGPIPE, SIG_IGN);
-	return dispatch(argc, argv);
+	signal(SIGXFSZ, SIG_IGN);
+	return cli_close_stdout(dispatch(argc, argv));
 }

@@ -5,7 +5,7 @@
  *
  * Owns the temporary file while it exists, and the handlers of SIGHUP,
  * SIGINT and SIGTERM for that time only (they remove it, then die of
- * the signal as before).
+ * the signal as before).  Standard output is checked at exit (git.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -235,4 +236,25 @@ int cli_emit(const struct cli *c, const struct hd_report *r)
 	}
 	hd_buf_release(&b);
 	return rc;
+}
+
+int cli_close_stdout(int status)
+{
+	struct stat st;
+	int e = 0;
+
+	/* Nothing to check when there was no standard output to begin with. */
+	if (fstat(STDOUT_FILENO, &st))
+		return status;
+	if (fflush(stdout))
+		e = errno;
+	else if (ferror(stdout))
+		e = EIO; /* an earlier write failed; its errno is gone */
+	if (fclose(stdout) && !e)
+		e = errno;
+	/* A reader that stopped early (| head) is not an error. */
+	if (!e || e == EPIPE)
+		return status;
+	cli_error(NULL, "write error on standard output: %s", strerror(e));
+	return HD_EXIT_TROUBLE;
 }

@@ -50,6 +50,27 @@ for u in 077:600 022:644 002:664; do
 	check "umask ${u%:*}: -o FILE has mode ${u#*:}" test "$(stat -c %a "$T/m.txt")" = "${u#*:}"
 done
 
+# Standard output is flushed and checked at exit, whatever printed it.
+if [ -w /dev/full ]; then
+	for args in "help top" "top --help" "--help" "--version" "help"; do
+		# shellcheck disable=SC2086
+		"$HEAPDIFF" $args >/dev/full 2>"$T/err"
+		check "heapdiff $args >/dev/full exits 2" test $? -eq 2
+		check "heapdiff $args >/dev/full says so" grep -q "write error on standard output" "$T/err"
+	done
+fi
+
+# A file past ulimit -f is a write error, not a death by SIGXFSZ.
+cp "$T/before" "$T/r.json"
+(ulimit -f 1; "$HEAPDIFF" diff --format json -o "$T/r.json" testdata/cache-v1.pb.gz testdata/cache-v2.pb.gz 2>"$T/err")
+check "ulimit -f: -o exits 2" test $? -eq 2
+check "ulimit -f: -o says why" grep -q "$T/r.json: write error: File too large" "$T/err"
+check "ulimit -f: the old file is untouched" cmp -s "$T/r.json" "$T/before"
+check "ulimit -f: no temporary left behind" test "$(ls "$T" | grep -c tmp-)" -eq 0
+(ulimit -f 1; "$HEAPDIFF" diff --format json testdata/cache-v1.pb.gz testdata/cache-v2.pb.gz >"$T/big" 2>"$T/err")
+check "ulimit -f: stdout exits 2" test $? -eq 2
+check "ulimit -f: stdout says so" grep -q "write error on standard output: File too large" "$T/err"
+
 # A signal while -o's temporary is written: slow-fsync.so stops heapdiff
 # in fsync() of the temporary and touches $T/ready; the signal must remove
 # the temporary, leave the old file, and still kill (status 128 + signal).
