@@ -1,32 +1,47 @@
 /*
- * cli.h - what cmd/ shares: parsed options, the subcommand table entry,
- * output plumbing and error reporting.  lib/ is reached through
- * heapdiff.h only.
+ * cli.h - what cmd/ shares: exit statuses, the subcommand table entry,
+ * parsed options, error reporting and output plumbing.  lib/ is reached
+ * through heapdiff.h only.
+ *
+ * The front end in files: heapdiff.c (main: the command table, exit),
+ * options.c (the option table: parsing and --help), cli.c (messages,
+ * loading, --fail-on), output.c (stdout, -o FILE), heap.c (malloc
+ * tuning), cmd-<name>.c (one per subcommand).
  */
 #ifndef HD_CLI_H
 #define HD_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "heapdiff.h"
 
 /* Exit statuses, like diff(1). */
-enum { EXIT_PASS = 0, EXIT_REGRESSION = 1, EXIT_TROUBLE = 2 };
+enum { HD_EXIT_PASS = 0, HD_EXIT_REGRESSION = 1, HD_EXIT_TROUBLE = 2 };
 
-/* Options a subcommand accepts (bit mask). */
+/* Groups of options a subcommand accepts (struct subcommand.options). */
 enum {
-	OPT_FORMAT = 1 << 0, OPT_OUTPUT = 1 << 1, OPT_TOP = 1 << 2,
-	OPT_SAMPLE = 1 << 3, OPT_GRAN = 1 << 4, OPT_FILTERS = 1 << 5,
-	OPT_SORT = 1 << 6, OPT_MAXSIZE = 1 << 7, OPT_COLOR = 1 << 8,
-	OPT_DIFF = 1 << 9, /* --baseline/--incremental/--normalize/--ref-chain-depth/--min-delta */
+	OPT_FORMAT = 1 << 0,  /* --format, --output-format, --icicle */
+	OPT_OUTPUT = 1 << 1,  /* --output */
+	OPT_TOP = 1 << 2,
+	OPT_SAMPLE = 1 << 3,
+	OPT_GRAN = 1 << 4,
+	OPT_FILTERS = 1 << 5, /* --focus, --ignore, --hide, --show */
+	OPT_SORT = 1 << 6,
+	OPT_LIMITS = 1 << 7,  /* --max-size, --max-frames */
+	OPT_COLOR = 1 << 8,
+	OPT_DIFF = 1 << 9,    /* --baseline/--incremental/--normalize/--min-delta */
 	OPT_FOLDED = 1 << 10,
 	OPT_FAILON = 1 << 11,
-	OPT_TREND = 1 << 12, /* --order/--ascii/--min-growth/--min-r2/--min-rising */
+	OPT_TREND = 1 << 12,  /* --order/--ascii/--min-growth/--min-r2/--min-rising */
+	OPT_CHAINS = 1 << 13, /* --ref-chain-depth */
 };
 
 #define MAX_RULES 32
 
+struct subcommand;
+
 struct cli {
-	const char *cmd;
+	const struct subcommand *sc;
 	enum hd_format format;
 	const char *output;
 	size_t top;
@@ -46,52 +61,57 @@ struct cli {
 	int nargs;
 };
 
-/* --help lines for the flame graph options every command shares. */
-#define HELP_SVG \
-	"      --icicle            svg, html: draw the flame graph root at the\n" \
-	"                          top (an icicle graph) instead of the bottom\n"
-
-/* --help lines for the options every command shares: how frames are made. */
-#define HELP_MODEL \
-	"      --granularity G     functions (default), filefunctions, files,\n" \
-	"                          lines or addresses\n" \
-	"      --focus RE          keep samples with a frame matching RE\n" \
-	"      --ignore RE         drop samples with a frame matching RE\n" \
-	"      --hide RE           remove frames matching RE from stacks\n" \
-	"      --show RE           keep only frames matching RE in stacks\n"
-
+/*
+ * One subcommand, all it is (kmod's tools/kmod.c): heapdiff.c's table
+ * lists them, cli_parse() reads options by the mask, cli_help() prints
+ * the help from the text and the option table.
+ */
 struct subcommand {
 	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *synopsis;
-	const char *help;
+	enum hd_command command;
+	unsigned options;          /* OPT_* it accepts */
+	int (*run)(struct cli *c); /* after cli_parse(); an HD_EXIT_* */
+	const char *synopsis;      /* "heapdiff top [options] PROFILE" */
+	const char *help;          /* what it does, before the options */
 };
 
-extern const struct subcommand cmd_top, cmd_diff;
-extern const struct subcommand cmd_trend;
+extern const struct subcommand cmd_top, cmd_diff, cmd_trend;
 
-/* Parse argv for subcommand sc; on error print and return EXIT_TROUBLE,
- * on --help print help and return -1 (caller exits 0), else 0. */
-int cli_parse(const struct subcommand *sc, unsigned allowed, int argc,
-	      char **argv, struct cli *c);
+/* ---- options.c ---- */
+
+/* Parse argv (argv[0] is the command's name) for sc; on error print it
+ * and return HD_EXIT_TROUBLE, on --help print the help and return -1
+ * (the caller exits 0), else 0. */
+int cli_parse(const struct subcommand *sc, int argc, char **argv, struct cli *c);
+
+/* "usage: SYNOPSIS", the command's text, its options and notes. */
+void cli_help(const struct subcommand *sc, FILE *f);
+
+/* ---- cli.c ---- */
 
 /* "heapdiff: FILE: msg" or "heapdiff: msg" on stderr. */
 void cli_error(const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Add to a library message the option it is about ("see --max-size"). */
+/*
+ * Put the option a library error is about into its message, in cmd/'s
+ * words: "invalid regular expression" becomes "invalid --focus regular
+ * expression", "... limit of 1 GiB" gets "(see --max-size)".  Once: the
+ * subject is cleared.
+ */
 void cli_explain(struct hd_error *err);
 
-/* Load a profile, printing the error; 0 or EXIT_TROUBLE. */
-int cli_load(const struct cli *c, const char *path, struct hd_profile **out);
+/* cli_explain(), then cli_error(file, ...): every library error is
+ * printed through here. */
+void cli_lib_error(const char *file, struct hd_error *err);
 
-/* Render r and write it to stdout or --output; 0 or EXIT_TROUBLE. */
-int cli_emit(const struct cli *c, const struct hd_report *r);
+/* Load a profile, printing the error; 0 or HD_EXIT_TROUBLE. */
+int cli_load(const struct cli *c, const char *path, struct hd_profile **out);
 
 /*
  * Evaluate every --fail-on rule against r.  A rule on another sample type
  * gets a report of its own, which fill() populates with the same profiles
- * (ctx is fill's).  0, or EXIT_TROUBLE after printing the error.
+ * (ctx is fill's).  0, or HD_EXIT_TROUBLE after printing the error.
  */
 int cli_check_rules(const struct cli *c, struct hd_report *r,
 		    int (*fill)(void *ctx, struct hd_report *other, struct hd_error *err),
@@ -100,7 +120,18 @@ int cli_check_rules(const struct cli *c, struct hd_report *r,
 /* The exit status for a report that was written successfully. */
 int cli_verdict_status(const struct hd_report *r);
 
-/* Parse "512KiB", "1.5MB", "100"; 0 or -1. */
-int cli_parse_size(const char *s, uint64_t *out);
+/* ---- output.c ---- */
+
+/* Render r and write it to stdout or --output; 0 or HD_EXIT_TROUBLE. */
+int cli_emit(const struct cli *c, const struct hd_report *r);
+
+/* At exit (git.c): flush and close stdout; a failure makes status
+ * HD_EXIT_TROUBLE, with a message.  Returns the status to exit with. */
+int cli_close_stdout(int status);
+
+/* ---- heap.c ---- */
+
+/* Tune malloc for heapdiff's many small long-lived allocations. */
+void heap_setup(void);
 
 #endif

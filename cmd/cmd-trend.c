@@ -20,62 +20,6 @@
 
 #include "cli.h"
 
-static const char help[] =
-	"Follow every function across a series of profiles and find what keeps\n"
-	"growing: the series of values, least-squares slope, r², rising steps and\n"
-	"a class per function (growing, shrinking, fluctuating, stable, new,\n"
-	"gone); growing functions are the leak suspects, listed first with their\n"
-	"reference chains (last profile against the first).\n"
-	"\n"
-	"A PROFILE may be NAME=PATH to label its column NAME (NAME without '/',\n"
-	"and only when NAME=PATH is not itself an existing file); the default\n"
-	"label is the file's base name.  - is standard input (once).\n"
-	"\n"
-	"Classification, on flat (self) values, first rule that holds:\n"
-	"  growing      rose by more than the --min-growth floor from first to\n"
-	"               last, positive slope, r² >= --min-r2 and a share of steps\n"
-	"               not going down >= --min-rising\n"
-	"  new          absent from the first profile, present in the last\n"
-	"  gone         present in the first profile, absent from the last\n"
-	"  shrinking    the mirror of growing\n"
-	"  fluctuating  max - min above the floor\n"
-	"  stable       anything else\n"
-	"\n"
-	"Options:\n"
-	"      --order ORDER       given (default) or time (sort by time_nanos)\n"
-	"      --min-growth X      the noise floor: a size (64KiB) or a share of\n"
-	"                          the first profile's total (default 1%)\n"
-	"      --min-r2 X          least fit of a growing series (default 0.8)\n"
-	"      --min-rising X      least share of non-falling steps (default 0.75)\n"
-	"  -f, --format FMT        text (default), markdown, json, folded, svg or\n"
-	"                          html (folded, svg: the first vs the last\n"
-	"                          profile; html: one page with the suspects, a\n"
-	"                          heat map, charts and the flame graph)\n"
-	"      --output-format FMT the same as --format\n"
-	"  -o, --output FILE       write to FILE (atomically) instead of stdout\n"
-	HELP_SVG
-	"      --top N             rows to show (default 20; 0 = all)\n"
-	"      --sort KEY          default: suspects first, then by how much a\n"
-	"                          function moves; or delta, delta-cum, flat, cum,\n"
-	"                          pct (first vs last)\n"
-	"      --ref-chain-depth N callers shown per reference chain (default 3;\n"
-	"                          0 turns chains off)\n"
-	"      --ascii             ASCII sparklines (default when the locale's\n"
-	"                          character set is not UTF-8)\n"
-	"      --fail-on RULE      exit 1 when crossed: leak (any growing\n"
-	"                          function), or a diff rule (total:+8%, ...)\n"
-	"                          applied to the first and last profiles\n"
-	"      --sample-index X    sample type by name or 0-based index (default:\n"
-	"                          the first profile's default type)\n"
-	HELP_MODEL
-	"      --folded-columns C  folded output: both (default), base or new\n"
-	"      --max-size SIZE     refuse profiles larger than SIZE once\n"
-	"                          decompressed (default 1GiB)\n"
-	"      --max-frames N      refuse profiles whose stacks expand to more\n"
-	"                          than N frames in all (default 16777216)\n"
-	"      --color[=WHEN]      auto (default), always or never\n"
-	"  -h, --help              show this help\n";
-
 /* Show progress on a terminal from this many profiles on. */
 #define PROGRESS_MIN 20
 
@@ -124,10 +68,8 @@ static int load(struct series *s, size_t i, struct hd_profile **p, int *owned,
 		*p = s->stdin_p;
 		return 0;
 	}
-	if (hd_profile_load(path, &s->limits, p, err)) {
-		cli_explain(err);
-		return EXIT_TROUBLE;
-	}
+	if (hd_profile_load(path, &s->limits, p, err))
+		return HD_EXIT_TROUBLE;
 	if (!*owned)
 		s->stdin_p = *p;
 	return 0;
@@ -149,13 +91,13 @@ static int add_all(struct series *s, struct hd_report *r, const char *what,
 		progress(s, what, i);
 		rc = load(s, i, &p, &owned, err);
 		if (!rc && hd_report_add(r, s->in[i].path, s->in[i].label, p, err))
-			rc = EXIT_TROUBLE;
+			rc = HD_EXIT_TROUBLE;
 		if (owned)
 			hd_profile_free(p);
 		if (rc) {
 			progress_clear(s);
 			if (print) {
-				cli_error(s->in[i].path, "%s", err->msg);
+				cli_lib_error(s->in[i].path, err);
 			} else {
 				char msg[sizeof(err->msg)];
 				size_t k = strlen(s->in[i].path);
@@ -169,7 +111,7 @@ static int add_all(struct series *s, struct hd_report *r, const char *what,
 				msg[sizeof(msg) - 1] = '\0';
 				memcpy(err->msg, msg, sizeof(msg));
 			}
-			return EXIT_TROUBLE;
+			return HD_EXIT_TROUBLE;
 		}
 	}
 	progress_clear(s);
@@ -204,8 +146,8 @@ static int order_by_time(struct series *s)
 		progress(s, "reading times", i);
 		if (load(s, i, &p, &owned, &err)) {
 			progress_clear(s);
-			cli_error(s->in[i].path, "%s", err.msg);
-			return EXIT_TROUBLE;
+			cli_lib_error(s->in[i].path, &err);
+			return HD_EXIT_TROUBLE;
 		}
 		s->in[i].time = hd_profile_time_nanos(p);
 		if (owned)
@@ -213,7 +155,7 @@ static int order_by_time(struct series *s)
 		if (s->in[i].time == 0) {
 			progress_clear(s);
 			cli_error(s->in[i].path, "no time stamp (time_nanos); --order time needs one in every profile");
-			return EXIT_TROUBLE;
+			return HD_EXIT_TROUBLE;
 		}
 	}
 	progress_clear(s);
@@ -275,39 +217,33 @@ static int utf8_locale(void)
 	return 0;
 }
 
-static int run(int argc, char **argv)
+static int run(struct cli *c)
 {
 	struct series s;
 	struct hd_report *r = NULL;
 	struct hd_error err = {0};
-	struct cli c;
 	size_t i, nstdin = 0;
 	int rc;
 
 	memset(&s, 0, sizeof(s));
-	rc = cli_parse(&cmd_trend, OPT_FORMAT | OPT_OUTPUT | OPT_TOP | OPT_SAMPLE |
-		       OPT_GRAN | OPT_FILTERS | OPT_SORT | OPT_MAXSIZE | OPT_COLOR |
-		       OPT_FOLDED | OPT_FAILON | OPT_TREND, argc, argv, &c);
-	if (rc)
-		return rc < 0 ? EXIT_PASS : rc;
-	if (c.nargs < 2) {
+	if (c->nargs < 2) {
 		cli_error(NULL, "trend takes two or more profiles (see 'heapdiff help trend')");
-		return EXIT_TROUBLE;
+		return HD_EXIT_TROUBLE;
 	}
-	c.ropts.trend = &c.trend;
-	if (!c.ascii && !utf8_locale())
-		c.ascii = 1;
-	s.n = (size_t)c.nargs;
-	s.limits = c.limits;
+	c->ropts.trend = &c->trend;
+	if (!c->ascii && !utf8_locale())
+		c->ascii = 1;
+	s.n = (size_t)c->nargs;
+	s.limits = c->limits;
 	s.progress = s.n >= PROGRESS_MIN && isatty(STDERR_FILENO);
 	s.in = calloc(s.n, sizeof(*s.in));
-	rc = EXIT_TROUBLE;
+	rc = HD_EXIT_TROUBLE;
 	if (!s.in) {
 		cli_error(NULL, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < s.n; i++) {
-		if (parse_input(c.args[i], &s.in[i])) {
+		if (parse_input(c->args[i], &s.in[i])) {
 			cli_error(NULL, "out of memory");
 			goto out;
 		}
@@ -318,21 +254,21 @@ static int run(int argc, char **argv)
 		cli_error(NULL, "standard input (-) can be given only once");
 		goto out;
 	}
-	if (c.order_time && order_by_time(&s))
+	if (c->order_time && order_by_time(&s))
 		goto out;
-	if (hd_report_new(&c.ropts, &r, &err)) {
-		cli_error(NULL, "%s", err.msg);
+	if (hd_report_new(&c->ropts, &r, &err)) {
+		cli_lib_error(NULL, &err);
 		goto out;
 	}
 	if (add_all(&s, r, "loading", &err, 1))
 		goto out;
 	if (hd_report_finish(r, &err)) {
-		cli_error(NULL, "%s", err.msg);
+		cli_lib_error(NULL, &err);
 		goto out;
 	}
-	if (cli_check_rules(&c, r, fill_series, &s))
+	if (cli_check_rules(c, r, fill_series, &s))
 		goto out;
-	rc = cli_emit(&c, r);
+	rc = cli_emit(c, r);
 	if (rc == 0)
 		rc = cli_verdict_status(r);
 out:
@@ -345,8 +281,31 @@ out:
 }
 
 const struct subcommand cmd_trend = {
-	"trend",
-	run,
-	"heapdiff trend [options] PROFILE PROFILE [PROFILE...]",
-	help,
+	.name = "trend",
+	.command = HD_CMD_TREND,
+	.options = OPT_FORMAT | OPT_OUTPUT | OPT_TOP | OPT_SAMPLE | OPT_GRAN | OPT_FILTERS |
+		   OPT_SORT | OPT_LIMITS | OPT_COLOR | OPT_CHAINS | OPT_FOLDED | OPT_FAILON |
+		   OPT_TREND,
+	.run = run,
+	.synopsis = "heapdiff trend [options] PROFILE PROFILE [PROFILE...]",
+	.help =
+	"Follow every function across a series of profiles and find what keeps\n"
+	"growing: the series of values, least-squares slope, r², rising steps and\n"
+	"a class per function (growing, shrinking, fluctuating, stable, new,\n"
+	"gone); growing functions are the leak suspects, listed first with their\n"
+	"reference chains (last profile against the first).\n"
+	"\n"
+	"A PROFILE may be NAME=PATH to label its column NAME (NAME without '/',\n"
+	"and only when NAME=PATH is not itself an existing file); the default\n"
+	"label is the file's base name.  - is standard input (once).\n"
+	"\n"
+	"Classification, on flat (self) values, first rule that holds:\n"
+	"  growing      rose by more than the --min-growth floor from first to\n"
+	"               last, positive slope, r² >= --min-r2 and a share of steps\n"
+	"               not going down >= --min-rising\n"
+	"  new          absent from the first profile, present in the last\n"
+	"  gone         present in the first profile, absent from the last\n"
+	"  shrinking    the mirror of growing\n"
+	"  fluctuating  max - min above the floor\n"
+	"  stable       anything else\n",
 };

@@ -1,19 +1,12 @@
 /*
- * heapdiff.c - main(): the table of subcommands, global options, exit
- * statuses.  Each subcommand lives in cmd/cmd-<name>.c.
+ * heapdiff.c - main(): the table of subcommands (kmod's tools/kmod.c),
+ * the global options, and the exit status with standard output checked
+ * (git.c).  Each subcommand lives in cmd/cmd-<name>.c; its options and
+ * help come from options.c's table.
  */
-#define _DEFAULT_SOURCE /* sbrk(), madvise(MADV_HUGEPAGE): see heap_setup() */
 #include <signal.h>
-#include <stdint.h>
-#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-
-#ifdef __GLIBC__
-#include <malloc.h>
-#include <sys/mman.h>
-#include <unistd.h>
-#endif
 
 #include "cli.h"
 #include "hd-version.h"
@@ -55,79 +48,56 @@ static const struct subcommand *find(const char *name)
 	for (i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i]->name, name) == 0)
 			return commands[i];
+	cli_error(NULL, "no command '%s' (see 'heapdiff --help')", name);
 	return NULL;
 }
 
-/*
- * heapdiff makes a few hundred thousand small allocations that live until
- * it exits.  With glibc's defaults the heap grows in 128 KiB steps and
- * every new 4 KiB page costs a fault: 4 000 of them, half the time of
- * 'heapdiff top' on a 2 MB profile in a virtual machine.  So grow the heap
- * by HEAP_STEP at once (address space only, until written) and ask for
- * transparent huge pages on it, which the kernel gives on request only
- * (Debian's default): 'top' of pprof's large.cpu.pb.gz went from 85 to
- * 30 ms.  This is what GLIBC_TUNABLES=glibc.malloc.hugetlb=1 does, chosen
- * here because the tunable must be set before the program starts.
- * Growth past the first step is not advised; the library advises its own
- * big buffers.  Elsewhere, or when anything fails, this does nothing.
- */
-#define HEAP_STEP ((size_t)32 << 20)
-
-static void heap_setup(void)
+/* heapdiff COMMAND ARGS: its options, then the command. */
+static int run(const struct subcommand *sc, int argc, char **argv)
 {
-#if defined(__GLIBC__) && defined(M_TOP_PAD) && defined(MADV_HUGEPAGE)
-	long ps = sysconf(_SC_PAGESIZE);
-	uintptr_t lo, hi, page = ps > 0 ? (uintptr_t)ps : 4096;
-	void *volatile first; /* volatile: the compiler may not elide it */
+	struct cli c;
+	int rc;
 
-	if (!mallopt(M_TOP_PAD, (int)HEAP_STEP))
-		return;
-	lo = (uintptr_t)sbrk(0);
-	first = malloc(1); /* the first allocation grows the heap */
-	hi = (uintptr_t)sbrk(0);
-	free(first);
-	lo = (lo + page - 1) & ~(page - 1);
-	if (lo && hi != (uintptr_t)-1 && hi > lo)
-		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-#endif
+	heap_setup(); /* before the first malloc() */
+	rc = cli_parse(sc, argc, argv, &c);
+	if (rc)
+		return rc < 0 ? HD_EXIT_PASS : rc; /* -1: --help */
+	return sc->run(&c);
+}
+
+static int dispatch(int argc, char **argv)
+{
+	const struct subcommand *sc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return HD_EXIT_TROUBLE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    (strcmp(argv[1], "help") == 0 && argc < 3)) {
+		usage(stdout);
+		return HD_EXIT_PASS;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("heapdiff %s\n", HD_VERSION);
+		return HD_EXIT_PASS;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		sc = find(argv[2]);
+		if (sc)
+			cli_help(sc, stdout);
+		return sc ? HD_EXIT_PASS : HD_EXIT_TROUBLE;
+	}
+	sc = find(argv[1]);
+	return sc ? run(sc, argc - 1, argv + 1) : HD_EXIT_TROUBLE;
 }
 
 int main(int argc, char **argv)
 {
-	const struct subcommand *sc;
-
-	/* A closed pipe is reported by write() as EPIPE and handled there. */
+	/* Write errors are reported by write() (EPIPE, EFBIG) and handled
+	 * where they happen: a closed pipe quietly, a file too large for
+	 * ulimit -f like a full disk. */
 	signal(SIGPIPE, SIG_IGN);
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_TROUBLE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return fflush(stdout) ? EXIT_TROUBLE : EXIT_PASS;
-	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("heapdiff %s\n", HD_VERSION);
-		return fflush(stdout) ? EXIT_TROUBLE : EXIT_PASS;
-	}
-	if (strcmp(argv[1], "help") == 0) {
-		if (argc < 3) {
-			usage(stdout);
-			return EXIT_PASS;
-		}
-		sc = find(argv[2]);
-		if (!sc) {
-			cli_error(NULL, "no command '%s' (see 'heapdiff --help')", argv[2]);
-			return EXIT_TROUBLE;
-		}
-		printf("usage: %s\n\n%s", sc->synopsis, sc->help);
-		return fflush(stdout) ? EXIT_TROUBLE : EXIT_PASS;
-	}
-	sc = find(argv[1]);
-	if (!sc) {
-		cli_error(NULL, "no command '%s' (see 'heapdiff --help')", argv[1]);
-		return EXIT_TROUBLE;
-	}
-	heap_setup();
-	return sc->run(argc - 1, argv + 1);
+	signal(SIGXFSZ, SIG_IGN);
+	return cli_close_stdout(dispatch(argc, argv));
 }

@@ -17,40 +17,34 @@
 #include "engine/report.h"
 #include "input/input.h"
 
+/* LIMIT: a percentage of the base total, or a size (hd_parse_size). */
 static int parse_limit(const char *s, struct hd_rule *r)
 {
-	static const struct { const char *suffix; int64_t mult; } units[] = {
-		{"", 1}, {"B", 1}, {"KiB", 1LL << 10}, {"kB", 1LL << 10}, {"KB", 1LL << 10},
-		{"MiB", 1LL << 20}, {"MB", 1LL << 20}, {"GiB", 1LL << 30}, {"GB", 1LL << 30},
-		{"TiB", 1LL << 40}, {"TB", 1LL << 40},
-	};
+	size_t n;
+	uint64_t v;
 	char *end;
-	double v;
-	size_t i;
+	double pct;
 
 	if (*s == '+')
 		s++;
-	if (!*s || *s == '-' || *s == ' ')
-		return -1;
-	v = strtod(s, &end);
-	if (end == s || isnan(v) || isinf(v) || v < 0)
-		return -1;
-	if (strcmp(end, "%") == 0) {
+	n = strlen(s);
+	if (n > 1 && s[n - 1] == '%') {
+		if (*s == '-' || *s == ' ')
+			return -1;
+		pct = strtod(s, &end);
+		if (end != s + n - 1 || isnan(pct) || isinf(pct) || pct < 0)
+			return -1;
 		r->is_pct = 1;
-		r->pct = v;
+		r->pct = pct;
 		return 0;
 	}
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(end, units[i].suffix) == 0) {
-			double x = v * (double)units[i].mult;
-			if (x >= 9.2e18)
-				return -1;
-			r->limit = (int64_t)llround(x);
-			return 0;
-		}
-	return -1;
+	if (hd_parse_size(s, &v))
+		return -1;
+	r->limit = (int64_t)v;
+	return 0;
 }
 
+/* Messages say "rule"; the front end names its option (cmd/: --fail-on). */
 int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err)
 {
 	static const struct { const char *name; enum hd_rule_scope scope; } scopes[] = {
@@ -79,15 +73,15 @@ int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err)
 		goto bad;
 	out->scope = scopes[i].scope;
 	if (out->scope == HD_RULE_LEAK)
-		return colon ? hd_fail(err, HD_ERR_USAGE,
-				       "invalid --fail-on rule '%s': leak takes no limit", s) : 0;
+		return colon ? hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_RULE,
+					     "invalid rule '%s': leak takes no limit", s) : 0;
 	if (!colon || parse_limit(colon + 1, out))
 		goto bad;
 	return 0;
 bad:
-	return hd_fail(err, HD_ERR_USAGE,
-		       "invalid --fail-on rule '%s' (expected [TYPE/]SCOPE:+LIMIT with SCOPE "
-		       "total, func, cum or new and LIMIT like 8%%, 1.5MiB or 100; or leak)", s);
+	return hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_RULE,
+			     "invalid rule '%s' (expected [TYPE/]SCOPE:+LIMIT with SCOPE "
+			     "total, func, cum or new and LIMIT like 8%%, 1.5MiB or 100; or leak)", s);
 }
 
 static int crossed(const struct hd_rule *rule, int64_t delta, int64_t base_total)

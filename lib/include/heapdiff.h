@@ -80,6 +80,19 @@ struct hd_limits {
 	uint64_t max_frames;  /* expanded frames of all samples */
 };
 
+/* ---- sizes (base/units.c) ------------------------------------------- */
+
+/*
+ * Parse a size as a person types it: a decimal number (fractions allowed:
+ * "1.5"), then optionally spaces and a unit, in any case: B; K, KB, KiB;
+ * M, MB, MiB; G, GB, GiB; T, TB, TiB.  Every unit is a power of 1024 (KB
+ * as pprof prints it); no unit means bytes, or a count for a sample type
+ * that counts.  A fraction of a byte rounds to the nearest.  No sign, no
+ * exponent, nothing before or after; at most INT64_MAX, so the result
+ * fits int64_t too.  0 with *out set, or HD_ERR_USAGE (*out untouched).
+ */
+int hd_parse_size(const char *s, uint64_t *out);
+
 /*
  * A growable byte buffer; every buffer has a cap (curl's "toobig").
  *

@@ -1,0 +1,584 @@
+/*
+ * options.c - every option heapdiff takes, in one table: its name, the
+ * commands that take it (a group of struct subcommand.options), how its
+ * value is read, and what --help says of it.  cli_parse() reads argv by
+ * the table; cli_help() prints from it, so a command's help lists exactly
+ * the options it accepts.
+ *
+ * Owns struct cli's defaults.  Values are checked here; meaning that
+ * needs the profiles (a sample type, a regular expression) is lib/'s.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct option_spec;
+typedef int setter(struct cli *c, const struct option_spec *o, const char *arg);
+
+struct option_spec {
+	const char *name;
+	char letter;           /* the short form, or 0 */
+	int has_arg;           /* getopt's no_, required_ or optional_argument */
+	unsigned groups;       /* OPT_*: the commands that take it */
+	setter *set;
+	const char *arg;       /* the value's name in --help */
+	const char *help[3];   /* by enum hd_command; NULL: no line (an alias) */
+};
+_Static_assert(HD_CMD_TOP == 0 && HD_CMD_DIFF == 1 && HD_CMD_TREND == 2,
+	       "option_spec.help has one text per enum hd_command");
+
+static setter set_format, set_output, set_icicle, set_top, set_sample, set_gran,
+	set_regex, set_sort, set_max_size, set_max_frames, set_color, set_input,
+	set_chain_depth, set_min_delta, set_folded, set_fail_on, set_order,
+	set_trend, set_normalize, set_ascii, set_help;
+
+/* The same text for every command. */
+#define ALL(text) {text, text, text}
+#define ROWS "rows to show (default 20; 0 = all)"
+#define FOLDED "folded output: both (default), base or new"
+
+/* In --help order. */
+static const struct option_spec options[] = {
+	{"baseline", 0, required_argument, OPT_DIFF, set_input, "BASE",
+	 ALL("the reference profile (alias --base)")},
+	{"base", 0, required_argument, OPT_DIFF, set_input, "BASE", {NULL}},
+	{"incremental", 0, required_argument, OPT_DIFF, set_input, "NEW",
+	 ALL("the newer profile")},
+	{"normalize", 0, no_argument, OPT_DIFF, set_normalize, NULL,
+	 ALL("scale NEW to BASE's total before comparing")},
+	{"order", 0, required_argument, OPT_TREND, set_order, "ORDER",
+	 ALL("given (default) or time (sort by time_nanos)")},
+	{"min-growth", 0, required_argument, OPT_TREND, set_trend, "X",
+	 ALL("the noise floor: a SIZE (64KiB) or a share of the first profile's total "
+	     "(default 1%)")},
+	{"min-r2", 0, required_argument, OPT_TREND, set_trend, "X",
+	 ALL("least fit of a growing series (default 0.8)")},
+	{"min-rising", 0, required_argument, OPT_TREND, set_trend, "X",
+	 ALL("least share of non-falling steps (default 0.75)")},
+	{"format", 'f', required_argument, OPT_FORMAT, set_format, "FMT", {
+	 [HD_CMD_TOP] = "text (default), markdown, json, folded or svg (an interactive "
+		"flame graph)",
+	 [HD_CMD_DIFF] = "text (default), markdown, json, folded or svg (a differential "
+		"flame graph: widths max(BASE, NEW), red grew, blue shrank; see heapdiff(1))",
+	 [HD_CMD_TREND] = "text (default), markdown, json, folded, svg or html (folded, "
+		"svg: the first vs the last profile; html: one page with the suspects, a "
+		"heat map, charts and the flame graph)"}},
+	{"output-format", 0, required_argument, OPT_FORMAT, set_format, "FMT",
+	 ALL("the same as --format")},
+	{"output", 'o', required_argument, OPT_OUTPUT, set_output, "FILE",
+	 ALL("write to FILE (atomically) instead of stdout")},
+	{"icicle", 0, no_argument, OPT_FORMAT, set_icicle, NULL,
+	 ALL("svg, html: draw the flame graph root at the top (an icicle graph) instead "
+	     "of the bottom")},
+	{"top", 0, required_argument, OPT_TOP, set_top, "N", {
+	 [HD_CMD_TOP] = ROWS,
+	 [HD_CMD_DIFF] = "rows per table (default 20; 0 = all)",
+	 [HD_CMD_TREND] = ROWS}},
+	{"sort", 0, required_argument, OPT_SORT, set_sort, "KEY", {
+	 [HD_CMD_TOP] = "flat (default) or cum",
+	 [HD_CMD_DIFF] = "delta (|delta flat|, default), delta-cum, flat, cum or pct",
+	 [HD_CMD_TREND] = "default: suspects first, then by how much a function moves; "
+		"or delta, delta-cum, flat, cum, pct (first vs last)"}},
+	{"min-delta", 0, required_argument, OPT_DIFF, set_min_delta, "X",
+	 ALL("hide frames whose |delta| is below X: a SIZE (64KiB) or a percentage of "
+	     "the base total (0.5%)")},
+	{"ref-chain-depth", 0, required_argument, OPT_CHAINS, set_chain_depth, "N",
+	 ALL("callers shown per reference chain (default 3; 0 turns chains off)")},
+	{"ascii", 0, no_argument, OPT_TREND, set_ascii, NULL,
+	 ALL("ASCII sparklines (default when the locale's character set is not UTF-8)")},
+	{"fail-on", 0, required_argument, OPT_FAILON, set_fail_on, "RULE", {
+	 [HD_CMD_DIFF] = "exit 1 when the rule is crossed (repeatable):\n"
+		"total:+8%  total:+50MiB  func:+5%  func:+1MiB\n"
+		"cum:+2MiB  new:+512KiB  inuse_objects/total:+10%\n"
+		"(% of the base total; with --normalize, on normalized values)",
+	 [HD_CMD_TREND] = "exit 1 when crossed: leak (any growing function), or a diff "
+		"rule (total:+8%, ...) applied to the first and last profiles"}},
+	{"folded-columns", 0, required_argument, OPT_FOLDED, set_folded, "C", {
+	 [HD_CMD_TOP] = "accepted and ignored: folded output of one profile has one column",
+	 [HD_CMD_DIFF] = FOLDED,
+	 [HD_CMD_TREND] = FOLDED}},
+	{"sample-index", 0, required_argument, OPT_SAMPLE, set_sample, "X", {
+	 [HD_CMD_TOP] = "sample type by name (inuse_space, space) or 0-based index; "
+		"default: the profile's default type, else the last one",
+	 [HD_CMD_DIFF] = "sample type by name or 0-based index (default: BASE's default "
+		"type, else its last one)",
+	 [HD_CMD_TREND] = "sample type by name or 0-based index (default: the first "
+		"profile's default type)"}},
+	{"granularity", 0, required_argument, OPT_GRAN, set_gran, "G",
+	 ALL("functions (default), filefunctions, files, lines or addresses")},
+	{"focus", 0, required_argument, OPT_FILTERS, set_regex, "RE",
+	 ALL("keep samples with a frame matching RE")},
+	{"ignore", 0, required_argument, OPT_FILTERS, set_regex, "RE",
+	 ALL("drop samples with a frame matching RE")},
+	{"hide", 0, required_argument, OPT_FILTERS, set_regex, "RE",
+	 ALL("remove frames matching RE from stacks")},
+	{"show", 0, required_argument, OPT_FILTERS, set_regex, "RE",
+	 ALL("keep only frames matching RE in stacks")},
+	{"max-size", 0, required_argument, OPT_LIMITS, set_max_size, "SIZE",
+	 ALL("refuse profiles larger than SIZE once decompressed (default 1GiB)")},
+	{"max-frames", 0, required_argument, OPT_LIMITS, set_max_frames, "N",
+	 ALL("refuse profiles whose stacks expand to more than N frames in all "
+	     "(default 16777216)")},
+	{"color", 0, optional_argument, OPT_COLOR, set_color, "WHEN",
+	 ALL("auto (default), always or never")},
+	{"colour", 0, optional_argument, OPT_COLOR, set_color, "WHEN", {NULL}},
+	{"help", 'h', no_argument, ~0u, set_help, NULL, ALL("show this help")},
+};
+#define NOPTS (sizeof(options) / sizeof(options[0]))
+
+/* Said once below the options of a command that takes the group. */
+static const struct {
+	unsigned groups;
+	const char *text;
+} notes[] = {
+	{OPT_FILTERS, "RE: a POSIX extended regular expression, matched against function "
+	 "and file names."},
+	{OPT_LIMITS, "SIZE: a number, fractions allowed, and an optional unit B, K, M, G "
+	 "or T, also written KB or KiB and so on, in any case; all are powers of 1024 "
+	 "(64KiB, 1.5m, 100; see UNITS in heapdiff(1))."},
+};
+
+/* ---- --help ---- */
+
+#define HELP_COL 26   /* where an option's text starts */
+#define HELP_WIDTH 78 /* where lines end */
+
+/* text from column col to HELP_WIDTH, at word breaks and at each '\n'. */
+static void print_wrapped(FILE *f, const char *text, int col)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t avail = (size_t)(HELP_WIDTH - col), n = strcspn(p, "\n");
+
+		if (n > avail) {
+			size_t k = avail;
+
+			while (k > 0 && p[k] != ' ')
+				k--;
+			n = k ? k : strcspn(p, " \n"); /* a word longer than the line */
+			while (n > 1 && p[n - 1] == ' ')
+				n--;
+		}
+		fprintf(f, "%.*s\n", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+		if (*p == '\n')
+			p++;
+		if (*p)
+			fprintf(f, "%*s", col, "");
+	}
+}
+
+/* "  -f, --format FMT        text ...", or nothing for an alias. */
+static void print_option(FILE *f, const struct option_spec *o, enum hd_command cmd)
+{
+	const char *help = o->help[cmd];
+	char name[64];
+	int n;
+
+	if (!help)
+		return;
+	if (o->letter)
+		n = snprintf(name, sizeof(name), "  -%c, --%s", o->letter, o->name);
+	else
+		n = snprintf(name, sizeof(name), "      --%s", o->name);
+	if (o->arg && n >= 0 && (size_t)n < sizeof(name))
+		snprintf(name + n, sizeof(name) - (size_t)n,
+			 o->has_arg == optional_argument ? "[=%s]" : " %s", o->arg);
+	if (strlen(name) < HELP_COL)
+		fprintf(f, "%-*s", HELP_COL, name);
+	else
+		fprintf(f, "%s\n%*s", name, HELP_COL, "");
+	print_wrapped(f, help, HELP_COL);
+}
+
+void cli_help(const struct subcommand *sc, FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: %s\n\n%s\nOptions:\n", sc->synopsis, sc->help);
+	for (i = 0; i < NOPTS; i++)
+		if (options[i].groups & sc->options)
+			print_option(f, &options[i], sc->command);
+	for (i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
+		if (notes[i].groups & sc->options) {
+			fputc('\n', f);
+			print_wrapped(f, notes[i].text, 0);
+		}
+}
+
+/* ---- reading values ---- */
+
+static int bad_value(const struct option_spec *o, const char *val, const char *expect)
+{
+	cli_error(NULL, "invalid value '%s' for --%s (expected %s)", val, o->name, expect);
+	return HD_EXIT_TROUBLE;
+}
+
+static int parse_count(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end || errno || v > SIZE_MAX)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* "0.5%": a finite percentage, not negative. */
+static int parse_pct(const char *s, double *out)
+{
+	size_t len = strlen(s);
+	char *end;
+	double p;
+
+	if (len < 2 || s[len - 1] != '%' || *s == '-')
+		return -1;
+	errno = 0;
+	p = strtod(s, &end);
+	if (end != s + len - 1 || errno || isnan(p) || isinf(p) || p < 0)
+		return -1;
+	*out = p;
+	return 0;
+}
+
+/* A size (hd_parse_size's grammar) that fits int64_t. */
+static int parse_size64(const char *s, int64_t *out)
+{
+	uint64_t v;
+
+	if (hd_parse_size(s, &v) || v > INT64_MAX)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+static int set_format(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (hd_format_parse(arg, &c->format))
+		return bad_value(o, arg, "text, markdown, json, folded, svg or html");
+	return 0;
+}
+
+static int set_output(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	c->output = arg;
+	return 0;
+}
+
+static int set_icicle(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	c->icicle = 1;
+	return 0;
+}
+
+static int set_normalize(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	c->ropts.normalize = 1;
+	return 0;
+}
+
+static int set_ascii(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	c->ascii = 1;
+	return 0;
+}
+
+static int set_top(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (parse_count(arg, &c->top))
+		return bad_value(o, arg, "a number of rows, 0 for all");
+	c->top_set = 1;
+	return 0;
+}
+
+static int set_sample(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	c->ropts.sample_index = arg;
+	return 0;
+}
+
+static int set_gran(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (hd_granularity_parse(arg, &c->ropts.model.granularity))
+		return bad_value(o, arg, "functions, filefunctions, files, lines or addresses");
+	return 0;
+}
+
+static int set_regex(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	struct hd_model_opts *m = &c->ropts.model;
+
+	if (strcmp(o->name, "focus") == 0)
+		m->focus = arg;
+	else if (strcmp(o->name, "ignore") == 0)
+		m->ignore = arg;
+	else if (strcmp(o->name, "hide") == 0)
+		m->hide = arg;
+	else
+		m->show = arg;
+	return 0;
+}
+
+static int set_sort(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	int top = c->ropts.command == HD_CMD_TOP;
+
+	if (hd_sort_parse(arg, &c->ropts.sort) ||
+	    (top && c->ropts.sort != HD_SORT_FLAT && c->ropts.sort != HD_SORT_CUM))
+		return bad_value(o, arg, top ? "flat or cum" : "delta, delta-cum, flat, cum or pct");
+	return 0;
+}
+
+static int set_max_size(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (hd_parse_size(arg, &c->limits.max_size) || c->limits.max_size == 0)
+		return bad_value(o, arg, "a size such as 512MiB or 4GiB");
+	return 0;
+}
+
+static int set_max_frames(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	size_t frames;
+
+	/* 2^40 frames would take terabytes: larger is a typo. */
+	if (parse_count(arg, &frames) || frames == 0 || frames > ((size_t)1 << 40))
+		return bad_value(o, arg, "a number of frames from 1 to 1099511627776");
+	c->limits.max_frames = frames;
+	return 0;
+}
+
+static int set_color(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (!arg || strcmp(arg, "always") == 0)
+		c->color = 1;
+	else if (strcmp(arg, "never") == 0)
+		c->color = 0;
+	else if (strcmp(arg, "auto") == 0)
+		c->color = -1;
+	else
+		return bad_value(o, arg, "auto, always or never");
+	return 0;
+}
+
+static int set_input(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (strcmp(o->name, "incremental") != 0)
+		c->baseline = arg; /* --baseline, --base */
+	else
+		c->incremental = arg;
+	return 0;
+}
+
+static int set_chain_depth(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	size_t d;
+
+	if (parse_count(arg, &d) || d > 16)
+		return bad_value(o, arg, "a number from 0 to 16");
+	c->ropts.ref_chain_depth = (int)d;
+	return 0;
+}
+
+static int set_min_delta(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	size_t len = strlen(arg);
+
+	if (len > 1 && arg[len - 1] == '%') {
+		if (parse_pct(arg, &c->ropts.min_delta_pct))
+			return bad_value(o, arg, "a size or a percentage");
+	} else if (parse_size64(arg, &c->ropts.min_delta)) {
+		return bad_value(o, arg, "a size such as 64KiB or a percentage such as 1%");
+	}
+	return 0;
+}
+
+static int set_folded(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (strcmp(arg, "both") == 0)
+		c->folded = HD_FOLDED_BOTH;
+	else if (strcmp(arg, "base") == 0)
+		c->folded = HD_FOLDED_BASE;
+	else if (strcmp(arg, "new") == 0)
+		c->folded = HD_FOLDED_NEW;
+	else
+		return bad_value(o, arg, "new, base or both");
+	c->folded_set = 1;
+	return 0;
+}
+
+static int set_fail_on(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	struct hd_error err = {0};
+
+	if (c->nrules == MAX_RULES) {
+		cli_error(NULL, "too many --fail-on rules (at most %d)", MAX_RULES);
+		return HD_EXIT_TROUBLE;
+	}
+	if (hd_rule_parse(arg, &c->rules[c->nrules], &err)) {
+		cli_lib_error(NULL, &err);
+		return HD_EXIT_TROUBLE;
+	}
+	c->nrules++;
+	return 0;
+}
+
+static int set_order(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (strcmp(arg, "time") != 0 && strcmp(arg, "given") != 0)
+		return bad_value(o, arg, "given or time");
+	c->order_time = strcmp(arg, "time") == 0;
+	return 0;
+}
+
+/* --min-growth SIZE|PCT%, --min-r2 X, --min-rising X (X in [0, 1]). */
+static int set_trend(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	struct hd_trend_opts *t = &c->trend;
+	char *end;
+	double x;
+
+	if (strcmp(o->name, "min-growth") == 0) {
+		if (parse_size64(arg, &t->min_growth) == 0) {
+			t->min_growth_pct = 0;
+		} else if (parse_pct(arg, &t->min_growth_pct) == 0) {
+			t->min_growth = 0;
+		} else {
+			return bad_value(o, arg, "a size such as 64KiB or a percentage such as 1%");
+		}
+		return 0;
+	}
+	errno = 0;
+	x = strtod(arg, &end);
+	if (end == arg || *end || errno || isnan(x) || x < 0 || x > 1)
+		return bad_value(o, arg, "a number from 0 to 1");
+	if (strcmp(o->name, "min-r2") == 0)
+		t->min_r2 = x;
+	else
+		t->min_rising = x;
+	return 0;
+}
+
+static int set_help(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	cli_help(c->sc, stdout);
+	return -1;
+}
+
+/* ---- argv ---- */
+
+static void defaults(const struct subcommand *sc, struct cli *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->sc = sc;
+	c->format = HD_FMT_TEXT;
+	c->top = 20;
+	c->color = -1;
+	c->limits.max_size = HD_DEFAULT_MAX_SIZE;
+	c->limits.max_frames = HD_DEFAULT_MAX_FRAMES;
+	hd_trend_opts_init(&c->trend);
+	hd_report_opts_init(&c->ropts, sc->command);
+}
+
+/*
+ * getopt_long's view of the options sc takes: longopts[k] is
+ * options[spec[k]], its val LONG_VAL + k (past every letter and getopt's
+ * ':' and '?'); shorts ("f:o:h") the letters.  Returns the number of
+ * long options.
+ */
+#define LONG_VAL 256
+
+static size_t getopt_tables(const struct subcommand *sc, struct option *longopts,
+			    size_t *spec, char *shorts)
+{
+	size_t i, n = 0, ns = 0;
+
+	shorts[ns++] = ':'; /* a missing value is ':', not '?' */
+	for (i = 0; i < NOPTS; i++) {
+		const struct option_spec *o = &options[i];
+
+		if (!(o->groups & sc->options))
+			continue;
+		longopts[n] = (struct option){o->name, o->has_arg, NULL, LONG_VAL + (int)n};
+		spec[n++] = i;
+		if (o->letter) {
+			shorts[ns++] = o->letter;
+			if (o->has_arg == required_argument)
+				shorts[ns++] = ':';
+		}
+	}
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+	shorts[ns] = '\0';
+	return n;
+}
+
+/* The table entry of getopt's answer opt: a long option's index or a letter. */
+static const struct option_spec *which(int opt, size_t n, const size_t *spec)
+{
+	size_t i;
+
+	if (opt >= LONG_VAL && (size_t)(opt - LONG_VAL) < n)
+		return &options[spec[opt - LONG_VAL]];
+	for (i = 0; i < n; i++)
+		if (options[spec[i]].letter && options[spec[i]].letter == opt)
+			return &options[spec[i]];
+	return NULL;
+}
+
+static int bad_option(const struct subcommand *sc, int opt, const char *arg)
+{
+	if (opt == ':')
+		cli_error(NULL, "option '%s' needs a value (see 'heapdiff help %s')", arg, sc->name);
+	else
+		cli_error(NULL, "unknown option '%s' for %s (see 'heapdiff help %s')",
+			  arg, sc->name, sc->name);
+	return HD_EXIT_TROUBLE;
+}
+
+/* What the options mean together, once all are read. */
+static void settle(struct cli *c)
+{
+	c->ropts.needs = hd_format_needs(c->format);
+	/* Chains are drawn for the growers a table shows, at most ten. */
+	if (c->top && c->top < c->ropts.ref_chain_rows)
+		c->ropts.ref_chain_rows = c->top;
+}
+
+int cli_parse(const struct subcommand *sc, int argc, char **argv, struct cli *c)
+{
+	struct option longopts[NOPTS + 1];
+	size_t spec[NOPTS], n;
+	char shorts[2 * NOPTS + 2];
+	int opt;
+
+	defaults(sc, c);
+	n = getopt_tables(sc, longopts, spec, shorts);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		const struct option_spec *o = which(opt, n, spec);
+		int rc;
+
+		if (!o)
+			return bad_option(sc, opt, argv[optind - 1]);
+		rc = o->set(c, o, optarg);
+		if (rc)
+			return rc;
+	}
+	settle(c);
+	c->args = argv + optind;
+	c->nargs = argc - optind;
+	return 0;
+}

@@ -1,0 +1,81 @@
+/*
+ * units.c - sizes as people type them ("64KiB", "1.5m", "100"): the one
+ * grammar of --max-size, --min-delta, --min-growth and the limits of
+ * --fail-on rules (hd_rule_parse), documented once under UNITS in
+ * man/heapdiff.1.
+ *
+ * Owns nothing and reads no locale: the decimal point is '.' whatever
+ * LC_NUMERIC says, so a rule means the same in every environment.
+ */
+#include <math.h>
+#include <stdint.h>
+
+#include "base/base.h"
+
+/* Every unit is a power of 1024; KB as pprof prints it, not 1000. */
+static const struct {
+	const char *name; /* lower case; matched without regard to case */
+	unsigned shift;
+} units[] = {
+	{"", 0}, {"b", 0},
+	{"k", 10}, {"kb", 10}, {"kib", 10},
+	{"m", 20}, {"mb", 20}, {"mib", 20},
+	{"g", 30}, {"gb", 30}, {"gib", 30},
+	{"t", 40}, {"tb", 40}, {"tib", 40},
+};
+
+/* s equals name (lower case) but for the case of ASCII letters. */
+static int unit_is(const char *s, const char *name)
+{
+	for (; *s && *name; s++, name++) {
+		char c = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+
+		if (c != *name)
+			return 0;
+	}
+	return *s == *name;
+}
+
+int hd_parse_size(const char *s, uint64_t *out)
+{
+	const uint64_t max = INT64_MAX;
+	const char *p = s, *int_end, *frac, *end;
+	uint64_t whole = 0, mult, part;
+	double f = 0;
+	size_t i;
+
+	/* NUMBER: digits, optionally a point and more digits; one digit at least. */
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (whole > (max - (uint64_t)(*p - '0')) / 10)
+			return HD_ERR_USAGE;
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	int_end = frac = end = p;
+	if (*p == '.') {
+		frac = ++p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		end = p;
+	}
+	if (int_end == s && end == frac)
+		return HD_ERR_USAGE; /* no digit: "", ".", "MiB" */
+	/* Spaces between the number and a unit, as heapdiff prints sizes. */
+	while (*p == ' ' && p[1])
+		p++;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (unit_is(p, units[i].name) && (units[i].name[0] || p == end))
+			break;
+	if (i == sizeof(units) / sizeof(units[0]))
+		return HD_ERR_USAGE;
+	mult = (uint64_t)1 << units[i].shift;
+	if (whole > max / mult)
+		return HD_ERR_USAGE;
+	/* The fraction, last digit first (Horner), rounded to whole bytes. */
+	while (end > frac)
+		f = (f + (double)(*--end - '0')) / 10;
+	part = (uint64_t)llround(f * (double)mult);
+	if (part > max - whole * mult)
+		return HD_ERR_USAGE;
+	*out = whole * mult + part;
+	return 0;
+}
