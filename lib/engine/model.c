@@ -421,7 +421,6 @@ int hd_granularity_parse(const char *s, enum hd_granularity *out)
 int hd_model_new(const struct hd_model_opts *opts, struct hd_model **out,
 		 struct hd_error *err)
 {
-	static const char *const optname[4] = {"--focus", "--ignore", "--hide", "--show"};
 	struct hd_model *m;
 	const char *res[4];
 	uint32_t id;
@@ -453,9 +452,8 @@ int hd_model_new(const struct hd_model_opts *opts, struct hd_model **out,
 			hd_model_free(m);
 			if (rc == REG_ESPACE)
 				return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-			return hd_fail(err, HD_ERR_USAGE,
-				       "invalid %s regular expression '%s': %s",
-				       optname[i], res[i], msg);
+			return hd_fail_about(err, HD_ERR_USAGE, (enum hd_subject)(HD_SUBJ_FOCUS + i),
+					     "invalid regular expression '%s': %s", res[i], msg);
 		}
 		m->have_re[i] = 1;
 	}

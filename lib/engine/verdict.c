@@ -227,7 +227,7 @@ int hd_report_check(struct hd_report *dst, struct hd_report *src,
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	if (rule->scope == HD_RULE_LEAK && src->command != HD_CMD_TREND)
 		return hd_fail(err, HD_ERR_USAGE,
-			       "--fail-on %s needs heapdiff trend (a diff has no trend)", rule->text);
+			       "a leak is found in a series of profiles (heapdiff trend); a diff has no trend");
 	res = new_result(dst);
 	if (!res)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
