@@ -67,16 +67,11 @@ const char *hd_status_str(int code);
 #define HD_DEFAULT_MAX_SIZE ((uint64_t)1 << 30)
 /*
  * Default cap on the frames of one profile's samples together, each
- * inlined line counted (the model expands them all): 2^26.  A real Go
- * heap profile of a million stacks expands to 25 to 35 million (the
- * runtime records 32 frames a stack at most, and inlining adds some),
- * pprof's largest test profile to 500 000; a few KiB of gzip (one
- * location of 1000 lines listed 100 000 times) could otherwise ask for
- * billions.  A frame costs a few nanoseconds to walk and at most 4 bytes
- * of memory (in the pool of distinct stacks), so the cap bounds that
- * part of a profile's cost to about 256 MiB and a fraction of a second.
+ * inlined line counted (the model expands them all): 2^24.  A few KiB of
+ * gzip (one location of 1000 lines listed 100 000 times) would otherwise
+ * cost gigabytes; pprof's largest test profile expands to 500 000.
  */
-#define HD_DEFAULT_MAX_FRAMES ((uint64_t)1 << 26)
+#define HD_DEFAULT_MAX_FRAMES ((uint64_t)1 << 24)
 
 /* What one profile may cost; a zero field (or a NULL pointer) takes the
  * default.  Past either, loading fails with HD_ERR_LIMIT. */
