@@ -123,7 +123,8 @@ static const struct option_spec options[] = {
 	 ALL("refuse profiles larger than SIZE once decompressed (default 1GiB)")},
 	{"max-frames", 0, required_argument, OPT_LIMITS, set_max_frames, "N",
 	 ALL("refuse profiles whose stacks expand to more than N frames in all "
-	     "(default 16777216)")},
+	     "(default 16777216, or 4 per byte of the decompressed profile if "
+	     "that is more)")},
 	{"color", 0, optional_argument, OPT_COLOR, set_color, "WHEN",
 	 ALL("auto (default), always or never")},
 	{"colour", 0, optional_argument, OPT_COLOR, set_color, "WHEN", {NULL}},

@@ -67,9 +67,13 @@ const char *hd_status_str(int code);
 #define HD_DEFAULT_MAX_SIZE ((uint64_t)1 << 30)
 /*
  * Default cap on the frames of one profile's samples together, each
- * inlined line counted (the model expands them all): 2^24.  A few KiB of
- * gzip (one location of 1000 lines listed 100 000 times) would otherwise
- * cost gigabytes; pprof's largest test profile expands to 500 000.
+ * inlined line counted (the model expands them all): 2^24, or 4 frames
+ * per byte of the decompressed profile when that is more (a real
+ * million-stack Go profile expands to about a frame per byte).  A few
+ * KiB of gzip (one location of 1000 lines listed 100 000 times) would
+ * otherwise cost gigabytes: a frame costs up to about 25 bytes in the
+ * call tree; pprof's largest test profile expands to 500 000.  A
+ * hd_limits.max_frames of its own replaces both.
  */
 #define HD_DEFAULT_MAX_FRAMES ((uint64_t)1 << 24)
 

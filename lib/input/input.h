@@ -95,6 +95,22 @@ struct hd_profile {
 	size_t nrefs;          /* location references in all samples together */
 };
 
+/*
+ * The frames cap when the caller set none: HD_DEFAULT_MAX_FRAMES, or
+ * HD_FRAMES_PER_BYTE frames per byte of the decompressed profile,
+ * whichever is more.  A location reference takes at least a byte, so a
+ * real profile expands to about a frame per byte (a million-stack Go
+ * profile: 26 million frames in 27 MB); what expands further does it
+ * through inlined lines listed over and over, which is a bomb's way.
+ */
+#define HD_FRAMES_PER_BYTE 4
+static inline uint64_t hd_default_max_frames(size_t len)
+{
+	uint64_t per = (uint64_t)len * HD_FRAMES_PER_BYTE;
+
+	return per > HD_DEFAULT_MAX_FRAMES ? per : HD_DEFAULT_MAX_FRAMES;
+}
+
 /* The decoders (one file each). */
 extern const struct hd_decoder hd_decoder_pprof;
 

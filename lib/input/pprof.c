@@ -1011,7 +1011,8 @@ static int pprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 	if (!p->priv)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	memset(&s, 0, sizeof(s));
-	s.max_frames = lim && lim->max_frames ? lim->max_frames : HD_DEFAULT_MAX_FRAMES;
+	s.max_frames = lim && lim->max_frames ? lim->max_frames :
+		       hd_default_max_frames(p->len);
 	if (s.max_frames > (uint64_t)1 << 62)
 		s.max_frames = (uint64_t)1 << 62;
 	rc = scan_profile(p, &s, err);
