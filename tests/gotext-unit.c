@@ -1,8 +1,10 @@
 /*
  * gotext-unit.c - unit tests of lib/input/gotext.c (Go's text heap
- * profile): the profile view a text profile gives (locations, lines,
- * inlining, hidden frames, types, unsampling), Go's math.Exp bit for
- * bit, the MemStats section, and every refusal's message.
+ * profile) and lib/input/sniff.c (the wrong file): the profile view a
+ * text profile gives (locations, lines, inlining, hidden frames, types,
+ * unsampling), Go's math.Exp bit for bit, the MemStats section, every
+ * refusal's message, and that each binary magic sniff.c claims is one
+ * pprof.c refuses.
  *
  * Usage: gotext-unit SOURCE_ROOT (for testdata/gotext/heap.txt).
  */
@@ -468,6 +470,131 @@ static void test_pprof(void)
 	hd_profile_free(p);
 }
 
+/* ---- the wrong file ---- */
+
+struct magic {
+	const unsigned char *bytes;
+	size_t len;
+	const char *msg;
+};
+
+#define M(s, msg) { (const unsigned char *)(s), sizeof(s) - 1, msg }
+
+static const struct magic magics[] = {
+	M("PERFILE2\x68\0\0\0\0\0\0\0\x10\0\0\0",
+	  "a perf.data file (Linux perf), not a pprof profile: convert it with perf_to_profile"),
+	M("JAVA PROFILE 1.0.2\0\0\0\0\x08\0\0\x01\x8c",
+	  "a Java heap dump (HPROF), not a pprof profile: open it in a Java heap analyzer"),
+	M("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0",
+	  "an ELF executable or library, not a profile (heapdiff needs the profile alone, no binary)"),
+	M("go 1.19 trace\0\0\0\x01\x02\x03",
+	  "a Go execution trace (/debug/pprof/trace), not a heap profile: fetch /debug/pprof/heap"),
+	M("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n\x1f\x8b\x08\0",
+	  "an HTTP response with its headers, not a profile (curl -i? save the body alone: curl -o FILE URL)"),
+};
+
+/* pprof.c's decode on its own: fails. */
+static int pprof_refuses(const unsigned char *d, size_t n)
+{
+	struct hd_profile q;
+	struct hd_error err;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	hd_arena_init(&q.arena);
+	q.data = malloc(n + 1);
+	memcpy(q.data, d, n);
+	q.len = n;
+	rc = hd_decoder_pprof.decode(&q, NULL, &err);
+	hd_decoder_pprof.release(&q);
+	hd_arena_release(&q.arena);
+	free(q.data);
+	return rc != 0;
+}
+
+static const char *const texts[][2] = {
+	{ "<html>\n<head>\n<title>/debug/pprof/</title>\n",
+	  "an HTML page, not a profile (fetch /debug/pprof/heap, not the /debug/pprof/ index)" },
+	{ "\xef\xbb\xbf  \n<!DOCTYPE html><title>Sign in</title>",
+	  "an HTML page, not a profile (a login or error page? fetch /debug/pprof/heap from the program itself)" },
+	{ "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code></Error>",
+	  "an XML document, not a profile (an error reply? fetch /debug/pprof/heap)" },
+	{ "{\"error\": \"nope\"}\n",
+	  "JSON, not a profile (heapdiff reads pprof heap profiles: fetch /debug/pprof/heap)" },
+	{ "[1, 2]", "JSON, not a profile (heapdiff reads pprof heap profiles: fetch /debug/pprof/heap)" },
+	{ "{\n\"cmdline\": [\"./x\"],\n\"memstats\": {\"Alloc\":1}}\n",
+	  "Go's expvar JSON (/debug/vars), not a heap profile: fetch /debug/pprof/heap" },
+	{ "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\"]}}}",
+	  "a V8 heap snapshot, not a pprof profile (Node.js: take a heap profile with the pprof package)" },
+	{ "goroutine profile: total 4\n1 @ 0x1 0x2\n",
+	  "Go's goroutine profile as text (?debug=1), not a heap profile: fetch /debug/pprof/heap" },
+	{ "goroutine 1 [running]:\nmain.main()\n",
+	  "Go's goroutine dump (?debug=2), not a heap profile: fetch /debug/pprof/heap" },
+	{ "threadcreate profile: total 7\n",
+	  "Go's threadcreate profile as text (?debug=1), not a heap profile: fetch /debug/pprof/heap" },
+	{ "--- contention:\ncycles/second=1996798564\n",
+	  "Go's block profile as text (?debug=1), not a heap profile: fetch /debug/pprof/heap" },
+	{ "--- mutex:\ncycles/second=1996798564\nsampling period=0\n",
+	  "Go's mutex profile as text (?debug=1), not a heap profile: fetch /debug/pprof/heap" },
+	{ "num_symbols: 1\n", "Go's symbol lookup reply (/debug/pprof/symbol), not a profile: fetch /debug/pprof/heap" },
+	{ "panic: runtime error: index out of range\n\ngoroutine 1 [running]:\n",
+	  "a Go panic or crash log, not a profile" },
+	{ "404 page not found\n",
+	  "a \"404 page not found\" reply, not a profile (is net/http/pprof imported? fetch /debug/pprof/heap)" },
+	{ "Unknown profile\n",
+	  "net/http/pprof's \"Unknown profile\" reply, not a profile (fetch /debug/pprof/heap)" },
+	{ "Internal Server Error\n", "a short text, not a profile (an error reply?): \"Internal Server Error\"" },
+	{ "caf\xc3\xa9 \x1b[1mbold\x1b[0m\r\n", "a short text, not a profile (an error reply?): \"caf?? ?[1mbold?[0m\"" },
+};
+
+static void test_wrong_file(void)
+{
+	struct hd_profile *p = NULL;
+	struct hd_error err;
+	char *big;
+	size_t i;
+
+	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {
+		CHECK(pprof_refuses(magics[i].bytes, magics[i].len), "pprof.c takes magic %zu", i);
+		memset(&err, 0, sizeof(err));
+		CHECK(hd_profile_parse(magics[i].bytes, magics[i].len, NULL, &p, &err) == HD_ERR_FORMAT &&
+		      strcmp(err.msg, magics[i].msg) == 0, "magic %zu: '%s'", i, err.msg);
+	}
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		CHECK(parse(texts[i][0], NULL, &p, &err) == HD_ERR_FORMAT &&
+		      strcmp(err.msg, texts[i][1]) == 0, "text %zu: '%s'\n    want '%s'", i, err.msg,
+		      texts[i][1]);
+		CHECK(pprof_refuses((const unsigned char *)texts[i][0], strlen(texts[i][0])),
+		      "pprof.c takes text %zu", i);
+	}
+	/* Longer text: its first line, cut. */
+	big = malloc(8192);
+	memset(big, 'a', 8191);
+	big[8191] = '\0';
+	big[3] = '\n';
+	CHECK(parse(big, NULL, &p, &err) == HD_ERR_FORMAT &&
+	      strcmp(err.msg, "text, not a profile (it begins \"aaa\")") == 0, "long: %s", err.msg);
+	memset(big, 'b', 100);
+	CHECK(parse(big, NULL, &p, &err) == HD_ERR_FORMAT &&
+	      strcmp(err.msg, "text, not a profile (it begins "
+		     "\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb...\")") == 0,
+	      "long line: %s", err.msg);
+	/* A NUL anywhere, control bytes, Latin-1, white space alone: left
+	 * to pprof.c, whatever the start looks like. */
+	memcpy(big, "<html>", 6);
+	big[6000] = '\0';
+	memset(&err, 0, sizeof(err));
+	CHECK(hd_profile_parse((unsigned char *)big, 8000, NULL, &p, &err) == HD_ERR_FORMAT &&
+	      strncmp(err.msg, "not a pprof profile (malformed protobuf", 39) == 0, "NUL: %s", err.msg);
+	free(big);
+	CHECK(parse("<html>\x01</html>", NULL, &p, &err) == HD_ERR_FORMAT &&
+	      strncmp(err.msg, "not a pprof profile", 19) == 0, "control byte: %s", err.msg);
+	CHECK(parse("<p>caf\xe9</p>", NULL, &p, &err) == HD_ERR_FORMAT &&
+	      strncmp(err.msg, "not a pprof profile", 19) == 0, "Latin-1: %s", err.msg);
+	CHECK(parse(" \n\t\r\n", NULL, &p, &err) == HD_ERR_FORMAT &&
+	      strncmp(err.msg, "not a pprof profile", 19) == 0, "white space: %s", err.msg);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -481,6 +608,7 @@ int main(int argc, char **argv)
 	test_refusals();
 	test_memstats(argv[1]);
 	test_pprof();
+	test_wrong_file();
 	printf("gotext-unit: %d passed, %d failed\n", checks - failures, failures);
 	return failures ? 1 : 0;
 }

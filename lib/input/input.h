@@ -119,6 +119,9 @@ struct hd_profile {
 /* The decoders (one file each). */
 extern const struct hd_decoder hd_decoder_pprof;
 extern const struct hd_decoder hd_decoder_gotext; /* Go's text heap profile */
+/* Not a decoder: names a file that is no profile (an HTML page, a
+ * goroutine dump, ...) and fails; see sniff.c. */
+extern const struct hd_decoder hd_decoder_wrong_file;
 
 /*
  * Go's math.Exp as it runs on amd64 (math/exp_amd64.s), the path taken
