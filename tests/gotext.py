@@ -35,8 +35,16 @@ so nothing new is published: both texts must read the same), and:
          function.  The functions concerned are read off the text: frames
          whose PC minus offset (their physical function's entry) is the
          entry of frames of another name.
-     That these two are all is checked too: pprof BINARY TEXT without
-     runtime.goexit equals pprof -noinlines on the protobuf, every function;
+       - pruning: pprof gives a legacy heap profile the drop_frames of C++
+         allocators (legacy_profile.go's allocRxStr, runtime\..* among
+         them) and cuts a stack at a runtime frame below a frame of the
+         program: heapserve's main.keepOnPanic, a deferred call run by
+         runtime.gopanic, shows under main.unwind; heapdiff reads the text
+         as Go's protobuf (no drop_frames).  The samples with such a frame,
+         read off the text, are left out of this comparison (--ignore).
+     That these are all is checked too: pprof BINARY TEXT without
+     runtime.goexit equals pprof -noinlines on the protobuf, every function,
+     those samples left out;
    A third difference is Go's own, between its two writers, and all four
    comparisons leave out the samples it touches (--ignore/-ignore, said
    on the output when it happens, at rate 1 about every run): where a
@@ -262,6 +270,34 @@ def hidden_disagreements(text, inl):
     return names
 
 
+KEEP = re.compile(r"^(runtime\.panic|runtime\.reflectcall|runtime\.call[0-9]*)$")
+
+
+def pruned_by_pprof(text, inl):
+    """Where go tool pprof cuts the text's stacks (pprof's Prune with the
+    legacy drop_frames): from the root, at the first runtime.* frame (not
+    in allocSkipRxStr) below a frame of the program.  Returns the names
+    of the runtime frames, and of the frames just above them (their
+    physical functions, up the inlined ones): pprof filters after it
+    prunes, so only those name the cut samples in both tools."""
+    cuts, above = set(), set()
+    for rec in text.decode("utf-8", "replace").split("\n\n"):
+        frames = [[x for x in l.split("\t") if x] for l in rec.split("\n") if l.startswith("#\t0x")]
+        names = [f[2].rpartition("+")[0] for f in frames if len(f) >= 4]
+        user = False
+        for i in range(len(names) - 1, -1, -1):
+            if not names[i].startswith("runtime.") or KEEP.match(names[i]):
+                user = True
+            elif user:
+                cuts.add(names[i])
+                j = i + 1
+                while j + 1 < len(names) and names[j] in inl:
+                    j += 1
+                above.add(names[j])
+                break
+    return cuts, above
+
+
 def strip_frames(text):
     return b"".join(l for l in text.splitlines(True) if not l.startswith(b"#"))
 
@@ -291,6 +327,11 @@ def one_rate(heapdiff, pprof, exe, rate, tmp):
     check("runtime.main" not in roots, "rate %d: cannot leave out %s" % (rate, sorted(roots)))
     rx = "^(%s)$" % "|".join(re.escape(r) for r in sorted(roots)) if roots else None
     hx, px = (["--ignore", rx], ["-ignore=" + rx]) if rx else ([], [])
+    cut, above = pruned_by_pprof(text, inl)
+    check("runtime.gopanic" in cut and "main.unwind" in above,
+          "rate %d: pprof's cuts found: %s above %s" % (rate, sorted(cut), sorted(above)))
+    ry = "^(%s)$" % "|".join(re.escape(r) for r in sorted(above | roots))
+    hy, py = ["--ignore", ry], ["-ignore=" + ry]
     counts = {}
 
     def count(what, n):
@@ -311,11 +352,17 @@ def one_rate(heapdiff, pprof, exe, rate, tmp):
             pprof_top(pprof, ["-symbolize=none"] + px, stype, unit, [pb])))
         pp_text = pprof_top(pprof, px, stype, unit, [exe, t])
         check(any(n == GOEXIT for n, _, _ in pp_text), tag + ": pprof shows no runtime.goexit")
+        if stype == "inuse_space":
+            check(any(n == "main.keepOnPanic" and f > 0 for n, f, _ in hd) and
+                  not any(n == "main.keepOnPanic" for n, _, _ in pp_text),
+                  tag + ": main.keepOnPanic, which pprof prunes")
+        pp_text = pprof_top(pprof, px + py, stype, unit, [exe, t])
         count("vs pprof BINARY text", compare(
-            tag + ": heapdiff text vs pprof BINARY text", hd, pp_text, skip=inl | {GOEXIT}))
+            tag + ": heapdiff text vs pprof BINARY text", heapdiff_top(
+                heapdiff, t, stype, extra=hx + hy)[0], pp_text, skip=inl | {GOEXIT}))
         compare(tag + ": pprof BINARY text vs pprof -noinlines protobuf",
                 [r for r in pp_text if r[0] != GOEXIT],
-                pprof_top(pprof, ["-symbolize=none", "-noinlines"] + px, stype, unit, [pb]))
+                pprof_top(pprof, ["-symbolize=none", "-noinlines"] + px + py, stype, unit, [pb]))
         count("stripped, addresses", compare(
             tag + ": stripped text, addresses, vs pprof",
             heapdiff_top(heapdiff, paths["stripped.txt"], stype, "addresses")[0],
@@ -324,6 +371,8 @@ def one_rate(heapdiff, pprof, exe, rate, tmp):
     if roots:
         print("rate %d: samples under %s left out (Go's writers hide different frames there)"
               % (rate, ", ".join(sorted(roots))))
+    print("rate %d: samples under %s left out of pprof BINARY text (pprof prunes at %s)"
+          % (rate, ", ".join(sorted(above)), ", ".join(sorted(cut))))
     print("rate %d: %s; left out of pprof BINARY text: %s and %s" % (
         rate, ", ".join("%s %d names" % kv for kv in counts.items()),
         GOEXIT, ", ".join(sorted(inl))))

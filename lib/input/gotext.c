@@ -30,9 +30,15 @@
  *    1 - exp(-avg / rate), and truncated (a rate of 1 or less: as is);
  *    "heapprofile" is not sampled;
  *  - a location per distinct address, at the address minus one (a return
- *    PC points past its call);
- *  - drop_frames and keep_frames are pprof's for legacy heap profiles, so
- *    the engine prunes allocator frames as pprof does.
+ *    PC points past its call).
+ * Not as pprof reads it: pprof gives every legacy heap profile the
+ * drop_frames of C++ allocators (allocRxStr, which holds runtime\..*), so
+ * it cuts a stack at a runtime frame between two others (a deferred call
+ * run by runtime.gopanic, a cgo callback) and gives the values to the
+ * frame above; Go's protobuf writer does not.  heapdiff reads the text as
+ * Go's protobuf of the same heap, without drop_frames: `heapdiff diff
+ * heap.txt heap.pb.gz` of one heap finds no change.
+ *
  * Frames are named from the "#" lines Go writes after each record, one per
  * frame of runtime.CallersFrames, at the PC minus one: no binary is needed
  * (go tool pprof needs the binary, and shows bare addresses without it).
@@ -66,26 +72,6 @@
 #include <string.h>
 
 #include "input/input.h"
-
-/* pprof's allocRxStr and allocSkipRxStr (legacy_profile.go), the
- * drop_frames and keep_frames it gives every legacy heap profile. */
-static const char alloc_rx[] =
-	"calloc|cfree|malloc|free|memalign|do_memalign|(__)?posix_memalign|"
-	"pvalloc|valloc|realloc|"
-	"tcmalloc::.*|tc_calloc|tc_cfree|tc_malloc|tc_free|tc_memalign|"
-	"tc_posix_memalign|tc_pvalloc|tc_valloc|tc_realloc|tc_new|tc_delete|"
-	"tc_newarray|tc_deletearray|tc_new_nothrow|tc_newarray_nothrow|"
-	"malloc_zone_malloc|malloc_zone_calloc|malloc_zone_valloc|"
-	"malloc_zone_realloc|malloc_zone_memalign|malloc_zone_free|"
-	"runtime\\..*|"
-	"BaseArena::.*|(::)?do_malloc_no_errno|(::)?do_malloc_pages|"
-	"(::)?do_malloc|DoSampledAllocation|MallocedMemBlock::MallocedMemBlock|"
-	"_M_allocate|__builtin_(vec_)?delete|__builtin_(vec_)?new|"
-	"__gnu_cxx::new_allocator::allocate|__libc_malloc|"
-	"__malloc_alloc_template::allocate|allocate|cpp_alloc|"
-	"operator new(\\[\\])?|simple_alloc::allocate";
-static const char alloc_skip_rx[] =
-	"runtime\\.panic|runtime\\.reflectcall|runtime\\.call[0-9]*";
 
 /* ---- Go's math.Exp ---- */
 
@@ -1063,8 +1049,6 @@ static int finish(struct parser *ps, const struct hd_limits *lim)
 				     "the samples' stacks expand to more than %llu frames, inlined lines counted",
 				     (unsigned long long)max);
 	p->nrefs = ps->nrefs;
-	p->drop_frames = alloc_rx;
-	p->keep_frames = alloc_skip_rx;
 	p->memstats = ps->ms;
 	return 0;
 }

@@ -35,6 +35,10 @@
 //	                       keeps 16 x 2 KiB
 //	main.buildTree         recursive, depth 6 (127 nodes of 48 + 512 B), kept
 //	main.churn             1000 x 1 KiB, dropped at once: alloc > inuse
+//	main.keepOnPanic       64 KiB, kept, allocated by a deferred call while
+//	                       main.unwind panics: runtime.gopanic lies between
+//	                       two of main's frames (go tool pprof cuts the
+//	                       stack there when it reads the text)
 package main
 
 import (
@@ -96,6 +100,7 @@ var (
 	workerSink [4][][]byte
 	treeSink   *node
 	churnSink  []byte
+	panicSink  []byte
 )
 
 //go:noinline
@@ -173,6 +178,20 @@ func churn() {
 }
 
 //go:noinline
+func keepOnPanic() {
+	panicSink = make([]byte, 64<<10)
+}
+
+//go:noinline
+func unwind() {
+	defer func() {
+		recover()
+	}()
+	defer keepOnPanic()
+	panic("unwinding")
+}
+
+//go:noinline
 func work() {
 	configSink = make([][]byte, 0, 64)
 	bufferSink = make([][]byte, 0, 32)
@@ -188,6 +207,7 @@ func work() {
 	startWorkers()
 	treeSink = buildTree(6)
 	churn()
+	unwind()
 }
 
 // capture writes dir/heap.txt and dir/heap.pb.gz, the two forms of one
