@@ -75,6 +75,16 @@
 
 /* ---- Go's math.Exp ---- */
 
+/* Each a * b + c below is two roundings, as Go's MULSD and ADDSD are;
+ * a compiler that fuses them (clang's default, and GCC's outside ISO C,
+ * on a CPU with FMA) would change the last bit; -ffast-math would too,
+ * and tests/gotext-unit.c would say so. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 static double from_bits(uint64_t b)
 {
 	double d;
@@ -96,8 +106,8 @@ static int32_t round_to_int32(double t)
  * a Taylor series, four squarings).  Unsampling truncates, so an exp()
  * one ulp off moves a value by one when it lies near an integer: glibc's
  * exp() differs from Go's in about one argument in ten, and so do Go's
- * own two paths.  Every operation here is one IEEE double operation (C11
- * does not contract a * b + c without FP_CONTRACT), fma() the fused ones.
+ * own two paths.  Every operation here is one IEEE double operation,
+ * fma() the fused ones.
  */
 double hd_go_exp(double x, int fma_path)
 {
