@@ -113,7 +113,7 @@ struct hd_profile {
 	struct hd_pmapping *mappings;
 	size_t max_locs;       /* the most locations in one sample */
 	size_t nrefs;          /* location references in all samples together */
-	const struct hd_memstats *memstats; /* Go's text heap profile: or NULL */
+	const struct hd_memstats *memstats; /* from Go's text heap profile, else NULL */
 };
 
 /* The decoders (one file each). */
