@@ -43,6 +43,26 @@ struct hd_psample {
 	const int64_t *values;
 };
 
+/*
+ * The "# runtime.MemStats" section of Go's text heap profile
+ * (/debug/pprof/heap?debug=1), runtime.ReadMemStats as the program saw
+ * it just before the profile was written.  Every numeric field exactly,
+ * as Go printed it; a field the file does not have (an older or newer
+ * Go) is 0, and nfields counts those it had.  PauseNs and PauseEnd (the
+ * last 256 pauses) are not kept.
+ */
+struct hd_memstats {
+	uint64_t alloc, total_alloc, sys, lookups, mallocs, frees;
+	uint64_t heap_alloc, heap_sys, heap_idle, heap_inuse, heap_released, heap_objects;
+	uint64_t stack_inuse, stack_sys, mspan_inuse, mspan_sys, mcache_inuse, mcache_sys;
+	uint64_t buck_hash_sys, gc_sys, other_sys;
+	uint64_t next_gc, last_gc, num_gc, num_forced_gc;
+	uint64_t max_rss;          /* "# MaxRSS", where the platform has it */
+	const char *gc_cpu_fraction; /* a float64 as Go's %v printed it, or NULL */
+	int debug_gc;              /* 1: "true" */
+	size_t nfields;
+};
+
 struct hd_profile;
 
 /* A decoder's cursor over a profile's samples; start with {0, 0}. */
@@ -93,6 +113,7 @@ struct hd_profile {
 	struct hd_pmapping *mappings;
 	size_t max_locs;       /* the most locations in one sample */
 	size_t nrefs;          /* location references in all samples together */
+	const struct hd_memstats *memstats; /* from Go's text heap profile, else NULL */
 };
 
 /*
@@ -113,6 +134,17 @@ static inline uint64_t hd_default_max_frames(size_t len)
 
 /* The decoders (one file each). */
 extern const struct hd_decoder hd_decoder_pprof;
+extern const struct hd_decoder hd_decoder_gotext; /* Go's text heap profile */
+/* Not a decoder: names a file that is no profile (an HTML page, a
+ * goroutine dump, ...) and fails; see sniff.c. */
+extern const struct hd_decoder hd_decoder_wrong_file;
+
+/*
+ * Go's math.Exp as it runs on amd64 (math/exp_amd64.s), the path taken
+ * on a CPU with AVX and FMA when fma is 1, the other one when it is 0:
+ * the unsampling of gotext.c, bit for bit, exported for the unit tests.
+ */
+double hd_go_exp(double x, int fma);
 
 /*
  * Read a whole file ("-" is standard input) into *out, inflating it when
