@@ -488,7 +488,7 @@ static void defaults(const struct subcommand *sc, struct cli *c)
 	c->top = 20;
 	c->color = -1;
 	c->limits.max_size = HD_DEFAULT_MAX_SIZE;
-	c->limits.max_frames = HD_DEFAULT_MAX_FRAMES;
+	c->limits.max_frames = 0; /* the library default, which grows with the profile */
 	hd_trend_opts_init(&c->trend);
 	hd_report_opts_init(&c->ropts, sc->command);
 }
