@@ -104,6 +104,19 @@ void hd_format_duration(char *buf, size_t n, int64_t nanos)
 		snprintf(buf, n, "%.1fd", s / 86400);
 }
 
+int64_t hd_clamp_i64(double v)
+{
+	/* 2^63 is exact as a double; every double below it rounds to an
+	 * int64 (near 2^63 they are whole numbers already). */
+	if (isnan(v))
+		return 0;
+	if (v >= 9223372036854775808.0)
+		return INT64_MAX;
+	if (v <= -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)llround(v);
+}
+
 void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos,
 		    const char *unit)
 {
@@ -125,17 +138,8 @@ void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos,
 		if (fabs(r) >= (strcmp(unit, "bytes") == 0 ? 1024 : 1) || i == 2)
 			break;
 	}
-	hd_format_value(v, sizeof(v), (int64_t)llround(r), unit, 1);
+	hd_format_value(v, sizeof(v), hd_clamp_i64(r), unit, 1);
 	snprintf(buf, n, "%s/%s", v, per[i].name);
-}
-
-static int64_t clamp_i64(double v)
-{
-	if (v >= 9.2e18)
-		return INT64_MAX;
-	if (v <= -9.2e18)
-		return INT64_MIN;
-	return (int64_t)llround(v);
 }
 
 void hd_format_slope(char *buf, size_t n, double v, const char *unit)
@@ -143,7 +147,7 @@ void hd_format_slope(char *buf, size_t n, double v, const char *unit)
 	if (isnan(v))
 		snprintf(buf, n, "n/a");
 	else
-		hd_format_value(buf, n, clamp_i64(v), unit, 1);
+		hd_format_value(buf, n, hd_clamp_i64(v), unit, 1);
 }
 
 /* ---- strings ---- */
@@ -392,7 +396,7 @@ void hd_trend_cells(const struct hd_report *r, const struct hd_row *row,
 	if (isnan(f->slope_per_hour))
 		snprintf(cells[HD_TC_RATE], 64, "n/a");
 	else
-		hd_format_rate(cells[HD_TC_RATE], 64, clamp_i64(f->slope_per_hour),
+		hd_format_rate(cells[HD_TC_RATE], 64, hd_clamp_i64(f->slope_per_hour),
 			       3600000000000LL, r->sample_unit);
 	hd_format_slope(cells[HD_TC_HOURLY], 64, f->slope_per_hour, r->sample_unit);
 	if (isnan(f->r2))

@@ -251,7 +251,7 @@ static void heat_map(struct page *p)
 		      "darker for more: each tenfold less a quarter paler, down to four "
 		      "decades below the largest", p->shown, r->nrows);
 	/* |INT64_MIN| is one past INT64_MAX: clamp before converting. */
-	fmt_val(p, v, sizeof(v), max >= 9.2233720368547758e18 ? INT64_MAX : (int64_t)max, 0);
+	fmt_val(p, v, sizeof(v), hd_clamp_i64(max), 0);
 	hd_buf_printf(p->b, " (%s). Hover over a cell for its value.</p>\n"
 		      "<table class=\"heat\">\n<thead><tr><th>function</th><th>class</th>", v);
 	for (c = 0; c < r->ncols; c++) {

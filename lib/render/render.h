@@ -27,7 +27,13 @@ double hd_share(int64_t part, int64_t whole);
 /* A time stamp in UTC, "unknown" for 0. */
 void hd_format_time(char *buf, size_t n, int64_t nanos);
 void hd_format_duration(char *buf, size_t n, int64_t nanos);
-/* delta over nanos as a rate per s, min or h, whichever reads best. */
+/* v rounded to the nearest int64, saturating at INT64_MIN and INT64_MAX
+ * (0 for NAN): a double's cast or llround() past the range is undefined
+ * and on x86 wraps to INT64_MIN, so growth read as "-8.00 EiB/s".  Every
+ * double a renderer prints as an integer goes through it. */
+int64_t hd_clamp_i64(double v);
+/* delta over nanos as a rate per s, min or h, whichever reads best;
+ * saturated (hd_clamp_i64), so it always has delta's sign. */
 void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos, const char *unit);
 /* A fitted slope (a double) as a signed value, "n/a" for NAN. */
 void hd_format_slope(char *buf, size_t n, double v, const char *unit);
