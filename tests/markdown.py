@@ -16,8 +16,8 @@ the HTML is checked:
   * the reference chains render as a list inside <details>;
   * synthetic profiles (tests/pprofgen.py) whose frame names are Markdown,
     HTML, pipes, backticks, control characters and invalid UTF-8 come out
-    as exactly that text (control characters as spaces, invalid bytes as
-    U+FFFD), in tables, lists and the title.
+    as exactly that text (control and bidi characters as visible escapes,
+    invalid bytes as U+FFFD), in tables, lists and the title.
 
 Exit status: 0 all passed, 1 any failure, 77 (meson SKIP) without
 cmark-gfm.  The last line is "markdown: N passed, M failed".
@@ -119,8 +119,10 @@ class Doc(html.parser.HTMLParser):
 
 
 
-def controls_to_spaces(s):
-    return "".join(" " if ord(c) < 0x20 or ord(c) == 0x7F else c for c in s)
+def shown(s):
+    """A name as reports show it (pprofgen.expected_text): control and
+    bidi characters as visible escapes."""
+    return pprofgen.expected_text(s)
 
 
 def render(t, md_bytes, what):
@@ -173,7 +175,7 @@ def check_table(t, doc, heading, header, rows, what):
     t.check(all(len(r) == len(header) for r in tab["body"]),
             "%s: %r rows have %d cells" % (what, heading, len(header)))
     got = [r[-1] if r else None for r in tab["body"]]
-    want = [controls_to_spaces(n) for n in rows]
+    want = [shown(n) for n in rows]
     t.check(got == want, "%s: %r function names equal the JSON names" % (what, heading),
             [(a, b) for a, b in zip(got, want) if a != b][:3])
 
@@ -186,10 +188,10 @@ def check_chains(t, doc, js0, jsn, what):
     and every frame there has exactly its chains from the JSON with
     --top 0 (js0), in order."""
     def chain_text(f, c):
-        return " ← ".join(controls_to_spaces(n) for n in [f["name"]] + c["path"])
+        return " ← ".join(shown(n) for n in [f["name"]] + c["path"])
 
-    full = {controls_to_spaces(f["name"]): f for f in js0["functions"]}
-    want = [controls_to_spaces(f["name"]) for f in jsn["functions"] if f.get("ref_chains")]
+    full = {shown(f["name"]): f for f in js0["functions"]}
+    want = [shown(f["name"]) for f in jsn["functions"] if f.get("ref_chains")]
     if not want:
         t.check("details" not in doc.tags, what + ": no <details> without chains")
         return
@@ -252,7 +254,7 @@ def test_diff(t, hd, base, new, top, what):
     ng = [f for f in g + s if f["status"] in ("new", "gone")]
     items = [x for x, d, _ in doc.items if not d]
     for f in ng:
-        name = controls_to_spaces(f["name"])
+        name = shown(f["name"])
         t.check(any(x.startswith("%s %s (Δcum " % (f["status"], name)) for x in items),
                 "%s: %s frame %r listed" % (what, f["status"], name))
     t.check(len(items) == len(ng), what + ": one list item per new or gone frame shown",

@@ -44,9 +44,11 @@
  * flat with base, new, delta and delta% (top: value and share of the
  * total).  Frames are written callers first (node order), which the
  * script relies on.  Names are valid UTF-8 with the five XML characters
- * escaped (hd_put_xml), so no name can break the document or reach the
- * script as code; a name longer than NAME_CP code points is cut.  Labels
- * are the names cut to what fits, as flamegraph.js cuts them on zoom.
+ * escaped (render.h's hd_put_clean), so no name can break the document or
+ * reach the script as code, and no control or bidi character reaches it
+ * raw; a name longer than HD_NAME_DISPLAY_MAX bytes is cut with "…".
+ * Labels are the names cut to what fits, as flamegraph.js cuts them on
+ * zoom.
  *
  * The script (flamegraph.js) and style sheet (flamegraph.css) are
  * embedded: no network access, works from file://.
@@ -71,7 +73,6 @@
 #define FOOT 30          /* the line that shows a frame's numbers on hover */
 #define CHAR_W 6.7       /* advance of an 11px monospace character */
 #define MIN_WIDTH 0.1
-#define NAME_CP 1000
 #define SVG_MAX ((size_t)1 << 30)
 
 struct fg {
@@ -95,34 +96,20 @@ struct fg {
 
 /* ---- text ---- */
 
-static size_t code_points(const char *s, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			k++;
-	return k;
-}
-
 /* The cleaned name cut to fit w px, as flamegraph.js's label() does. */
 static void put_label(struct hd_buf *b, const char *s, size_t n, double w)
 {
 	double fit = floor((w - 6) / CHAR_W);
-	size_t k, i = 0, want;
+	size_t cut;
 
 	if (fit < 3)
 		return;
-	if ((double)code_points(s, n) <= fit) {
+	cut = hd_prefix(s, n, (size_t)fit);
+	if (cut == n) {
 		hd_xml_escape(b, s, n);
 		return;
 	}
-	want = (size_t)fit - 2;
-	for (k = 0; i < n; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80 && k++ == want)
-			break;
-	}
-	hd_xml_escape(b, s, i);
+	hd_xml_escape(b, s, hd_prefix(s, n, (size_t)fit - 2));
 	hd_buf_puts(b, "..");
 }
 
@@ -303,9 +290,9 @@ static int put_frame(struct fg *g, uint32_t n)
 		y = HEAD + (double)g->depth[n] * FRAME_H;
 	else
 		y = HEAD + (double)(g->maxdepth - g->depth[n]) * FRAME_H;
-	g->name.len = 0;
-	if (hd_xml_clean(&g->name, node_name(g, n), NAME_CP))
-		return HD_ERR_NOMEM;
+	hd_scratch_empty(&g->name);
+	if (hd_put_clean(&g->name, node_name(g, n), HD_CLEAN_TEXT, HD_NAME_DISPLAY_MAX))
+		return g->name.failed;
 	if (g->diff) {
 		int64_t d = hd_sub_sat(g->cum1[n], g->cum0[n]);
 
@@ -344,9 +331,10 @@ static int put_frame(struct fg *g, uint32_t n)
 	return g->b->failed ? HD_ERR_NOMEM : 0;
 }
 
-static void put_text(struct fg *g, const char *s)
+/* A path (whole) or a string of the profile (cut), escaped for XML. */
+static void put_text(struct fg *g, const char *s, size_t max)
 {
-	hd_put_xml(g->b, s, 0);
+	hd_put_clean(g->b, s, HD_CLEAN_XML, max);
 }
 
 static void header(struct fg *g, double height)
@@ -359,21 +347,21 @@ static void header(struct fg *g, double height)
 		      WIDTH / 2);
 	if (!g->diff) {
 		hd_buf_puts(g->b, "Flame graph: ");
-		put_text(g, hd_path_shown(c1->path));
+		put_text(g, hd_path_shown(c1->path), 0);
 	} else {
 		const char *a = r->command == HD_CMD_TREND ? c0->label : c0->path;
 		const char *b = r->command == HD_CMD_TREND ? c1->label : c1->path;
 
 		hd_buf_puts(g->b, "Differential flame graph: ");
-		put_text(g, hd_path_shown(a));
+		put_text(g, hd_path_shown(a), 0);
 		hd_buf_puts(g->b, " \xe2\x86\x92 ");
-		put_text(g, hd_path_shown(b));
+		put_text(g, hd_path_shown(b), 0);
 		if (r->command == HD_CMD_TREND)
 			hd_buf_printf(g->b, " (first and last of %zu profiles)", r->ncols);
 	}
 	hd_buf_printf(g->b, "</text>\n<text class=\"sub\" x=\"%.0f\" y=\"42\" text-anchor=\"middle\">",
 		      WIDTH / 2);
-	put_text(g, r->sample_type);
+	put_text(g, r->sample_type, HD_NAME_DISPLAY_MAX);
 	fmt_val(g, v0, sizeof(v0), c0->total, 0);
 	fmt_val(g, v1, sizeof(v1), c1->total, 0);
 	if (g->diff) {

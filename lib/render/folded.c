@@ -18,8 +18,11 @@
  *     no filters and no negative samples, column c sums to the report's
  *     cols[c].total less the samples with an empty stack (self of the
  *     root node), which have no frame to write and are left out.
- *   - Frame names: invalid UTF-8 becomes U+FFFD and control characters
- *     (newline, tab, ...) become spaces, as everywhere; ';' becomes ':'
+ *   - Frame names are cleaned as everywhere (render.h's hd_put_clean:
+ *     invalid UTF-8 as U+FFFD, control and bidi characters as visible
+ *     escapes, so no newline or tab splits a line) and cut past
+ *     HD_NAME_DISPLAY_MAX bytes with "…" (flamegraph.pl and friends
+ *     choke on megabyte frames); ';' becomes ':'
  *     since ';' separates frames; and when a name ends in ASCII spaces
  *     followed by a number (a run of digits and '.' with at least one
  *     digit: "worker 12", "v 1.5"), the space just before the number
@@ -93,7 +96,8 @@ static int frame_names(const struct hd_model *m, struct hd_buf *names, size_t *o
 	hd_buf_append(names, "", 0);    /* names->data is never NULL */
 	for (f = 0; f < nf; f++) {
 		off[f] = names->len;
-		if (hd_put_clean(names, hd_model_frame(m, (uint32_t)f)->name, 1))
+		if (hd_put_clean(names, hd_model_frame(m, (uint32_t)f)->name, HD_CLEAN_TEXT,
+				 HD_NAME_DISPLAY_MAX))
 			return HD_ERR_NOMEM;
 		protect_name(names->data + off[f], names->len - off[f]);
 	}

@@ -4,8 +4,11 @@
  *
  * 64-bit integers are written from the integer (cJSON raw values), never
  * through a double, so values above 2^53 stay exact; reals have four
- * decimals, or are null for NAN and infinities.  Strings are made valid
- * UTF-8 first (invalid bytes become U+FFFD).
+ * decimals, or are null for NAN and infinities.  Strings are written by
+ * render.h's hd_put_clean (HD_CLEAN_JSON) as raw values, not by cJSON,
+ * which would copy C1 and bidi controls through: the document is valid
+ * UTF-8 (invalid bytes become U+FFFD), every control and bidi character
+ * is a \u escape (the parsed string still holds it), and names are whole.
  *
  * One writer policy: every value and every insertion goes through add()
  * or push(), which remember a failure (cJSON out of memory), and a report
@@ -46,19 +49,19 @@ static cJSON *j_num(double v)
 	return cJSON_CreateRaw(s);
 }
 
+/* A string as a JSON literal of its own, or NULL (out of memory). */
 static cJSON *j_str(const char *s)
 {
 	struct hd_buf b;
-	cJSON *j;
+	cJSON *v = NULL;
 
 	hd_buf_init(&b, 0);
-	if (hd_put_clean(&b, s ? s : "", 0)) {
-		hd_buf_release(&b);
-		return NULL;
-	}
-	j = cJSON_CreateString(b.data ? b.data : "");
+	hd_buf_append(&b, "\"", 1);
+	hd_put_clean(&b, s, HD_CLEAN_JSON, 0);
+	if (!hd_buf_append(&b, "\"", 1))
+		v = cJSON_CreateRaw(b.data);
 	hd_buf_release(&b);
-	return j;
+	return v;
 }
 
 /* Put v into object o under k, or into array a; a NULL anywhere (a
@@ -168,7 +171,7 @@ static void changes(struct js *j, cJSON *root)
 	add(j, root, "totals", totals(j, c0->total, c1->total, r->total_delta, r->total_pct));
 	if (r->have_counts) {
 		x = totals(j, c0->count_total, c1->count_total, r->count_delta, r->count_pct);
-		add(j, x, "type", cJSON_CreateString(r->count_type));
+		add(j, x, "type", j_str(r->count_type));
 		add(j, root, "count_totals", x);
 	}
 	if (r->have_elapsed)

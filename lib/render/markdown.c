@@ -3,13 +3,15 @@
  * reports (a pull request comment, a job summary).
  *
  * Contract: the output is a GFM document whose rendered text shows every
- * name exactly as the text report prints it (control characters as
- * spaces, invalid UTF-8 as U+FFFD), and nothing taken from a profile or
- * the command line can add markup, break a table or inject HTML.  The only
+ * name exactly as the text report prints it (render.h's hd_put_clean:
+ * control and bidi characters as visible escapes, invalid UTF-8 as
+ * U+FFFD, long names cut), and nothing taken from a profile or the
+ * command line can add markup, break a table or inject HTML.  The only
  * raw HTML written is the fixed <details>/<summary> around the reference
  * chains.  Two quoting helpers do this:
  *
- *   md_code()  frame names and profile labels, as code spans.  Inside a
+ *   md_code()  frame names (md_name(), which cuts long ones) and profile
+ *   md_name()  labels (md_code(), which cuts nothing), as code spans.  Inside a
  *              code span nothing is markup (no emphasis, entities, HTML,
  *              and on GitHub no @mentions, #refs, :emoji: or $math$); the
  *              fence is one backtick longer than the longest backtick run
@@ -50,19 +52,17 @@ struct md {
 	struct hd_buf tmp;  /* scratch: one cleaned string */
 };
 
-/* Clean s into tmp (valid UTF-8, controls as spaces); NULL is "". */
-static const char *clean_into(struct hd_buf *tmp, const char *s)
+/* s cleaned into tmp (render.h), cut past max bytes unless 0. */
+static const char *clean_into(struct hd_buf *tmp, const char *s, size_t max)
 {
-	tmp->len = 0;
-	if (tmp->data)
-		tmp->data[0] = '\0';
-	hd_put_clean(tmp, s ? s : "", 1);
+	hd_scratch_empty(tmp);
+	hd_put_clean(tmp, s, HD_CLEAN_TEXT, max);
 	return tmp->data && !tmp->failed ? tmp->data : "";
 }
 
 static void quote_text(struct hd_buf *b, struct hd_buf *tmp, const char *s)
 {
-	const char *p = clean_into(tmp, s);
+	const char *p = clean_into(tmp, s, 0);
 
 	for (; *p; p++) {
 		switch (*p) {
@@ -85,9 +85,10 @@ static void quote_text(struct hd_buf *b, struct hd_buf *tmp, const char *s)
 	}
 }
 
-static void quote_code(struct hd_buf *b, struct hd_buf *tmp, const char *s, int in_table)
+static void quote_code(struct hd_buf *b, struct hd_buf *tmp, const char *s, int in_table,
+		       size_t max)
 {
-	const char *p = clean_into(tmp, s);
+	const char *p = clean_into(tmp, s, max);
 	size_t run = 0, longest = 0, i, n = strlen(p);
 	int all_spaces = 1, pad;
 
@@ -131,7 +132,12 @@ static void md_text(struct md *m, const char *s)
 
 static void md_code(struct md *m, const char *s, int in_table)
 {
-	quote_code(m->b, &m->tmp, s, in_table);
+	quote_code(m->b, &m->tmp, s, in_table, 0);
+}
+
+static void md_name(struct md *m, const char *s, int in_table)
+{
+	quote_code(m->b, &m->tmp, s, in_table, HD_NAME_DISPLAY_MAX);
 }
 
 static const char *frame_name(const struct hd_report *r, uint32_t frame)
@@ -163,7 +169,7 @@ static void verdict(struct md *m)
 		/* Frames as code spans, not inside the plain-text description. */
 		for (k = 0; k < res->nframes && k < 3; k++) {
 			hd_buf_puts(m->b, k ? ", " : ": ");
-			md_code(m, res->frame_names[k], 1);
+			md_name(m, res->frame_names[k], 1);
 		}
 		if (res->nframes > 3)
 			hd_buf_printf(m->b, " and %zu more", res->nframes - 3);
@@ -233,7 +239,7 @@ static void top(struct md *m)
 		hd_top_cells(r, row, cell);
 		hd_buf_printf(m->b, "| %s | %s | %s | %s | %s | ", cell[0], cell[1],
 			      cell[2], cell[3], cell[4]);
-		md_code(m, frame_name(r, row->frame), 1);
+		md_name(m, frame_name(r, row->frame), 1);
 		hd_buf_puts(m->b, " |\n");
 	}
 	hd_buf_puts(m->b, "\n");
@@ -258,7 +264,7 @@ static void diff_table(struct md *m, int dir)
 		hd_diff_cells(r, row, v);
 		hd_buf_printf(m->b, "| %s | %s | %s | %s | %s | %s | %s | ", v[0],
 			      v[1], v[2], v[3], v[4], v[5], hd_row_status_name(row->status));
-		md_code(m, frame_name(r, row->frame), 1);
+		md_name(m, frame_name(r, row->frame), 1);
 		hd_buf_puts(m->b, " |\n");
 	}
 	if (n)
@@ -287,7 +293,7 @@ static void new_and_gone(struct md *m)
 				hd_buf_puts(m->b, "### New and gone frames\n\n");
 			hd_format_value(v, sizeof(v), row->dcum, r->sample_unit, 1);
 			hd_buf_printf(m->b, "- **%s** ", hd_row_status_name(row->status));
-			md_code(m, frame_name(r, row->frame), 0);
+			md_name(m, frame_name(r, row->frame), 0);
 			hd_buf_printf(m->b, " (Δcum %s)\n", v);
 		}
 	}
@@ -315,17 +321,17 @@ static void chains(struct md *m)
 				      r->opts.ref_chain_depth);
 		hd_format_value(v, sizeof(v), row->dcum, r->sample_unit, 1);
 		hd_buf_puts(m->b, "- ");
-		md_code(m, frame_name(r, row->frame), 0);
+		md_name(m, frame_name(r, row->frame), 0);
 		hd_buf_printf(m->b, " (Δcum %s)\n", v);
 		for (j = 0; j < row->nchains; j++) {
 			const struct hd_chain *c = &row->chains[j];
 
 			hd_format_value(v, sizeof(v), c->delta, r->sample_unit, 1);
 			hd_buf_printf(m->b, "  - **%s** ", v);
-			md_code(m, frame_name(r, row->frame), 0);
+			md_name(m, frame_name(r, row->frame), 0);
 			for (k = 0; k < c->n; k++) {
 				hd_buf_puts(m->b, " ← ");
-				md_code(m, frame_name(r, c->frames[k]), 0);
+				md_name(m, frame_name(r, c->frames[k]), 0);
 			}
 			if (c->n == 0)
 				hd_buf_puts(m->b, " (root)");
@@ -455,10 +461,10 @@ static void trend_chains(struct md *m, const struct hd_row *row)
 
 		hd_format_value(v, sizeof(v), c->delta, m->r->sample_unit, 1);
 		hd_buf_printf(m->b, "   - **%s** ", v);
-		md_code(m, frame_name(m->r, row->frame), 0);
+		md_name(m, frame_name(m->r, row->frame), 0);
 		for (k = 0; k < c->n; k++) {
 			hd_buf_printf(m->b, " %s ", m->g->larrow);
-			md_code(m, frame_name(m->r, c->frames[k]), 0);
+			md_name(m, frame_name(m->r, c->frames[k]), 0);
 		}
 		if (c->n == 0)
 			hd_buf_puts(m->b, " (root)");
@@ -480,7 +486,7 @@ static void trend_suspects(struct md *m)
 
 		hd_suspect_line(r, row, m->g, line, sizeof(line));
 		hd_buf_printf(m->b, "%zu. ", row->trend->suspect);
-		md_code(m, frame_name(r, row->frame), 0);
+		md_name(m, frame_name(r, row->frame), 0);
 		hd_buf_puts(m->b, ": ");
 		md_text(m, line);
 		hd_buf_puts(m->b, " `");
@@ -515,7 +521,7 @@ static void table_row(struct md *m, const struct hd_row *row, const size_t *cols
 	size_t k;
 
 	hd_buf_puts(m->b, "| ");
-	md_code(m, frame_name(r, row->frame), 1);
+	md_name(m, frame_name(r, row->frame), 1);
 	hd_buf_printf(m->b, row->trend->cls == HD_TREND_GROWING ? " | **%s** |" : " | %s |",
 		      hd_trend_class_name(row->trend->cls));
 	for (k = 0; k < nc; k++) {
