@@ -3,28 +3,35 @@
  * reports (a pull request comment, a job summary).
  *
  * Contract: the output is a GFM document whose rendered text shows every
- * name exactly as the text report prints it (render.h's hd_put_clean:
- * control and bidi characters as visible escapes, invalid UTF-8 as
- * U+FFFD, long names cut), and nothing taken from a profile or the
- * command line can add markup, break a table or inject HTML.  The only
- * raw HTML written is the fixed <details>/<summary> around the reference
- * chains.  Two quoting helpers do this:
+ * string exactly as the text report prints it (render.h's hd_put_clean:
+ * hidden code points as visible escapes, invalid UTF-8 as U+FFFD, long
+ * names cut), and nothing taken from a profile or the command line can
+ * add markup, a link, an @mention, an emoji, an image or HTML, under
+ * cmark-gfm with every extension (autolink, tagfilter, table,
+ * strikethrough) nor on GitHub, which links mentions and emoji in text
+ * but never in code.  The only raw HTML written is the fixed
+ * <details>/<summary> around the reference chains.  So:
  *
- *   md_code()  frame names (md_name(), which cuts long ones) and profile
- *   md_name()  labels (md_code(), which cuts nothing), as code spans.  Inside a
- *              code span nothing is markup (no emphasis, entities, HTML,
- *              and on GitHub no @mentions, #refs, :emoji: or $math$); the
+ *   md_code()  every string from a profile (frame names, sample types,
+ *   md_name()  units, count types) and from the command line (labels,
+ *              filters, rules) is a code span: inside one nothing is
+ *              markup (no emphasis, entities, HTML, autolinks, and on
+ *              GitHub no @mentions, #refs, :emoji: or $math$).  The
  *              fence is one backtick longer than the longest backtick run
- *              in the name, padded with a space each side (which
- *              CommonMark strips again) where the name's own ends would
- *              otherwise join the fence or be stripped.  An empty name
- *              writes nothing.  In a table cell every '|' becomes
- *              "\|": GFM splits cells before parsing code spans, and it
- *              removes exactly one backslash before each pipe, so a name's
- *              own backslash before a pipe survives.
- *   md_text()  other strings (sample type, unit) as plain text, never at
+ *              in the string, padded with a space each side (which
+ *              CommonMark strips again) where the string's own ends would
+ *              otherwise join the fence or be stripped.  An empty string
+ *              writes nothing.  In a table cell every '|' becomes "\|":
+ *              GFM splits cells before parsing code spans, and it removes
+ *              exactly one backslash before each pipe, so a name's own
+ *              backslash before a pipe survives.  md_name() cuts long
+ *              names (HD_NAME_DISPLAY_MAX), md_code() cuts nothing.
+ *   md_text()  heapdiff's own sentences (a verdict's description without
+ *              frame names, a suspect's numbers) as plain text, never at
  *              the start of a line: & < > as entities, and \ ` * _ [ ] #
- *              | ~ $ backslash-escaped ($ for GitHub's math).
+ *              | ~ $ backslash-escaped ($ for GitHub's math).  No string
+ *              of a profile goes through it: escaping cannot stop GitHub
+ *              from linking "@org/team" in text.
  *
  * Numbers come from hd_format_value()/hd_format_pct() and need no quoting.
  * Every block ends with a blank line so no table swallows the next line.
@@ -188,9 +195,9 @@ static void type_line(struct md *m)
 	int i;
 
 	hd_buf_puts(m->b, "Sample type ");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	hd_buf_puts(m->b, " (");
-	md_text(m, r->sample_unit);
+	md_name(m, r->sample_unit, 0);
 	hd_buf_puts(m->b, ")");
 	if (mo->granularity != HD_GRAN_FUNCTIONS)
 		hd_buf_printf(m->b, ", granularity %s", hd_granularity_name(mo->granularity));
@@ -211,13 +218,13 @@ static void top(struct md *m)
 	hd_buf_puts(m->b, "## heapdiff top: ");
 	md_code(m, c->label, 0);
 	hd_buf_puts(m->b, " (");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	hd_buf_puts(m->b, ")\n\n");
 	type_line(m);
 	hd_buf_puts(m->b, ".\n\n");
 	hd_format_value(v1, sizeof(v1), c->total, r->sample_unit, 0);
 	hd_buf_puts(m->b, "**Total ");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	hd_buf_printf(m->b, ": %s**", v1);
 	if (c->time_nanos) {
 		hd_format_time(t, sizeof(t), c->time_nanos);
@@ -352,7 +359,7 @@ static void summary_row(struct md *m, const char *type, const char *unit,
 	hd_format_value(d, sizeof(d), delta, unit, 1);
 	hd_format_pct(p, sizeof(p), pct, 1);
 	hd_buf_puts(m->b, "| ");
-	md_text(m, type);
+	md_name(m, type, 1);
 	hd_buf_printf(m->b, " | %s | %s | %s | %s |\n", v0, v1, d, p);
 }
 
@@ -367,7 +374,7 @@ static void diff(struct md *m)
 	hd_buf_puts(m->b, " → ");
 	md_code(m, c1->label, 0);
 	hd_buf_puts(m->b, " (");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	hd_buf_puts(m->b, ")\n\n");
 
 	verdict(m);
@@ -375,7 +382,7 @@ static void diff(struct md *m)
 	/* The totals line. */
 	hd_total_cells(r, t);
 	hd_buf_puts(m->b, "**Total ");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	if (r->total_delta)
 		hd_buf_printf(m->b, ": %s (%s)** %s → %s\n\n", t[2], t[3], t[0], t[1]);
 	else
@@ -424,7 +431,7 @@ static void trend_header(struct md *m)
 	hd_buf_printf(m->b, " %s ", m->g->arrow);
 	md_code(m, c1->label, 0);
 	hd_buf_puts(m->b, " (");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	hd_buf_puts(m->b, ")\n\n");
 
 	if (r->nsuspects)
@@ -434,7 +441,7 @@ static void trend_header(struct md *m)
 		hd_buf_puts(m->b, "**No leak suspects**");
 	hd_total_cells(r, t);
 	hd_buf_puts(m->b, "; total ");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	if (r->total_delta)
 		hd_buf_printf(m->b, " %s (%s), %s %s %s", t[2], t[3], t[0], m->g->arrow, t[1]);
 	else
