@@ -53,8 +53,8 @@
  * The script (flamegraph.js) and style sheet (flamegraph.css) are
  * embedded: no network access, works from file://.
  *
- * No recursion: stacks can be 100 000 frames deep.  Output past SVG_MAX
- * bytes (or the buffer's own cap) fails with HD_ERR_LIMIT.
+ * No recursion: stacks can be 100 000 frames deep.  Output past the
+ * buffer's cap fails with HD_ERR_LIMIT, and the frames stop there.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -73,7 +73,6 @@
 #define FOOT 30          /* the line that shows a frame's numbers on hover */
 #define CHAR_W 6.7       /* advance of an 11px monospace character */
 #define MIN_WIDTH 0.1
-#define SVG_MAX ((size_t)1 << 30)
 
 struct fg {
 	const struct hd_report *r;
@@ -328,7 +327,7 @@ static int put_frame(struct fg *g, uint32_t n)
 		      fill, x + 3, y + 11);
 	put_label(g->b, g->name.data, g->name.len, w);
 	hd_buf_puts(g->b, "</text></g>\n");
-	return g->b->failed ? HD_ERR_NOMEM : 0;
+	return g->b->failed;
 }
 
 /* A path (whole) or a string of the profile (cut), escaped for XML. */
@@ -399,7 +398,6 @@ static void header(struct fg *g, double height)
 int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 		   struct hd_buf *b)
 {
-	size_t cap = b->max && b->max < SVG_MAX ? b->max : SVG_MAX;
 	struct fg g;
 	double height;
 	uint32_t n;
@@ -445,19 +443,15 @@ int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 		      WIDTH, height);
 	header(&g, height);
 	hd_buf_puts(b, "<g id=\"hdfg-frames\">\n");
-	for (n = 0; n < g.nn && !rc; n++) {
-		if (!g.drawn[n])
-			continue;
-		rc = put_frame(&g, n);
-		if (!rc && b->len > cap)
-			rc = HD_ERR_LIMIT;
-	}
+	/* A buffer past its cap (or out of memory) stops the frames. */
+	for (n = 0; n < g.nn && !rc; n++)
+		if (g.drawn[n])
+			rc = put_frame(&g, n);
 	if (rc)
 		goto out;
 	hd_buf_puts(b, "</g>\n");
 	hd_buf_printf(b, "<script><![CDATA[\n%s]]></script>\n</svg>\n", hd_fg_js);
-	if (b->failed)
-		rc = b->len >= cap ? HD_ERR_LIMIT : HD_ERR_NOMEM;
+	rc = b->failed;
 out:
 	hd_buf_release(&g.name);
 	free(g.cum0);

@@ -214,7 +214,7 @@ static void suspects(struct page *p)
 		    "<th>\xce\x94" "flat</th><th>\xce\x94%</th><th>per profile</th>"
 		    "<th>per hour</th><th>r\xc2\xb2</th><th>steps up</th>"
 		    "<th>flat over the profiles</th></tr></thead>\n<tbody>\n");
-	for (i = 0; i < p->nlisted; i++) {
+	for (i = 0; i < p->nlisted && !p->b->failed; i++) {
 		const struct hd_row *row = r->suspects[i];
 		const struct hd_trend *tr = row->trend;
 
@@ -279,7 +279,7 @@ static void heat_map(struct page *p)
 		hd_buf_printf(p->b, "\">%zu</th>", c + 1);
 	}
 	hd_buf_puts(p->b, "</tr></thead>\n<tbody>\n");
-	for (i = 0; i < p->shown; i++) {
+	for (i = 0; i < p->shown && !p->b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 		const char *cls = hd_trend_class_name(row->trend->cls);
 

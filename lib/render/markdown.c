@@ -239,7 +239,7 @@ static void top(struct md *m)
 	}
 	hd_buf_puts(m->b, "| flat | flat% | sum% | cum | cum% | function |\n"
 			  "|---:|---:|---:|---:|---:|:---|\n");
-	for (i = 0; i < shown; i++) {
+	for (i = 0; i < shown && !m->b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 		char cell[5][64];
 
@@ -260,7 +260,7 @@ static void diff_table(struct md *m, int dir)
 	size_t i, n = hd_shown(dir > 0 ? r->ngrowers : r->nshrinkers, m->o);
 	char v[6][64];
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !m->b->failed; i++) {
 		const struct hd_row *row = rows[i];
 
 		if (i == 0)
@@ -289,7 +289,7 @@ static void new_and_gone(struct md *m)
 	for (pass = 0; pass < 2; pass++) {
 		enum hd_row_status want = pass == 0 ? HD_NEW : HD_GONE;
 
-		for (i = j = 0; i < ng || j < ns;) {
+		for (i = j = 0; (i < ng || j < ns) && !m->b->failed;) {
 			/* Both lists point into r->rows: the lower address ranks higher. */
 			const struct hd_row *row = j >= ns || (i < ng && r->growers[i] < r->shrinkers[j]) ?
 				r->growers[i++] : r->shrinkers[j++];
@@ -315,7 +315,7 @@ static void chains(struct md *m)
 	int any = 0;
 	char v[64];
 
-	for (i = 0; i < r->nrows; i++) {
+	for (i = 0; i < r->nrows && !m->b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 
 		if (!row->nchains)
@@ -488,7 +488,7 @@ static void trend_suspects(struct md *m)
 	if (!r->nsuspects)
 		return;
 	hd_buf_puts(m->b, "### Leak suspects\n\n");
-	for (i = 0; i < listed; i++) {
+	for (i = 0; i < listed && !m->b->failed; i++) {
 		const struct hd_row *row = r->suspects[i];
 
 		hd_suspect_line(r, row, m->g, line, sizeof(line));
@@ -562,7 +562,7 @@ static void trend_table(struct md *m, size_t shown)
 	for (k = 0; k < nc; k++)
 		hd_buf_puts(m->b, "---:|");
 	hd_buf_puts(m->b, "---:|---:|---:|:---|:---|\n");
-	for (i = 0; i < shown; i++)
+	for (i = 0; i < shown && !m->b->failed; i++)
 		table_row(m, &r->rows[i], cols, nc, max);
 	hd_buf_puts(m->b, "\n");
 	if (shown < r->nrows)

@@ -130,7 +130,7 @@ int hd_text_top(const struct hd_report *r, const struct hd_render_opts *o,
 	hd_buf_puts(b, "\n");
 	hd_buf_printf(b, "%12s %7s %7s %12s %7s  %s\n", "flat", "flat%", "sum%",
 		      "cum", "cum%", "name");
-	for (i = 0; i < shown; i++) {
+	for (i = 0; i < shown && !b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 		char cell[5][64];
 
@@ -168,7 +168,7 @@ static void diff_table(const struct hd_report *r, const struct hd_render_opts *o
 		hd_buf_printf(b, "\n%s:\n%14s %10s %12s %12s %14s %10s  %-6s  %s\n",
 			      growers ? "Top growers" : "Top shrinkers", "Δflat", "Δflat%",
 			      "base flat", "new flat", "Δcum", "Δcum%", "status", "name");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !b->failed; i++) {
 		const struct hd_row *row = rows[i];
 
 		hd_diff_cells(r, row, v);
@@ -191,7 +191,7 @@ static void chains(const struct hd_report *r, struct hd_buf *b)
 	char v[64];
 	int any = 0;
 
-	for (i = 0; i < r->nrows; i++) {
+	for (i = 0; i < r->nrows && !b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 
 		if (!row->nchains)
@@ -404,7 +404,7 @@ static void trend_suspects(struct tr *t)
 		return;
 	}
 	hd_buf_printf(t->b, "\nLeak suspects (%zu, by net growth x %s):\n", r->nsuspects, t->g->r2);
-	for (i = 0; i < listed; i++) {
+	for (i = 0; i < listed && !t->b->failed; i++) {
 		const struct hd_row *row = r->suspects[i];
 
 		hd_suspect_line(r, row, t->g, line, sizeof(line));
@@ -500,7 +500,9 @@ int hd_text_trend(const struct hd_report *r, const struct hd_render_opts *o,
 	trend_suspects(&t);
 	if (shown) {
 		table_head(&t, cols, nc, shown, &w);
-		for (i = 0; i < shown; i++)
+		/* A buffer past its cap stops the table: what follows
+		 * would be thrown away. */
+		for (i = 0; i < shown && !b->failed; i++)
 			table_row(&t, &r->rows[i], cols, nc, w);
 	}
 	verdict(r, o, b);
