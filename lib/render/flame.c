@@ -19,9 +19,17 @@
  *     them and its own (flat) value, max(base, new) of it: a frame is
  *     never narrower than max(base, new) of its cum, and callees never
  *     overlap or stick out.  Negative values count as 0.
- *   - A frame narrower than MIN_WIDTH px is not drawn, nor its callees
- *     (narrower still), as flamegraph.pl's --minwidth does; the <svg>
- *     element's data-omitted counts them.  The root is always drawn.
+ *   - What is drawn is bounded whatever the tree: a frame narrower than
+ *     MIN_WIDTH px is not drawn, nor its callees (narrower still), as
+ *     flamegraph.pl's --minwidth does; nor a frame more than DEPTH_MAX
+ *     levels above the root (a 150 000-deep recursion would be 2.4
+ *     million px tall), so the picture is at most DEPTH_MAX + 1 frames
+ *     high; and of the rest only the FRAMES_MAX - 1 widest are drawn
+ *     besides the root (ties go to callers first, which keeps every drawn
+ *     frame's caller drawn: a callee is never wider than its caller).
+ *     The subtitle says how many frames each rule left out and how many
+ *     levels were cut; the <svg> element's data-omitted counts them all.
+ *     The root is always drawn.
  *
  * Colour:
  *
@@ -73,6 +81,12 @@
 #define FOOT 30          /* the line that shows a frame's numbers on hover */
 #define CHAR_W 6.7       /* advance of an 11px monospace character */
 #define MIN_WIDTH 0.1
+#define DEPTH_MAX 1024   /* levels above the root drawn */
+#define FRAMES_MAX 50000 /* frames drawn, the root included */
+
+/* Why a frame is drawn or not (fg.drawn[]); a callee of a frame not
+ * drawn inherits its caller's reason. */
+enum { NOT_DRAWN, DRAWN, NARROW, DEEP, CROWDED, NREASONS };
 
 struct fg {
 	const struct hd_report *r;
@@ -85,9 +99,11 @@ struct fg {
 	int64_t *cum0, *cum1;  /* per node */
 	double *w, *x;         /* layout in value units */
 	uint32_t *depth;
-	unsigned char *drawn;
-	uint32_t maxdepth;
-	size_t omitted;
+	unsigned char *drawn;  /* DRAWN or why not */
+	uint32_t maxdepth;     /* of the frames drawn */
+	uint32_t treedepth;    /* of the whole tree */
+	size_t omitted;        /* frames not drawn, for every reason */
+	size_t why[NREASONS];  /* of those, how many for each reason */
 	double scale;          /* px per value unit */
 	double dmax;           /* largest |delta cum| drawn */
 	struct hd_buf name;    /* scratch: one cleaned name */
@@ -220,29 +236,95 @@ static int layout(struct fg *g)
 		inner[p] += g->w[k];
 	}
 	g->scale = g->w[0] > 0 ? PLOT / g->w[0] : 0;
-	g->depth[0] = 0;
-	g->drawn[0] = 1;
-	for (n = 1; n < nn; n++) {
-		uint32_t p = hd_model_node_parent(g->m, n);
-
-		g->depth[n] = g->depth[p] + 1;
-		g->drawn[n] = g->drawn[p] && g->w[n] * g->scale >= MIN_WIDTH;
-		if (!g->drawn[n]) {
-			g->omitted++;
-			continue;
-		}
-		if (g->depth[n] > g->maxdepth)
-			g->maxdepth = g->depth[n];
-	}
-	for (n = 0; n < nn; n++)
-		if (g->drawn[n]) {
-			double d = fabs((double)g->cum1[n] - (double)g->cum0[n]);
-			if (d > g->dmax)
-				g->dmax = d;
-		}
 	free(inner);
 	free(kids);
 	return 0;
+}
+
+static int cmp_wider(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y) - (x > y);
+}
+
+/* Of the frames the first rules let through (n of them), the
+ * FRAMES_MAX - 1 widest stay drawn: those wider than the last one's
+ * width, then as many as are left of that width, callers first. */
+static int crowd_out(struct fg *g, size_t n_drawn)
+{
+	size_t keep = FRAMES_MAX - 1, k = 0, ties;
+	double *ws = malloc(n_drawn * sizeof(double)), cut;
+	uint32_t n;
+
+	if (!ws)
+		return HD_ERR_NOMEM;
+	for (n = 1; n < g->nn; n++)
+		if (g->drawn[n] == DRAWN)
+			ws[k++] = g->w[n];
+	qsort(ws, n_drawn, sizeof(double), cmp_wider);
+	cut = ws[keep - 1];
+	for (k = 0; k < keep && ws[k] > cut; k++)
+		;
+	ties = keep - k;
+	free(ws);
+	for (n = 1; n < g->nn; n++) {
+		int kept;
+
+		if (g->drawn[n] != DRAWN)
+			continue;
+		kept = g->drawn[hd_model_node_parent(g->m, n)] == DRAWN &&
+		       (g->w[n] > cut || (g->w[n] == cut && ties > 0));
+		if (!kept)
+			g->drawn[n] = CROWDED;
+		else if (g->w[n] <= cut)
+			ties--;
+	}
+	return 0;
+}
+
+/* Depths, and what is drawn: the rules at the top of this file, in
+ * node order (callers first), a callee of a frame not drawn for the
+ * same reason as its caller. */
+static int choose(struct fg *g)
+{
+	size_t n_drawn = 0;
+	uint32_t n;
+	int rc = 0;
+
+	g->depth[0] = 0;
+	g->drawn[0] = DRAWN;
+	for (n = 1; n < g->nn; n++) {
+		uint32_t p = hd_model_node_parent(g->m, n);
+
+		g->depth[n] = g->depth[p] + 1;
+		if (g->depth[n] > g->treedepth)
+			g->treedepth = g->depth[n];
+		if (g->drawn[p] != DRAWN)
+			g->drawn[n] = g->drawn[p];
+		else if (g->depth[n] > DEPTH_MAX)
+			g->drawn[n] = DEEP;
+		else if (g->w[n] * g->scale < MIN_WIDTH)
+			g->drawn[n] = NARROW;
+		else
+			g->drawn[n] = DRAWN, n_drawn++;
+	}
+	if (n_drawn > FRAMES_MAX - 1)
+		rc = crowd_out(g, n_drawn);
+	for (n = 0; n < g->nn && !rc; n++) {
+		g->why[g->drawn[n]]++;
+		if (g->drawn[n] != DRAWN) {
+			g->omitted++;
+		} else {
+			double d = fabs((double)g->cum1[n] - (double)g->cum0[n]);
+
+			if (d > g->dmax)
+				g->dmax = d;
+			if (g->depth[n] > g->maxdepth)
+				g->maxdepth = g->depth[n];
+		}
+	}
+	return rc;
 }
 
 /* ---- output ---- */
@@ -371,9 +453,16 @@ static void header(struct fg *g, double height)
 	} else {
 		hd_buf_printf(g->b, ": total %s", v1);
 	}
-	if (g->omitted)
-		hd_buf_printf(g->b, "; %zu frame%s narrower than %.1f px not drawn", g->omitted,
-			      g->omitted == 1 ? "" : "s", MIN_WIDTH);
+	if (g->why[NARROW])
+		hd_buf_printf(g->b, "; %zu frame%s narrower than %.1f px not drawn", g->why[NARROW],
+			      g->why[NARROW] == 1 ? "" : "s", MIN_WIDTH);
+	if (g->why[DEEP])
+		hd_buf_printf(g->b, "; %" PRIu32 " level%s deeper than %d not drawn (%zu frame%s)",
+			      g->treedepth - DEPTH_MAX, g->treedepth - DEPTH_MAX == 1 ? "" : "s",
+			      DEPTH_MAX, g->why[DEEP], g->why[DEEP] == 1 ? "" : "s");
+	if (g->why[CROWDED])
+		hd_buf_printf(g->b, "; %zu narrower frame%s not drawn: at most %d are",
+			      g->why[CROWDED], g->why[CROWDED] == 1 ? "" : "s", FRAMES_MAX);
 	hd_buf_printf(g->b, "</text>\n<text class=\"sub\" x=\"%.0f\" y=\"60\" text-anchor=\"middle\">",
 		      WIDTH / 2);
 	if (g->diff)
@@ -428,6 +517,8 @@ int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 	hd_model_node_totals(g.m, g.c0, g.cum0);
 	hd_model_node_totals(g.m, g.c1, g.cum1);
 	rc = layout(&g);
+	if (!rc)
+		rc = choose(&g);
 	if (rc)
 		goto out;
 
@@ -445,7 +536,7 @@ int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 	hd_buf_puts(b, "<g id=\"hdfg-frames\">\n");
 	/* A buffer past its cap (or out of memory) stops the frames. */
 	for (n = 0; n < g.nn && !rc; n++)
-		if (g.drawn[n])
+		if (g.drawn[n] == DRAWN)
 			rc = put_frame(&g, n);
 	if (rc)
 		goto out;
