@@ -166,16 +166,17 @@ def test_edges(t, hd, tmp):
         (["c", "main"], [0]),        # zero: left out
         (["x;y", "main"], [3]),      # reads "x:y" ...
         (["x:y", "main"], [4]),      # ... like this one: merged
-        (["n\t7", "main"], [1]),     # "n 7" -> "n_7"
+        (["n 7", "main"], [1]),      # "n 7" -> "n_7"
+        (["t\t8", "main"], [2]),     # a tab shows as "\u0009": nothing to protect
     ])
     out = heapdiff(hd, "top", "--format", "folded", path)
-    t.check(out == b"main;a 100\nmain;n_7 1\nmain;x:y 7\n",
+    t.check(out == b"main;a 100\nmain;n_7 1\nmain;t\\u00098 2\nmain;x:y 7\n",
             "edges: clamping, empty stacks, merging, protection", out)
 
     path2 = os.path.join(tmp, "edges2.pb.gz")
     pprofgen.write_profile(path2, types, [(["a", "main"], [40]), (["d", "main"], [9])])
     out = heapdiff(hd, "diff", "--format", "folded", path, path2)
-    t.check(out == b"main;a 100 40\nmain;d 0 9\nmain;n_7 1 0\nmain;x:y 7 0\n",
+    t.check(out == b"main;a 100 40\nmain;d 0 9\nmain;n_7 1 0\nmain;t\\u00098 2 0\nmain;x:y 7 0\n",
             "edges: diff columns, zero where a stack is absent", out)
 
     depth = 100000

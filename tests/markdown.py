@@ -16,14 +16,15 @@ the HTML is checked:
   * the reference chains render as a list inside <details>;
   * synthetic profiles (tests/pprofgen.py) whose frame names are Markdown,
     HTML, pipes, backticks, control characters and invalid UTF-8 come out
-    as exactly that text (control characters as spaces, invalid bytes as
-    U+FFFD), in tables, lists and the title.
+    as exactly that text (control and bidi characters as visible escapes,
+    invalid bytes as U+FFFD), in tables, lists and the title.
 
 Exit status: 0 all passed, 1 any failure, 77 (meson SKIP) without
 cmark-gfm.  The last line is "markdown: N passed, M failed".
 Only the Python 3 standard library is used.
 """
 
+import html
 import html.parser
 import json
 import os
@@ -119,8 +120,10 @@ class Doc(html.parser.HTMLParser):
 
 
 
-def controls_to_spaces(s):
-    return "".join(" " if ord(c) < 0x20 or ord(c) == 0x7F else c for c in s)
+def shown(s):
+    """A name as reports show it (pprofgen.expected_text): control and
+    bidi characters as visible escapes."""
+    return pprofgen.expected_text(s)
 
 
 def render(t, md_bytes, what):
@@ -173,7 +176,7 @@ def check_table(t, doc, heading, header, rows, what):
     t.check(all(len(r) == len(header) for r in tab["body"]),
             "%s: %r rows have %d cells" % (what, heading, len(header)))
     got = [r[-1] if r else None for r in tab["body"]]
-    want = [controls_to_spaces(n) for n in rows]
+    want = [shown(n) for n in rows]
     t.check(got == want, "%s: %r function names equal the JSON names" % (what, heading),
             [(a, b) for a, b in zip(got, want) if a != b][:3])
 
@@ -186,10 +189,10 @@ def check_chains(t, doc, js0, jsn, what):
     and every frame there has exactly its chains from the JSON with
     --top 0 (js0), in order."""
     def chain_text(f, c):
-        return " ← ".join(controls_to_spaces(n) for n in [f["name"]] + c["path"])
+        return " ← ".join(shown(n) for n in [f["name"]] + c["path"])
 
-    full = {controls_to_spaces(f["name"]): f for f in js0["functions"]}
-    want = [controls_to_spaces(f["name"]) for f in jsn["functions"] if f.get("ref_chains")]
+    full = {shown(f["name"]): f for f in js0["functions"]}
+    want = [shown(f["name"]) for f in jsn["functions"] if f.get("ref_chains")]
     if not want:
         t.check("details" not in doc.tags, what + ": no <details> without chains")
         return
@@ -252,7 +255,7 @@ def test_diff(t, hd, base, new, top, what):
     ng = [f for f in g + s if f["status"] in ("new", "gone")]
     items = [x for x, d, _ in doc.items if not d]
     for f in ng:
-        name = controls_to_spaces(f["name"])
+        name = shown(f["name"])
         t.check(any(x.startswith("%s %s (Δcum " % (f["status"], name)) for x in items),
                 "%s: %s frame %r listed" % (what, f["status"], name))
     t.check(len(items) == len(ng), what + ": one list item per new or gone frame shown",
@@ -306,7 +309,8 @@ def test_nasty(t, hd, tmp):
 
 
 def test_nasty_type(t, hd, tmp):
-    """Sample type and unit names are plain text: escaped, not code."""
+    """Sample type and unit names read as themselves (code spans, like
+    every string of a profile)."""
     st, unit = "<b>in</b>_*use*|`x`~~y~~ & $z$ #1", "<i>u</i>&amp;"
     paths = []
     for i, v in enumerate((100, 250)):
@@ -325,6 +329,69 @@ def test_nasty_type(t, hd, tmp):
     _, doc = render(t, heapdiff(hd, "top", "--format", "markdown", paths[0]), "nasty type top")
     t.check(any(p.startswith("Total %s: " % st) for p in doc.paragraphs),
             "nasty type top: type in the total", doc.paragraphs)
+
+
+# Strings GitHub would turn into links, mentions, emoji, images or HTML
+# (issue #20, row 14), for every string a profile carries: sample type
+# and unit, function and file names.
+LINKY = ["https://evil.example/x", "www.evil.example", "@org/team", "mail@evil.example",
+         "<img src=x onerror=alert(1)>", "<b>bold</b>", ":smile:", "http://a.example",
+         "<https://auto.example>", "![i](http://img.example/i.png)", "[l](http://l.example)"]
+# cmark-gfm with every extension it has: what GitHub runs, and more.
+CMARK_ALL = ["cmark-gfm", "--extension", "autolink", "--extension", "table", "--extension",
+             "strikethrough", "--extension", "tagfilter", "--extension", "tasklist",
+             "--to", "html"]
+MENTION = re.compile(r"(?<![\w@/.+-])@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9][\w.-]*)?")
+
+
+def outside_code(html_text):
+    """The text of the HTML outside <code>, tags removed: where GitHub
+    links @mentions and renders :emoji:."""
+    text = re.sub(r"<code>.*?</code>", "", html_text, flags=re.S)
+    return re.sub(r"<[^>]*>", "", text)
+
+
+def check_linky(t, md, what):
+    html_out = subprocess.run(CMARK_ALL, input=md, stdout=subprocess.PIPE,
+                              check=True).stdout.decode("utf-8")
+    for pat, name in ((r"<a\s", "a link"), (r"<img", "an image"),
+                      (r"<(b|i|script|iframe)[\s>/]", "a tag from the profile")):
+        m = re.search(pat, html_out, re.I)
+        t.check(not m, "%s: no %s" % (what, name), m and html_out[m.start():m.start() + 80])
+    text = outside_code(html_out)
+    m = MENTION.search(text)
+    t.check(not m, what + ": no @mention outside code", m and text[max(0, m.start() - 30):m.end()])
+    # Every string of the profile is code, so none is text (":smile:"
+    # would be an emoji, "www." a link even without the extension).
+    loose = [x for x in LINKY if html.escape(x, quote=False) in text or x in text]
+    t.check(not loose, what + ": no string of the profile outside code", loose)
+    for s in LINKY:
+        t.check(s in html.unescape(re.sub(r"<[^>]*>", "", html_out)),
+                "%s: %r reads as itself" % (what, s))
+
+
+def test_linky(t, hd, tmp):
+    """Row 14: no string of a profile makes a link, mention, emoji, image
+    or HTML anywhere in a report: heading, totals, summary table, tables,
+    new and gone frames, chains, verdicts, the trend's suspects."""
+    st, unit = "inuse " + " ".join(LINKY), "@org/unit https://unit.example/ <i>u</i>"
+    paths = []
+    for k in range(3):
+        # The functions all grow, the first is new in the last profile.
+        stacks = [([n, LINKY[(i + 1) % len(LINKY)], "main"], [1000 * (k + 1) * (i + 1)])
+                  for i, n in enumerate(LINKY) if k or i]
+        paths.append(os.path.join(tmp, "linky-%d.pb.gz" % k))
+        pprofgen.write_profile(paths[-1], [(st, unit)], stacks,
+                               time_nanos=(1700000000 + 60 * k) * 10**9,
+                               filename="www.file.example/@org/f.go")
+    rules = ["--fail-on", "func:+1", "--fail-on", "new:+1", "--fail-on", "total:+1%"]
+    runs = [("top", ["top", paths[0]]),
+            ("top filefunctions", ["top", "--granularity", "filefunctions", paths[0]]),
+            ("diff", ["diff", paths[0], paths[2]] + rules),
+            ("trend", ["trend"] + paths + ["--fail-on", "leak"])]
+    for what, args in runs:
+        md = heapdiff(hd, args[0], "--format", "markdown", "--top", "0", *args[1:])
+        check_linky(t, md, "linky " + what)
 
 
 def main():
@@ -346,6 +413,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_nasty(t, hd, tmp)
         test_nasty_type(t, hd, tmp)
+        test_linky(t, hd, tmp)
     print("markdown: %d passed, %d failed" % (t.passed, t.failed))
     return 1 if t.failed else 0
 

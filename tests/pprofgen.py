@@ -164,12 +164,34 @@ NASTY_NAMES = [
 ]
 
 
-def expected_text(name):
+# Code points a report never writes raw (lib/render/cells.c's hidden()):
+# C0 controls, DEL, C1 controls and Unicode's Bidi_Control set.
+HIDDEN = (set(range(0x20)) | set(range(0x7F, 0xA0)) | {0x61C, 0x200E, 0x200F} |
+          set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)))
+# The longest name a report shows whole, in bytes as shown (render.h's
+# HD_NAME_DISPLAY_MAX); longer names are cut and end in "…".
+NAME_DISPLAY_MAX = 512
+
+
+def expected_text(name, cut=None):
     """How a renderer shows a name: invalid UTF-8 bytes as U+FFFD each,
-    control characters as spaces."""
+    control and bidi characters as a visible escape ("\\u202e"), the
+    noncharacters U+FFFE and U+FFFF (which XML forbids) as U+FFFD; with
+    cut, a name longer than cut bytes as shown keeps its first whole
+    characters within cut and ends in "…"."""
     b = name.encode("utf-8") if isinstance(name, str) else bytes(name)
     s = b.decode("utf-8", "replace")
-    return "".join(" " if ord(c) < 0x20 or ord(c) == 0x7F else c for c in s)
+    units = ["\\u%04x" % ord(c) if ord(c) in HIDDEN else
+             "\ufffd" if c in "\ufffe\uffff" else c for c in s]
+    if cut is not None and sum(len(u.encode("utf-8")) for u in units) > cut:
+        out, n = [], 0
+        for u in units:
+            n += len(u.encode("utf-8"))
+            if n > cut:
+                break
+            out.append(u)
+        units = out + ["\u2026"]
+    return "".join(units)
 
 
 def write_nasty_pair(directory, base_name="base.pb.gz", new_name="new.pb.gz"):

@@ -383,7 +383,7 @@ static void test_wording(void)
 }
 
 /* A render that fails (here: past the buffer's cap, half the output)
- * leaves what the buffer held before. */
+ * says so about the output cap and leaves what the buffer held before. */
 static void test_no_partial_output(void)
 {
 	struct hd_report *r = report(HD_CMD_TREND, HD_SORT_DEFAULT, series, 6);
@@ -403,8 +403,9 @@ static void test_no_partial_output(void)
 		hd_buf_init(&b, full / 2);
 		hd_buf_puts(&b, "kept");
 		rc = render(r, f, 0, &b, &err);
-		CHECK(rc == HD_ERR_NOMEM || rc == HD_ERR_LIMIT,
-		      "format %d past a cap of %zu bytes: rc %d", (int)f, full / 2, rc);
+		CHECK(rc == HD_ERR_LIMIT && err.subject == HD_SUBJ_MAX_OUTPUT,
+		      "format %d past a cap of %zu bytes: rc %d, subject %d", (int)f, full / 2, rc,
+		      (int)err.subject);
 		CHECK(b.len == 4 && strcmp(b.data, "kept") == 0,
 		      "format %d left %zu bytes of partial output", (int)f, b.len);
 		hd_buf_release(&b);

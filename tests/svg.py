@@ -51,6 +51,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPS = 0.002  # coordinates are written with 3 decimals
 SVG_TAGS = {"svg", "style", "script", "rect", "text", "g", "title"}
+DEPTH_MAX = 1024     # flame.c: levels above the root drawn
+FRAMES_MAX = 50000   # flame.c: frames drawn, the root included
 
 
 class Frame:
@@ -95,6 +97,14 @@ def link(frames):
 def rgb(fill):
     m = re.match(r"rgb\((\d+),(\d+),(\d+)\)$", fill or "")
     return tuple(int(x) for x in m.groups()) if m else None
+
+
+def name_order(shown):
+    """Siblings are in the order of their names as the profile has them:
+    a shown name with its visible escapes ("\\u0009") read back."""
+    raw = re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m.group(1), 16))
+                 if int(m.group(1), 16) in pprofgen.HIDDEN else m.group(0), shown)
+    return raw.encode("utf-8", "surrogatepass")
 
 
 def check_tree(t, root, frames, what, diff=True):
@@ -156,7 +166,7 @@ def check_tree(t, root, frames, what, diff=True):
                 bad_order.append(k.name)
             x = k.x + k.w
         names = [k.name for k in kids]
-        if names != sorted(names, key=lambda s: s.encode("utf-8")):
+        if names != sorted(names, key=name_order):
             bad_order.append(f.name)
     t.check(not bad_w, what + ": widths are max(base, new) cum or the callees' sum", bad_w[:3])
     t.check(not bad_in, what + ": callees lie within their caller", bad_in[:3])
@@ -309,15 +319,56 @@ def test_top(t, hd, root_dir, tmp):
     svg, frames = parse_svg(t, heapdiff(hd, "top", "--format", "svg", empty), "top empty")
     t.check(len(frames) == 1 and frames[0].a["data-cum"] == "0", "top empty: the root alone")
 
-    # A 100 000-frame stack (the walk is iterative).
+    # A 100 000-frame stack (the walk is iterative), drawn DEPTH_MAX
+    # levels high: the picture's height is bounded, and the subtitle says
+    # how many levels were cut.
     depth = 100000
     deep = os.path.join(tmp, "deep.pb.gz")
     stack = ["f%d" % i for i in range(depth)]
     pprofgen.write_profile(deep, [("inuse_space", "bytes")], [(stack, [1]), (stack[1:], [2])])
     svg, frames = parse_svg(t, heapdiff(hd, "top", "--format", "svg", deep), "deep")
-    t.check(len(frames) == depth + 1 and frames[-1].name == "f0" and
-            frames[-1].y == float(frames[0].y) - 16 * depth,
-            "deep: a %d-frame stack is drawn whole" % depth, len(frames))
+    cut = depth - DEPTH_MAX
+    t.check(len(frames) == DEPTH_MAX + 1 and frames[-1].name == "f%d" % cut and
+            frames[-1].y == float(frames[0].y) - 16 * DEPTH_MAX,
+            "deep: a %d-frame stack is drawn %d levels high" % (depth, DEPTH_MAX), len(frames))
+    if svg is not None:
+        sub = " ".join(e.text or "" for e in svg.iter(SVG + "text") if e.get("class") == "sub")
+        t.check(int(svg.get("data-omitted")) == cut and
+                "%d levels deeper than %d not drawn (%d frames)" % (cut, DEPTH_MAX, cut) in sub and
+                float(svg.get("height")) <= 86 + 16 * (DEPTH_MAX + 1) + 30,
+                "deep: the subtitle says %d levels were cut, the height is bounded" % cut,
+                (svg.get("data-omitted"), svg.get("height"), sub[:200]))
+
+
+def test_crowded(t, hd, tmp):
+    """More frames wide enough to draw than FRAMES_MAX: the widest are
+    drawn, ties going to callers first, and the subtitle says so."""
+    chains, depth, base = 6000, 10, 10000  # every frame at least 0.15 px wide
+    stacks = [(["c%d_%d" % (i, k) for k in range(depth)] + ["main"], [base + i])
+              for i in range(chains)]
+    path = os.path.join(tmp, "crowded.pb.gz")
+    pprofgen.write_profile(path, [("inuse_space", "bytes")], stacks)
+    what = "crowded"
+    svg, frames = parse_svg(t, heapdiff(hd, "top", "--format", "svg", path), what)
+    if svg is None:
+        return
+    check_tree(t, svg, frames, what, diff=False)
+    # Chain i's frames are all base + i wide: main, then the widest
+    # chains whole, then the top frames of the next (tied, callers first).
+    keep = FRAMES_MAX - 2
+    full, part = keep // depth, keep % depth
+    top = base + chains - 1
+    cums = sorted((int(f.a["data-cum"]) for f in frames[1:] if f.name != "main"), reverse=True)
+    want = [v for v in range(top, top - full, -1) for _ in range(depth)] + [top - full] * part
+    kept = [f for f in frames if f.name.startswith("c%d_" % (chains - 1 - full))]
+    t.check(len(frames) == FRAMES_MAX and cums == want,
+            what + ": the %d widest frames are drawn" % FRAMES_MAX, (len(frames), cums[-3:], want[-3:]))
+    t.check(sorted(f.name for f in kept) == ["c%d_%d" % (chains - 1 - full, k)
+                                              for k in range(depth - part, depth)],
+            what + ": of tied frames the callers are drawn", [f.name for f in kept])
+    sub = " ".join(e.text or "" for e in svg.iter(SVG + "text") if e.get("class") == "sub")
+    t.check("narrower frames not drawn: at most %d are" % FRAMES_MAX in sub,
+            what + ": the subtitle says frames were left out for the frame cap", sub[:300])
 
 
 def test_trend(t, hd, root_dir, tmp):
@@ -376,9 +427,7 @@ def test_hostile(t, hd, tmp):
         t.check(not handlers, what + ": no event-handler attributes", handlers[:3])
         got = {f.name for f in frames}
         for n in names:
-            want = pprofgen.expected_text(n).replace("\uffff", "\ufffd").replace("\ufffe", "\ufffd")
-            if len(want) > 1000:
-                want = want[:1000] + "\u2026"
+            want = pprofgen.expected_text(n, pprofgen.NAME_DISPLAY_MAX)
             t.check(want in got, "%s: %r reads back as text" % (what, n[:40]))
         html = heapdiff(hd, "trend", "--format", "html", pa, pb)
         try:
@@ -455,6 +504,7 @@ def main():
         test_diff(t, hd, root_dir, tmp)
         test_widening(t, hd, tmp)
         test_top(t, hd, root_dir, tmp)
+        test_crowded(t, hd, tmp)
         test_trend(t, hd, root_dir, tmp)
         test_hostile(t, hd, tmp)
         test_html(t, hd, root_dir)

@@ -36,19 +36,108 @@ const char *hd_strerror(int errnum)
 	return buf;
 }
 
+/*
+ * Messages quote names from the profile and the command line, which may
+ * hold newlines, terminal escapes, bidi overrides and invalid UTF-8; the
+ * front end prints them to a terminal.  So a message is one line of
+ * valid UTF-8 with every hidden code point visible, by the rule of
+ * lib/render/render.h's hd_put_clean (HD_CLEAN_TEXT): invalid bytes as
+ * U+FFFD, C0 controls, DEL, C1 controls and the bidi controls (U+061C,
+ * U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) as "\u202e".  lib/base
+ * cannot call lib/render, so the rule is written here too;
+ * tests/display.c checks that the two agree.  A message that does not fit
+ * ends in "…" after its last whole character.
+ */
+
+/* Length of the valid UTF-8 sequence at s, 0 when invalid (as cells.c). */
+static size_t seq_len(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static int hidden(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* raw, made visible, into out[0..n) (n > 3), NUL-terminated. */
+static void visible(char *out, size_t n, const char *raw)
+{
+	const unsigned char *s = (const unsigned char *)raw;
+	size_t len = 0;
+
+	while (*s) {
+		size_t k = seq_len(s), i;
+		uint32_t cp = s[0];
+		char u[8];
+		const char *add = u;
+		size_t m;
+
+		for (i = 1; i < k; i++)
+			cp = cp << 6 | (s[i] & 0x3f);
+		if (k > 1)
+			cp &= k == 2 ? 0x7ff : k == 3 ? 0xffff : 0x1fffff;
+		if (k == 0 || cp == 0xfffe || cp == 0xffff) {
+			add = "\xef\xbf\xbd";
+			m = 3;
+		} else if (hidden(cp)) {
+			snprintf(u, sizeof(u), "\\u%04x", (unsigned)cp);
+			m = 6;
+		} else {
+			add = (const char *)s;
+			m = k;
+		}
+		/* Room for this and, unless it is the last, a "…" after it. */
+		if (len + m + (s[k ? k : 1] ? 3 : 0) >= n) {
+			memcpy(out + len, "\xe2\x80\xa6", 3);
+			len += 3;
+			break;
+		}
+		memcpy(out + len, add, m);
+		len += m;
+		s += k ? k : 1;
+	}
+	out[len] = '\0';
+}
+
 int hd_vfail(struct hd_error *err, int code, const char *fmt, va_list ap)
 {
 	if (err) {
-		char *p;
+		char raw[2048];
+		int n;
 
 		err->code = code;
 		err->subject = HD_SUBJ_NONE;
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		/* One line, fit for a terminal: messages quote names from
-		 * the profile, which may hold newlines and escapes. */
-		for (p = err->msg; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = ' ';
+		n = vsnprintf(raw, sizeof(raw), fmt, ap);
+		/* Cut short, the last character may be cut too: drop it. */
+		if (n >= (int)sizeof(raw)) {
+			size_t end = sizeof(raw) - 1;
+
+			while (end > 0 && ((unsigned char)raw[end - 1] & 0xc0) == 0x80)
+				end--;
+			if (end > 0 && (unsigned char)raw[end - 1] >= 0xc0)
+				raw[end - 1] = '\0';
+		}
+		visible(err->msg, sizeof(err->msg), n < 0 ? "" : raw);
 	}
 	return code;
 }

@@ -77,6 +77,17 @@ const char *hd_status_str(int code);
  */
 #define HD_DEFAULT_MAX_FRAMES ((uint64_t)1 << 24)
 
+/*
+ * Default cap on one rendered report: 64 MiB.  A report is built whole in
+ * memory before a byte is written (no partial output), so the cap is also
+ * what a refusal may cost.  The largest report of the bundled public
+ * profiles is 9 MB (folded stacks of pprof's large.cpu), a 100 000-frame
+ * diff as JSON 22 MB; a 20 MB profile, though, can ask for gigabytes
+ * (a 10 MiB name in every chain, a long name on every line of 4 200
+ * folded stacks).  Raise it for bigger reports (hd_buf.max).
+ */
+#define HD_DEFAULT_MAX_OUTPUT ((size_t)64 << 20)
+
 /* What one profile may cost; a zero field (or a NULL pointer) takes the
  * default.  Past either, loading fails with HD_ERR_LIMIT. */
 struct hd_limits {
@@ -293,6 +304,20 @@ struct hd_render_opts {
 	int icicle;        /* svg, html: root at the top instead of the bottom */
 };
 
+/*
+ * Append the report in o->format to out.  The report may take out->max
+ * less what out holds and its NUL; a buffer without a cap (max SIZE_MAX,
+ * hd_buf_init(b, 0)) may take HD_DEFAULT_MAX_OUTPUT, for this call (its
+ * max is left as it was).  So a front end allowing N bytes of report sets
+ * max = N + 1 on an empty buffer.  Past that: HD_ERR_LIMIT, subject
+ * HD_SUBJ_MAX_OUTPUT, "the report would exceed the output limit of 64
+ * MiB" (the room it had); out of memory: HD_ERR_NOMEM.  A failed render
+ * leaves out as it was: nothing partial is ever appended.
+ *
+ * Every string of the profile is shown valid UTF-8, control and bidi
+ * characters visible ("\u202e"), names past 512 bytes cut with "…";
+ * JSON keeps names whole (man/heapdiff.1: NAMES, LIMITS).
+ */
 int hd_render(const struct hd_report *r, const struct hd_render_opts *o,
 	      struct hd_buf *out, struct hd_error *err);
 

@@ -41,17 +41,43 @@ size_t hd_profile_sample_count(const struct hd_profile *p)
 	return p->nsamples;
 }
 
+/* Bytes of s to show in a message: at most max, never half a UTF-8
+ * sequence (hd_vfail would show the half as U+FFFD). */
+static size_t cut_at(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/*
+ * "inuse_objects, inuse_space" for a message: each name cut past
+ * TYPE_SHOWN bytes and the list past n - 1 bytes, with "…" where cut, so a
+ * profile of a thousand megabyte type names still makes one short line.
+ * hd_vfail makes control and bidi characters in them visible.
+ */
+#define TYPE_SHOWN 64
 static void list_types(const struct hd_profile *p, char *out, size_t n)
 {
+	static const char more[] = "\xe2\x80\xa6"; /* U+2026 */
 	size_t i, len = 0;
 
 	out[0] = '\0';
-	for (i = 0; i < p->ntypes && len + 1 < n; i++) {
-		int w = snprintf(out + len, n - len, "%s%s", i ? ", " : "",
-				 p->type_names[i]);
-		if (w < 0)
-			break;
-		len += (size_t)w;
+	for (i = 0; i < p->ntypes; i++) {
+		const char *name = p->type_names[i];
+		size_t k = cut_at(name, TYPE_SHOWN), need = (i ? 2 : 0) + k + 3;
+
+		/* This name (cut or not, with a "…"), and room for a last "…". */
+		if (len + need + 3 >= n) {
+			snprintf(out + len, n - len, "%s%s", i ? ", " : "", more);
+			return;
+		}
+		len += (size_t)snprintf(out + len, n - len, "%s%.*s%s", i ? ", " : "", (int)k,
+					name, name[k] ? more : "");
 	}
 }
 

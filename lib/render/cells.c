@@ -104,6 +104,19 @@ void hd_format_duration(char *buf, size_t n, int64_t nanos)
 		snprintf(buf, n, "%.1fd", s / 86400);
 }
 
+int64_t hd_clamp_i64(double v)
+{
+	/* 2^63 is exact as a double; every double below it rounds to an
+	 * int64 (near 2^63 they are whole numbers already). */
+	if (isnan(v))
+		return 0;
+	if (v >= 9223372036854775808.0)
+		return INT64_MAX;
+	if (v <= -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)llround(v);
+}
+
 void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos,
 		    const char *unit)
 {
@@ -125,17 +138,8 @@ void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos,
 		if (fabs(r) >= (strcmp(unit, "bytes") == 0 ? 1024 : 1) || i == 2)
 			break;
 	}
-	hd_format_value(v, sizeof(v), (int64_t)llround(r), unit, 1);
+	hd_format_value(v, sizeof(v), hd_clamp_i64(r), unit, 1);
 	snprintf(buf, n, "%s/%s", v, per[i].name);
-}
-
-static int64_t clamp_i64(double v)
-{
-	if (v >= 9.2e18)
-		return INT64_MAX;
-	if (v <= -9.2e18)
-		return INT64_MIN;
-	return (int64_t)llround(v);
 }
 
 void hd_format_slope(char *buf, size_t n, double v, const char *unit)
@@ -143,12 +147,13 @@ void hd_format_slope(char *buf, size_t n, double v, const char *unit)
 	if (isnan(v))
 		snprintf(buf, n, "n/a");
 	else
-		hd_format_value(buf, n, clamp_i64(v), unit, 1);
+		hd_format_value(buf, n, hd_clamp_i64(v), unit, 1);
 }
 
 /* ---- strings ---- */
 
-/* Length of the valid UTF-8 sequence at s, or 0 when invalid. */
+/* Length of the valid UTF-8 sequence at s, or 0 when invalid (overlong
+ * forms, surrogates, past U+10FFFF, cut short by the NUL). */
 static size_t utf8_len(const unsigned char *s)
 {
 	if (s[0] < 0x80)
@@ -172,25 +177,127 @@ static size_t utf8_len(const unsigned char *s)
 	return 0;
 }
 
-int hd_put_clean(struct hd_buf *b, const char *str, int controls)
+/* The code point of the valid k-byte sequence at s. */
+static uint32_t utf8_cp(const unsigned char *s, size_t k)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	static const unsigned char lead[5] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+	uint32_t cp = s[0] & lead[k];
+	size_t i;
 
-	while (*s) {
-		size_t k = utf8_len(s);
+	for (i = 1; i < k; i++)
+		cp = cp << 6 | (s[i] & 0x3f);
+	return cp;
+}
 
-		if (k == 0) {
-			hd_buf_puts(b, "\xef\xbf\xbd"); /* U+FFFD */
-			s++;
-		} else if (k == 1 && controls && (*s < 0x20 || *s == 0x7f)) {
-			hd_buf_append(b, " ", 1);
-			s++;
+/*
+ * Code points no report writes raw: C0 controls, DEL and C1 controls
+ * (a terminal acts on them: ESC and CSI sequences, OSC titles), and
+ * Unicode's Bidi_Control set (ALM, LRM, RLM, the embeddings and
+ * overrides U+202A..U+202E, the isolates U+2066..U+2069), which reorder
+ * the text around them so a name reads as something else.  lib/base/
+ * error.c applies the same rule to messages (tests/display.c checks that
+ * the two agree).
+ */
+static int hidden(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+#define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
+#define ELLIPSIS "\xe2\x80\xa6"    /* U+2026 */
+
+/* What one code point (or invalid byte) is in mode: *out and its length,
+ * or NULL to copy the source bytes; *shown: its length as text shows
+ * it, which the cut counts in every mode alike. */
+static const char *unit(uint32_t cp, int valid, enum hd_clean mode, char esc[8],
+			size_t *len, size_t *shown)
+{
+	const char *e = NULL;
+
+	if (!valid || (mode != HD_CLEAN_JSON && (cp == 0xfffe || cp == 0xffff))) {
+		*len = *shown = 3; /* XML forbids the two noncharacters */
+		return REPLACEMENT;
+	}
+	if (hidden(cp)) {
+		*shown = 6;
+		if (mode == HD_CLEAN_JSON) {
+			/* cJSON's short escapes, so JSON reads as it always did. */
+			switch (cp) {
+			case '\b': e = "\\b"; break;
+			case '\f': e = "\\f"; break;
+			case '\n': e = "\\n"; break;
+			case '\r': e = "\\r"; break;
+			case '\t': e = "\\t"; break;
+			}
+		}
+		if (e) {
+			*len = 2;
+			return e;
+		}
+		snprintf(esc, 8, "\\u%04x", (unsigned)cp);
+		*len = 6;
+		return esc;
+	}
+	*shown = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+	if (mode == HD_CLEAN_XML) {
+		switch (cp) {
+		case '&': e = "&amp;"; break;
+		case '<': e = "&lt;"; break;
+		case '>': e = "&gt;"; break;
+		case '"': e = "&quot;"; break;
+		case '\'': e = "&#39;"; break;
+		}
+	} else if (mode == HD_CLEAN_JSON) {
+		if (cp == '"')
+			e = "\\\"";
+		else if (cp == '\\')
+			e = "\\\\";
+	}
+	if (e)
+		*len = strlen(e);
+	return e;
+}
+
+int hd_put_clean(struct hd_buf *b, const char *str, enum hd_clean mode, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : ""), *from = s;
+	size_t shown = 0;
+
+	/* Runs of bytes that need no change are appended in one piece:
+	 * a 10 MiB name in JSON is one append, not ten million. */
+	while (*s && !b->failed) {
+		size_t k = utf8_len(s), len, w;
+		char esc[8];
+		const char *out = unit(k ? utf8_cp(s, k) : 0, k != 0, mode, esc, &len, &w);
+
+		if (max && shown + w > max) {
+			hd_buf_append(b, from, (size_t)(s - from));
+			hd_buf_puts(b, ELLIPSIS);
+			return b->failed;
+		}
+		shown += w;
+		if (out) {
+			hd_buf_append(b, from, (size_t)(s - from));
+			hd_buf_append(b, out, len);
+			s += k ? k : 1;
+			from = s;
 		} else {
-			hd_buf_append(b, s, k);
 			s += k;
 		}
 	}
-	return b->failed ? HD_ERR_NOMEM : 0;
+	hd_buf_append(b, from, (size_t)(s - from));
+	return b->failed;
+}
+
+size_t hd_prefix(const char *s, size_t n, size_t cps)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && k++ == cps)
+			return i;
+	return n;
 }
 
 /* Display width of a UTF-8 string, counting each code point as one. */
@@ -222,33 +329,6 @@ const char *hd_path_shown(const char *path)
 	return strcmp(path, "-") == 0 ? "<stdin>" : path;
 }
 
-/* ---- XML ---- */
-
-/* Valid UTF-8 that XML 1.0 accepts, into t: controls become spaces,
- * U+FFFE and U+FFFF become U+FFFD, at most max code points (then "…"). */
-int hd_xml_clean(struct hd_buf *t, const char *s, size_t max)
-{
-	size_t i, cp = 0, start = t->len;
-
-	if (hd_put_clean(t, s ? s : "", 1))
-		return HD_ERR_NOMEM;
-	for (i = start; i < t->len; i++) {
-		unsigned char c = (unsigned char)t->data[i];
-
-		if ((c & 0xc0) == 0x80)
-			continue;
-		if (max && cp == max) {
-			t->len = i;
-			return hd_buf_puts(t, "\xe2\x80\xa6");
-		}
-		cp++;
-		if (c == 0xef && i + 2 < t->len && (unsigned char)t->data[i + 1] == 0xbf &&
-		    ((unsigned char)t->data[i + 2] == 0xbe || (unsigned char)t->data[i + 2] == 0xbf))
-			t->data[i + 2] = (char)0xbd;
-	}
-	return t->failed ? HD_ERR_NOMEM : 0;
-}
-
 void hd_xml_escape(struct hd_buf *b, const char *s, size_t n)
 {
 	size_t i, from = 0;
@@ -269,19 +349,6 @@ void hd_xml_escape(struct hd_buf *b, const char *s, size_t n)
 		from = i + 1;
 	}
 	hd_buf_append(b, s + from, n - from);
-}
-
-int hd_put_xml(struct hd_buf *b, const char *s, size_t max)
-{
-	struct hd_buf t;
-	int rc;
-
-	hd_buf_init(&t, 0);
-	rc = hd_xml_clean(&t, s, max);
-	if (!rc && t.len)
-		hd_xml_escape(b, t.data, t.len);
-	hd_buf_release(&t);
-	return rc ? rc : b->failed ? HD_ERR_NOMEM : 0;
 }
 
 /* ---- shading ---- */
@@ -392,7 +459,7 @@ void hd_trend_cells(const struct hd_report *r, const struct hd_row *row,
 	if (isnan(f->slope_per_hour))
 		snprintf(cells[HD_TC_RATE], 64, "n/a");
 	else
-		hd_format_rate(cells[HD_TC_RATE], 64, clamp_i64(f->slope_per_hour),
+		hd_format_rate(cells[HD_TC_RATE], 64, hd_clamp_i64(f->slope_per_hour),
 			       3600000000000LL, r->sample_unit);
 	hd_format_slope(cells[HD_TC_HOURLY], 64, f->slope_per_hour, r->sample_unit);
 	if (isnan(f->r2))
@@ -502,12 +569,30 @@ static void limit_str(char *buf, size_t n, const struct hd_rule_result *res)
 		hd_format_value(buf, n, res->rule.limit, res->unit, 1);
 }
 
+/* The first VERDICT_NAME bytes of name into out (whole characters, then
+ * "…"): a sentence must keep its numbers whatever the name's length. */
+#define VERDICT_NAME 200
+static const char *verdict_name(char out[VERDICT_NAME + 4], const char *name)
+{
+	size_t k = strlen(name);
+
+	if (k <= VERDICT_NAME)
+		return name;
+	k = VERDICT_NAME;
+	while (k > 0 && ((unsigned char)name[k] & 0xc0) == 0x80)
+		k--;
+	memcpy(out, name, k);
+	memcpy(out + k, ELLIPSIS, 4);
+	return out;
+}
+
 void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n,
 			 int names)
 {
 	static const char *const what[] = {"total", "flat", "cum", "new", "leak"};
-	char lim[64], val[64], pct[32];
-	const char *first = res->nframes ? (names ? res->frame_names[0] : "") : NULL;
+	char lim[64], val[64], pct[32], cut[VERDICT_NAME + 4];
+	const char *first = res->nframes ? (names ? verdict_name(cut, res->frame_names[0]) : "")
+					 : NULL;
 	const char *sp = names ? " " : "";
 	size_t more = res->nframes > 1 ? res->nframes - 1 : 0;
 	char tail[64] = "";

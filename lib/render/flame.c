@@ -19,9 +19,17 @@
  *     them and its own (flat) value, max(base, new) of it: a frame is
  *     never narrower than max(base, new) of its cum, and callees never
  *     overlap or stick out.  Negative values count as 0.
- *   - A frame narrower than MIN_WIDTH px is not drawn, nor its callees
- *     (narrower still), as flamegraph.pl's --minwidth does; the <svg>
- *     element's data-omitted counts them.  The root is always drawn.
+ *   - What is drawn is bounded whatever the tree: a frame narrower than
+ *     MIN_WIDTH px is not drawn, nor its callees (narrower still), as
+ *     flamegraph.pl's --minwidth does; nor a frame more than DEPTH_MAX
+ *     levels above the root (a 150 000-deep recursion would be 2.4
+ *     million px tall), so the picture is at most DEPTH_MAX + 1 frames
+ *     high; and of the rest only the FRAMES_MAX - 1 widest are drawn
+ *     besides the root (ties go to callers first, which keeps every drawn
+ *     frame's caller drawn: a callee is never wider than its caller).
+ *     The subtitle says how many frames each rule left out and how many
+ *     levels were cut; the <svg> element's data-omitted counts them all.
+ *     The root is always drawn.
  *
  * Colour:
  *
@@ -44,15 +52,17 @@
  * flat with base, new, delta and delta% (top: value and share of the
  * total).  Frames are written callers first (node order), which the
  * script relies on.  Names are valid UTF-8 with the five XML characters
- * escaped (hd_put_xml), so no name can break the document or reach the
- * script as code; a name longer than NAME_CP code points is cut.  Labels
- * are the names cut to what fits, as flamegraph.js cuts them on zoom.
+ * escaped (render.h's hd_put_clean), so no name can break the document or
+ * reach the script as code, and no control or bidi character reaches it
+ * raw; a name longer than HD_NAME_DISPLAY_MAX bytes is cut with "…".
+ * Labels are the names cut to what fits, as flamegraph.js cuts them on
+ * zoom.
  *
  * The script (flamegraph.js) and style sheet (flamegraph.css) are
  * embedded: no network access, works from file://.
  *
- * No recursion: stacks can be 100 000 frames deep.  Output past SVG_MAX
- * bytes (or the buffer's own cap) fails with HD_ERR_LIMIT.
+ * No recursion: stacks can be 100 000 frames deep.  Output past the
+ * buffer's cap fails with HD_ERR_LIMIT, and the frames stop there.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -71,8 +81,12 @@
 #define FOOT 30          /* the line that shows a frame's numbers on hover */
 #define CHAR_W 6.7       /* advance of an 11px monospace character */
 #define MIN_WIDTH 0.1
-#define NAME_CP 1000
-#define SVG_MAX ((size_t)1 << 30)
+#define DEPTH_MAX 1024   /* levels above the root drawn */
+#define FRAMES_MAX 50000 /* frames drawn, the root included */
+
+/* Why a frame is drawn or not (fg.drawn[]); a callee of a frame not
+ * drawn inherits its caller's reason. */
+enum { NOT_DRAWN, DRAWN, NARROW, DEEP, CROWDED, NREASONS };
 
 struct fg {
 	const struct hd_report *r;
@@ -85,9 +99,11 @@ struct fg {
 	int64_t *cum0, *cum1;  /* per node */
 	double *w, *x;         /* layout in value units */
 	uint32_t *depth;
-	unsigned char *drawn;
-	uint32_t maxdepth;
-	size_t omitted;
+	unsigned char *drawn;  /* DRAWN or why not */
+	uint32_t maxdepth;     /* of the frames drawn */
+	uint32_t treedepth;    /* of the whole tree */
+	size_t omitted;        /* frames not drawn, for every reason */
+	size_t why[NREASONS];  /* of those, how many for each reason */
 	double scale;          /* px per value unit */
 	double dmax;           /* largest |delta cum| drawn */
 	struct hd_buf name;    /* scratch: one cleaned name */
@@ -95,34 +111,20 @@ struct fg {
 
 /* ---- text ---- */
 
-static size_t code_points(const char *s, size_t n)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			k++;
-	return k;
-}
-
 /* The cleaned name cut to fit w px, as flamegraph.js's label() does. */
 static void put_label(struct hd_buf *b, const char *s, size_t n, double w)
 {
 	double fit = floor((w - 6) / CHAR_W);
-	size_t k, i = 0, want;
+	size_t cut;
 
 	if (fit < 3)
 		return;
-	if ((double)code_points(s, n) <= fit) {
+	cut = hd_prefix(s, n, (size_t)fit);
+	if (cut == n) {
 		hd_xml_escape(b, s, n);
 		return;
 	}
-	want = (size_t)fit - 2;
-	for (k = 0; i < n; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80 && k++ == want)
-			break;
-	}
-	hd_xml_escape(b, s, i);
+	hd_xml_escape(b, s, hd_prefix(s, n, (size_t)fit - 2));
 	hd_buf_puts(b, "..");
 }
 
@@ -234,29 +236,95 @@ static int layout(struct fg *g)
 		inner[p] += g->w[k];
 	}
 	g->scale = g->w[0] > 0 ? PLOT / g->w[0] : 0;
-	g->depth[0] = 0;
-	g->drawn[0] = 1;
-	for (n = 1; n < nn; n++) {
-		uint32_t p = hd_model_node_parent(g->m, n);
-
-		g->depth[n] = g->depth[p] + 1;
-		g->drawn[n] = g->drawn[p] && g->w[n] * g->scale >= MIN_WIDTH;
-		if (!g->drawn[n]) {
-			g->omitted++;
-			continue;
-		}
-		if (g->depth[n] > g->maxdepth)
-			g->maxdepth = g->depth[n];
-	}
-	for (n = 0; n < nn; n++)
-		if (g->drawn[n]) {
-			double d = fabs((double)g->cum1[n] - (double)g->cum0[n]);
-			if (d > g->dmax)
-				g->dmax = d;
-		}
 	free(inner);
 	free(kids);
 	return 0;
+}
+
+static int cmp_wider(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y) - (x > y);
+}
+
+/* Of the frames the first rules let through (n of them), the
+ * FRAMES_MAX - 1 widest stay drawn: those wider than the last one's
+ * width, then as many as are left of that width, callers first. */
+static int crowd_out(struct fg *g, size_t n_drawn)
+{
+	size_t keep = FRAMES_MAX - 1, k = 0, ties;
+	double *ws = malloc(n_drawn * sizeof(double)), cut;
+	uint32_t n;
+
+	if (!ws)
+		return HD_ERR_NOMEM;
+	for (n = 1; n < g->nn; n++)
+		if (g->drawn[n] == DRAWN)
+			ws[k++] = g->w[n];
+	qsort(ws, n_drawn, sizeof(double), cmp_wider);
+	cut = ws[keep - 1];
+	for (k = 0; k < keep && ws[k] > cut; k++)
+		;
+	ties = keep - k;
+	free(ws);
+	for (n = 1; n < g->nn; n++) {
+		int kept;
+
+		if (g->drawn[n] != DRAWN)
+			continue;
+		kept = g->drawn[hd_model_node_parent(g->m, n)] == DRAWN &&
+		       (g->w[n] > cut || (g->w[n] == cut && ties > 0));
+		if (!kept)
+			g->drawn[n] = CROWDED;
+		else if (g->w[n] <= cut)
+			ties--;
+	}
+	return 0;
+}
+
+/* Depths, and what is drawn: the rules at the top of this file, in
+ * node order (callers first), a callee of a frame not drawn for the
+ * same reason as its caller. */
+static int choose(struct fg *g)
+{
+	size_t n_drawn = 0;
+	uint32_t n;
+	int rc = 0;
+
+	g->depth[0] = 0;
+	g->drawn[0] = DRAWN;
+	for (n = 1; n < g->nn; n++) {
+		uint32_t p = hd_model_node_parent(g->m, n);
+
+		g->depth[n] = g->depth[p] + 1;
+		if (g->depth[n] > g->treedepth)
+			g->treedepth = g->depth[n];
+		if (g->drawn[p] != DRAWN)
+			g->drawn[n] = g->drawn[p];
+		else if (g->depth[n] > DEPTH_MAX)
+			g->drawn[n] = DEEP;
+		else if (g->w[n] * g->scale < MIN_WIDTH)
+			g->drawn[n] = NARROW;
+		else
+			g->drawn[n] = DRAWN, n_drawn++;
+	}
+	if (n_drawn > FRAMES_MAX - 1)
+		rc = crowd_out(g, n_drawn);
+	for (n = 0; n < g->nn && !rc; n++) {
+		g->why[g->drawn[n]]++;
+		if (g->drawn[n] != DRAWN) {
+			g->omitted++;
+		} else {
+			double d = fabs((double)g->cum1[n] - (double)g->cum0[n]);
+
+			if (d > g->dmax)
+				g->dmax = d;
+			if (g->depth[n] > g->maxdepth)
+				g->maxdepth = g->depth[n];
+		}
+	}
+	return rc;
 }
 
 /* ---- output ---- */
@@ -303,9 +371,9 @@ static int put_frame(struct fg *g, uint32_t n)
 		y = HEAD + (double)g->depth[n] * FRAME_H;
 	else
 		y = HEAD + (double)(g->maxdepth - g->depth[n]) * FRAME_H;
-	g->name.len = 0;
-	if (hd_xml_clean(&g->name, node_name(g, n), NAME_CP))
-		return HD_ERR_NOMEM;
+	hd_scratch_empty(&g->name);
+	if (hd_put_clean(&g->name, node_name(g, n), HD_CLEAN_TEXT, HD_NAME_DISPLAY_MAX))
+		return g->name.failed;
 	if (g->diff) {
 		int64_t d = hd_sub_sat(g->cum1[n], g->cum0[n]);
 
@@ -341,12 +409,13 @@ static int put_frame(struct fg *g, uint32_t n)
 		      fill, x + 3, y + 11);
 	put_label(g->b, g->name.data, g->name.len, w);
 	hd_buf_puts(g->b, "</text></g>\n");
-	return g->b->failed ? HD_ERR_NOMEM : 0;
+	return g->b->failed;
 }
 
-static void put_text(struct fg *g, const char *s)
+/* A path (whole) or a string of the profile (cut), escaped for XML. */
+static void put_text(struct fg *g, const char *s, size_t max)
 {
-	hd_put_xml(g->b, s, 0);
+	hd_put_clean(g->b, s, HD_CLEAN_XML, max);
 }
 
 static void header(struct fg *g, double height)
@@ -359,21 +428,21 @@ static void header(struct fg *g, double height)
 		      WIDTH / 2);
 	if (!g->diff) {
 		hd_buf_puts(g->b, "Flame graph: ");
-		put_text(g, hd_path_shown(c1->path));
+		put_text(g, hd_path_shown(c1->path), 0);
 	} else {
 		const char *a = r->command == HD_CMD_TREND ? c0->label : c0->path;
 		const char *b = r->command == HD_CMD_TREND ? c1->label : c1->path;
 
 		hd_buf_puts(g->b, "Differential flame graph: ");
-		put_text(g, hd_path_shown(a));
+		put_text(g, hd_path_shown(a), 0);
 		hd_buf_puts(g->b, " \xe2\x86\x92 ");
-		put_text(g, hd_path_shown(b));
+		put_text(g, hd_path_shown(b), 0);
 		if (r->command == HD_CMD_TREND)
 			hd_buf_printf(g->b, " (first and last of %zu profiles)", r->ncols);
 	}
 	hd_buf_printf(g->b, "</text>\n<text class=\"sub\" x=\"%.0f\" y=\"42\" text-anchor=\"middle\">",
 		      WIDTH / 2);
-	put_text(g, r->sample_type);
+	put_text(g, r->sample_type, HD_NAME_DISPLAY_MAX);
 	fmt_val(g, v0, sizeof(v0), c0->total, 0);
 	fmt_val(g, v1, sizeof(v1), c1->total, 0);
 	if (g->diff) {
@@ -384,9 +453,16 @@ static void header(struct fg *g, double height)
 	} else {
 		hd_buf_printf(g->b, ": total %s", v1);
 	}
-	if (g->omitted)
-		hd_buf_printf(g->b, "; %zu frame%s narrower than %.1f px not drawn", g->omitted,
-			      g->omitted == 1 ? "" : "s", MIN_WIDTH);
+	if (g->why[NARROW])
+		hd_buf_printf(g->b, "; %zu frame%s narrower than %.1f px not drawn", g->why[NARROW],
+			      g->why[NARROW] == 1 ? "" : "s", MIN_WIDTH);
+	if (g->why[DEEP])
+		hd_buf_printf(g->b, "; %" PRIu32 " level%s deeper than %d not drawn (%zu frame%s)",
+			      g->treedepth - DEPTH_MAX, g->treedepth - DEPTH_MAX == 1 ? "" : "s",
+			      DEPTH_MAX, g->why[DEEP], g->why[DEEP] == 1 ? "" : "s");
+	if (g->why[CROWDED])
+		hd_buf_printf(g->b, "; %zu narrower frame%s not drawn: at most %d are",
+			      g->why[CROWDED], g->why[CROWDED] == 1 ? "" : "s", FRAMES_MAX);
 	hd_buf_printf(g->b, "</text>\n<text class=\"sub\" x=\"%.0f\" y=\"60\" text-anchor=\"middle\">",
 		      WIDTH / 2);
 	if (g->diff)
@@ -411,7 +487,6 @@ static void header(struct fg *g, double height)
 int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 		   struct hd_buf *b)
 {
-	size_t cap = b->max && b->max < SVG_MAX ? b->max : SVG_MAX;
 	struct fg g;
 	double height;
 	uint32_t n;
@@ -442,6 +517,8 @@ int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 	hd_model_node_totals(g.m, g.c0, g.cum0);
 	hd_model_node_totals(g.m, g.c1, g.cum1);
 	rc = layout(&g);
+	if (!rc)
+		rc = choose(&g);
 	if (rc)
 		goto out;
 
@@ -457,19 +534,15 @@ int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 		      WIDTH, height);
 	header(&g, height);
 	hd_buf_puts(b, "<g id=\"hdfg-frames\">\n");
-	for (n = 0; n < g.nn && !rc; n++) {
-		if (!g.drawn[n])
-			continue;
-		rc = put_frame(&g, n);
-		if (!rc && b->len > cap)
-			rc = HD_ERR_LIMIT;
-	}
+	/* A buffer past its cap (or out of memory) stops the frames. */
+	for (n = 0; n < g.nn && !rc; n++)
+		if (g.drawn[n] == DRAWN)
+			rc = put_frame(&g, n);
 	if (rc)
 		goto out;
 	hd_buf_puts(b, "</g>\n");
 	hd_buf_printf(b, "<script><![CDATA[\n%s]]></script>\n</svg>\n", hd_fg_js);
-	if (b->failed)
-		rc = b->len >= cap ? HD_ERR_LIMIT : HD_ERR_NOMEM;
+	rc = b->failed;
 out:
 	hd_buf_release(&g.name);
 	free(g.cum0);

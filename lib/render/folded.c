@@ -18,8 +18,11 @@
  *     no filters and no negative samples, column c sums to the report's
  *     cols[c].total less the samples with an empty stack (self of the
  *     root node), which have no frame to write and are left out.
- *   - Frame names: invalid UTF-8 becomes U+FFFD and control characters
- *     (newline, tab, ...) become spaces, as everywhere; ';' becomes ':'
+ *   - Frame names are cleaned as everywhere (render.h's hd_put_clean:
+ *     invalid UTF-8 as U+FFFD, control and bidi characters as visible
+ *     escapes, so no newline or tab splits a line) and cut past
+ *     HD_NAME_DISPLAY_MAX bytes with "…" (flamegraph.pl and friends
+ *     choke on megabyte frames); ';' becomes ':'
  *     since ';' separates frames; and when a name ends in ASCII spaces
  *     followed by a number (a run of digits and '.' with at least one
  *     digit: "worker 12", "v 1.5"), the space just before the number
@@ -35,9 +38,11 @@
  *     proportional to the output.
  *   - The output repeats every caller's name on every line below it, so a
  *     small profile (a long name, a deep stack, many leaves) can ask for
- *     an enormous one: the stacks are capped at FOLDED_MAX bytes (or the
- *     output buffer's own cap if smaller) and rendering fails with
- *     HD_ERR_LIMIT past it, rather than exhausting memory.
+ *     an enormous one.  The stacks, before equal ones are merged, are
+ *     held to the output buffer's cap: their size is added up from the
+ *     tree first (a node's stack is its caller's plus its own name), so
+ *     rendering fails with HD_ERR_LIMIT before a byte of them is built,
+ *     at no cost beyond one pass over the nodes.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -46,9 +51,6 @@
 
 #include "render/formats.h"
 #include "render/render.h"
-
-/* 4 GiB, or what size_t can hold. */
-#define FOLDED_MAX ((size_t)(UINT64_C(4) << 30 > SIZE_MAX ? SIZE_MAX : UINT64_C(4) << 30))
 
 struct line {
 	const char *stack;   /* into the stacks buffer, once it stops growing */
@@ -93,7 +95,8 @@ static int frame_names(const struct hd_model *m, struct hd_buf *names, size_t *o
 	hd_buf_append(names, "", 0);    /* names->data is never NULL */
 	for (f = 0; f < nf; f++) {
 		off[f] = names->len;
-		if (hd_put_clean(names, hd_model_frame(m, (uint32_t)f)->name, 1))
+		if (hd_put_clean(names, hd_model_frame(m, (uint32_t)f)->name, HD_CLEAN_TEXT,
+				 HD_NAME_DISPLAY_MAX))
 			return HD_ERR_NOMEM;
 		protect_name(names->data + off[f], names->len - off[f]);
 	}
@@ -159,20 +162,62 @@ static int add_line(struct fold *f, uint32_t n, const int64_t v[2])
 	return rc; /* HD_ERR_LIMIT or HD_ERR_NOMEM */
 }
 
+/* The self values of node n in the shown columns; 1 when any is non-zero
+ * (the node has a line). */
+static int node_values(const struct fold *f, uint32_t n, int64_t v[2])
+{
+	size_t k;
+
+	v[0] = v[1] = 0;
+	for (k = 0; k < f->ncol; k++)
+		v[k] = hd_model_node_self(f->m, n, f->col[k]);
+	return v[0] || v[1];
+}
+
+/* HD_ERR_LIMIT when the stacks of every line would not fit in room bytes:
+ * each node's stack length follows from its caller's (callers have
+ * smaller ids), so this is one pass and no stack is built. */
+static int check_size(const struct fold *f, size_t room)
+{
+	size_t nn = hd_model_node_count(f->m), total = 0;
+	size_t *len = malloc(nn * sizeof(*len));
+	uint32_t n;
+	int rc = 0;
+
+	if (!len)
+		return HD_ERR_NOMEM;
+	len[0] = 0;
+	for (n = 1; n < nn && !rc; n++) {
+		uint32_t p = hd_model_node_parent(f->m, n), fr = hd_model_node_frame(f->m, n);
+		size_t own = f->off[fr + 1] - f->off[fr] + (p ? 1 : 0);
+		int64_t v[2];
+
+		/* Past room is past room: saturate at room + 1, never wrap
+		 * (room < SIZE_MAX: the buffer's NUL is not in it). */
+		len[n] = own > room || len[p] > room - own ? room + 1 : len[p] + own;
+		if (!node_values(f, n, v))
+			continue;
+		if (len[n] > room - total)
+			rc = HD_ERR_LIMIT;
+		else
+			total += len[n];
+	}
+	free(len);
+	return rc;
+}
+
 /* One line per node with a non-zero self value in a shown column. */
 static int collect(struct fold *f)
 {
-	size_t nn = hd_model_node_count(f->m), k, i;
+	size_t nn = hd_model_node_count(f->m), i;
 	uint32_t n;
 	int rc;
 
 	/* Node 0 is the root: its self is the samples with no frames. */
 	for (n = 1; n < nn; n++) {
-		int64_t v[2] = {0, 0};
+		int64_t v[2];
 
-		for (k = 0; k < f->ncol; k++)
-			v[k] = hd_model_node_self(f->m, n, f->col[k]);
-		if (!v[0] && !v[1])
+		if (!node_values(f, n, v))
 			continue;
 		if ((rc = add_line(f, n, v)))
 			return rc;
@@ -223,10 +268,12 @@ int hd_folded_stacks(const struct hd_report *r, const struct hd_render_opts *o,
 	f.m = r->model;
 	f.ncol = shown_columns(r, o, f.col);
 	hd_buf_init(&f.names, 0);
-	hd_buf_init(&f.stacks, b->max < FOLDED_MAX ? b->max : FOLDED_MAX);
+	hd_buf_init(&f.stacks, b->max);
 	f.off = malloc((hd_model_frame_count(f.m) + 1) * sizeof(*f.off));
 	if (!f.off || frame_names(f.m, &f.names, f.off))
 		rc = HD_ERR_NOMEM;
+	if (!rc)
+		rc = check_size(&f, b->max - b->len - 1);
 	if (!rc)
 		rc = collect(&f);
 	if (!rc)

@@ -19,8 +19,10 @@
  * fetched.  The page is polyglot XHTML (every element closed, attributes
  * quoted, only the five XML entities, script and style in CDATA), so an
  * XML parser reads it as well as a browser does; every string from the
- * profiles goes through hd_put_xml.  It computes nothing about the
- * trend itself: the suspects, their order and the floor are the report's.
+ * profiles goes through render.h's hd_put_clean (escaped for XML, control
+ * and bidi characters visible, long names cut).  It computes nothing about
+ * the trend itself: the suspects, their order and the floor are the
+ * report's.
  */
 #include <math.h>
 #include <stdio.h>
@@ -39,6 +41,7 @@ struct page {
 	const struct hd_render_opts *o;
 	struct hd_buf *b;
 	size_t nlisted, shown;      /* suspects listed, rows in the heat map */
+	struct hd_buf tmp;          /* scratch: one cleaned name */
 };
 
 static const char css[] =
@@ -56,14 +59,30 @@ static const char css[] =
 	"svg.chart{display:block}\n"
 	"#hdfg{max-width:100%;height:auto}\n";
 
+/* A path, label, rule or sentence of ours: cleaned and escaped, whole. */
 static void put(struct page *p, const char *s)
 {
-	hd_put_xml(p->b, s ? s : "", 0);
+	hd_put_clean(p->b, s, HD_CLEAN_XML, 0);
 }
 
+/* A string of the profile outside a table: long ones cut (render.h). */
+static void put_name(struct page *p, const char *s)
+{
+	hd_put_clean(p->b, s, HD_CLEAN_XML, HD_NAME_DISPLAY_MAX);
+}
+
+/* A name in a table cell: cleaned, then cut to NAME_CUT code points. */
 static void put_cut(struct page *p, const char *s)
 {
-	hd_put_xml(p->b, s ? s : "", NAME_CUT);
+	size_t n;
+
+	hd_scratch_empty(&p->tmp);
+	if (hd_put_clean(&p->tmp, s, HD_CLEAN_TEXT, HD_NAME_DISPLAY_MAX))
+		return;
+	n = hd_prefix(p->tmp.data, p->tmp.len, NAME_CUT);
+	hd_xml_escape(p->b, p->tmp.data, n);
+	if (n < p->tmp.len)
+		hd_buf_puts(p->b, "\xe2\x80\xa6");
 }
 
 static const char *frame_name(const struct page *p, uint32_t f)
@@ -94,7 +113,7 @@ static void summary(struct page *p)
 		hd_buf_puts(p->b, "<strong class=\"pass\">No leak suspects</strong>. ");
 	hd_total_cells(r, t);
 	hd_buf_puts(p->b, "Total ");
-	put(p, r->sample_type);
+	put_name(p, r->sample_type);
 	hd_buf_printf(p->b, ": %s \xe2\x86\x92 %s, %s (%s)", t[0], t[1], t[2], t[3]);
 	if (hd_elapsed_cells(r, e, rate))
 		hd_buf_printf(p->b, " in %s (%s)", e, rate);
@@ -195,7 +214,7 @@ static void suspects(struct page *p)
 		    "<th>\xce\x94" "flat</th><th>\xce\x94%</th><th>per profile</th>"
 		    "<th>per hour</th><th>r\xc2\xb2</th><th>steps up</th>"
 		    "<th>flat over the profiles</th></tr></thead>\n<tbody>\n");
-	for (i = 0; i < p->nlisted; i++) {
+	for (i = 0; i < p->nlisted && !p->b->failed; i++) {
 		const struct hd_row *row = r->suspects[i];
 		const struct hd_trend *tr = row->trend;
 
@@ -251,7 +270,7 @@ static void heat_map(struct page *p)
 		      "darker for more: each tenfold less a quarter paler, down to four "
 		      "decades below the largest", p->shown, r->nrows);
 	/* |INT64_MIN| is one past INT64_MAX: clamp before converting. */
-	fmt_val(p, v, sizeof(v), max >= 9.2233720368547758e18 ? INT64_MAX : (int64_t)max, 0);
+	fmt_val(p, v, sizeof(v), hd_clamp_i64(max), 0);
 	hd_buf_printf(p->b, " (%s). Hover over a cell for its value.</p>\n"
 		      "<table class=\"heat\">\n<thead><tr><th>function</th><th>class</th>", v);
 	for (c = 0; c < r->ncols; c++) {
@@ -260,7 +279,7 @@ static void heat_map(struct page *p)
 		hd_buf_printf(p->b, "\">%zu</th>", c + 1);
 	}
 	hd_buf_puts(p->b, "</tr></thead>\n<tbody>\n");
-	for (i = 0; i < p->shown; i++) {
+	for (i = 0; i < p->shown && !p->b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 		const char *cls = hd_trend_class_name(row->trend->cls);
 
@@ -307,8 +326,10 @@ static void profiles(struct page *p)
 int hd_html_trend(const struct hd_report *r, const struct hd_render_opts *o,
 		  struct hd_buf *b)
 {
-	struct page p = {r, o, b, hd_shown(r->nsuspects, o), hd_rows_shown(r, o)};
+	struct page p = {r, o, b, hd_shown(r->nsuspects, o), hd_rows_shown(r, o), {0}};
 	int rc;
+
+	hd_buf_init(&p.tmp, 0);
 
 	hd_buf_puts(b, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
 		    "<head>\n<meta charset=\"utf-8\"/>\n<title>heapdiff trend: ");
@@ -326,5 +347,8 @@ int hd_html_trend(const struct hd_report *r, const struct hd_render_opts *o,
 		profiles(&p);
 		hd_buf_puts(b, "</body>\n</html>\n");
 	}
-	return rc ? rc : b->failed ? HD_ERR_NOMEM : 0;
+	if (!rc)
+		rc = p.tmp.failed ? p.tmp.failed : b->failed;
+	hd_buf_release(&p.tmp);
+	return rc;
 }

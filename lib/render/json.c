@@ -4,26 +4,36 @@
  *
  * 64-bit integers are written from the integer (cJSON raw values), never
  * through a double, so values above 2^53 stay exact; reals have four
- * decimals, or are null for NAN and infinities.  Strings are made valid
- * UTF-8 first (invalid bytes become U+FFFD).
+ * decimals, or are null for NAN and infinities.  Strings are written by
+ * render.h's hd_put_clean (HD_CLEAN_JSON) as raw values, not by cJSON,
+ * which would copy C1 and bidi controls through: the document is valid
+ * UTF-8 (invalid bytes become U+FFFD), every control and bidi character
+ * is a \u escape (the parsed string still holds it), and names are whole.
  *
  * One writer policy: every value and every insertion goes through add()
  * or push(), which remember a failure (cJSON out of memory), and a report
  * that lost anything is not printed: hd_render() fails with
- * HD_ERR_NOMEM and writes nothing.
+ * HD_ERR_NOMEM and writes nothing.  The same two count what the values
+ * will print at least (their text, keys, quotes); past the room the
+ * output buffer has, the document would not fit, and nothing more is
+ * built: HD_ERR_LIMIT, before cJSON holds more than that room of copies
+ * (ten 10 MiB names in chains are refused at the cap, not built whole).
  */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "render/formats.h"
 #include "render/render.h"
 
 struct js {
 	const struct hd_report *r;
-	int failed;   /* a value or an insertion failed: print nothing */
+	int failed;   /* 0, HD_ERR_NOMEM or HD_ERR_LIMIT: print nothing */
+	size_t room;  /* bytes the output buffer can take */
+	size_t used;  /* what the values added so far print, at least */
 };
 
 /* ---- values: NULL when out of memory ---- */
@@ -46,37 +56,71 @@ static cJSON *j_num(double v)
 	return cJSON_CreateRaw(s);
 }
 
-static cJSON *j_str(const char *s)
+/* A string as a JSON literal of its own, or NULL (out of memory, or
+ * bigger than the room left: j->failed says which). */
+static cJSON *j_str(struct js *j, const char *s)
 {
 	struct hd_buf b;
-	cJSON *j;
+	cJSON *v = NULL;
 
-	hd_buf_init(&b, 0);
-	if (hd_put_clean(&b, s ? s : "", 0)) {
-		hd_buf_release(&b);
+	s = s ? s : "";
+	if (j->failed)
+		return NULL;
+	/* At least its bytes and two quotes: do not even copy what cannot fit. */
+	if (strlen(s) + 2 > j->room - j->used) {
+		j->failed = HD_ERR_LIMIT;
 		return NULL;
 	}
-	j = cJSON_CreateString(b.data ? b.data : "");
+	hd_buf_init(&b, 0);
+	hd_buf_append(&b, "\"", 1);
+	hd_put_clean(&b, s, HD_CLEAN_JSON, 0);
+	if (!hd_buf_append(&b, "\"", 1))
+		v = cJSON_CreateRaw(b.data);
 	hd_buf_release(&b);
-	return j;
+	return v;
+}
+
+/* What v prints at least (children count when they are added). */
+static size_t printed(const cJSON *v)
+{
+	if (cJSON_IsRaw(v))
+		return strlen(v->valuestring);
+	if (cJSON_IsString(v))
+		return strlen(v->valuestring) + 2;
+	return cJSON_IsObject(v) || cJSON_IsArray(v) ? 2 : 1;
+}
+
+/* What v adds; 0, or marks the document failed when the room is gone. */
+static int count(struct js *j, size_t n)
+{
+	if (n > j->room - j->used) {
+		j->failed = HD_ERR_LIMIT;
+		return -1;
+	}
+	j->used += n;
+	return 0;
 }
 
 /* Put v into object o under k, or into array a; a NULL anywhere (a
- * failed allocation) marks the document failed and v is freed. */
+ * failed allocation) marks the document failed and v is freed, and so
+ * does a value past the room. */
 static void add(struct js *j, cJSON *o, const char *k, cJSON *v)
 {
-	if (!o || !v || !cJSON_AddItemToObject(o, k, v)) {
-		j->failed = 1;
-		cJSON_Delete(v);
-	}
+	if (!j->failed && o && v && count(j, printed(v) + strlen(k) + 3) == 0 &&
+	    cJSON_AddItemToObject(o, k, v))
+		return;
+	if (!j->failed)
+		j->failed = HD_ERR_NOMEM;
+	cJSON_Delete(v);
 }
 
 static void push(struct js *j, cJSON *a, cJSON *v)
 {
-	if (!a || !v || !cJSON_AddItemToArray(a, v)) {
-		j->failed = 1;
-		cJSON_Delete(v);
-	}
+	if (!j->failed && a && v && count(j, printed(v)) == 0 && cJSON_AddItemToArray(a, v))
+		return;
+	if (!j->failed)
+		j->failed = HD_ERR_NOMEM;
+	cJSON_Delete(v);
 }
 
 static const char *frame_name(const struct hd_report *r, uint32_t f)
@@ -102,9 +146,9 @@ static cJSON *profiles(struct js *j)
 		const struct hd_column_info *c = &r->cols[i];
 		cJSON *p = cJSON_CreateObject();
 
-		add(j, p, "path", j_str(c->path));
+		add(j, p, "path", j_str(j, c->path));
 		if (r->command == HD_CMD_TREND)
-			add(j, p, "label", j_str(c->label));
+			add(j, p, "label", j_str(j, c->label));
 		add(j, p, "time_nanos", j_int(c->time_nanos));
 		add(j, p, "duration_nanos", j_int(c->duration_nanos));
 		add(j, p, "total", j_int(c->total));
@@ -138,19 +182,19 @@ static void header(struct js *j, cJSON *root)
 	add(j, root, "schema", cJSON_CreateString("heapdiff/1"));
 	add(j, root, "command", cJSON_CreateString(cmd[r->command]));
 	x = cJSON_CreateObject();
-	add(j, x, "type", j_str(r->sample_type));
-	add(j, x, "unit", j_str(r->sample_unit));
+	add(j, x, "type", j_str(j, r->sample_type));
+	add(j, x, "unit", j_str(j, r->sample_unit));
 	add(j, root, "sample_type", x);
 	add(j, root, "granularity", cJSON_CreateString(hd_granularity_name(mo->granularity)));
 	x = cJSON_CreateObject();
 	if (mo->focus)
-		add(j, x, "focus", j_str(mo->focus));
+		add(j, x, "focus", j_str(j, mo->focus));
 	if (mo->ignore)
-		add(j, x, "ignore", j_str(mo->ignore));
+		add(j, x, "ignore", j_str(j, mo->ignore));
 	if (mo->hide)
-		add(j, x, "hide", j_str(mo->hide));
+		add(j, x, "hide", j_str(j, mo->hide));
 	if (mo->show)
-		add(j, x, "show", j_str(mo->show));
+		add(j, x, "show", j_str(j, mo->show));
 	add(j, root, "filters", x);
 	add(j, root, "profiles", profiles(j));
 }
@@ -168,7 +212,7 @@ static void changes(struct js *j, cJSON *root)
 	add(j, root, "totals", totals(j, c0->total, c1->total, r->total_delta, r->total_pct));
 	if (r->have_counts) {
 		x = totals(j, c0->count_total, c1->count_total, r->count_delta, r->count_pct);
-		add(j, x, "type", cJSON_CreateString(r->count_type));
+		add(j, x, "type", j_str(j, r->count_type));
 		add(j, root, "count_totals", x);
 	}
 	if (r->have_elapsed)
@@ -199,9 +243,9 @@ static void classes(struct js *j, cJSON *root)
 	/* Every suspect, even those --top leaves out of functions, in the
 	 * order of the ranked rows (suspect order under the default sort). */
 	x = cJSON_CreateArray();
-	for (i = 0; i < r->nrows; i++)
+	for (i = 0; i < r->nrows && !j->failed; i++)
 		if (r->rows[i].trend->suspect)
-			push(j, x, j_str(frame_name(r, r->rows[i].frame)));
+			push(j, x, j_str(j, frame_name(r, r->rows[i].frame)));
 	add(j, root, "suspects", x);
 }
 
@@ -219,8 +263,8 @@ static cJSON *verdict(struct js *j)
 		cJSON *x = cJSON_CreateObject(), *frames = cJSON_CreateArray();
 		char d[512];
 
-		add(j, x, "rule", j_str(res->rule.text));
-		add(j, x, "sample_type", j_str(res->rule.sample_type[0] ? res->rule.sample_type :
+		add(j, x, "rule", j_str(j, res->rule.text));
+		add(j, x, "sample_type", j_str(j, res->rule.sample_type[0] ? res->rule.sample_type :
 						r->sample_type));
 		add(j, x, "pass", cJSON_CreateBool(res->pass));
 		add(j, x, "measured", j_int(res->measured));
@@ -232,13 +276,13 @@ static cJSON *verdict(struct js *j)
 			    j_int(res->rule.limit));
 		add(j, x, "limit_kind", cJSON_CreateString(res->rule.scope == HD_RULE_LEAK ? "none" :
 							   res->rule.is_pct ? "percent" : "absolute"));
-		add(j, x, "unit", j_str(res->unit));
+		add(j, x, "unit", j_str(j, res->unit));
 		for (k = 0; k < res->nframes && k < HD_VERDICT_NAMES; k++)
-			push(j, frames, j_str(res->frame_names[k]));
+			push(j, frames, j_str(j, res->frame_names[k]));
 		add(j, x, "frames", frames);
 		add(j, x, "frames_total", j_int((int64_t)res->nframes));
 		hd_verdict_describe(res, d, sizeof(d), 1);
-		add(j, x, "message", j_str(d));
+		add(j, x, "message", j_str(j, d));
 		push(j, rules, x);
 	}
 	add(j, o, "rules", rules);
@@ -313,7 +357,7 @@ static cJSON *chains(struct js *j, const struct hd_row *row)
 		cJSON *c = cJSON_CreateObject(), *path = cJSON_CreateArray();
 
 		for (k = 0; k < row->chains[i].n; k++)
-			push(j, path, j_str(frame_name(j->r, row->chains[i].frames[k])));
+			push(j, path, j_str(j, frame_name(j->r, row->chains[i].frames[k])));
 		add(j, c, "path", path);
 		add(j, c, "delta", j_int(row->chains[i].delta));
 		push(j, a, c);
@@ -327,9 +371,9 @@ static cJSON *function(struct js *j, const struct hd_row *row)
 	const struct hd_frame *f = hd_model_frame(r->model, row->frame);
 	cJSON *o = cJSON_CreateObject();
 
-	add(j, o, "name", j_str(f->name));
-	add(j, o, "function", j_str(f->function));
-	add(j, o, "file", j_str(f->file));
+	add(j, o, "name", j_str(j, f->name));
+	add(j, o, "function", j_str(j, f->function));
+	add(j, o, "file", j_str(j, f->file));
 	if (f->line)
 		add(j, o, "line", j_int(f->line));
 	if (f->address) {
@@ -359,15 +403,51 @@ static cJSON *function(struct js *j, const struct hd_row *row)
 
 /* ---- the document ---- */
 
+/* *sum plus the bytes of s, counted no further than past room: 1 when
+ * that is past room. */
+static int over(size_t *sum, size_t room, const char *s)
+{
+	*sum += strnlen(s, room - *sum + 1);
+	return *sum > room;
+}
+
+/*
+ * 1 when the names of the rows shown (their name, function, file and
+ * the frames of their chains) could not fit in the room even printed
+ * alone.  One pass of strnlen that stops at the room: a report asking
+ * for gigabytes of names (a 10 MiB name in every chain) is refused
+ * before cJSON copies a byte of them.
+ */
+static int names_past_room(const struct js *j, size_t shown)
+{
+	size_t i, c, k, sum = 0;
+
+	for (i = 0; i < shown; i++) {
+		const struct hd_row *row = &j->r->rows[i];
+		const struct hd_frame *f = hd_model_frame(j->r->model, row->frame);
+
+		if (over(&sum, j->room, f->name) || over(&sum, j->room, f->function) ||
+		    over(&sum, j->room, f->file))
+			return 1;
+		for (c = 0; c < row->nchains; c++)
+			for (k = 0; k < row->chains[c].n; k++)
+				if (over(&sum, j->room, frame_name(j->r, row->chains[c].frames[k])))
+					return 1;
+	}
+	return 0;
+}
+
 static int document(const struct hd_report *r, const struct hd_render_opts *o,
 		    struct hd_buf *b)
 {
-	struct js j = {r, 0};
+	struct js j = {r, 0, b->max - b->len - 1, 0};
 	cJSON *root = cJSON_CreateObject(), *fns;
 	size_t i, shown = hd_rows_shown(r, o);
 	char *text = NULL;
 	int rc = 0;
 
+	if (names_past_room(&j, shown))
+		j.failed = HD_ERR_LIMIT;
 	header(&j, root);
 	if (r->command != HD_CMD_TOP)
 		changes(&j, root);
@@ -377,13 +457,15 @@ static int document(const struct hd_report *r, const struct hd_render_opts *o,
 		add(&j, root, "verdict", verdict(&j));
 	add(&j, root, "frames_total", j_int((int64_t)r->nrows));
 	fns = cJSON_CreateArray();
-	for (i = 0; i < shown; i++)
+	for (i = 0; i < shown && !j.failed; i++)
 		push(&j, fns, function(&j, &r->rows[i]));
 	add(&j, root, "functions", fns);
 
 	if (!j.failed)
 		text = cJSON_Print(root);
-	if (!text)
+	if (j.failed)
+		rc = j.failed;
+	else if (!text)
 		rc = HD_ERR_NOMEM;
 	else if (!(rc = hd_buf_puts(b, text)))
 		rc = hd_buf_puts(b, "\n");

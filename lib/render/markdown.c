@@ -3,26 +3,35 @@
  * reports (a pull request comment, a job summary).
  *
  * Contract: the output is a GFM document whose rendered text shows every
- * name exactly as the text report prints it (control characters as
- * spaces, invalid UTF-8 as U+FFFD), and nothing taken from a profile or
- * the command line can add markup, break a table or inject HTML.  The only
- * raw HTML written is the fixed <details>/<summary> around the reference
- * chains.  Two quoting helpers do this:
+ * string exactly as the text report prints it (render.h's hd_put_clean:
+ * hidden code points as visible escapes, invalid UTF-8 as U+FFFD, long
+ * names cut), and nothing taken from a profile or the command line can
+ * add markup, a link, an @mention, an emoji, an image or HTML, under
+ * cmark-gfm with every extension (autolink, tagfilter, table,
+ * strikethrough) nor on GitHub, which links mentions and emoji in text
+ * but never in code.  The only raw HTML written is the fixed
+ * <details>/<summary> around the reference chains.  So:
  *
- *   md_code()  frame names and profile labels, as code spans.  Inside a
- *              code span nothing is markup (no emphasis, entities, HTML,
- *              and on GitHub no @mentions, #refs, :emoji: or $math$); the
+ *   md_code()  every string from a profile (frame names, sample types,
+ *   md_name()  units, count types) and from the command line (labels,
+ *              filters, rules) is a code span: inside one nothing is
+ *              markup (no emphasis, entities, HTML, autolinks, and on
+ *              GitHub no @mentions, #refs, :emoji: or $math$).  The
  *              fence is one backtick longer than the longest backtick run
- *              in the name, padded with a space each side (which
- *              CommonMark strips again) where the name's own ends would
- *              otherwise join the fence or be stripped.  An empty name
- *              writes nothing.  In a table cell every '|' becomes
- *              "\|": GFM splits cells before parsing code spans, and it
- *              removes exactly one backslash before each pipe, so a name's
- *              own backslash before a pipe survives.
- *   md_text()  other strings (sample type, unit) as plain text, never at
+ *              in the string, padded with a space each side (which
+ *              CommonMark strips again) where the string's own ends would
+ *              otherwise join the fence or be stripped.  An empty string
+ *              writes nothing.  In a table cell every '|' becomes "\|":
+ *              GFM splits cells before parsing code spans, and it removes
+ *              exactly one backslash before each pipe, so a name's own
+ *              backslash before a pipe survives.  md_name() cuts long
+ *              names (HD_NAME_DISPLAY_MAX), md_code() cuts nothing.
+ *   md_text()  heapdiff's own sentences (a verdict's description without
+ *              frame names, a suspect's numbers) as plain text, never at
  *              the start of a line: & < > as entities, and \ ` * _ [ ] #
- *              | ~ $ backslash-escaped ($ for GitHub's math).
+ *              | ~ $ backslash-escaped ($ for GitHub's math).  No string
+ *              of a profile goes through it: escaping cannot stop GitHub
+ *              from linking "@org/team" in text.
  *
  * Numbers come from hd_format_value()/hd_format_pct() and need no quoting.
  * Every block ends with a blank line so no table swallows the next line.
@@ -50,19 +59,17 @@ struct md {
 	struct hd_buf tmp;  /* scratch: one cleaned string */
 };
 
-/* Clean s into tmp (valid UTF-8, controls as spaces); NULL is "". */
-static const char *clean_into(struct hd_buf *tmp, const char *s)
+/* s cleaned into tmp (render.h), cut past max bytes unless 0. */
+static const char *clean_into(struct hd_buf *tmp, const char *s, size_t max)
 {
-	tmp->len = 0;
-	if (tmp->data)
-		tmp->data[0] = '\0';
-	hd_put_clean(tmp, s ? s : "", 1);
+	hd_scratch_empty(tmp);
+	hd_put_clean(tmp, s, HD_CLEAN_TEXT, max);
 	return tmp->data && !tmp->failed ? tmp->data : "";
 }
 
 static void quote_text(struct hd_buf *b, struct hd_buf *tmp, const char *s)
 {
-	const char *p = clean_into(tmp, s);
+	const char *p = clean_into(tmp, s, 0);
 
 	for (; *p; p++) {
 		switch (*p) {
@@ -85,9 +92,10 @@ static void quote_text(struct hd_buf *b, struct hd_buf *tmp, const char *s)
 	}
 }
 
-static void quote_code(struct hd_buf *b, struct hd_buf *tmp, const char *s, int in_table)
+static void quote_code(struct hd_buf *b, struct hd_buf *tmp, const char *s, int in_table,
+		       size_t max)
 {
-	const char *p = clean_into(tmp, s);
+	const char *p = clean_into(tmp, s, max);
 	size_t run = 0, longest = 0, i, n = strlen(p);
 	int all_spaces = 1, pad;
 
@@ -131,7 +139,12 @@ static void md_text(struct md *m, const char *s)
 
 static void md_code(struct md *m, const char *s, int in_table)
 {
-	quote_code(m->b, &m->tmp, s, in_table);
+	quote_code(m->b, &m->tmp, s, in_table, 0);
+}
+
+static void md_name(struct md *m, const char *s, int in_table)
+{
+	quote_code(m->b, &m->tmp, s, in_table, HD_NAME_DISPLAY_MAX);
 }
 
 static const char *frame_name(const struct hd_report *r, uint32_t frame)
@@ -163,7 +176,7 @@ static void verdict(struct md *m)
 		/* Frames as code spans, not inside the plain-text description. */
 		for (k = 0; k < res->nframes && k < 3; k++) {
 			hd_buf_puts(m->b, k ? ", " : ": ");
-			md_code(m, res->frame_names[k], 1);
+			md_name(m, res->frame_names[k], 1);
 		}
 		if (res->nframes > 3)
 			hd_buf_printf(m->b, " and %zu more", res->nframes - 3);
@@ -182,9 +195,9 @@ static void type_line(struct md *m)
 	int i;
 
 	hd_buf_puts(m->b, "Sample type ");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	hd_buf_puts(m->b, " (");
-	md_text(m, r->sample_unit);
+	md_name(m, r->sample_unit, 0);
 	hd_buf_puts(m->b, ")");
 	if (mo->granularity != HD_GRAN_FUNCTIONS)
 		hd_buf_printf(m->b, ", granularity %s", hd_granularity_name(mo->granularity));
@@ -205,13 +218,13 @@ static void top(struct md *m)
 	hd_buf_puts(m->b, "## heapdiff top: ");
 	md_code(m, c->label, 0);
 	hd_buf_puts(m->b, " (");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	hd_buf_puts(m->b, ")\n\n");
 	type_line(m);
 	hd_buf_puts(m->b, ".\n\n");
 	hd_format_value(v1, sizeof(v1), c->total, r->sample_unit, 0);
 	hd_buf_puts(m->b, "**Total ");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	hd_buf_printf(m->b, ": %s**", v1);
 	if (c->time_nanos) {
 		hd_format_time(t, sizeof(t), c->time_nanos);
@@ -226,14 +239,14 @@ static void top(struct md *m)
 	}
 	hd_buf_puts(m->b, "| flat | flat% | sum% | cum | cum% | function |\n"
 			  "|---:|---:|---:|---:|---:|:---|\n");
-	for (i = 0; i < shown; i++) {
+	for (i = 0; i < shown && !m->b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 		char cell[5][64];
 
 		hd_top_cells(r, row, cell);
 		hd_buf_printf(m->b, "| %s | %s | %s | %s | %s | ", cell[0], cell[1],
 			      cell[2], cell[3], cell[4]);
-		md_code(m, frame_name(r, row->frame), 1);
+		md_name(m, frame_name(r, row->frame), 1);
 		hd_buf_puts(m->b, " |\n");
 	}
 	hd_buf_puts(m->b, "\n");
@@ -247,7 +260,7 @@ static void diff_table(struct md *m, int dir)
 	size_t i, n = hd_shown(dir > 0 ? r->ngrowers : r->nshrinkers, m->o);
 	char v[6][64];
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !m->b->failed; i++) {
 		const struct hd_row *row = rows[i];
 
 		if (i == 0)
@@ -258,7 +271,7 @@ static void diff_table(struct md *m, int dir)
 		hd_diff_cells(r, row, v);
 		hd_buf_printf(m->b, "| %s | %s | %s | %s | %s | %s | %s | ", v[0],
 			      v[1], v[2], v[3], v[4], v[5], hd_row_status_name(row->status));
-		md_code(m, frame_name(r, row->frame), 1);
+		md_name(m, frame_name(r, row->frame), 1);
 		hd_buf_puts(m->b, " |\n");
 	}
 	if (n)
@@ -276,7 +289,7 @@ static void new_and_gone(struct md *m)
 	for (pass = 0; pass < 2; pass++) {
 		enum hd_row_status want = pass == 0 ? HD_NEW : HD_GONE;
 
-		for (i = j = 0; i < ng || j < ns;) {
+		for (i = j = 0; (i < ng || j < ns) && !m->b->failed;) {
 			/* Both lists point into r->rows: the lower address ranks higher. */
 			const struct hd_row *row = j >= ns || (i < ng && r->growers[i] < r->shrinkers[j]) ?
 				r->growers[i++] : r->shrinkers[j++];
@@ -287,7 +300,7 @@ static void new_and_gone(struct md *m)
 				hd_buf_puts(m->b, "### New and gone frames\n\n");
 			hd_format_value(v, sizeof(v), row->dcum, r->sample_unit, 1);
 			hd_buf_printf(m->b, "- **%s** ", hd_row_status_name(row->status));
-			md_code(m, frame_name(r, row->frame), 0);
+			md_name(m, frame_name(r, row->frame), 0);
 			hd_buf_printf(m->b, " (Δcum %s)\n", v);
 		}
 	}
@@ -302,7 +315,7 @@ static void chains(struct md *m)
 	int any = 0;
 	char v[64];
 
-	for (i = 0; i < r->nrows; i++) {
+	for (i = 0; i < r->nrows && !m->b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 
 		if (!row->nchains)
@@ -315,17 +328,17 @@ static void chains(struct md *m)
 				      r->opts.ref_chain_depth);
 		hd_format_value(v, sizeof(v), row->dcum, r->sample_unit, 1);
 		hd_buf_puts(m->b, "- ");
-		md_code(m, frame_name(r, row->frame), 0);
+		md_name(m, frame_name(r, row->frame), 0);
 		hd_buf_printf(m->b, " (Δcum %s)\n", v);
 		for (j = 0; j < row->nchains; j++) {
 			const struct hd_chain *c = &row->chains[j];
 
 			hd_format_value(v, sizeof(v), c->delta, r->sample_unit, 1);
 			hd_buf_printf(m->b, "  - **%s** ", v);
-			md_code(m, frame_name(r, row->frame), 0);
+			md_name(m, frame_name(r, row->frame), 0);
 			for (k = 0; k < c->n; k++) {
 				hd_buf_puts(m->b, " ← ");
-				md_code(m, frame_name(r, c->frames[k]), 0);
+				md_name(m, frame_name(r, c->frames[k]), 0);
 			}
 			if (c->n == 0)
 				hd_buf_puts(m->b, " (root)");
@@ -346,7 +359,7 @@ static void summary_row(struct md *m, const char *type, const char *unit,
 	hd_format_value(d, sizeof(d), delta, unit, 1);
 	hd_format_pct(p, sizeof(p), pct, 1);
 	hd_buf_puts(m->b, "| ");
-	md_text(m, type);
+	md_name(m, type, 1);
 	hd_buf_printf(m->b, " | %s | %s | %s | %s |\n", v0, v1, d, p);
 }
 
@@ -361,7 +374,7 @@ static void diff(struct md *m)
 	hd_buf_puts(m->b, " → ");
 	md_code(m, c1->label, 0);
 	hd_buf_puts(m->b, " (");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	hd_buf_puts(m->b, ")\n\n");
 
 	verdict(m);
@@ -369,7 +382,7 @@ static void diff(struct md *m)
 	/* The totals line. */
 	hd_total_cells(r, t);
 	hd_buf_puts(m->b, "**Total ");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	if (r->total_delta)
 		hd_buf_printf(m->b, ": %s (%s)** %s → %s\n\n", t[2], t[3], t[0], t[1]);
 	else
@@ -418,7 +431,7 @@ static void trend_header(struct md *m)
 	hd_buf_printf(m->b, " %s ", m->g->arrow);
 	md_code(m, c1->label, 0);
 	hd_buf_puts(m->b, " (");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	hd_buf_puts(m->b, ")\n\n");
 
 	if (r->nsuspects)
@@ -428,7 +441,7 @@ static void trend_header(struct md *m)
 		hd_buf_puts(m->b, "**No leak suspects**");
 	hd_total_cells(r, t);
 	hd_buf_puts(m->b, "; total ");
-	md_text(m, r->sample_type);
+	md_name(m, r->sample_type, 0);
 	if (r->total_delta)
 		hd_buf_printf(m->b, " %s (%s), %s %s %s", t[2], t[3], t[0], m->g->arrow, t[1]);
 	else
@@ -455,10 +468,10 @@ static void trend_chains(struct md *m, const struct hd_row *row)
 
 		hd_format_value(v, sizeof(v), c->delta, m->r->sample_unit, 1);
 		hd_buf_printf(m->b, "   - **%s** ", v);
-		md_code(m, frame_name(m->r, row->frame), 0);
+		md_name(m, frame_name(m->r, row->frame), 0);
 		for (k = 0; k < c->n; k++) {
 			hd_buf_printf(m->b, " %s ", m->g->larrow);
-			md_code(m, frame_name(m->r, c->frames[k]), 0);
+			md_name(m, frame_name(m->r, c->frames[k]), 0);
 		}
 		if (c->n == 0)
 			hd_buf_puts(m->b, " (root)");
@@ -475,12 +488,12 @@ static void trend_suspects(struct md *m)
 	if (!r->nsuspects)
 		return;
 	hd_buf_puts(m->b, "### Leak suspects\n\n");
-	for (i = 0; i < listed; i++) {
+	for (i = 0; i < listed && !m->b->failed; i++) {
 		const struct hd_row *row = r->suspects[i];
 
 		hd_suspect_line(r, row, m->g, line, sizeof(line));
 		hd_buf_printf(m->b, "%zu. ", row->trend->suspect);
-		md_code(m, frame_name(r, row->frame), 0);
+		md_name(m, frame_name(r, row->frame), 0);
 		hd_buf_puts(m->b, ": ");
 		md_text(m, line);
 		hd_buf_puts(m->b, " `");
@@ -515,7 +528,7 @@ static void table_row(struct md *m, const struct hd_row *row, const size_t *cols
 	size_t k;
 
 	hd_buf_puts(m->b, "| ");
-	md_code(m, frame_name(r, row->frame), 1);
+	md_name(m, frame_name(r, row->frame), 1);
 	hd_buf_printf(m->b, row->trend->cls == HD_TREND_GROWING ? " | **%s** |" : " | %s |",
 		      hd_trend_class_name(row->trend->cls));
 	for (k = 0; k < nc; k++) {
@@ -549,7 +562,7 @@ static void trend_table(struct md *m, size_t shown)
 	for (k = 0; k < nc; k++)
 		hd_buf_puts(m->b, "---:|");
 	hd_buf_puts(m->b, "---:|---:|---:|:---|:---|\n");
-	for (i = 0; i < shown; i++)
+	for (i = 0; i < shown && !m->b->failed; i++)
 		table_row(m, &r->rows[i], cols, nc, max);
 	hd_buf_puts(m->b, "\n");
 	if (shown < r->nrows)

@@ -7,6 +7,8 @@
  * Owns nothing.  Calls the format files, which call the shared module
  * (render.h); neither calls back here.
  */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,13 +93,33 @@ static int refuse(const struct renderer *fmt, struct hd_error *err)
 			     fmt->name, list, fmt->hint ? fmt->hint : "");
 }
 
+/* "64 MiB", "1.50 GiB", "1000 bytes": the cap of a refusal. */
+static void format_cap(char *buf, size_t n, size_t v)
+{
+	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+	double d = (double)v;
+	size_t u = 0;
+
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && d >= 1024) {
+		d /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, n, "%zu bytes", v);
+	else if (d == floor(d))
+		snprintf(buf, n, "%.0f %s", d, units[u]);
+	else
+		snprintf(buf, n, "%.2f %s", d, units[u]);
+}
+
 int hd_render(const struct hd_report *r, const struct hd_render_opts *o,
 	      struct hd_buf *out, struct hd_error *err)
 {
 	const struct renderer *fmt = lookup(o->format);
-	size_t start = out->len;
+	size_t start = out->len, max = out->max, room;
+	int failed = out->failed, rc;
 	hd_render_fn *fn;
-	int rc;
+	char cap[32];
 
 	if (!fmt)
 		return hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_FORMAT, "unknown output format");
@@ -107,14 +129,29 @@ int hd_render(const struct hd_report *r, const struct hd_render_opts *o,
 	if ((fmt->needs & HD_NEED_TREE) && !hd_model_has_tree(r->model))
 		return hd_fail(err, HD_ERR_USAGE, "the report was finished without the call "
 			       "tree that %s draws", fmt->name);
+	/* A buffer without a cap gets the default, for this render only. */
+	if (max == SIZE_MAX && start < SIZE_MAX - 1 - HD_DEFAULT_MAX_OUTPUT)
+		out->max = start + 1 + HD_DEFAULT_MAX_OUTPUT;
 	rc = fn(r, o, out);
-	if (!rc && !out->failed)
+	if (!rc)
+		rc = out->failed;
+	/* The room the report had: what the buffer may hold, less what it
+	 * held before and its NUL; a buffer of max = 1 MiB reads "1 MiB"
+	 * (the NUL's byte given back), as does one of 1 MiB + 1. */
+	room = out->max - start - 1;
+	format_cap(cap, sizeof(cap), room % 1024 && (room + 1) % 1024 == 0 ? room + 1 : room);
+	out->max = max;
+	if (!rc)
 		return 0;
-	/* No partial output: the buffer holds what it held before. */
+	/* No partial output: the buffer is as it was, its failure too. */
 	out->len = start;
+	out->failed = failed;
 	if (out->data)
 		out->data[start] = '\0';
 	if (rc == HD_ERR_LIMIT)
-		return hd_fail(err, HD_ERR_LIMIT, "the report would be too large to write");
-	return hd_fail(err, HD_ERR_NOMEM, "out of memory while rendering");
+		return hd_fail_about(err, HD_ERR_LIMIT, HD_SUBJ_MAX_OUTPUT,
+				     "the report would exceed the output limit of %s", cap);
+	if (rc == HD_ERR_NOMEM)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	return hd_fail(err, rc, "%s", hd_status_str(rc));
 }

@@ -27,30 +27,65 @@ double hd_share(int64_t part, int64_t whole);
 /* A time stamp in UTC, "unknown" for 0. */
 void hd_format_time(char *buf, size_t n, int64_t nanos);
 void hd_format_duration(char *buf, size_t n, int64_t nanos);
-/* delta over nanos as a rate per s, min or h, whichever reads best. */
+/* v rounded to the nearest int64, saturating at INT64_MIN and INT64_MAX
+ * (0 for NAN): a double's cast or llround() past the range is undefined
+ * and on x86 wraps to INT64_MIN, so growth read as "-8.00 EiB/s".  Every
+ * double a renderer prints as an integer goes through it. */
+int64_t hd_clamp_i64(double v);
+/* delta over nanos as a rate per s, min or h, whichever reads best;
+ * saturated (hd_clamp_i64), so it always has delta's sign. */
 void hd_format_rate(char *buf, size_t n, int64_t delta, int64_t nanos, const char *unit);
 /* A fitted slope (a double) as a signed value, "n/a" for NAN. */
 void hd_format_slope(char *buf, size_t n, double v, const char *unit);
 
 /* ---- strings ---------------------------------------------------------- */
 
-/* Append str as valid UTF-8 (invalid bytes become U+FFFD); controls != 0
- * also turns control characters into spaces. */
-int hd_put_clean(struct hd_buf *b, const char *str, int controls);
+/*
+ * Every string a report takes from a profile or the command line (names,
+ * file names, sample types and units, labels, paths, filters, rules)
+ * reaches the output through hd_put_clean(), in the mode of its format:
+ *
+ *   - invalid UTF-8: each bad byte becomes U+FFFD, so output is UTF-8;
+ *   - hidden code points: C0 controls, DEL, C1 controls (U+0080..U+009F)
+ *     and the bidi controls (U+061C, U+200E, U+200F, U+202A..U+202E,
+ *     U+2066..U+2069) become visible, "\u202e" (in JSON the same escape,
+ *     so the string keeps them: "\t" for a tab, as cJSON wrote it);
+ *   - U+FFFE and U+FFFF (XML forbids them) become U+FFFD, except in JSON;
+ *   - max != 0: a string longer than max bytes as shown (an escape counts
+ *     6, U+FFFD 3) keeps its first whole characters within max and ends
+ *     in "…", so it is at most max + 3 bytes before the format's own
+ *     escaping.  Names pass HD_NAME_DISPLAY_MAX; JSON passes 0.
+ *
+ * lib/base/error.c makes messages visible by the same rule.
+ */
+enum hd_clean {
+	HD_CLEAN_TEXT, /* as above; text, and what Markdown and folded quote after */
+	HD_CLEAN_XML,  /* SVG, HTML: also & < > " ' as entities */
+	HD_CLEAN_JSON, /* a JSON string's contents: also " and \ escaped */
+};
+/* The longest name a report shows whole (bytes as shown); longer names are
+ * cut with "…".  The full name is in JSON, up to the output cap. */
+#define HD_NAME_DISPLAY_MAX 512
+/* Appends str (NULL: "") to b as above; returns b->failed. */
+int hd_put_clean(struct hd_buf *b, const char *str, enum hd_clean mode, size_t max);
+/* Empty a scratch buffer for the next string, keeping its failure (unlike
+ * hd_buf_reset): a string lost to it must still fail the render. */
+static inline void hd_scratch_empty(struct hd_buf *t)
+{
+	t->len = 0;
+	if (t->data)
+		t->data[0] = '\0';
+}
+/* The five XML characters escaped in the n bytes at s, which
+ * hd_put_clean(HD_CLEAN_TEXT) wrote: flame.c cleans a name once and
+ * writes it twice, whole and cut to its frame. */
+void hd_xml_escape(struct hd_buf *b, const char *s, size_t n);
+/* The bytes of the first cps code points of s[0..n). */
+size_t hd_prefix(const char *s, size_t n, size_t cps);
 /* Display width of a UTF-8 string, one column per code point. */
 size_t hd_width(const char *s);
 /* Append s padded with spaces to width columns (right-aligned if right). */
 void hd_pad(struct hd_buf *b, const char *s, size_t width, int right);
-/* Append s with the five XML special characters escaped, as valid UTF-8
- * without the code points XML 1.0 forbids (controls become spaces,
- * U+FFFE/U+FFFF and invalid bytes U+FFFD); at most max code points, then
- * "…" (0: no limit).  For text and attribute values of SVG and HTML. */
-int hd_put_xml(struct hd_buf *b, const char *s, size_t max);
-/* The cleaning of hd_put_xml appended to t (not escaped), and the five
- * characters escaped in the n bytes at s appended to b: flame.c cleans a
- * name once and writes it twice. */
-int hd_xml_clean(struct hd_buf *t, const char *s, size_t max);
-void hd_xml_escape(struct hd_buf *b, const char *s, size_t n);
 /* A profile's path as reports show it: "<stdin>" for "-". */
 const char *hd_path_shown(const char *path);
 /* How strongly to shade a magnitude v against the largest, max: 0 for
@@ -135,7 +170,8 @@ void hd_growing_rule(struct hd_buf *b, const struct hd_report *r, const struct h
 /* At most this many crossing frames are named in a verdict. */
 #define HD_VERDICT_NAMES 20
 /* One line saying what a rule measured against its limit; names: start
- * with the first crossing frame's name (and say how many more). */
+ * with the first crossing frame's name, its first 200 bytes (and say how
+ * many more).  Not cleaned: the caller writes it through hd_put_clean. */
 void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n,
 			 int names);
 

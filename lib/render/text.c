@@ -2,8 +2,9 @@
  * text.c - the terminal report of top, diff and trend: aligned columns,
  * signed deltas, optional ANSI colour (growth red, shrinkage green).
  *
- * Names are cleaned as everywhere (control characters as spaces, invalid
- * UTF-8 as U+FFFD).  A trend shows one value column per profile up to
+ * Strings are cleaned as everywhere (render.h's hd_put_clean: control
+ * and bidi characters visible, invalid UTF-8 as U+FFFD), names of the
+ * profile cut past HD_NAME_DISPLAY_MAX bytes.  A trend shows one value column per profile up to
  * HD_TREND_COLS, else the first and the last, and a sparkline of the
  * whole series (render.h); column labels are cut to LABEL_MAX.
  */
@@ -24,9 +25,16 @@ static const char *frame_name(const struct hd_report *r, uint32_t frame)
 	return hd_model_frame(r->model, frame)->name;
 }
 
+/* A string from the profile, long names cut (render.h). */
 static void put_name(struct hd_buf *b, const char *name)
 {
-	hd_put_clean(b, name, 1);
+	hd_put_clean(b, name, HD_CLEAN_TEXT, HD_NAME_DISPLAY_MAX);
+}
+
+/* A path, filter or sentence of ours: cleaned, never cut. */
+static void put_str(struct hd_buf *b, const char *s)
+{
+	hd_put_clean(b, s, HD_CLEAN_TEXT, 0);
 }
 
 /* ---- what every command prints ---- */
@@ -56,7 +64,7 @@ static void filters_line(const struct hd_report *r, struct hd_buf *b)
 	for (i = 0; i < 4; i++)
 		if (vals[i] && *vals[i]) {
 			hd_buf_printf(b, "%s%s=", any ? " " : "Filters: ", names[i]);
-			put_name(b, vals[i]);
+			put_str(b, vals[i]);
 			any = 1;
 		}
 	if (any)
@@ -80,7 +88,7 @@ static void verdict(const struct hd_report *r, const struct hd_render_opts *o,
 		hd_buf_printf(b, "  %s%s%s  %-16s  ", o->color ? (v->results[i].pass ? GREEN : RED) : "",
 			      v->results[i].pass ? "pass" : "FAIL", o->color ? RESET : "",
 			      v->results[i].rule.text);
-		hd_put_clean(b, d, 1);
+		put_str(b, d);
 		hd_buf_puts(b, "\n");
 	}
 	if (v->pass) {
@@ -93,7 +101,7 @@ static void verdict(const struct hd_report *r, const struct hd_render_opts *o,
 			continue;
 		hd_verdict_describe(&v->results[i], d, sizeof(d), 1);
 		hd_buf_puts(b, nfail++ ? "; " : "");
-		hd_put_clean(b, d, 1);
+		put_str(b, d);
 	}
 	hd_buf_puts(b, "\n");
 }
@@ -108,7 +116,7 @@ int hd_text_top(const struct hd_report *r, const struct hd_render_opts *o,
 	char t[64], v1[64];
 
 	hd_buf_puts(b, "File: ");
-	put_name(b, hd_path_shown(c->path));
+	put_str(b, hd_path_shown(c->path));
 	hd_buf_puts(b, "\n");
 	type_line(r, b);
 	hd_format_time(t, sizeof(t), c->time_nanos);
@@ -122,7 +130,7 @@ int hd_text_top(const struct hd_report *r, const struct hd_render_opts *o,
 	hd_buf_puts(b, "\n");
 	hd_buf_printf(b, "%12s %7s %7s %12s %7s  %s\n", "flat", "flat%", "sum%",
 		      "cum", "cum%", "name");
-	for (i = 0; i < shown; i++) {
+	for (i = 0; i < shown && !b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 		char cell[5][64];
 
@@ -160,7 +168,7 @@ static void diff_table(const struct hd_report *r, const struct hd_render_opts *o
 		hd_buf_printf(b, "\n%s:\n%14s %10s %12s %12s %14s %10s  %-6s  %s\n",
 			      growers ? "Top growers" : "Top shrinkers", "Δflat", "Δflat%",
 			      "base flat", "new flat", "Δcum", "Δcum%", "status", "name");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !b->failed; i++) {
 		const struct hd_row *row = rows[i];
 
 		hd_diff_cells(r, row, v);
@@ -183,7 +191,7 @@ static void chains(const struct hd_report *r, struct hd_buf *b)
 	char v[64];
 	int any = 0;
 
-	for (i = 0; i < r->nrows; i++) {
+	for (i = 0; i < r->nrows && !b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 
 		if (!row->nchains)
@@ -219,7 +227,7 @@ static void profile_line(const struct hd_report *r, struct hd_buf *b,
 	char t[64];
 
 	hd_buf_printf(b, "%s", what);
-	put_name(b, hd_path_shown(c->path));
+	put_str(b, hd_path_shown(c->path));
 	hd_format_time(t, sizeof(t), c->time_nanos);
 	if (c->time_nanos)
 		hd_buf_printf(b, " (%s)", t);
@@ -287,13 +295,11 @@ struct tr {
 	struct hd_buf tmp;        /* scratch: one cleaned string */
 };
 
-/* Clean s into t->tmp (valid UTF-8, controls as spaces). */
+/* s cleaned into t->tmp, as put_str() writes it. */
 static const char *clean(struct tr *t, const char *s)
 {
-	t->tmp.len = 0;
-	if (t->tmp.data)
-		t->tmp.data[0] = '\0';
-	hd_put_clean(&t->tmp, s ? s : "", 1);
+	hd_scratch_empty(&t->tmp);
+	put_str(&t->tmp, s);
 	return t->tmp.data && !t->tmp.failed ? t->tmp.data : "";
 }
 
@@ -326,9 +332,9 @@ static void trend_profile(struct tr *t, size_t c)
 	hd_format_time(tm, sizeof(tm), ci->time_nanos);
 	hd_format_value(v, sizeof(v), ci->total, t->r->sample_unit, 0);
 	hd_buf_printf(t->b, "  %4zu  ", c + 1);
-	put_name(t->b, ci->label);
+	put_str(t->b, ci->label);
 	hd_buf_puts(t->b, "  ");
-	put_name(t->b, hd_path_shown(ci->path));
+	put_str(t->b, hd_path_shown(ci->path));
 	if (ci->time_nanos)
 		hd_buf_printf(t->b, "  %s", tm);
 	hd_buf_printf(t->b, "  %s\n", v);
@@ -398,7 +404,7 @@ static void trend_suspects(struct tr *t)
 		return;
 	}
 	hd_buf_printf(t->b, "\nLeak suspects (%zu, by net growth x %s):\n", r->nsuspects, t->g->r2);
-	for (i = 0; i < listed; i++) {
+	for (i = 0; i < listed && !t->b->failed; i++) {
 		const struct hd_row *row = r->suspects[i];
 
 		hd_suspect_line(r, row, t->g, line, sizeof(line));
@@ -494,7 +500,9 @@ int hd_text_trend(const struct hd_report *r, const struct hd_render_opts *o,
 	trend_suspects(&t);
 	if (shown) {
 		table_head(&t, cols, nc, shown, &w);
-		for (i = 0; i < shown; i++)
+		/* A buffer past its cap stops the table: what follows
+		 * would be thrown away. */
+		for (i = 0; i < shown && !b->failed; i++)
 			table_row(&t, &r->rows[i], cols, nc, w);
 	}
 	verdict(r, o, b);
