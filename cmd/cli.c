@@ -37,6 +37,7 @@ static const struct {
 	[HD_SUBJ_SHOW] = {"--show", "regular expression"},
 	[HD_SUBJ_RULE] = {"--fail-on", "rule"},
 	[HD_SUBJ_FORMAT] = {"--format", NULL},
+	[HD_SUBJ_MAX_OUTPUT] = {"--max-output", NULL},
 };
 
 /* Insert ins at msg[at] (cut at the buffer's end). */

@@ -56,6 +56,7 @@ struct cli {
 	int nrules;
 	int order_time, ascii;          /* trend: --order time, --ascii */
 	int icicle;                     /* svg, html: --icicle */
+	uint64_t max_output;            /* --max-output; 0: the library default */
 	struct hd_trend_opts trend;     /* trend: thresholds */
 	char **args;
 	int nargs;

@@ -33,7 +33,7 @@ _Static_assert(HD_CMD_TOP == 0 && HD_CMD_DIFF == 1 && HD_CMD_TREND == 2,
 	       "option_spec.help has one text per enum hd_command");
 
 static setter set_format, set_output, set_icicle, set_top, set_sample, set_gran,
-	set_regex, set_sort, set_max_size, set_max_frames, set_color, set_input,
+	set_regex, set_sort, set_max_size, set_max_frames, set_max_output, set_color, set_input,
 	set_chain_depth, set_min_delta, set_folded, set_fail_on, set_order,
 	set_trend, set_normalize, set_ascii, set_help;
 
@@ -125,6 +125,8 @@ static const struct option_spec options[] = {
 	 ALL("refuse profiles whose stacks expand to more than N frames in all "
 	     "(default 16777216, or 4 per byte of the decompressed profile if "
 	     "that is more)")},
+	{"max-output", 0, required_argument, OPT_LIMITS, set_max_output, "SIZE",
+	 ALL("refuse to write a report larger than SIZE (default 64MiB)")},
 	{"color", 0, optional_argument, OPT_COLOR, set_color, "WHEN",
 	 ALL("auto (default), always or never")},
 	{"colour", 0, optional_argument, OPT_COLOR, set_color, "WHEN", {NULL}},
@@ -358,6 +360,13 @@ static int set_max_frames(struct cli *c, const struct option_spec *o, const char
 	if (parse_count(arg, &frames) || frames == 0 || frames > ((size_t)1 << 40))
 		return bad_value(o, arg, "a number of frames from 1 to 1099511627776");
 	c->limits.max_frames = frames;
+	return 0;
+}
+
+static int set_max_output(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (hd_parse_size(arg, &c->max_output) || c->max_output == 0)
+		return bad_value(o, arg, "a size such as 64MiB or 1GiB");
 	return 0;
 }
 

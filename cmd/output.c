@@ -219,7 +219,8 @@ int cli_emit(const struct cli *c, const struct hd_report *r)
 	int rc = 0;
 
 	render_opts(c, &ro);
-	hd_buf_init(&b, 0);
+	/* The buffer may hold the report and its NUL (heapdiff.h, hd_render). */
+	hd_buf_init(&b, c->max_output && c->max_output < SIZE_MAX ? (size_t)c->max_output + 1 : 0);
 	if (hd_render(r, &ro, &b, &err)) {
 		cli_lib_error(NULL, &err);
 		hd_buf_release(&b);
