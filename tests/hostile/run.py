@@ -11,7 +11,9 @@ written once per run into a temporary directory.  heapdiff runs with
 
   - RLIMIT_AS = 512 MiB (so "gigabytes" becomes a failed allocation, not
     the OOM killer), RLIMIT_FSIZE = 1 GiB, no core files;
-  - a wall-clock limit of 2 s, measured; killed at 10 s.
+  - a limit of 2 s of CPU time (user + system), measured; killed after
+    10 s of wall clock.  CPU, not wall, because the suite runs beside
+    others on a shared 2-core machine: wall time says how busy it was.
 
 and must: exit 0 or 1 (completed) or 2 (refused, with exactly one line on
 stderr starting "heapdiff: " and nothing on stdout); never die of a
@@ -49,7 +51,7 @@ import gen  # noqa: E402
 MiB = 1 << 20
 AS_LIMIT = 512 * MiB
 FSIZE_LIMIT = 1 << 30
-TIME_LIMIT = 2.0     # seconds of wall clock, asserted
+TIME_LIMIT = 2.0     # seconds of CPU time, asserted
 KILL_AFTER = 10.0    # seconds: then SIGKILL
 # No report of these inputs needs more than this: a table, chains and a
 # picture of inputs of at most ~50 MiB decompressed.  The folded, SVG and
@@ -294,8 +296,9 @@ def problems(run_, res, max_rss, timed=True):
             why.append("refused: %s" % (err_lines[0][:160] if err_lines else ""))
     if res.rc in (0, 1) and run_.expect == "refuse":
         why.append("completed; expected a refusal")
-    if timed and res.wall > TIME_LIMIT:
-        why.append("took %.2f s (limit %.0f s)" % (res.wall, TIME_LIMIT))
+    if timed and (res.cpu > TIME_LIMIT or res.timed_out):
+        why.append("took %.2f s of CPU, %.2f s in all (limit %.0f s of CPU)"
+                   % (res.cpu, res.wall, TIME_LIMIT))
     if res.rss > max_rss:
         why.append("peak RSS %s (ceiling %s)" % (mib(res.rss), mib(max_rss)))
     if run_.out:
@@ -434,9 +437,11 @@ class Case:
     the growth check (the largest is size); runs(inputs, dir) -> [Run];
     rss(inputs) -> the ceiling in bytes."""
 
-    def __init__(self, name, row, what, gen, size, runs, scale=None, rss=None, special=None):
+    def __init__(self, name, row, what, gen, size, runs, scale=None, rss=None, special=None,
+                 slack=None):
         self.name, self.row, self.what = name, row, what
         self.gen, self.size, self.runs, self.scale = gen, size, runs, scale
+        self.slack = slack  # None: SCALE_SLACK (defined below)
         self.rss = rss or (lambda inp: min(AS_LIMIT, RSS_BASE + RSS_PER_BYTE * inp.raw))
         self.special = special
 
@@ -622,7 +627,16 @@ CASES = [
          "zero_stored", 65535 * 24000, single("top", "--max-size", "1MiB", "-", expect="refuse"),
          rss=lambda inp: RSS_BASE),
     Case("r13-trend-series", 13, "trend of 500 profiles of 1000 functions, 900 their own",
-         "series", 500, single("trend", "FILES"), scale=[50, 200, 500]),
+         "series", 500, single("trend", "FILES"), scale=[50, 200, 500],
+         # Every frame of this series is a row of the report: the frame,
+         # its row and its trend statistics (flat and cum fits) take about
+         # 450 bytes, and the input holds one in about 55.  That is the
+         # documented bound of heapdiff(1) LIMITS, 10x the decompressed
+         # input, not 3x.  And the rows are sorted (by name, as pprof
+         # breaks ties): n log n, over a working set that outgrows the
+         # caches between 50 profiles (45 000 rows, 30 MB) and 500
+         # (450 000 rows, 220 MB), so the slack is 3x, not 2x.
+         rss=lambda inp: min(AS_LIMIT, RSS_BASE + 10 * inp.raw), slack=3.0),
     Case("r14-markdown", 14, "sample type and unit with URLs, @org/team, HTML -> Markdown",
          "markdown", 0, r14_runs),
     Case("r15-controls-top", 15, "C1 controls and bidi overrides in names: top, every format",
@@ -673,8 +687,9 @@ def scale_check(case, points):
         if r.rc == 2 and b"out of memory" in r.err:
             why.append("%gx ran out of memory" % k)
             continue
-        tmax = SCALE_SLACK * k * max(r0.cpu, TIME_FLOOR)
-        mmax = SCALE_SLACK * k * max(r0.rss, RSS_FLOOR)
+        slack = case.slack or SCALE_SLACK
+        tmax = slack * k * max(r0.cpu, TIME_FLOOR)
+        mmax = slack * k * max(r0.rss, RSS_FLOOR)
         if r.cpu > tmax:
             why.append("%gx the input took %.2f s of CPU against %.3f s at 1x (allowed %.2f s)%s"
                        % (k, r.cpu, r0.cpu, tmax, " (killed)" if r.timed_out else ""))
