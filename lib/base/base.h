@@ -143,4 +143,12 @@ static inline int64_t hd_sub_sat(int64_t a, int64_t b)
 int hd_sort(void *base, size_t n, size_t size,
 	    int (*cmp)(const void *, const void *, void *ctx), void *ctx);
 
+/* UTF-8 (utf8.c): the length of the valid sequence at s, or 0 when it
+ * is invalid (overlong, a surrogate, past U+10FFFF, cut short by the NUL);
+ * the code point of a valid k-byte sequence; and 1 for the code points no
+ * report or message writes raw (C0, DEL, C1, Unicode's Bidi_Control). */
+size_t hd_utf8_len(const unsigned char *s);
+uint32_t hd_utf8_cp(const unsigned char *s, size_t k);
+int hd_utf8_hidden(uint32_t cp);
+
 #endif

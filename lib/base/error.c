@@ -49,35 +49,7 @@ const char *hd_strerror(int errnum)
  * ends in "…" after its last whole character.
  */
 
-/* Length of the valid UTF-8 sequence at s, 0 when invalid (as cells.c). */
-static size_t seq_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
 
-static int hidden(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
-	       cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
 
 /* raw, made visible, into out[0..n) (n > 3), NUL-terminated. */
 static void visible(char *out, size_t n, const char *raw)
@@ -86,20 +58,16 @@ static void visible(char *out, size_t n, const char *raw)
 	size_t len = 0;
 
 	while (*s) {
-		size_t k = seq_len(s), i;
-		uint32_t cp = s[0];
+		size_t k = hd_utf8_len(s);
+		uint32_t cp = k ? hd_utf8_cp(s, k) : s[0];
 		char u[8];
 		const char *add = u;
 		size_t m;
 
-		for (i = 1; i < k; i++)
-			cp = cp << 6 | (s[i] & 0x3f);
-		if (k > 1)
-			cp &= k == 2 ? 0x7ff : k == 3 ? 0xffff : 0x1fffff;
 		if (k == 0 || cp == 0xfffe || cp == 0xffff) {
 			add = "\xef\xbf\xbd";
 			m = 3;
-		} else if (hidden(cp)) {
+		} else if (hd_utf8_hidden(cp)) {
 			snprintf(u, sizeof(u), "\\u%04x", (unsigned)cp);
 			m = 6;
 		} else {

@@ -152,58 +152,6 @@ void hd_format_slope(char *buf, size_t n, double v, const char *unit)
 
 /* ---- strings ---- */
 
-/* Length of the valid UTF-8 sequence at s, or 0 when invalid (overlong
- * forms, surrogates, past U+10FFFF, cut short by the NUL). */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f))
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-/* The code point of the valid k-byte sequence at s. */
-static uint32_t utf8_cp(const unsigned char *s, size_t k)
-{
-	static const unsigned char lead[5] = {0, 0x7f, 0x1f, 0x0f, 0x07};
-	uint32_t cp = s[0] & lead[k];
-	size_t i;
-
-	for (i = 1; i < k; i++)
-		cp = cp << 6 | (s[i] & 0x3f);
-	return cp;
-}
-
-/*
- * Code points no report writes raw: C0 controls, DEL and C1 controls
- * (a terminal acts on them: ESC and CSI sequences, OSC titles), and
- * Unicode's Bidi_Control set (ALM, LRM, RLM, the embeddings and
- * overrides U+202A..U+202E, the isolates U+2066..U+2069), which reorder
- * the text around them so a name reads as something else.  lib/base/
- * error.c applies the same rule to messages (tests/display.c checks that
- * the two agree).
- */
-static int hidden(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
-	       cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
 #define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
 #define ELLIPSIS "\xe2\x80\xa6"    /* U+2026 */
 
@@ -219,7 +167,7 @@ static const char *unit(uint32_t cp, int valid, enum hd_clean mode, char esc[8],
 		*len = *shown = 3; /* XML forbids the two noncharacters */
 		return REPLACEMENT;
 	}
-	if (hidden(cp)) {
+	if (hd_utf8_hidden(cp)) {
 		*shown = 6;
 		if (mode == HD_CLEAN_JSON) {
 			/* cJSON's short escapes, so JSON reads as it always did. */
@@ -267,9 +215,9 @@ int hd_put_clean(struct hd_buf *b, const char *str, enum hd_clean mode, size_t m
 	/* Runs of bytes that need no change are appended in one piece:
 	 * a 10 MiB name in JSON is one append, not ten million. */
 	while (*s && !b->failed) {
-		size_t k = utf8_len(s), len, w;
+		size_t k = hd_utf8_len(s), len, w;
 		char esc[8];
-		const char *out = unit(k ? utf8_cp(s, k) : 0, k != 0, mode, esc, &len, &w);
+		const char *out = unit(k ? hd_utf8_cp(s, k) : 0, k != 0, mode, esc, &len, &w);
 
 		if (max && shown + w > max) {
 			hd_buf_append(b, from, (size_t)(s - from));
