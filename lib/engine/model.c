@@ -11,9 +11,12 @@
  *   drop_frames/keep_frames pruning (profile.Prune, applied in fetch),
  *   focus/ignore/hide/show (profile.FilterSamplesByName),
  *   granularity (profile.Aggregate), then graph nodes (graph.nodeInfo).
- * Each location is resolved to its frames once; each sample is then a walk
- * down the tree with no allocation but new nodes.  Nothing here recurses:
- * a 100 000-frame stack costs a loop, not a stack overflow.
+ * Each location is resolved to its frames once (names, files and regexp
+ * matches once per distinct string); each sample's stack is then
+ * interned in the pool of distinct stacks, and its value summed into the
+ * column's flat and cum.  The call tree is built at the end, from the
+ * distinct stacks, when a format needs it.  Nothing here recurses: a
+ * 100 000-frame stack costs a loop, not a stack overflow.
  */
 #include <assert.h>
 #include <regex.h>

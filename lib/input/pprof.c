@@ -12,9 +12,9 @@
  * 37% of the instructions of a 200 000-stack diff and most of its 247 MB,
  * and 2.2 G of the 7.3 G instructions of `top` on a profile of a million
  * functions.  So samples are never materialized: they stay encoded in
- * the profile's buffer, are validated in one pass, and hd_profile_sample()
- * decodes one again when the model asks for it; the small messages are
- * read straight into flat arrays.
+ * the profile's buffer, are validated in one pass, and the sample
+ * iterator (pprof_next) walks and decodes them again when the model asks;
+ * the small messages are read straight into flat arrays.
  *
  * Wire format as pprof's decoder reads it: varints of at most 10 bytes;
  * wire types 0, 1, 2 and 5 (groups are refused); a known field with the

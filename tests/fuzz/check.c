@@ -237,7 +237,7 @@ void fz_check_output(enum hd_format fmt, const struct hd_buf *b, int color,
 
 /* The sample index the report used for column col of p: the first
  * profile's is chosen as hd_report_add chooses it, later ones are the
- * first type with the report's name and unit (diff.c's find_type). */
+ * first type with the report's name and unit (engine/report.c's find_type). */
 static int type_index(const struct hd_report *r, size_t col,
 		      const struct hd_profile *p, size_t *si)
 {
