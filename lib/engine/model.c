@@ -1368,7 +1368,8 @@ static int column_compact(struct hd_model *m, struct column *from, struct column
 {
 	size_t k, n = 0;
 
-	qsort(m->touched, m->ntouched, sizeof(*m->touched), cmp_u32);
+	if (m->ntouched > 1) /* touched is NULL when no sample had frames */
+		qsort(m->touched, m->ntouched, sizeof(*m->touched), cmp_u32);
 	from->sfid = malloc((m->ntouched + 1) * sizeof(*from->sfid));
 	from->sflat = malloc((m->ntouched + 1) * sizeof(*from->sflat));
 	from->scum = malloc((m->ntouched + 1) * sizeof(*from->scum));
