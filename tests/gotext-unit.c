@@ -14,17 +14,7 @@
 
 #include "input/input.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "%s:%d: FAIL: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-	} \
-} while (0)
+#include "unitcheck.h"
 
 static int parse(const char *text, const struct hd_limits *lim, struct hd_profile **p,
 		 struct hd_error *err)
