@@ -856,6 +856,20 @@ static inline const uint32_t *pool_stack(const struct stack_pool *p, uint32_t id
 	return p->data + p->off[id];
 }
 
+/* What one distinct string of a profile gives the model, found by the
+ * string's pointer (see add_state). */
+struct memo {
+	uint32_t id;     /* interned: the name (or "") or the cleaned file name */
+	uint8_t match;   /* FM_* bits of the string as the profile spells it */
+	uint8_t drop;    /* names: drop_frames prunes the function */
+};
+
+struct memo_tab {
+	struct hd_map map; /* string pointer -> index into v */
+	struct memo *v;
+	size_t n, cap;
+};
+
 /*
  * What one hd_model_add() resolves once and then reads per sample: the
  * profile's functions, mappings and locations turned into the model's
@@ -881,10 +895,7 @@ struct add_state {
 	 * once per distinct string, not per function.  Untrusted profiles
 	 * give thousands of functions one huge file name.
 	 */
-	struct hd_map name_memo, file_memo; /* string pointer -> memo index */
-	struct name_memo { uint32_t id; uint8_t match, drop; } *names;
-	struct file_memo { uint32_t id; uint8_t match; } *files;
-	size_t nnames, names_cap, nfiles, files_cap;
+	struct memo_tab names, files;
 	struct stack_batch b;       /* stacks waiting for their ids */
 };
 
@@ -903,10 +914,10 @@ static void add_release(struct add_state *st)
 	free(st->mmatch);
 	free(st->ls);
 	free(st->lbuf);
-	hd_map_release(&st->name_memo);
-	hd_map_release(&st->file_memo);
-	free(st->names);
-	free(st->files);
+	hd_map_release(&st->names.map);
+	hd_map_release(&st->files.map);
+	free(st->names.v);
+	free(st->files.v);
 	free(st->b.data);
 }
 
@@ -961,23 +972,48 @@ static uint8_t filter_bits(const struct hd_model *m, const char *s)
 	return bits;
 }
 
+/*
+ * The memo of string s in t: 1 and *out when s was seen, else 0 and *out
+ * a new entry (its filter bits filled) for the caller to complete and
+ * memo_add() to keep; < 0 out of memory.
+ */
+static int memo_find(const struct hd_model *m, struct memo_tab *t, const char *s,
+		     struct memo **out)
+{
+	uint32_t k;
+
+	if (hd_map_get(&t->map, (uint64_t)(uintptr_t)s, &k)) {
+		*out = &t->v[k];
+		return 1;
+	}
+	if (HD_GROW(t->v, t->cap, t->n + 1))
+		return HD_ERR_NOMEM;
+	*out = &t->v[t->n];
+	(*out)->match = filter_bits(m, s);
+	(*out)->drop = 0;
+	(*out)->id = 0;
+	return 0;
+}
+
+static int memo_add(struct memo_tab *t, const char *s)
+{
+	if (hd_map_put(&t->map, (uint64_t)(uintptr_t)s, (uint32_t)t->n))
+		return HD_ERR_NOMEM;
+	t->n++;
+	return 0;
+}
+
 /* The memo of a function name: its string id (kept or not by the
  * granularity), its filter bits and whether drop_frames prunes it. */
 static int memo_name(struct hd_model *m, struct add_state *st, const char *name,
-		     int keep_name, const struct name_memo **out)
+		     int keep_name, const struct memo **out)
 {
-	struct name_memo *e;
-	uint32_t k;
+	struct memo *e;
+	int rc = memo_find(m, &st->names, name, &e);
 
-	if (hd_map_get(&st->name_memo, (uint64_t)(uintptr_t)name, &k)) {
-		*out = &st->names[k];
-		return 0;
-	}
-	if (HD_GROW(st->names, st->names_cap, st->nnames + 1))
-		return HD_ERR_NOMEM;
-	e = &st->names[st->nnames];
-	e->match = filter_bits(m, name);
-	e->drop = 0;
+	*out = e;
+	if (rc)
+		return rc < 0 ? rc : 0;
 	if (st->have_drop && *name) {
 		const char *sp;
 		size_t n = simplified_len(name, &sp);
@@ -991,34 +1027,25 @@ static int memo_name(struct hd_model *m, struct add_state *st, const char *name,
 			  !(st->have_keep && rx_match(&st->keep_re, simple));
 		free(simple);
 	}
-	if (strtab_intern(&m->strs, &m->arena, keep_name ? name : "", &e->id) ||
-	    hd_map_put(&st->name_memo, (uint64_t)(uintptr_t)name, (uint32_t)st->nnames))
+	if (strtab_intern(&m->strs, &m->arena, keep_name ? name : "", &e->id))
 		return HD_ERR_NOMEM;
-	*out = &st->names[st->nnames++];
-	return 0;
+	return memo_add(&st->names, name);
 }
 
 /* The memo of a file name: the id of its cleaned form ("" stays 0) and
  * the filter bits of the name as the profile spells it. */
 static int memo_file(struct hd_model *m, struct add_state *st, const char *file,
-		     const struct file_memo **out)
+		     const struct memo **out)
 {
-	struct file_memo *e;
-	uint32_t k;
+	struct memo *e;
+	int rc = memo_find(m, &st->files, file, &e);
 
-	if (hd_map_get(&st->file_memo, (uint64_t)(uintptr_t)file, &k)) {
-		*out = &st->files[k];
-		return 0;
-	}
-	if (HD_GROW(st->files, st->files_cap, st->nfiles + 1))
-		return HD_ERR_NOMEM;
-	e = &st->files[st->nfiles];
-	e->match = filter_bits(m, file);
-	e->id = 0;
+	*out = e;
+	if (rc)
+		return rc < 0 ? rc : 0;
 	if (*file) {
 		struct hd_arena tmp;
 		char *c;
-		int rc;
 
 		/* The cleaned copy is interned; the scratch copy is not kept. */
 		hd_arena_init(&tmp);
@@ -1028,10 +1055,7 @@ static int memo_file(struct hd_model *m, struct add_state *st, const char *file,
 		if (rc)
 			return HD_ERR_NOMEM;
 	}
-	if (hd_map_put(&st->file_memo, (uint64_t)(uintptr_t)file, (uint32_t)st->nfiles))
-		return HD_ERR_NOMEM;
-	*out = &st->files[st->nfiles++];
-	return 0;
+	return memo_add(&st->files, file);
 }
 
 /* Every function's string ids, filter bits and pruning, once. */
@@ -1048,12 +1072,11 @@ static int index_functions(struct hd_model *m, struct add_state *st)
 	st->fmatch = calloc(v->nfuncs + 1, 1);
 	st->dropf = calloc(v->nfuncs + 1, 1);
 	if (!st->fname || !st->ffile || !st->shownf || !st->fmatch || !st->dropf ||
-	    hd_map_init(&st->name_memo, 64) || hd_map_init(&st->file_memo, 64))
+	    hd_map_init(&st->names.map, 64) || hd_map_init(&st->files.map, 64))
 		return HD_ERR_NOMEM;
 	for (i = 0; i < v->nfuncs; i++) {
 		const struct hd_pfunc *f = &v->funcs[i];
-		const struct name_memo *nm;
-		const struct file_memo *fm;
+		const struct memo *nm, *fm;
 
 		if (memo_name(m, st, f->name, keep_name, &nm) ||
 		    memo_file(m, st, f->filename, &fm))
