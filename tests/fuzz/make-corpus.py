@@ -356,7 +356,7 @@ def pair(a, b, *hdr):
 
 
 # Seeds from testdata/public keep the "shared-" prefix of their file names
-# from when these profiles lived in ../shared/corpus, so that the
+# from when these profiles lived outside the repository, so that the
 # committed corpus stays as it is.
 PUBLIC_LOAD = [
     "parca/query-two-stacks.pb.gz", "parca/query-single-stack.pb.gz",
