@@ -11,6 +11,10 @@ trap 'rm -rf "$T"' EXIT
 chmod 755 "$T"
 cp testdata/leak-00.pb.gz "$T/secret.pb.gz"
 chmod 000 "$T/secret.pb.gz"
+# The readable inputs beside it, in $T too: the clone itself may sit in
+# a directory the unprivileged user cannot enter (mktemp -d is 0700).
+cp testdata/leak-00.pb.gz testdata/leak-01.pb.gz "$T/"
+chmod 644 "$T/leak-00.pb.gz" "$T/leak-01.pb.gz"
 run=()
 if [ "$(id -u)" -eq 0 ]; then
 	command -v setpriv >/dev/null ||
@@ -40,7 +44,7 @@ check() { # name, args...: exit 2, stdout empty, exactly the expected line
 	fi
 }
 check "top" top "$T/secret.pb.gz"
-check "diff, unreadable NEW, -o" diff -o "$T/report" "$PWD/testdata/leak-00.pb.gz" "$T/secret.pb.gz"
-check "trend" trend "$PWD/testdata/leak-00.pb.gz" "$PWD/testdata/leak-01.pb.gz" "$T/secret.pb.gz"
+check "diff, unreadable NEW, -o" diff -o "$T/report" "$T/leak-00.pb.gz" "$T/secret.pb.gz"
+check "trend" trend "$T/leak-00.pb.gz" "$T/leak-01.pb.gz" "$T/secret.pb.gz"
 echo "unreadable: $pass passed, $fail failed"
 [ $fail -eq 0 ]
