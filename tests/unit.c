@@ -379,10 +379,10 @@ static struct hd_model *model_of(struct builder *b, const struct hd_model_opts *
 	struct hd_profile *p = NULL;
 	struct hd_model *m = NULL;
 	struct hd_error err;
-	struct hd_add_opts ao = {0, 1.0, NULL};
+	struct hd_add_opts ao = {0, 1.0, NULL, SIZE_MAX};
 
 	if (parse_msg(&b->p, &p, &err) || hd_model_new(mo, &m, &err) ||
-	    hd_model_add(m, p, &ao, &err) < 0 || hd_model_finish(m, 1, &err)) {
+	    hd_model_add(m, p, &ao, &err) < 0 || hd_model_finish(m, 1, HD_ORDER_GIVEN, &err)) {
 		fprintf(stderr, "model_of: %s\n", err.msg);
 		exit(1);
 	}

@@ -1734,10 +1734,29 @@ out:
 	return rc ? hd_fail(err, HD_ERR_NOMEM, "out of memory building the call tree") : 0;
 }
 
-int hd_model_finish(struct hd_model *m, int need_tree, struct hd_error *err)
+/* Interface stubs: own is flat, no pair, order as given (being built). */
+const int64_t *hd_model_own(const struct hd_model *m, size_t col) { return hd_model_flat(m, col); }
+const int64_t *hd_model_sparse_own(const struct hd_model *m, size_t col) { return m->cols[col].sflat; }
+int64_t hd_model_own_value(const struct hd_model *m, size_t col, uint32_t frame)
+{
+	int64_t f, c;
+
+	hd_model_value(m, col, frame, &f, &c);
+	return f;
+}
+const char *hd_model_app_rule(const struct hd_model *m) { (void)m; return "all"; }
+const int64_t *hd_model_pair_flat(const struct hd_model *m, size_t col) { (void)m; (void)col; return NULL; }
+const int64_t *hd_model_pair_own(const struct hd_model *m, size_t col) { (void)m; (void)col; return NULL; }
+enum hd_order hd_model_order_used(const struct hd_model *m) { (void)m; return HD_ORDER_GIVEN; }
+size_t hd_model_given(const struct hd_model *m, size_t col) { (void)m; return col; }
+int hd_model_times_distinct(const struct hd_model *m) { (void)m; return 0; }
+
+int hd_model_finish(struct hd_model *m, int need_tree, enum hd_order order,
+		    struct hd_error *err)
 {
 	size_t c;
 
+	(void)order;
 	for (c = 0; c < m->ncols; c++)
 		if (stats_fit(m, &m->cols[c]))
 			return hd_fail(err, HD_ERR_NOMEM, "out of memory");

@@ -21,6 +21,7 @@ struct hd_frame {
 	const char *file;     /* cleaned file name, "" when aggregated away */
 	int64_t line;
 	uint64_t address;
+	int app;              /* the user's own code (hd_model_app_rule) */
 };
 
 /* How one profile enters the model. */
@@ -32,6 +33,9 @@ struct hd_add_opts {
 	/* The profile whose drop_frames/keep_frames apply (pprof applies the
 	 * newest profile's to a merged diff); NULL: the profile itself. */
 	const struct hd_profile *frames_from;
+	/* The paired type (alloc_space beside inuse_space, ...), read from
+	 * the same samples into the dense columns only; SIZE_MAX: none. */
+	size_t pair_index;
 };
 
 int hd_model_new(const struct hd_model_opts *opts, struct hd_model **out,
@@ -68,6 +72,24 @@ void hd_model_value(const struct hd_model *m, size_t col, uint32_t frame,
  * for a dense column. */
 size_t hd_model_sparse(const struct hd_model *m, size_t col, const uint32_t **frames,
 		       const int64_t **flat, const int64_t **cum);
+/*
+ * Culprits.  Every stack has one: its nearest frame, from the leaf, of
+ * the user's own code, or its leaf when no frame is.  A frame's own value
+ * is the value of the stacks whose culprit it is (so own, like flat,
+ * sums to the total).  hd_model_own() is dense where flat is;
+ * hd_model_sparse_own() parallels hd_model_sparse()'s frames.
+ */
+const int64_t *hd_model_own(const struct hd_model *m, size_t col);
+const int64_t *hd_model_sparse_own(const struct hd_model *m, size_t col);
+int64_t hd_model_own_value(const struct hd_model *m, size_t col, uint32_t frame);
+/* How frames were told to be the user's code: "go", "node", "--app", or
+ * "all" (a producer without a rule: every frame is). */
+const char *hd_model_app_rule(const struct hd_model *m);
+/* The paired type's flat and own values of a dense column; NULL when
+ * no profile had it (or col is sparse). */
+const int64_t *hd_model_pair_flat(const struct hd_model *m, size_t col);
+const int64_t *hd_model_pair_own(const struct hd_model *m, size_t col);
+
 /* Sum of the column's sample values before filters, and of their absolute
  * values (pprof's "total", the denominator of its percentages). */
 int64_t hd_model_total(const struct hd_model *m, size_t col);
@@ -86,11 +108,21 @@ int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,
 			  void *ctx);
 
 /*
- * After the last hd_model_add(): size every column to every frame, and
- * build the call tree when need_tree (the node accessors below are valid
- * only then).  From here on the model is read-only.
+ * After the last hd_model_add(): put the columns in order (enum hd_order;
+ * the model keeps samples of the earliest and the latest profile by time
+ * as well as of the first and the last given, so either order has its
+ * ends), size every column to every frame, and build the call tree when
+ * need_tree (the node accessors below are valid only then).  From here on
+ * the model is read-only, and column c is the c-th in the order used.
+ * HD_ERR_USAGE when order is time and a profile has no time stamp.
  */
-int hd_model_finish(struct hd_model *m, int need_tree, struct hd_error *err);
+int hd_model_finish(struct hd_model *m, int need_tree, enum hd_order order,
+		    struct hd_error *err);
+/* The order used, and column col's position among the profiles added. */
+enum hd_order hd_model_order_used(const struct hd_model *m);
+size_t hd_model_given(const struct hd_model *m, size_t col);
+/* 1 when every column has a time stamp and none repeats. */
+int hd_model_times_distinct(const struct hd_model *m);
 /* 1 when hd_model_finish() built the tree. */
 int hd_model_has_tree(const struct hd_model *m);
 

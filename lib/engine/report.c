@@ -228,6 +228,7 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 	ao.sample_index = si;
 	ao.scale = scale;
 	ao.frames_from = frames_from;
+	ao.pair_index = SIZE_MAX;
 	rc = hd_model_add(r->model, p, &ao, err);
 	if (rc < 0)
 		return rc;
@@ -497,7 +498,8 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 
 	if (r->ncols == 0)
 		return hd_fail(err, HD_ERR_USAGE, "no profiles");
-	if (hd_model_finish(r->model, (r->opts.needs & HD_NEED_TREE) != 0, err))
+	if (hd_model_finish(r->model, (r->opts.needs & HD_NEED_TREE) != 0,
+			    r->command == HD_CMD_TREND ? r->opts.order : HD_ORDER_GIVEN, err))
 		return err ? err->code : HD_ERR_NOMEM;
 	if ((rc = build_rows(r, err)))
 		return rc;
@@ -530,4 +532,51 @@ size_t hd_report_columns(const struct hd_report *r)
 int hd_report_failed(const struct hd_report *r)
 {
 	return r->verdict && !r->verdict->pass;
+}
+
+size_t hd_report_warnings(const struct hd_report *r, const char *const **out)
+{
+	*out = r->warnings;
+	return r->nwarnings;
+}
+
+int64_t hd_report_series(const struct hd_report *r, const struct hd_row *row, size_t col)
+{
+	if (hd_model_frame(r->model, row->frame)->app)
+		return hd_model_own_value(r->model, col, row->frame);
+	return hd_report_flat(r, row, col);
+}
+
+const char *hd_retention_name(enum hd_retention_label l)
+{
+	switch (l) {
+	case HD_RET_NONE: return "";
+	case HD_RET_RETAINED: return "retained";
+	case HD_RET_PARTLY: return "partly retained";
+	case HD_RET_CHURN: return "churn";
+	}
+	return "?";
+}
+
+int hd_order_parse(const char *s, enum hd_order *out)
+{
+	if (strcmp(s, "auto") == 0)
+		*out = HD_ORDER_AUTO;
+	else if (strcmp(s, "time") == 0)
+		*out = HD_ORDER_TIME;
+	else if (strcmp(s, "given") == 0)
+		*out = HD_ORDER_GIVEN;
+	else
+		return HD_ERR_USAGE;
+	return 0;
+}
+
+const char *hd_order_name(enum hd_order o)
+{
+	switch (o) {
+	case HD_ORDER_AUTO: return "auto";
+	case HD_ORDER_TIME: return "time";
+	case HD_ORDER_GIVEN: return "given";
+	}
+	return "?";
 }

@@ -31,6 +31,7 @@ enum hd_trend_class {
 	HD_TREND_FLUCTUATING,
 	HD_TREND_NEW,   /* absent in the first profile */
 	HD_TREND_GONE,  /* absent in the last profile */
+	HD_TREND_LEVELLED, /* grew, then stayed level to the end: warm-up */
 };
 
 /* The least-squares line and shape of one series of values. */
@@ -42,9 +43,23 @@ struct hd_trend_fit {
 	size_t steps_up, steps_down, steps_level; /* of the n - 1 steps */
 };
 
-/* The trend of one row; flat alone decides the class. */
+/*
+ * The trend of one row.  The class reads the row's attributed series
+ * (hd_report_series(): by culprit for the user's code, flat elsewhere;
+ * on a cumulative type its increments), by the robust rule of trend.c.
+ */
 struct hd_trend {
 	enum hd_trend_class cls;
+	/* Robust statistics of the attributed series (trend.c). */
+	double mk_s;               /* Mann-Kendall S */
+	double mk_z;               /* its normal score, ties corrected; NAN: n/a */
+	double mk_p;               /* two-sided p-value; NAN: n/a */
+	double sen_per_version;    /* Theil-Sen slope, unit per version */
+	double sen_per_hour;       /* the same against time; NAN: no times */
+	int floor_rising;          /* the series' lows keep rising (sawtooth) */
+	int peaks_rising;          /* ... its highs do */
+	size_t level_from;         /* levelled: the column from which it is level */
+	int64_t level_value;       /* levelled: the value it levelled at */
 	struct hd_trend_fit flat;  /* of flat: the one the class reads */
 	struct hd_trend_fit cum;   /* the same of cum, for reading only */
 	double rising;             /* share of flat's steps that did not fall */
@@ -52,7 +67,7 @@ struct hd_trend {
 	double score;              /* growing: net flat growth x r2; else 0 */
 	size_t suspect;            /* rank among growing frames (1 = worst); 0: none */
 };
-#define HD_TREND_NCLASSES (HD_TREND_GONE + 1)
+#define HD_TREND_NCLASSES (HD_TREND_LEVELLED + 1)
 
 struct hd_row;
 const char *hd_trend_class_name(enum hd_trend_class c);
@@ -65,20 +80,49 @@ int hd_trend_cmp(const struct hd_row *a, const struct hd_row *b);
  * classes. */
 int hd_trend_finish(struct hd_report *r, struct hd_error *err);
 
+/*
+ * Leak or churn: a row's change in the in-use type beside what it
+ * allocated over the same interval (the paired alloc_* type), when the
+ * profiles carry both (report.c says the thresholds).
+ */
+enum hd_retention_label {
+	HD_RET_NONE,     /* no pair of types, or nothing allocated to speak of */
+	HD_RET_RETAINED, /* kept most of what it allocated */
+	HD_RET_PARTLY,   /* kept part of it */
+	HD_RET_CHURN,    /* allocated, kept next to nothing */
+};
+const char *hd_retention_name(enum hd_retention_label l);
+
+struct hd_retention {
+	enum hd_retention_label label;
+	int64_t inuse_delta;       /* the in-use type, last minus first */
+	int64_t alloc_delta;       /* the alloc type over the same interval */
+	double kept;               /* inuse_delta / alloc_delta; NAN: n/a */
+};
+
 struct hd_row {
 	uint32_t frame;
+	/* The nearest frame in the user's own code that carries most of
+	 * this row's change (itself for the user's code); HD_NO_FRAME when
+	 * no caller is the user's code. */
+	uint32_t culprit;
+	double culprit_share;      /* of the row's change the culprit carries */
+	int64_t dattr;             /* attributed series: last minus first */
+	struct hd_retention ret;   /* label HD_RET_NONE without a pair of types */
 	const struct hd_trend *trend; /* trend only; NULL otherwise */
 	int64_t dflat, dcum;       /* last column minus first */
 	double pct_flat, pct_cum;  /* of the frame's own first value; NAN: n/a */
 	int64_t sum_flat;          /* flat in column 0 of this row and every row
 				    * ranked above it (top's sum%) */
 	enum hd_row_status status;
-	struct hd_chain *chains;
+	struct hd_chain *chains;   /* allocation call paths of the change */
 	size_t nchains;
+	int64_t chains_other;      /* of the change, what paths not listed carry */
 };
 
 struct hd_column_info {
 	const char *path;          /* as given */
+	size_t given;              /* its position on the command line, from 0 */
 	const char *label;         /* column label (base name or NAME=) */
 	int64_t time_nanos, duration_nanos;
 	int64_t total;             /* selected type, after normalization */
@@ -116,7 +160,24 @@ struct hd_report {
 	int64_t count_delta;       /* 0 unless have_counts */
 	double count_pct;          /* of the first count total; NAN when 0 or none */
 	int have_elapsed;          /* the first and the last profile both carry a time */
-	int64_t elapsed_nanos;     /* last time minus first; 0 unless have_elapsed */
+	int64_t elapsed_nanos;     /* last time minus first; 0 unless have_elapsed;
+				    * negative when the last is older */
+	int backwards;             /* diff: NEW is older than BASE */
+
+	/* The order of the columns (trend; a diff's is as given). */
+	enum hd_order order_used;      /* HD_ORDER_TIME or HD_ORDER_GIVEN */
+	int order_contradicts;         /* used given, and time stamps say otherwise */
+	const char **warnings;         /* for stderr (hd_report_warnings) */
+	size_t nwarnings;
+
+	/* Culprits: the user's own code (model frames' app bit). */
+	const char *app_rule;      /* how app frames were told: "go", "node",
+				    * "--app REGEX", "all" (unknown producer) */
+
+	/* Leak or churn: the paired type (inuse_space <-> alloc_space,
+	 * inuse_objects <-> alloc_objects), NULL when the profiles lack it. */
+	const char *pair_type;
+	int64_t pair_total_delta;  /* its total, last minus first */
 
 	/*
 	 * The rows split as a diff's two tables show them, each in rank order:
@@ -139,10 +200,21 @@ struct hd_report {
 					 * whatever the sort */
 	size_t nsuspects;
 	size_t class_count[HD_TREND_NCLASSES]; /* rows of each class */
+	int cumulative;            /* the type only accumulates (alloc_*): trend
+				    * analysed the increments between columns, and
+				    * suspects are allocation-rate regressions */
 
 	struct hd_verdict *verdict; /* NULL when no --fail-on was given */
 	struct hd_arena *arena;
 };
+
+/*
+ * A row's attributed value in column col: what the classification reads.
+ * For a frame of the user's code (hd_frame.app) its own value, the
+ * samples whose nearest frame of the user's code it is; for any other
+ * frame its flat value.
+ */
+int64_t hd_report_series(const struct hd_report *r, const struct hd_row *row, size_t col);
 
 /* A row's flat and cum in column col (a lookup for the columns between
  * the first and the last, which are sparse). */

@@ -76,6 +76,7 @@ const char *hd_trend_class_name(enum hd_trend_class c)
 	case HD_TREND_FLUCTUATING: return "fluctuating";
 	case HD_TREND_NEW: return "new";
 	case HD_TREND_GONE: return "gone";
+	case HD_TREND_LEVELLED: return "levelled";
 	}
 	return "?";
 }

@@ -187,6 +187,17 @@ int hd_sort_parse(const char *s, enum hd_sort *out);
 
 struct hd_trend_opts;
 
+/*
+ * The order of a trend's profiles.  auto: by time stamp (time_nanos) when
+ * every profile carries one and no two are equal, else as given; time:
+ * by time stamp, and a profile without one is an error; given: as given
+ * (a warning when that contradicts the time stamps).  Stable: equal
+ * stamps keep the order given.
+ */
+enum hd_order { HD_ORDER_AUTO, HD_ORDER_TIME, HD_ORDER_GIVEN };
+int hd_order_parse(const char *s, enum hd_order *out);
+const char *hd_order_name(enum hd_order o);
+
 struct hd_report_opts {
 	enum hd_command command;
 	struct hd_model_opts model;
@@ -199,6 +210,11 @@ struct hd_report_opts {
 	int64_t min_delta;        /* hide rows with |delta flat| and |delta cum| below */
 	double min_delta_pct;     /* ... or below this % of the base total */
 	const struct hd_trend_opts *trend; /* trend thresholds; NULL: defaults */
+	enum hd_order order;      /* trend: the order of the columns (default auto) */
+	/* The user's own code, for culprits: frames whose name matches this
+	 * POSIX extended regular expression (unanchored); NULL: the
+	 * producer's rule (man/heapdiff.1: CULPRITS). */
+	const char *app;
 	unsigned needs;           /* HD_NEED_*: what the renderer will print */
 };
 
@@ -251,6 +267,14 @@ const char *hd_report_sample_type(const struct hd_report *r);
 size_t hd_report_columns(const struct hd_report *r);
 /* 1 when a --fail-on rule was checked and crossed, else 0. */
 int hd_report_failed(const struct hd_report *r);
+/*
+ * What a user should hear about even when only the exit status is read
+ * (the front end prints them on stderr, one line each, "warning: ..."):
+ * profiles whose given order contradicts their time stamps, a NEW older
+ * than its BASE.  Valid after hd_report_finish(); the report keeps the
+ * strings.  Returns their number and sets *out.
+ */
+size_t hd_report_warnings(const struct hd_report *r, const char *const **out);
 
 /* ---- verdicts: --fail-on rules ---------------------------------------- */
 
@@ -259,7 +283,7 @@ enum hd_rule_scope {
 	HD_RULE_FUNC,  /* any frame's flat grew by more than the limit */
 	HD_RULE_CUM,   /* any frame's cum grew by more than the limit */
 	HD_RULE_NEW,   /* any frame absent in the baseline now holds more */
-	HD_RULE_LEAK,  /* trend: any frame classified growing */
+	HD_RULE_LEAK,  /* trend: any leak suspect (a culprit classed growing) */
 };
 
 struct hd_rule {
