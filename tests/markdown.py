@@ -13,7 +13,7 @@ the HTML is checked:
     <details>/<summary>; never <script, <img or a tag from a function name;
   * the tables are <table>s with the row counts and the function names
     (cell text, HTML entities decoded) that `--format json --top 0` implies;
-  * the reference chains render as a list inside <details>;
+  * the allocation call paths render as a list inside <details>;
   * synthetic profiles (tests/pprofgen.py) whose frame names are Markdown,
     HTML, pipes, backticks, control characters and invalid UTF-8 come out
     as exactly that text (control and bidi characters as visible escapes,
@@ -170,19 +170,26 @@ def check_table(t, doc, heading, header, rows, what):
         return
     if not t.check(tab is not None, "%s: a %r <table>" % (what, heading)):
         return
-    t.check(tab["head"] == [header], "%s: %r header" % (what, heading), tab["head"])
+    head = tab["head"][0] if tab["head"] else []
+    # The leak-or-churn columns before the function (with the pair of
+    # types), a culprit column after it (when a row names one).
+    extra = [c for c in head if c not in header]
+    t.check(head[:len(header) - 1] == header[:-1] and "function" in head and
+            all(c in ("in-use Δ", "allocated", "retention", "culprit") for c in extra),
+            "%s: %r header" % (what, heading), tab["head"])
     t.check(len(tab["body"]) == len(rows),
             "%s: %r has %d body rows" % (what, heading, len(rows)), len(tab["body"]))
-    t.check(all(len(r) == len(header) for r in tab["body"]),
-            "%s: %r rows have %d cells" % (what, heading, len(header)))
-    got = [r[-1] if r else None for r in tab["body"]]
+    t.check(all(len(r) == len(head) for r in tab["body"]),
+            "%s: %r rows have %d cells" % (what, heading, len(head)))
+    fn = head.index("function") if "function" in head else -1
+    got = [r[fn] if r else None for r in tab["body"]]
     want = [shown(n) for n in rows]
     t.check(got == want, "%s: %r function names equal the JSON names" % (what, heading),
             [(a, b) for a, b in zip(got, want) if a != b][:3])
 
 
 def check_chains(t, doc, js0, jsn, what):
-    """The reference chains show inside <details> as a list: an item per
+    """The allocation call paths show inside <details> as a list: an item per
     frame, 'NAME (Δcum X)', holding an item per chain, 'DELTA NAME ←
     CALLER ← ...'.  Which frames get chains depends on --top, so: every
     frame of the JSON with the same --top (jsn) that has chains is there,
@@ -192,7 +199,7 @@ def check_chains(t, doc, js0, jsn, what):
         return " ← ".join(shown(n) for n in [f["name"]] + c["path"])
 
     full = {shown(f["name"]): f for f in js0["functions"]}
-    want = [shown(f["name"]) for f in jsn["functions"] if f.get("ref_chains")]
+    want = [shown(f["name"]) for f in jsn["functions"] if f.get("call_paths")]
     if not want:
         t.check("details" not in doc.tags, what + ": no <details> without chains")
         return
@@ -218,7 +225,7 @@ def check_chains(t, doc, js0, jsn, what):
     bad = []
     for name, items in groups:
         f = full.get(name)
-        exp = [chain_text(f, c) for c in f.get("ref_chains", [])] if f else None
+        exp = [chain_text(f, c) for c in f.get("call_paths", [])] if f else None
         if exp is None or len(exp) != len(items) or \
                 not all(x.endswith(" " + e) for x, e in zip(items, exp)):
             bad.append((name, items, exp))
@@ -293,7 +300,8 @@ def test_nasty(t, hd, tmp):
     for heading in ("Top growers", "Top shrinkers"):
         tab = doc.table(heading)
         if tab:
-            shown.update(r[-1] for r in tab["body"] if r)
+            fn = tab["head"][0].index("function")
+            shown.update(r[fn] for r in tab["body"] if r)
     for n in names:
         t.check(n in shown, "nasty diff: table cell reads exactly %r" % n)
     items = [x for x, d, _ in doc.items if not d]

@@ -92,11 +92,11 @@ def leak_series():
         check("leak: delta vs first/prev",
               lh["delta_vs_first"]["flat"] == [65536 * k for k in range(6)] and
               lh["delta_vs_prev"]["flat"] == [0] + [65536] * 5)
-        callers = sorted(c["path"][0] for c in lh.get("ref_chains", []))
+        callers = sorted(c["path"][0] for c in lh.get("call_paths", []))
         check("leak: chains through both callers",
-              callers == ["main.handleLogin", "main.handleUpload"], lh.get("ref_chains"))
+              callers == ["main.handleLogin", "main.handleUpload"], lh.get("call_paths"))
         check("leak: chains carry half each",
-              all(c["delta"] == 163840 for c in lh.get("ref_chains", [])))
+              all(c["delta"] == 163840 for c in lh.get("call_paths", [])))
     check("leak: suspects list", d["suspects"][:1] == ["main.leakyHandler"], d["suspects"])
     check("leak: first function is the first suspect",
           d["functions"][0]["name"] == "main.leakyHandler")
@@ -105,7 +105,7 @@ def leak_series():
     bp = f.get("main.bufferPoolGet")
     check("leak: bufferPoolGet fluctuating", bp and bp["trend"]["class"] == "fluctuating",
           bp and bp["trend"])
-    check("leak: bufferPoolGet has no chains", bp and "ref_chains" not in bp)
+    check("leak: bufferPoolGet has no chains", bp and "call_paths" not in bp)
     lc = f.get("main.loadConfig")
     check("leak: loadConfig stable", lc and lc["trend"]["class"] == "stable" and
           lc["flat"] == [262144] * 6, lc and (lc["flat"], lc["trend"]))
@@ -136,7 +136,7 @@ def parca_series():
     check("parca: --min-r2 0.4 makes newArena the first suspect",
           d2["suspects"][:1] == ["github.com/dgraph-io/badger/v3/skl.newArena"] and
           d2["functions"][0]["trend"]["suspect_rank"] == 1, d2["suspects"][:3])
-    check("parca: ... with reference chains", "ref_chains" in d2["functions"][0])
+    check("parca: ... with allocation call paths", "call_paths" in d2["functions"][0])
     check("parca: --min-r2 echoed", d2["classification"]["min_r2"] == 0.4)
     return d
 
