@@ -44,7 +44,7 @@ export GOPATH=${GOPATH:-${TMPDIR:-/tmp}/heapdiff-gopath}
 export GOMAXPROCS=2
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/heapdiff-leakserve.XXXXXX")
-pid= dpid=
+pid='' dpid=''
 cleanup() {
 	for p in $dpid $pid; do
 		kill "$p" 2>/dev/null || true
