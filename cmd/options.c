@@ -450,6 +450,7 @@ static int set_order(struct cli *c, const struct option_spec *o, const char *arg
 	if (strcmp(arg, "time") != 0 && strcmp(arg, "given") != 0)
 		return bad_value(o, arg, "given or time");
 	c->order_time = strcmp(arg, "time") == 0;
+	c->ropts.order = c->order_time ? HD_ORDER_TIME : HD_ORDER_GIVEN;
 	return 0;
 }
 

@@ -1,286 +1,255 @@
 #!/usr/bin/env python3
-"""Every format shows the same verdicts.
+"""Leak verdicts against a corpus whose truth is known (issue #15).
 
-Usage: python3 tests/verdicts.py HEAPDIFF SRCDIR
+Usage: verdicts.py HEAPDIFF [SOURCE_ROOT]
 
-For trends of the bundled series (testdata/leak-*, the Parca heap
-series with loose thresholds, and any capture series under
-testdata/captures/*/ when they exist), the text, Markdown, JSON and HTML
-outputs are parsed on their own terms (columns of the text table, raw
-GFM list items and table cells, the XHTML page as XML), and what each
-says is compared with the JSON's:
+testdata/captures/RUN/ holds series of heap profiles of one leakserve
+process each (testdata/gen/leakserve), taken over HTTP;
+testdata/captures/truth.json says, per behaviour, which function is the
+culprit and what a report must conclude about it.  For every run this runs
+`heapdiff trend --format json --top 0 RUN/*`, the files in shell glob
+order (byte order, as under LC_ALL=C), which is NOT time order in most
+runs: heapdiff has to put them in time order itself.  --top 0 only gives
+every function its row; the suspects are listed whatever --top is.
 
-  * the suspects, in order, and each one's culprit when it is another
-    frame (text "NAME  ← CULPRIT (98%)", Markdown "`NAME` ← `CULPRIT`",
-    the HTML suspect table's culprit cell, JSON functions[].culprit);
-  * the suspects' heading: "Leak suspects", or "Allocation-rate
-    regressions" when JSON's suspects_kind is "allocation-rate";
-  * the class of every function shown, and the class counts ("Classes:"
-    in text, Markdown and HTML, JSON "classes");
-  * for diffs, each top grower's culprit in text, Markdown and JSON.
+Per run, with the default sample type (inuse_space):
+- the JSON's "order" is {"used": "time", ...}, the profiles come out in
+  the order of their time_nanos (read here from the files themselves) and
+  ascending;
+- per behaviour: a leak's culprit is in "suspects" and its row's
+  trend.class is "growing"; any other culprit is not in "suspects", its
+  trend.class is truth's "class" when truth has one and its
+  retention.label is truth's "retention" when truth has one;
+- every suspect is the culprit of a leak (precision and recall 100%);
+- --sample-index alloc_space: "analysis" is "increments" and the churn
+  culprit is not a suspect (allocating at a steady rate is not a leak);
+- --fail-on leak exits 1; with --focus on the culprits of the behaviours
+  that do not leak (and so on nothing else), it exits 0.
+And of the corpus: at least four runs, and at least two whose glob order
+is not their time order.
 
-Only the Python 3 standard library is used.  The last line is
-"verdicts: N passed, M failed".
+Prints one PASS or FAIL line per run and check, saying what was seen, and
+`verdicts: N passed, M failed`; exits 1 on any failure.  Nothing is
+skipped: a missing capture or truth.json is a broken checkout.
 """
-
 import glob
+import gzip
 import json
 import os
 import re
+import subprocess
 import sys
-import xml.etree.ElementTree as ET
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import Checks, heapdiff  # noqa: E402
+HEAPDIFF = os.path.abspath(sys.argv[1])
+ROOT = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else
+                       os.path.join(os.path.dirname(__file__), ".."))
+CAPTURES = os.path.join(ROOT, "testdata", "captures")
+ENV = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", TZ="UTC")
 
-XHTML = "{http://www.w3.org/1999/xhtml}"
-TITLES = {"leak": "Leak suspects", "allocation-rate": "Allocation-rate regressions"}
-# "NAME  ← CULPRIT (98%)" after a name in text; the share is "n/a" or N%.
-CULPRIT = re.compile(r"^(?P<name>.*?)(?:  (?:←|<-) (?P<culprit>.+?) \((?:\d+%|n/a)\))?$")
-
-
-def parse_counts(s):
-    """'27 stable, 8 growing' -> {"stable": 27, "growing": 8}"""
-    out = {}
-    if s.strip() == "no functions":
-        return out
-    for part in s.split(", "):
-        n, _, cls = part.strip().partition(" ")
-        out[cls] = int(n)
-    return out
+passed = failed = 0
 
 
-def json_facts(js):
-    funcs = {f["name"]: f for f in js["functions"]}
-    sus = []
-    for name in js["suspects"]:
-        f = funcs.get(name)
-        c = f.get("culprit") if f else None
-        sus.append((name, c if c != name else None))
-    classes = {f["name"]: f["trend"]["class"] for f in js["functions"]}
-    counts = {k: v for k, v in js["classes"].items() if v}
-    return {"suspects": sus, "classes": classes, "counts": counts,
-            "title": TITLES[js.get("suspects_kind", "leak")]}
+def report(ok, what, seen):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+    print("%s %s: %s" % ("PASS" if ok else "FAIL", what, seen))
+    return ok
 
 
-def text_facts(out):
-    lines = out.split("\n")
-    facts = {"suspects": [], "classes": {}, "counts": None, "title": None}
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        m = re.match(r"^Classes: (.*)$", line)
-        if m:
-            facts["counts"] = parse_counts(m.group(1))
-        m = re.match(r"^(Leak suspects|Allocation-rate regressions)( \(\d+, by .*\):|: none)", line)
-        if m:
-            facts["title"] = m.group(1)
-            i += 1
-            while i < len(lines) and lines[i].startswith("  "):
-                # "   1. NAME[  ← CULPRIT (S)]  +320.00 KiB (...), ..."
-                s = re.match(r"^\s+\d+\. (.*?)  ([+-]?\d[^ ]*(?: \S+)? \(.*)$", lines[i])
-                if s:
-                    c = CULPRIT.match(s.group(1))
-                    facts["suspects"].append((c.group("name"), c.group("culprit")))
-                i += 1
-            continue
-        if line.startswith("Functions ("):
-            head = lines[i + 1]
-            at_class, at_name = head.index("  class  ") + 2, head.rindex("  name") + 2
-            i += 2
-            while i < len(lines) and lines[i]:
-                row = lines[i]
-                name = re.sub(r"  \(grew to .*, level since\)$", "", row[at_name:])
-                facts["classes"][name] = row[at_class:].split()[0]
-                i += 1
-            continue
+def run(*args):
+    p = subprocess.run([HEAPDIFF] + list(args), cwd=ROOT, env=ENV,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def trend_json(files, *args):
+    """The JSON of `heapdiff trend`, or None and a reason."""
+    code, out, err = run("trend", "--format", "json", "--top", "0", *args, *files)
+    if code != 0:
+        return None, "exit %d: %s" % (code, err.strip())
+    try:
+        return json.loads(out), None
+    except ValueError as e:
+        return None, "not JSON: %s" % e
+
+
+def varint(buf, i):
+    n = shift = 0
+    while True:
+        b = buf[i]
         i += 1
-    return facts
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return n, i
 
 
-def md_cells(row):
-    """The cells of a GFM table row, '\\|' kept as a pipe."""
-    cells = re.split(r"(?<!\\)\|", row.strip())[1:-1]
-    return [c.strip().replace("\\|", "|") for c in cells]
+def time_nanos(path):
+    """Profile.time_nanos (field 9), read from the file's top-level fields."""
+    with open(path, "rb") as f:
+        buf = f.read()
+    if buf[:2] == b"\x1f\x8b":
+        buf = gzip.decompress(buf)
+    i = 0
+    while i < len(buf):
+        k, i = varint(buf, i)
+        field, wire = k >> 3, k & 7
+        if wire == 0:
+            v, i = varint(buf, i)
+            if field == 9:
+                return v
+        elif wire == 1:
+            i += 8
+        elif wire == 2:
+            n, i = varint(buf, i)
+            i += n
+        elif wire == 5:
+            i += 4
+        else:
+            raise ValueError("%s: wire type %d" % (path, wire))
+    return None
 
 
-def md_code(s):
-    m = re.match(r"^(`+) ?(.*?) ?\1$", s)
-    return m.group(2) if m else s
+def ere_escape(s):
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", s)
 
 
-def md_facts(out):
-    facts = {"suspects": [], "classes": {}, "counts": None, "title": None}
-    m = re.search(r"Classes: (.*?)\.\n", out)
-    if m:
-        facts["counts"] = parse_counts(m.group(1))
-    lines = out.split("\n")
-    section = None
-    for line in lines:
-        if line.startswith("### "):
-            section = line[4:]
-            if section in TITLES.values():
-                facts["title"] = section
-            continue
-        if section in TITLES.values():
-            s = re.match(r"^\d+\. (`+)(.+?)\1(?: ← (`+)(.+?)\3 \((?:\d+%|n/a)\))?: ", line)
-            if s:
-                facts["suspects"].append((s.group(2), s.group(4)))
-        elif section and section.startswith("Functions (") and line.startswith("| `"):
-            cells = md_cells(line)
-            cls = re.sub(r"^\*\*(.*)\*\*$", r"\1", cells[1].split(" (")[0])
-            facts["classes"][md_code(cells[0])] = cls
-    if facts["title"] is None and re.search(r"\*\*No (leak suspects|allocation-rate "
-                                            r"regressions)\*\*", out):
-        facts["title"] = TITLES["allocation-rate" if "No allocation-rate" in out else "leak"]
-    return facts
+def short(xs, n=6):
+    xs = list(xs)
+    return "[%s%s]" % (", ".join(str(x) for x in xs[:n]), ", ..." if len(xs) > n else "")
 
 
-def text_of(e):
-    return "".join(e.itertext())
+def row_seen(row):
+    """What a function's row says, in a few words."""
+    if row is None:
+        return "no row in functions"
+    t = row.get("trend") or {}
+    r = row.get("retention")
+    flat = row.get("flat") or []
+    s = "class %s, flat %s -> %s" % (t.get("class"), flat[0] if flat else "?",
+                                     flat[-1] if flat else "?")
+    if isinstance(r, dict):
+        s += ", retention %s" % r.get("label")
+    else:
+        s += ", no retention"
+    return s
 
 
-def html_facts(out):
-    page = ET.fromstring(out)
-    facts = {"suspects": [], "classes": {}, "counts": None, "title": None}
-    for h2 in page.iter(XHTML + "h2"):
-        if h2.text in TITLES.values():
-            facts["title"] = h2.text
-    for p in page.iter(XHTML + "p"):
-        if p.get("id") == "classes":
-            facts["counts"] = parse_counts(text_of(p)[len("Classes: "):].rstrip("."))
-    for tr in page.iter(XHTML + "tr"):
-        if tr.get("class") == "suspect":
-            tds = tr.findall(XHTML + "td")
-            name = text_of(tds[1].find(XHTML + "code"))
-            cc = [td for td in tds if td.get("class") == "culprit"]
-            code = cc[0].find(XHTML + "code") if cc else None
-            facts["suspects"].append((name, text_of(code) if code is not None else None))
-    for table in page.iter(XHTML + "table"):
-        if table.get("class") != "heat":
-            continue
-        for tr in table.find(XHTML + "tbody").findall(XHTML + "tr"):
-            tds = tr.findall(XHTML + "td")
-            facts["classes"][text_of(tds[0])] = tds[1].get("class")
-    return facts
+def check_run(name, files, truth):
+    label = name
+    times = [time_nanos(p) for p in files]
+    if not report(all(t for t in times), "%s time_nanos" % label,
+                  "every profile has one" if all(t for t in times) else
+                  "missing in %s" % [os.path.basename(p) for p, t in zip(files, times) if not t]):
+        return
+    in_time = [p for _, p in sorted(zip(times, files))]
 
+    doc, why = trend_json(files)
+    if not report(doc is not None, "%s trend" % label, why or "JSON of %d profiles" % len(files)):
+        return
+    st = (doc.get("sample_type") or {}).get("type")
+    report(st == "inuse_space", "%s sample type" % label, st)
 
-def uncut(name, names):
-    """A name the page cut ("…") as the JSON's whole name it begins."""
-    if name.endswith("…"):
-        full = [n for n in names if n.startswith(name[:-1])]
-        if len(full) == 1:
-            return full[0]
-    return name
+    order = doc.get("order")
+    used = order.get("used") if isinstance(order, dict) else None
+    report(used == "time", "%s order" % label,
+           "order.used=%r" % used if isinstance(order, dict) else "no \"order\" in the JSON")
+    profs = doc.get("profiles") or []
+    got_times = [p.get("time_nanos") for p in profs]
+    got_paths = [os.path.normpath(os.path.join(ROOT, p.get("path", ""))) for p in profs]
+    report(got_times == sorted(got_times) and len(set(got_times)) == len(files),
+           "%s time_nanos ascending" % label, short(got_times, 3))
+    report(got_paths == [os.path.normpath(p) for p in in_time], "%s profiles in time order" % label,
+           "%s (time order: %s)" % (short(os.path.basename(p) for p in got_paths),
+                                    short(os.path.basename(p) for p in in_time)))
 
+    suspects = doc.get("suspects") or []
+    rows = {f.get("name"): f for f in doc.get("functions") or []}
+    for b in truth:
+        c = b["culprit"]
+        row = rows.get(c)
+        cls = ((row or {}).get("trend") or {}).get("class")
+        ret = (row or {}).get("retention")
+        ret = ret.get("label") if isinstance(ret, dict) else None
+        rank = suspects.index(c) + 1 if c in suspects else None
+        seen = "%s %s; %s" % (c, "suspect #%d" % rank if rank else "not a suspect", row_seen(row))
+        if b["leak"]:
+            ok = rank is not None and cls == "growing"
+        else:
+            ok = rank is None and row is not None
+            if "class" in b:
+                ok = ok and cls == b["class"]
+            if "retention" in b:
+                ok = ok and ret == b["retention"]
+        want = "leak" if b["leak"] else "no leak"
+        if "class" in b:
+            want += ", " + b["class"]
+        if "retention" in b:
+            want += ", retention " + b["retention"]
+        report(ok, "%s %s (want %s)" % (label, b["name"], want), seen)
 
-def compare(t, what, want, got, fmt):
-    names = list(want["classes"])
-    got["classes"] = {uncut(n, names): c for n, c in got["classes"].items()}
-    got["suspects"] = [(uncut(n, names), c if c is None else uncut(c, names))
-                       for n, c in got["suspects"]]
-    t.check(got["suspects"] == want["suspects"],
-            "%s: %s lists the JSON's suspects and culprits" % (what, fmt),
-            (got["suspects"][:4], want["suspects"][:4]))
-    t.check(got["title"] == want["title"],
-            "%s: %s heads the suspects %r" % (what, fmt, want["title"]), got["title"])
-    t.check(got["counts"] == want["counts"],
-            "%s: %s counts the JSON's classes" % (what, fmt), (got["counts"], want["counts"]))
-    bad = [(n, c, want["classes"].get(n)) for n, c in got["classes"].items()
-           if want["classes"].get(n) != c]
-    t.check(len(got["classes"]) == len(want["classes"]) and not bad,
-            "%s: %s shows each function's class as the JSON does" % (what, fmt),
-            (len(got["classes"]), len(want["classes"]), bad[:3]))
+    leaks = {b["culprit"] for b in truth if b["leak"]}
+    extra = [s for s in suspects if s not in leaks]
+    report(not extra, "%s no other suspect" % label,
+           "suspects %s%s" % (short(suspects, 10), "; not leaks: %s" % short(extra) if extra else ""))
 
+    churn = [b["culprit"] for b in truth if b.get("retention") == "churn"]
+    doc, why = trend_json(files, "--sample-index", "alloc_space")
+    if report(doc is not None, "%s alloc_space trend" % label, why or "JSON"):
+        analysis = doc.get("analysis")
+        report(analysis == "increments", "%s alloc_space analysis" % label,
+               "analysis=%r" % analysis if "analysis" in doc else "no \"analysis\" in the JSON")
+        sus = doc.get("suspects") or []
+        bad = [c for c in churn if c in sus]
+        report(not bad, "%s alloc_space churn not a suspect" % label,
+               "%s in suspects %s" % (short(bad), short(sus, 10)) if bad else
+               "%s not in suspects %s" % (short(churn), short(sus, 10)))
 
-def trend_case(t, hd, what, args):
-    js = json.loads(heapdiff(hd, "trend", "--format", "json", "--top", "0", *args))
-    want = json_facts(js)
-    t.check(want["classes"], what + ": the JSON has functions")
-    parsers = (("text", text_facts), ("markdown", md_facts), ("html", html_facts))
-    for fmt, parse in parsers:
-        out = heapdiff(hd, "trend", "--format", fmt, "--top", "0", *args).decode("utf-8")
-        try:
-            got = parse(out)
-        except (ET.ParseError, ValueError, IndexError) as e:
-            t.check(False, "%s: %s parses" % (what, fmt), e)
-            continue
-        compare(t, what, want, got, fmt)
+    def fail_on(*args):
+        code, out, err = run("trend", "--fail-on", "leak", *args, *files)
+        last = (err if code > 1 else out).strip().splitlines()
+        return code, "exit %d%s" % (code, " (%s)" % last[-1] if last and code else "")
 
-
-def diff_growers(t, hd, what, base, new):
-    """Each top grower's culprit (when another frame) in text and
-    Markdown as in the JSON."""
-    top = "10"
-    js = json.loads(heapdiff(hd, "diff", "--format", "json", "--top", "0", base, new))
-    g = [f for f in js["functions"]
-         if f["delta_flat"] > 0 or (f["delta_flat"] == 0 and f["delta_cum"] > 0)][:int(top)]
-    want = [(f["name"], f.get("culprit") if f.get("culprit") != f["name"] else None) for f in g]
-    out = heapdiff(hd, "diff", "--top", top, base, new).decode("utf-8").split("\n")
-    got, on = [], False
-    for line in out:
-        if line == "Top growers:":
-            on = True
-            head = None
-            continue
-        if on and head is None:
-            head = line
-            continue
-        if on and not line:
-            break
-        if on:
-            c = CULPRIT.match(line[head.rindex("  name") + 2:])
-            got.append((c.group("name"), c.group("culprit")))
-    t.check(got == want, what + ": text's growers and culprits are the JSON's", (got[:3], want[:3]))
-    md = heapdiff(hd, "diff", "--format", "markdown", "--top", top, base, new).decode("utf-8")
-    got, head = [], None
-    section = None
-    for line in md.split("\n"):
-        if line.startswith("### "):
-            section = line[4:]
-            head = None
-            continue
-        if section == "Top growers" and line.startswith("|") and not line.startswith("|-"):
-            cells = md_cells(line)
-            if head is None:
-                head = cells
-                continue
-            if cells and cells[0].startswith("---"):
-                continue
-            name = md_code(cells[head.index("function")])
-            cul = None
-            if "culprit" in head and cells[head.index("culprit")]:
-                cul = md_code(cells[head.index("culprit")].rsplit(" (", 1)[0])
-            got.append((name, cul))
-    t.check(got == want, what + ": Markdown's growers and culprits are the JSON's",
-            (got[:3], want[:3]))
+    code, seen = fail_on()
+    report(code == 1, "%s --fail-on leak" % label, seen)
+    # Only the samples under a culprit that does not leak: an honest
+    # restriction to what truth says is no leak.
+    calm = [b["culprit"] for b in truth if not b["leak"]]
+    code, seen = fail_on("--focus", "^(%s)$" % "|".join(ere_escape(c) for c in calm))
+    report(code == 0, "%s --fail-on leak --focus the non-leaks" % label, seen)
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: verdicts.py HEAPDIFF SRCDIR", file=sys.stderr)
-        return 2
-    hd, root = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    td = os.path.join(root, "testdata")
-    t = Checks()
-    leak = sorted(glob.glob(os.path.join(td, "leak-0*.pb.gz")))
-    trend_case(t, hd, "leak series", leak)
-    trend_case(t, hd, "leak series, loose", ["--min-growth", "0", "--min-r2", "0.1",
-                                             "--min-rising", "0.1"] + leak)
-    trend_case(t, hd, "leak series, alloc_space", ["--sample-index", "alloc_space"] + leak)
-    trend_case(t, hd, "leak series, by cum", ["--sort", "cum"] + leak)
-    parca = sorted(glob.glob(os.path.join(td, "public", "parca-heap-series", "heap-*.pb.gz")))
-    if t.check(len(parca) >= 2, "the Parca heap series"):
-        trend_case(t, hd, "parca, loose", ["--min-growth", "0", "--min-r2", "0.5"] + parca)
-    for d in sorted(glob.glob(os.path.join(td, "captures", "*", ""))):
-        snaps = sorted(glob.glob(os.path.join(d, "*.pb.gz")))
-        if len(snaps) >= 2:
-            trend_case(t, hd, "capture " + os.path.basename(d.rstrip("/")), snaps)
-    diff_growers(t, hd, "diff leak-00..05", leak[0], leak[-1])
-    diff_growers(t, hd, "diff cache", os.path.join(td, "cache-v1.pb.gz"),
-                 os.path.join(td, "cache-v2.pb.gz"))
-    print("verdicts: %d passed, %d failed" % (t.passed, t.failed))
-    return 1 if t.failed else 0
+    truth_path = os.path.join(CAPTURES, "truth.json")
+    try:
+        with open(truth_path) as f:
+            truth = json.load(f)["behaviours"]
+    except (OSError, ValueError, KeyError) as e:
+        report(False, "truth.json", "%s: %s" % (truth_path, e))
+        truth = None
+    if truth is not None:
+        bad = [b.get("name") for b in truth
+               if not isinstance(b.get("culprit"), str) or not isinstance(b.get("leak"), bool)
+               or (not b["leak"] and "class" not in b and "retention" not in b)]
+        report(not bad and any(b["leak"] for b in truth) and any(not b["leak"] for b in truth),
+               "truth.json", "%d behaviours%s" % (len(truth), "; malformed: %s" % bad if bad else ""))
+    runs = sorted((d for d in glob.glob(os.path.join(CAPTURES, "*"))
+                   if os.path.isdir(d) and glob.glob(os.path.join(d, "*.pb.gz"))),
+                  key=lambda d: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", d)])
+    report(len(runs) >= 4, "corpus runs", short(os.path.basename(r) for r in runs))
+    shuffled = []
+    for r in runs if truth else []:
+        files = sorted(glob.glob(os.path.join(r, "*")))   # the shell's order under LC_ALL=C
+        times = [time_nanos(p) for p in files]
+        if None not in times and times != sorted(times):
+            shuffled.append(os.path.basename(r))
+        check_run(os.path.basename(r), files, truth)
+    report(len(shuffled) >= 2, "corpus runs whose glob order is not time order", short(shuffled))
+    print("verdicts: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
