@@ -677,7 +677,7 @@ static void trend_table(struct md *m, size_t shown)
 	hd_buf_printf(m->b, " %s first%slast | slope/profile | %s | ",
 		      cum ? m->g->dcum : m->g->delta, m->g->arrow, m->g->r2);
 	if (r->pair_type)
-		hd_buf_puts(m->b, "in-use Δ | allocated | retention | ");
+		hd_buf_printf(m->b, "in-use %s | allocated | retention | ", m->g->delta);
 	hd_buf_puts(m->b, "heat | trend |\n|:---|:---|");
 	for (k = 0; k < nc; k++)
 		hd_buf_puts(m->b, "---:|");

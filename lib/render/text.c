@@ -180,11 +180,14 @@ static void culprit_suffix(const struct hd_report *r, const struct hd_row *row,
 
 /* The leak-or-churn columns' heading, and a row's cells, when the
  * profiles carry the pair of types. */
-static void retention_head(const struct hd_report *r, struct hd_buf *b)
+static void retention_head(const struct hd_report *r, const char *delta, struct hd_buf *b)
 {
+	char h[32];
+
 	if (!r->pair_type)
 		return;
-	hd_pad(b, "in-use Δ", 13, 1);
+	snprintf(h, sizeof(h), "in-use %s", delta);
+	hd_pad(b, h, 13, 1);
 	hd_buf_printf(b, " %13s  %-15s  ", "allocated", "retention");
 }
 
@@ -233,7 +236,7 @@ static void diff_table(const struct hd_report *r, const struct hd_render_opts *o
 		hd_buf_puts(b, " ");
 		hd_pad(b, "Δcum%", 10, 1);
 		hd_buf_printf(b, "  %-6s  ", "status");
-		retention_head(r, b);
+		retention_head(r, "Δ", b);
 		hd_buf_puts(b, "name\n");
 	}
 	for (i = 0; i < n && !b->failed; i++) {
@@ -556,7 +559,7 @@ static void table_head(struct tr *t, const size_t *cols, size_t nc, size_t shown
 	hd_buf_puts(t->b, " ");
 	hd_pad(t->b, t->g->r2, 5, 1);
 	hd_buf_printf(t->b, "  %-11s  ", "class");
-	retention_head(r, t->b);
+	retention_head(r, t->g->delta, t->b);
 	hd_pad(t->b, "trend", sw, 0);
 	hd_buf_puts(t->b, "  name\n");
 }
