@@ -54,7 +54,7 @@ struct cli {
 	int folded_set;
 	struct hd_rule rules[MAX_RULES];
 	int nrules;
-	int order_time, ascii;          /* trend: --order time, --ascii */
+	int ascii;                      /* trend: --ascii (--order is ropts.order) */
 	int icicle;                     /* svg, html: --icicle */
 	uint64_t max_output;            /* --max-output; 0: the library default */
 	struct hd_trend_opts trend;     /* trend: thresholds */

@@ -52,7 +52,9 @@ static const struct option_spec options[] = {
 	{"normalize", 0, no_argument, OPT_DIFF, set_normalize, NULL,
 	 ALL("scale NEW to BASE's total before comparing")},
 	{"order", 0, required_argument, OPT_TREND, set_order, "ORDER",
-	 ALL("given (default) or time (sort by time_nanos)")},
+	 ALL("auto (default: by time stamp, time_nanos, when every profile carries a "
+	     "distinct one, else as given), time (by time stamp; every profile needs one) "
+	     "or given (as given; a warning when the time stamps say otherwise)")},
 	{"min-growth", 0, required_argument, OPT_TREND, set_trend, "X",
 	 ALL("the noise floor: a SIZE (64KiB) or a share of the first profile's total "
 	     "(default 1%)")},
@@ -466,9 +468,8 @@ static int set_fail_on(struct cli *c, const struct option_spec *o, const char *a
 
 static int set_order(struct cli *c, const struct option_spec *o, const char *arg)
 {
-	if (strcmp(arg, "time") != 0 && strcmp(arg, "given") != 0)
-		return bad_value(o, arg, "given or time");
-	c->order_time = strcmp(arg, "time") == 0;
+	if (hd_order_parse(arg, &c->ropts.order))
+		return bad_value(o, arg, "auto, time or given");
 	return 0;
 }
 
