@@ -174,3 +174,12 @@ int cli_verdict_status(const struct hd_report *r)
 {
 	return hd_report_failed(r) ? HD_EXIT_REGRESSION : HD_EXIT_PASS;
 }
+
+void cli_warnings(const struct hd_report *r)
+{
+	const char *const *w;
+	size_t i, n = hd_report_warnings(r, &w);
+
+	for (i = 0; i < n; i++)
+		cli_error(NULL, "warning: %s", w[i]);
+}

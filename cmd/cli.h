@@ -121,6 +121,15 @@ int cli_check_rules(const struct cli *c, struct hd_report *r,
 /* The exit status for a report that was written successfully. */
 int cli_verdict_status(const struct hd_report *r);
 
+/*
+ * "heapdiff: warning: MESSAGE" on stderr for each of hd_report_warnings():
+ * what a user must hear even when only the exit status is read.  Called
+ * once the report was written (to stdout or -o FILE), so that they are
+ * the last thing on a terminal rather than above a long report, and so
+ * that a run that fails says one line only.  They never change the status.
+ */
+void cli_warnings(const struct hd_report *r);
+
 /* ---- output.c ---- */
 
 /* Render r and write it to stdout or --output; 0 or HD_EXIT_TROUBLE. */

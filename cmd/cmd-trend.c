@@ -227,8 +227,10 @@ static int run(struct cli *c)
 	if (cli_check_rules(c, r, fill_series, &s))
 		goto out;
 	rc = cli_emit(c, r);
-	if (rc == 0)
+	if (rc == 0) {
+		cli_warnings(r);
 		rc = cli_verdict_status(r);
+	}
 out:
 	hd_report_free(r);
 	hd_profile_free(s.stdin_p);
