@@ -182,12 +182,16 @@ def labels_and_order():
           labels == ["leak-00.pb.gz", "v1", "leak-02.pb.gz", "v3", "leak-04.pb.gz", "v5"], labels)
     lh = by_name(d).get("main.leakyHandler")
     check("order time: leak found again", lh and lh["trend"]["class"] == "growing")
-    # The default (auto): every profile has a distinct time stamp, so by time too.
+    # By default (auto) the shuffled series is put back in time order,
+    # labels and all: the same report as --order time.
     a = trend_json("--top", "0", *args)
-    check("order auto: the same as time", a["profiles"] == d["profiles"],
+    check("order auto: by time stamp", [p["path"] for p in a["profiles"]] == LEAK,
           [p["path"] for p in a["profiles"]])
+    check("order auto: the same as time", a["profiles"] == d["profiles"])
+    lh = by_name(a).get("main.leakyHandler")
+    check("order auto: leak found again", lh and lh["trend"]["class"] == "growing")
     # Given order: the shuffled series is no longer a steady leak.
-    g = trend_json("--order", "given", "--top", "0", *[LEAK[k] for k in order])
+    g = trend_json("--top", "0", "--order", "given", *[LEAK[k] for k in order])
     check("order given: kept as given", [p["path"] for p in g["profiles"]] == [LEAK[k] for k in order])
     lh = by_name(g).get("main.leakyHandler")
     check("order given: shuffled leak is not steady", lh and lh["trend"]["class"] != "growing",

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "engine/app.h"
 #include "engine/model.h"
 #include "input/input.h"
 
@@ -81,10 +82,20 @@ struct column {
 	size_t snnz;
 	int64_t *self;        /* per tree node, once the tree has the column */
 	size_t len;
+	/* Culprits: own per frame (dense, beside flat) or sparse (sown,
+	 * beside sflat); the paired type's flat and own, dense only. */
+	int64_t *own, *sown;
+	int64_t *pflat, *pown;
+	int64_t time;         /* the profile's time_nanos */
+	size_t given;         /* the order it was added in */
 };
 
 struct hd_model {
 	struct hd_model_opts opts;
+	enum hd_app_kind app;     /* whose frames are the user's (app.c) */
+	regex_t app_re;           /* --app, when app is HD_APP_REGEX */
+	int have_pair;            /* some column has the paired type */
+	enum hd_order order_used;
 	char *opt_strs[4];
 	regex_t re[4]; /* focus, ignore, hide, show */
 	int have_re[4];
@@ -109,6 +120,8 @@ struct hd_model {
 	uint32_t *stamp; /* per frame: last walk that saw it */
 	size_t stamp_cap;
 	uint32_t serial;
+
+	size_t early, late; /* the ends by time (column_start) */
 
 	/* Frames the latest column touched, for compacting it later. */
 	uint32_t *touched, *touch_col; /* touch_col: per frame, column + 1 */
@@ -394,6 +407,10 @@ static int frame_intern(struct hd_model *m, uint32_t name, uint32_t file,
 	f->pub.address = addr;
 	if (frame_name(m, f))
 		return HD_ERR_NOMEM;
+	if (m->app == HD_APP_REGEX)
+		f->pub.app = regexec(&m->app_re, f->pub.name, 0, NULL, 0) == 0;
+	else
+		f->pub.app = hd_app_is_user(m->app, f->pub.function, f->pub.file);
 	m->fslots[i] = (uint32_t)m->nframes + 1;
 	*id = (uint32_t)m->nframes++;
 	return 0;
@@ -477,6 +494,31 @@ int hd_model_new(const struct hd_model_opts *opts, struct hd_model **out,
 	return 0;
 }
 
+int hd_model_set_app(struct hd_model *m, const char *re, struct hd_error *err)
+{
+	int rc;
+
+	if (!re || !*re)
+		return 0;
+	rc = regcomp(&m->app_re, re, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		char msg[128];
+
+		regerror(rc, &m->app_re, msg, sizeof(msg));
+		if (rc == REG_ESPACE)
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+		return hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_APP,
+				     "invalid regular expression '%s': %s", re, msg);
+	}
+	m->app = HD_APP_REGEX;
+	return 0;
+}
+
+const char *hd_model_app_rule(const struct hd_model *m)
+{
+	return hd_app_kind_name(m->app);
+}
+
 void hd_model_free(struct hd_model *m)
 {
 	size_t c;
@@ -493,7 +535,13 @@ void hd_model_free(struct hd_model *m)
 		free(m->cols[c].sfid);
 		free(m->cols[c].sflat);
 		free(m->cols[c].scum);
+		free(m->cols[c].own);
+		free(m->cols[c].sown);
+		free(m->cols[c].pflat);
+		free(m->cols[c].pown);
 	}
+	if (m->app == HD_APP_REGEX)
+		regfree(&m->app_re);
 	free(m->cols);
 	free(m->touched);
 	free(m->touch_col);
@@ -1279,12 +1327,13 @@ static int sample_stack(struct add_state *st, const struct hd_psample *s, uint32
 /* flat to the stack's leaf; cum once per frame per sample; each frame
  * touched listed once per column. */
 static int sample_values(struct hd_model *m, struct column *col,
-			 const uint32_t *stk, int64_t val)
+			 const uint32_t *stk, uint32_t culprit, int64_t val)
 {
 	uint32_t n = stk[0], q, mark = (uint32_t)m->ncols + 1;
 
 	next_walk(m);
 	col->flat[stk[n]] = hd_add_sat(col->flat[stk[n]], val);
+	col->own[culprit] = hd_add_sat(col->own[culprit], val);
 	for (q = 1; q <= n; q++) {
 		uint32_t f = stk[q];
 
@@ -1302,10 +1351,23 @@ static int sample_values(struct hd_model *m, struct column *col,
 	return 0;
 }
 
+/* Stack stk's culprit: its nearest frame of the user's code from the
+ * leaf, or its leaf when none is. */
+static uint32_t stack_culprit(const struct hd_model *m, const uint32_t *stk)
+{
+	uint32_t q;
+
+	for (q = stk[0]; q >= 1; q--)
+		if (m->frames[stk[q]].pub.app)
+			return stk[q];
+	return stk[stk[0]];
+}
+
 /* Every sample of the profile into column col. */
 static int add_samples(struct hd_model *m, struct add_state *st, struct column *col)
 {
 	const struct hd_profile *v = st->p;
+	size_t pi = st->ao->pair_index < v->ntypes ? st->ao->pair_index : SIZE_MAX;
 	uint32_t *sloc = malloc((v->max_locs + 1) * sizeof(*sloc));
 	int64_t *sval = malloc((v->ntypes + 1) * sizeof(*sval));
 	struct hd_sample_iter it = {0, 0};
@@ -1319,22 +1381,36 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 		goto out;
 	for (;;) {
 		struct hd_psample s;
-		uint32_t lo;
-		int64_t val;
+		uint32_t lo, cul;
+		const uint32_t *stk;
+		int64_t val, pval;
 		int k;
 
 		if (!hd_profile_next(v, &it, sloc, sval, &s))
 			break;
 		val = hd_scale_value(s.values[st->ao->sample_index], st->ao->scale);
+		pval = pi == SIZE_MAX ? 0 : hd_scale_value(s.values[pi], st->ao->scale);
 		col->total = hd_add_sat(col->total, val);
 		col->abs_total = hd_add_sat(col->abs_total, val < 0 ? hd_sub_sat(0, val) : val);
-		if (val == 0 || !sample_kept(st, &s, &lo))
+		if ((val == 0 && pval == 0) || !sample_kept(st, &s, &lo))
 			continue;
 		if ((k = sample_stack(st, &s, lo)) < 0)
 			goto out;
 		if (k == 0)
 			continue;
-		if (sample_values(m, col, st->b.data + st->b.at[st->b.n], val))
+		stk = st->b.data + st->b.at[st->b.n];
+		cul = stack_culprit(m, stk);
+		if (pval) {
+			/* What churn allocates and frees holds nothing in use:
+			 * the pair's samples count even where val is 0. */
+			col->pflat[stk[stk[0]]] = hd_add_sat(col->pflat[stk[stk[0]]], pval);
+			col->pown[cul] = hd_add_sat(col->pown[cul], pval);
+		}
+		if (val == 0) {
+			st->b.len = st->b.at[st->b.n]; /* not kept: no value */
+			continue;
+		}
+		if (sample_values(m, col, stk, cul, val))
 			goto out;
 		/* The stack id is filled in when the batch is interned. */
 		if (HD_GROW(col->sid, col->sid_cap, col->nsamp + 1) ||
@@ -1361,58 +1437,127 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Room for a dense column of every frame: new entries zero. */
-static int dense_fit(struct hd_model *m, struct column *col)
+static int cmp_i64(const void *a, const void *b)
 {
-	int64_t *f, *c;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
-	if (col->flat && col->nframes_at == m->nframes)
+	return x < y ? -1 : x > y;
+}
+
+/* Extend *a from old to n + 1 entries, the new ones zero. */
+static int fit_array(int64_t **a, size_t old, size_t n)
+{
+	int64_t *x = realloc(*a, (n + 1) * sizeof(int64_t));
+
+	if (!x)
+		return HD_ERR_NOMEM;
+	*a = x;
+	memset(x + old, 0, (n + 1 - old) * sizeof(int64_t));
+	return 0;
+}
+
+/* Room in a dense column for every frame (the paired type's arrays
+ * when with_pair): new entries zero. */
+static int dense_fit(struct hd_model *m, struct column *col, int with_pair)
+{
+	size_t old = col->flat ? col->nframes_at : 0, n = m->nframes;
+
+	if (col->flat && old == n && (!with_pair || col->pflat))
 		return 0;
-	f = realloc(col->flat, (m->nframes + 1) * sizeof(int64_t));
-	if (!f)
+	if (fit_array(&col->flat, old, n) || fit_array(&col->cum, old, n) ||
+	    fit_array(&col->own, old, n))
 		return HD_ERR_NOMEM;
-	col->flat = f;
-	c = realloc(col->cum, (m->nframes + 1) * sizeof(int64_t));
-	if (!c)
-		return HD_ERR_NOMEM;
-	col->cum = c;
-	memset(f + col->nframes_at, 0, (m->nframes + 1 - col->nframes_at) * sizeof(int64_t));
-	memset(c + col->nframes_at, 0, (m->nframes + 1 - col->nframes_at) * sizeof(int64_t));
-	col->nframes_at = m->nframes;
+	if (with_pair || col->pflat) {
+		size_t pold = col->pflat ? old : 0;
+
+		if (fit_array(&col->pflat, pold, n) || fit_array(&col->pown, pold, n))
+			return HD_ERR_NOMEM;
+	}
+	col->nframes_at = n;
 	return 0;
 }
 
 /*
- * The previous latest column, no longer the last and not the first:
- * keep only the frames it touched (sorted by id), zero them in its dense
- * arrays and hand those to *to, and drop its samples.
+ * Frames of column col with a value, ascending, into *out (*n of them):
+ * the latest column's from the list of frames it touched, any other's by
+ * a scan of its dense arrays.
  */
-static int column_compact(struct hd_model *m, struct column *from, struct column *to)
+static int column_frames(struct hd_model *m, const struct column *col, int latest,
+			 uint32_t **out, size_t *n)
 {
-	size_t k, n = 0;
+	size_t k, f;
 
-	if (m->ntouched > 1) /* touched is NULL when no sample had frames */
-		qsort(m->touched, m->ntouched, sizeof(*m->touched), cmp_u32);
-	from->sfid = malloc((m->ntouched + 1) * sizeof(*from->sfid));
-	from->sflat = malloc((m->ntouched + 1) * sizeof(*from->sflat));
-	from->scum = malloc((m->ntouched + 1) * sizeof(*from->scum));
-	if (!from->sfid || !from->sflat || !from->scum)
+	*n = 0;
+	if (latest) {
+		if (m->ntouched > 1) /* touched is NULL when no sample had frames */
+			qsort(m->touched, m->ntouched, sizeof(*m->touched), cmp_u32);
+		*out = malloc((m->ntouched + 1) * sizeof(**out));
+		if (!*out)
+			return HD_ERR_NOMEM;
+		for (k = 0; k < m->ntouched; k++)
+			(*out)[(*n)++] = m->touched[k];
+		return 0;
+	}
+	for (f = 0, k = 0; f < col->nframes_at; f++)
+		k += col->flat[f] || col->cum[f] || col->own[f];
+	*out = malloc((k + 1) * sizeof(**out));
+	if (!*out)
 		return HD_ERR_NOMEM;
-	for (k = 0; k < m->ntouched; k++) {
-		uint32_t f = m->touched[k];
+	for (f = 0; f < col->nframes_at; f++)
+		if (col->flat[f] || col->cum[f] || col->own[f])
+			(*out)[(*n)++] = (uint32_t)f;
+	return 0;
+}
 
-		if (from->flat[f] || from->cum[f]) {
+/*
+ * A column that is no longer at an end of either order (model.h): keep
+ * only the frames it has, by id, and drop its samples and its paired
+ * type.  Its dense arrays, zeroed, go to *to (the next column) when to
+ * is set, else are freed.  latest: it is the column added last, whose
+ * touched frames are listed.
+ */
+static int column_compact(struct hd_model *m, struct column *from, int latest,
+			  struct column *to)
+{
+	uint32_t *fr;
+	size_t k, nf, n = 0;
+
+	if (column_frames(m, from, latest, &fr, &nf))
+		return HD_ERR_NOMEM;
+	from->sfid = malloc((nf + 1) * sizeof(*from->sfid));
+	from->sflat = malloc((nf + 1) * sizeof(*from->sflat));
+	from->scum = malloc((nf + 1) * sizeof(*from->scum));
+	from->sown = malloc((nf + 1) * sizeof(*from->sown));
+	if (!from->sfid || !from->sflat || !from->scum || !from->sown) {
+		free(fr);
+		return HD_ERR_NOMEM;
+	}
+	for (k = 0; k < nf; k++) {
+		uint32_t f = fr[k];
+
+		if (from->flat[f] || from->cum[f] || from->own[f]) {
 			from->sfid[n] = f;
 			from->sflat[n] = from->flat[f];
-			from->scum[n++] = from->cum[f];
+			from->scum[n] = from->cum[f];
+			from->sown[n++] = from->own[f];
 		}
-		from->flat[f] = from->cum[f] = 0;
+		from->flat[f] = from->cum[f] = from->own[f] = 0;
 	}
+	free(fr);
 	from->snnz = n;
-	to->flat = from->flat;
-	to->cum = from->cum;
-	to->nframes_at = from->nframes_at;
-	from->flat = from->cum = NULL;
+	if (to) {
+		to->flat = from->flat;
+		to->cum = from->cum;
+		to->own = from->own;
+		to->nframes_at = from->nframes_at;
+	} else {
+		free(from->flat);
+		free(from->cum);
+		free(from->own);
+	}
+	free(from->pflat);
+	free(from->pown);
+	from->flat = from->cum = from->own = from->pflat = from->pown = NULL;
 	from->nframes_at = 0;
 	free(from->sid);
 	free(from->vals);
@@ -1422,19 +1567,45 @@ static int column_compact(struct hd_model *m, struct column *from, struct column
 	return 0;
 }
 
-/* Set up column col (the next one): dense arrays of every frame, the
- * previous latest column compacted first when it is a middle one. */
-static int column_start(struct hd_model *m, struct column *col)
+/*
+ * The columns that keep their samples and dense arrays: the first and
+ * the last added, and the earliest and the latest by time (the earliest
+ * of equal times is the first added, the latest the last added, as a
+ * stable sort by time puts them).  Column next, of time t, is about to
+ * be added: compact each end it displaces.  The previous last goes
+ * first, handing its arrays to the new column.
+ */
+static int column_start(struct hd_model *m, struct column *col, int with_pair)
 {
-	size_t old = m->touch_cap;
+	size_t old = m->touch_cap, next = m->ncols, prev = next - 1, c;
+	size_t early = m->early, late = m->late;
+	size_t was[3];
 
 	if (HD_GROW(m->touch_col, m->touch_cap, m->nframes + 1))
 		return HD_ERR_NOMEM;
 	memset(m->touch_col + old, 0, (m->touch_cap - old) * sizeof(*m->touch_col));
-	if (m->ncols >= 2 && column_compact(m, &m->cols[m->ncols - 1], col))
-		return HD_ERR_NOMEM;
+	if (next == 0) {
+		m->early = m->late = 0;
+		return dense_fit(m, col, with_pair);
+	}
+	if (col->time < m->cols[early].time)
+		m->early = next;
+	if (col->time >= m->cols[late].time)
+		m->late = next;
+	was[0] = prev;
+	was[1] = early;
+	was[2] = late;
+	for (c = 0; c < 3; c++) {
+		size_t x = was[c];
+
+		if (x == 0 || x == m->early || x == m->late || !m->cols[x].flat ||
+		    (c > 0 && x == prev))
+			continue;
+		if (column_compact(m, &m->cols[x], x == prev, x == prev ? col : NULL))
+			return HD_ERR_NOMEM;
+	}
 	m->ntouched = 0;
-	return dense_fit(m, col);
+	return dense_fit(m, col, with_pair);
 }
 
 int hd_model_add(struct hd_model *m, const struct hd_profile *p,
@@ -1442,7 +1613,7 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 {
 	struct add_state st;
 	struct column *col;
-	int rc;
+	int rc, with_pair;
 
 	if (ao->sample_index >= p->ntypes)
 		return hd_fail(err, HD_ERR_USAGE, "sample index %zu is out of range",
@@ -1454,11 +1625,17 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	st.ao = ao;
 	col = &m->cols[m->ncols];
 	memset(col, 0, sizeof(*col));
+	col->time = p->time_nanos;
+	col->given = m->ncols;
+	with_pair = ao->pair_index < p->ntypes;
+	m->have_pair |= with_pair;
+	if (m->app == HD_APP_UNDECIDED)
+		m->app = hd_app_detect(p);
 	rc = HD_ERR_NOMEM;
 	if (compile_prune(&st, ao->frames_from ? ao->frames_from : p) ||
 	    index_functions(m, &st) || index_mappings(m, &st) ||
-	    resolve_locations(m, &st) || stamp_fit(m) || column_start(m, col) ||
-	    add_samples(m, &st, col))
+	    resolve_locations(m, &st) || stamp_fit(m) ||
+	    column_start(m, col, with_pair) || add_samples(m, &st, col))
 		goto out;
 	rc = (int)m->ncols++;
 out:
@@ -1467,6 +1644,9 @@ out:
 		free(col->vals);
 		free(col->flat);
 		free(col->cum);
+		free(col->own);
+		free(col->pflat);
+		free(col->pown);
 		memset(col, 0, sizeof(*col));
 		hd_fail(err, rc, "out of memory");
 	}
@@ -1491,28 +1671,6 @@ int64_t hd_model_total(const struct hd_model *m, size_t col)
 int64_t hd_model_abs_total(const struct hd_model *m, size_t col)
 {
 	return m->cols[col].abs_total;
-}
-
-/* A column added before later columns interned more frames has shorter
- * flat/cum arrays; extend them with zeros. */
-static int stats_fit(struct hd_model *m, struct column *col)
-{
-	int64_t *f, *c;
-
-	if (!col->flat || col->nframes_at == m->nframes)
-		return 0;
-	f = realloc(col->flat, (m->nframes + 1) * sizeof(int64_t));
-	if (!f)
-		return HD_ERR_NOMEM;
-	col->flat = f;
-	c = realloc(col->cum, (m->nframes + 1) * sizeof(int64_t));
-	if (!c)
-		return HD_ERR_NOMEM;
-	col->cum = c;
-	memset(f + col->nframes_at, 0, (m->nframes - col->nframes_at) * sizeof(int64_t));
-	memset(c + col->nframes_at, 0, (m->nframes - col->nframes_at) * sizeof(int64_t));
-	col->nframes_at = m->nframes;
-	return 0;
 }
 
 const int64_t *hd_model_flat(const struct hd_model *m, size_t col)
@@ -1550,6 +1708,44 @@ void hd_model_value(const struct hd_model *m, size_t col, uint32_t f,
 	} else {
 		*flat = *cum = 0;
 	}
+}
+
+const int64_t *hd_model_own(const struct hd_model *m, size_t col)
+{
+	return m->cols[col].own;
+}
+
+const int64_t *hd_model_sparse_own(const struct hd_model *m, size_t col)
+{
+	return m->cols[col].sown;
+}
+
+int64_t hd_model_own_value(const struct hd_model *m, size_t col, uint32_t f)
+{
+	const struct column *c = &m->cols[col];
+	size_t lo = 0, hi = c->snnz;
+
+	if (c->own)
+		return f < c->nframes_at ? c->own[f] : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->sfid[mid] < f)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->snnz && c->sfid[lo] == f ? c->sown[lo] : 0;
+}
+
+const int64_t *hd_model_pair_flat(const struct hd_model *m, size_t col)
+{
+	return m->have_pair ? m->cols[col].pflat : NULL;
+}
+
+const int64_t *hd_model_pair_own(const struct hd_model *m, size_t col)
+{
+	return m->have_pair ? m->cols[col].pown : NULL;
 }
 
 size_t hd_model_sparse(const struct hd_model *m, size_t col, const uint32_t **frames,
@@ -1734,34 +1930,76 @@ out:
 	return rc ? hd_fail(err, HD_ERR_NOMEM, "out of memory building the call tree") : 0;
 }
 
-/* Interface stubs: own is flat, no pair, order as given (being built). */
-const int64_t *hd_model_own(const struct hd_model *m, size_t col) { return hd_model_flat(m, col); }
-const int64_t *hd_model_sparse_own(const struct hd_model *m, size_t col) { return m->cols[col].sflat; }
-int64_t hd_model_own_value(const struct hd_model *m, size_t col, uint32_t frame)
+/* Time order; equal times keep the order added (hd_sort is stable). */
+static int cmp_col_time(const void *pa, const void *pb, void *ctx)
 {
-	int64_t f, c;
+	const struct column *a = pa, *b = pb;
 
-	hd_model_value(m, col, frame, &f, &c);
-	return f;
+	(void)ctx;
+	return a->time < b->time ? -1 : a->time > b->time;
 }
-const char *hd_model_app_rule(const struct hd_model *m) { (void)m; return "all"; }
-const int64_t *hd_model_pair_flat(const struct hd_model *m, size_t col) { (void)m; (void)col; return NULL; }
-const int64_t *hd_model_pair_own(const struct hd_model *m, size_t col) { (void)m; (void)col; return NULL; }
-enum hd_order hd_model_order_used(const struct hd_model *m) { (void)m; return HD_ORDER_GIVEN; }
-size_t hd_model_given(const struct hd_model *m, size_t col) { (void)m; return col; }
-int hd_model_times_distinct(const struct hd_model *m) { (void)m; return 0; }
+
+int hd_model_times_distinct(const struct hd_model *m)
+{
+	int64_t *t = malloc((m->ncols + 1) * sizeof(*t));
+	size_t c;
+	int ok = t != NULL;
+
+	for (c = 0; ok && c < m->ncols; c++) {
+		t[c] = m->cols[c].time;
+		ok = t[c] != 0;
+	}
+	if (ok && m->ncols > 1) {
+		qsort(t, m->ncols, sizeof(*t), cmp_i64);
+		for (c = 1; ok && c < m->ncols; c++)
+			ok = t[c] != t[c - 1];
+	}
+	free(t);
+	return ok;
+}
+
+/* Put the columns in order, then compact every dense column that is not
+ * at an end of it: a column between the first and the last is sparse,
+ * whichever order the ends came from. */
+static int order_columns(struct hd_model *m, enum hd_order order, struct hd_error *err)
+{
+	size_t c;
+
+	m->order_used = HD_ORDER_GIVEN;
+	if (order == HD_ORDER_TIME) {
+		for (c = 0; c < m->ncols; c++)
+			if (m->cols[c].time == 0)
+				return hd_fail(err, HD_ERR_USAGE, "profile %zu has no time stamp "
+					       "(time_nanos): a time order needs one in every profile",
+					       c + 1);
+		m->order_used = HD_ORDER_TIME;
+	} else if (order == HD_ORDER_AUTO && hd_model_times_distinct(m)) {
+		m->order_used = HD_ORDER_TIME;
+	}
+	if (m->order_used == HD_ORDER_TIME &&
+	    hd_sort(m->cols, m->ncols, sizeof(*m->cols), cmp_col_time, NULL))
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	for (c = 1; c + 1 < m->ncols; c++)
+		if (m->cols[c].flat && column_compact(m, &m->cols[c], 0, NULL))
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	return 0;
+}
 
 int hd_model_finish(struct hd_model *m, int need_tree, enum hd_order order,
 		    struct hd_error *err)
 {
 	size_t c;
 
-	(void)order;
 	for (c = 0; c < m->ncols; c++)
-		if (stats_fit(m, &m->cols[c]))
+		if (m->cols[c].flat && dense_fit(m, &m->cols[c], 0))
 			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	if (order_columns(m, order, err))
+		return err ? err->code : HD_ERR_NOMEM;
 	return need_tree ? hd_model_tree(m, err) : 0;
 }
+
+enum hd_order hd_model_order_used(const struct hd_model *m) { return m->order_used; }
+size_t hd_model_given(const struct hd_model *m, size_t col) { return m->cols[col].given; }
 
 int hd_model_has_tree(const struct hd_model *m)
 {

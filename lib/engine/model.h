@@ -41,6 +41,9 @@ struct hd_add_opts {
 int hd_model_new(const struct hd_model_opts *opts, struct hd_model **out,
 		 struct hd_error *err);
 void hd_model_free(struct hd_model *m);
+/* The user's own code for culprits: frames matching the POSIX ERE re;
+ * NULL or "": the producer's rule (app.c).  Before the first add. */
+int hd_model_set_app(struct hd_model *m, const char *re, struct hd_error *err);
 
 /* Add one profile as the next column; returns its column index or < 0. */
 int hd_model_add(struct hd_model *m, const struct hd_profile *p,
@@ -82,7 +85,7 @@ size_t hd_model_sparse(const struct hd_model *m, size_t col, const uint32_t **fr
 const int64_t *hd_model_own(const struct hd_model *m, size_t col);
 const int64_t *hd_model_sparse_own(const struct hd_model *m, size_t col);
 int64_t hd_model_own_value(const struct hd_model *m, size_t col, uint32_t frame);
-/* How frames were told to be the user's code: "go", "node", "--app", or
+/* How frames were told to be the user's code: "go", "node", "regex", or
  * "all" (a producer without a rule: every frame is). */
 const char *hd_model_app_rule(const struct hd_model *m);
 /* The paired type's flat and own values of a dense column; NULL when

@@ -10,6 +10,7 @@
  * column and deltas are zero.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,8 @@ int hd_report_new(const struct hd_report_opts *o, struct hd_report **out,
 	r->opts = *o;
 	r->scale = 1.0;
 	rc = hd_model_new(&o->model, &r->model, err);
+	if (!rc)
+		rc = hd_model_set_app(r->model, o->app, err);
 	if (rc) {
 		hd_report_free(r);
 		return rc;
@@ -124,6 +127,22 @@ static const char *count_type_for(struct hd_arena *a, const char *type)
 	memcpy(s, type, n - 5);
 	strcpy(s + n - 5, "objects");
 	return s;
+}
+
+/* The type that says what was allocated beside what is in use:
+ * "inuse_space" <-> "alloc_space", "inuse_objects" <-> "alloc_objects". */
+static const char *pair_type_for(struct hd_arena *a, const char *type)
+{
+	static const char *const pairs[][2] = {
+		{"inuse_space", "alloc_space"}, {"inuse_objects", "alloc_objects"},
+	};
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(type, pairs[i / 2][i % 2]) == 0)
+			return hd_arena_strndup(a, pairs[i / 2][1 - i % 2],
+						strlen(pairs[i / 2][1 - i % 2]));
+	return NULL;
 }
 
 static int find_type(const struct hd_profile *p, const char *type,
@@ -176,6 +195,7 @@ static int select_type(struct hd_report *r, const struct hd_profile *p,
 		if (!r->sample_type || !r->sample_unit)
 			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 		r->count_type = count_type_for(r->arena, r->sample_type);
+		r->pair_type = pair_type_for(r->arena, r->sample_type);
 		return 0;
 	}
 	if (find_type(p, r->sample_type, r->sample_unit, si))
@@ -229,6 +249,9 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 	ao.scale = scale;
 	ao.frames_from = frames_from;
 	ao.pair_index = SIZE_MAX;
+	if (r->pair_type && !find_type(p, r->pair_type, NULL, &ao.pair_index))
+		ao.pair_index = SIZE_MAX;
+	ci->given = r->ncols;
 	rc = hd_model_add(r->model, p, &ao, err);
 	if (rc < 0)
 		return rc;
@@ -270,6 +293,93 @@ int hd_report_add_pair(struct hd_report *r, const char *base_path,
 		r->scale = scale;
 	}
 	return add_column(r, new_path, NULL, newp, sn, scale, newp, err);
+}
+
+/* ---- order ---- */
+
+static int warn(struct hd_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Append a warning (hd_report_warnings) in the report's arena. */
+static int warn(struct hd_report *r, const char *fmt, ...)
+{
+	char buf[1024];
+	const char **w;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	w = hd_arena_alloc(r->arena, (r->nwarnings + 1) * sizeof(*w));
+	if (!w)
+		return HD_ERR_NOMEM;
+	if (r->nwarnings)
+		memcpy(w, r->warnings, r->nwarnings * sizeof(*w));
+	w[r->nwarnings] = hd_arena_strndup(r->arena, buf, strlen(buf));
+	if (!w[r->nwarnings])
+		return HD_ERR_NOMEM;
+	r->warnings = w;
+	r->nwarnings++;
+	return 0;
+}
+
+/* Before the model orders its columns: a time order needs every stamp. */
+static int check_times(const struct hd_report *r, struct hd_error *err)
+{
+	size_t c;
+
+	if (r->command != HD_CMD_TREND || r->opts.order != HD_ORDER_TIME)
+		return 0;
+	for (c = 0; c < r->ncols; c++)
+		if (r->cols[c].time_nanos == 0)
+			return hd_fail(err, HD_ERR_USAGE, "%s has no time stamp (time_nanos); "
+				       "ordering by time needs one in every profile",
+				       r->cols[c].path);
+	return 0;
+}
+
+/*
+ * The column infos in the model's order, and what the order says: which
+ * was used, whether the order given runs against the time stamps (a
+ * warning then), and, in a diff, whether NEW is older than BASE.
+ */
+static int order_facts(struct hd_report *r, struct hd_error *err)
+{
+	struct hd_column_info *ci = malloc((r->ncols + 1) * sizeof(*ci));
+	size_t c, back = 0;
+	int stamped = 1;
+
+	if (!ci)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	for (c = 0; c < r->ncols; c++)
+		ci[c] = r->cols[hd_model_given(r->model, c)];
+	memcpy(r->cols, ci, r->ncols * sizeof(*ci));
+	free(ci);
+	r->order_used = hd_model_order_used(r->model);
+	for (c = 0; c < r->ncols; c++)
+		stamped &= r->cols[c].time_nanos != 0;
+	for (c = 1; stamped && c < r->ncols; c++)
+		if (r->cols[c].time_nanos < r->cols[c - 1].time_nanos && !back)
+			back = c;
+	if (r->command == HD_CMD_TREND && r->order_used == HD_ORDER_GIVEN && back) {
+		r->order_contradicts = 1;
+		if (warn(r, "the profiles are not in time order: %s is older than %s before it; "
+			 "kept the order given%s", r->cols[back].path, r->cols[back - 1].path,
+			 r->opts.order == HD_ORDER_GIVEN ? "" :
+			 " (two profiles have the same time stamp)"))
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
+	if (r->command == HD_CMD_DIFF && back) {
+		r->backwards = 1;
+		if (warn(r, "NEW (%s) is older than BASE (%s) by %.1f s: the changes run "
+			 "backwards in time", r->cols[1].path, r->cols[0].path,
+			 (double)hd_sub_sat(r->cols[0].time_nanos, r->cols[1].time_nanos) / 1e9))
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
+	r->app_rule = hd_model_app_rule(r->model);
+	if (!hd_model_pair_flat(r->model, 0) || !hd_model_pair_flat(r->model, r->ncols - 1))
+		r->pair_type = NULL;
+	return 0;
 }
 
 /* ---- ranking ---- */
@@ -443,7 +553,7 @@ static void totals(struct hd_report *r)
 		r->count_delta = hd_sub_sat(cl->count_total, c0->count_total);
 		r->count_pct = pct_of(r->count_delta, c0->count_total);
 	}
-	r->have_elapsed = c0->time_nanos != 0 && cl->time_nanos != 0;
+	r->have_elapsed = c0->time_nanos != 0 && cl->time_nanos != 0 && r->ncols > 1;
 	if (r->have_elapsed)
 		r->elapsed_nanos = hd_sub_sat(cl->time_nanos, c0->time_nanos);
 }
@@ -498,9 +608,13 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 
 	if (r->ncols == 0)
 		return hd_fail(err, HD_ERR_USAGE, "no profiles");
+	if ((rc = check_times(r, err)))
+		return rc;
 	if (hd_model_finish(r->model, (r->opts.needs & HD_NEED_TREE) != 0,
 			    r->command == HD_CMD_TREND ? r->opts.order : HD_ORDER_GIVEN, err))
 		return err ? err->code : HD_ERR_NOMEM;
+	if ((rc = order_facts(r, err)))
+		return rc;
 	if ((rc = build_rows(r, err)))
 		return rc;
 	if (r->command == HD_CMD_TREND && (rc = hd_trend_compute(r, err)))

@@ -50,6 +50,7 @@ enum hd_subject {
 	HD_SUBJ_RULE,       /* a --fail-on rule (struct hd_rule) */
 	HD_SUBJ_FORMAT,     /* struct hd_render_opts.format */
 	HD_SUBJ_MAX_OUTPUT, /* the output buffer's max */
+	HD_SUBJ_APP,        /* struct hd_report_opts.app */
 };
 
 struct hd_error {
