@@ -38,6 +38,7 @@ static const struct {
 	[HD_SUBJ_RULE] = {"--fail-on", "rule"},
 	[HD_SUBJ_FORMAT] = {"--format", NULL},
 	[HD_SUBJ_MAX_OUTPUT] = {"--max-output", NULL},
+	[HD_SUBJ_APP] = {"--app", "regular expression"},
 };
 
 /* Insert ins at msg[at] (cut at the buffer's end). */

@@ -34,6 +34,7 @@ enum {
 	OPT_FAILON = 1 << 11,
 	OPT_TREND = 1 << 12,  /* --order/--ascii/--min-growth/--min-r2/--min-rising */
 	OPT_CHAINS = 1 << 13, /* --ref-chain-depth */
+	OPT_APP = 1 << 14,    /* --app: culprits, for the growers of diff and trend */
 };
 
 #define MAX_RULES 32

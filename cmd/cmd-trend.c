@@ -245,7 +245,7 @@ const struct subcommand cmd_trend = {
 	.command = HD_CMD_TREND,
 	.options = OPT_FORMAT | OPT_OUTPUT | OPT_TOP | OPT_SAMPLE | OPT_GRAN | OPT_FILTERS |
 		   OPT_SORT | OPT_LIMITS | OPT_COLOR | OPT_CHAINS | OPT_FOLDED | OPT_FAILON |
-		   OPT_TREND,
+		   OPT_TREND | OPT_APP,
 	.run = run,
 	.synopsis = "heapdiff trend [options] PROFILE PROFILE [PROFILE...]",
 	.help =

@@ -35,7 +35,7 @@ _Static_assert(HD_CMD_TOP == 0 && HD_CMD_DIFF == 1 && HD_CMD_TREND == 2,
 static setter set_format, set_output, set_icicle, set_top, set_sample, set_gran,
 	set_regex, set_sort, set_max_size, set_max_frames, set_max_output, set_color, set_input,
 	set_chain_depth, set_min_delta, set_folded, set_fail_on, set_order,
-	set_trend, set_normalize, set_ascii, set_help;
+	set_trend, set_normalize, set_ascii, set_app, set_help;
 
 /* The same text for every command. */
 #define ALL(text) {text, text, text}
@@ -121,6 +121,10 @@ static const struct option_spec options[] = {
 	 ALL("remove frames matching RE from stacks")},
 	{"show", 0, required_argument, OPT_FILTERS, set_regex, "RE",
 	 ALL("keep only frames matching RE in stacks")},
+	{"app", 0, required_argument, OPT_APP, set_app, "REGEX",
+	 ALL("the user's own code: culprits are the nearest frames matching REGEX "
+	     "(default: outside the language runtime and standard library; see CULPRITS "
+	     "in heapdiff(1))")},
 	{"max-size", 0, required_argument, OPT_LIMITS, set_max_size, "SIZE",
 	 ALL("refuse profiles larger than SIZE once decompressed (default 1GiB)")},
 	{"max-frames", 0, required_argument, OPT_LIMITS, set_max_frames, "N",
@@ -143,6 +147,8 @@ static const struct {
 } notes[] = {
 	{OPT_FILTERS, "RE: a POSIX extended regular expression, matched against function "
 	 "and file names."},
+	{OPT_APP, "REGEX: a POSIX extended regular expression, unanchored, matched against "
+	 "the frame's name as the report shows it."},
 	{OPT_LIMITS, "SIZE: a number and an optional unit B, K, M, G or T, also written "
 	 "KB or KiB and so on, in any case; all are powers of 1024 (64KiB, 1.5m, 100; "
 	 "see UNITS in heapdiff(1)).  Fractions need a unit past B: 0.5 alone is refused."},
@@ -357,6 +363,13 @@ static int set_regex(struct cli *c, const struct option_spec *o, const char *arg
 		m->hide = arg;
 	else
 		m->show = arg;
+	return 0;
+}
+
+/* Checked by lib/ with the filters' rule (an invalid one names --app). */
+static int set_app(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	c->ropts.app = arg;
 	return 0;
 }
 
