@@ -164,8 +164,23 @@ int cli_check_rules(const struct cli *c, struct hd_report *r,
 
 	for (i = 0; i < c->nrules; i++)
 		if (check_rule(c, &c->rules[i], r, fill, ctx, &err)) {
-			cli_explain(&err);
-			cli_error(NULL, "--fail-on %s: %s", c->rules[i].text, err.msg);
+			char msg[sizeof(err.msg) + sizeof(c->rules[i].text) + 16];
+			size_t n;
+
+			/* "--fail-on RULE: what" names the option; explained after
+			 * the prefix is in, so that an error about the rule itself
+			 * (HD_SUBJ_RULE) does not name it a second time.  Cut, if
+			 * it must be, before a whole UTF-8 character. */
+			snprintf(msg, sizeof(msg), "--fail-on %s: %s", c->rules[i].text, err.msg);
+			n = strlen(msg);
+			if (n >= sizeof(err.msg)) {
+				n = sizeof(err.msg) - 1;
+				while (n > 0 && ((unsigned char)msg[n] & 0xc0) == 0x80)
+					n--;
+			}
+			memcpy(err.msg, msg, n);
+			err.msg[n] = '\0';
+			cli_lib_error(NULL, &err);
 			return HD_EXIT_TROUBLE;
 		}
 	return 0;
