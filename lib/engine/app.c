@@ -45,8 +45,9 @@ static int go_std_element(const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(go_std) / sizeof(go_std[0]); i++)
-		if (strlen(go_std[i]) == n && memcmp(go_std[i], s, n) == 0)
+	/* The list is sorted: stop past s's first letter. */
+	for (i = 0; i < sizeof(go_std) / sizeof(go_std[0]) && go_std[i][0] <= *s; i++)
+		if (go_std[i][0] == *s && strncmp(go_std[i], s, n) == 0 && go_std[i][n] == '\0')
 			return 1;
 	return 0;
 }
