@@ -38,6 +38,7 @@ static const struct {
 	[HD_SUBJ_RULE] = {"--fail-on", "rule"},
 	[HD_SUBJ_FORMAT] = {"--format", NULL},
 	[HD_SUBJ_MAX_OUTPUT] = {"--max-output", NULL},
+	[HD_SUBJ_APP] = {"--app", "regular expression"},
 };
 
 /* Insert ins at msg[at] (cut at the buffer's end). */
@@ -163,8 +164,23 @@ int cli_check_rules(const struct cli *c, struct hd_report *r,
 
 	for (i = 0; i < c->nrules; i++)
 		if (check_rule(c, &c->rules[i], r, fill, ctx, &err)) {
-			cli_explain(&err);
-			cli_error(NULL, "--fail-on %s: %s", c->rules[i].text, err.msg);
+			char msg[sizeof(err.msg) + sizeof(c->rules[i].text) + 16];
+			size_t n;
+
+			/* "--fail-on RULE: what" names the option; explained after
+			 * the prefix is in, so that an error about the rule itself
+			 * (HD_SUBJ_RULE) does not name it a second time.  Cut, if
+			 * it must be, before a whole UTF-8 character. */
+			snprintf(msg, sizeof(msg), "--fail-on %s: %s", c->rules[i].text, err.msg);
+			n = strlen(msg);
+			if (n >= sizeof(err.msg)) {
+				n = sizeof(err.msg) - 1;
+				while (n > 0 && ((unsigned char)msg[n] & 0xc0) == 0x80)
+					n--;
+			}
+			memcpy(err.msg, msg, n);
+			err.msg[n] = '\0';
+			cli_lib_error(NULL, &err);
 			return HD_EXIT_TROUBLE;
 		}
 	return 0;
@@ -173,4 +189,13 @@ int cli_check_rules(const struct cli *c, struct hd_report *r,
 int cli_verdict_status(const struct hd_report *r)
 {
 	return hd_report_failed(r) ? HD_EXIT_REGRESSION : HD_EXIT_PASS;
+}
+
+void cli_warnings(const struct hd_report *r)
+{
+	const char *const *w;
+	size_t i, n = hd_report_warnings(r, &w);
+
+	for (i = 0; i < n; i++)
+		cli_error(NULL, "warning: %s", w[i]);
 }

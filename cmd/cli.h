@@ -34,6 +34,7 @@ enum {
 	OPT_FAILON = 1 << 11,
 	OPT_TREND = 1 << 12,  /* --order/--ascii/--min-growth/--min-r2/--min-rising */
 	OPT_CHAINS = 1 << 13, /* --ref-chain-depth */
+	OPT_APP = 1 << 14,    /* --app: culprits, for the growers of diff and trend */
 };
 
 #define MAX_RULES 32
@@ -54,7 +55,7 @@ struct cli {
 	int folded_set;
 	struct hd_rule rules[MAX_RULES];
 	int nrules;
-	int order_time, ascii;          /* trend: --order time, --ascii */
+	int ascii;                      /* trend: --ascii (--order is ropts.order) */
 	int icicle;                     /* svg, html: --icicle */
 	uint64_t max_output;            /* --max-output; 0: the library default */
 	struct hd_trend_opts trend;     /* trend: thresholds */
@@ -120,6 +121,15 @@ int cli_check_rules(const struct cli *c, struct hd_report *r,
 
 /* The exit status for a report that was written successfully. */
 int cli_verdict_status(const struct hd_report *r);
+
+/*
+ * "heapdiff: warning: MESSAGE" on stderr for each of hd_report_warnings():
+ * what a user must hear even when only the exit status is read.  Called
+ * once the report was written (to stdout or -o FILE), so that they are
+ * the last thing on a terminal rather than above a long report, and so
+ * that a run that fails says one line only.  They never change the status.
+ */
+void cli_warnings(const struct hd_report *r);
 
 /* ---- output.c ---- */
 

@@ -64,8 +64,10 @@ static int run(struct cli *c)
 			goto out;
 	}
 	rc = cli_emit(c, r);
-	if (rc == 0)
+	if (rc == 0) {
+		cli_warnings(r);
 		rc = cli_verdict_status(r);
+	}
 out:
 	hd_report_free(r);
 	hd_profile_free(base);
@@ -78,7 +80,7 @@ const struct subcommand cmd_diff = {
 	.command = HD_CMD_DIFF,
 	.options = OPT_FORMAT | OPT_OUTPUT | OPT_TOP | OPT_SAMPLE | OPT_GRAN | OPT_FILTERS |
 		   OPT_SORT | OPT_LIMITS | OPT_COLOR | OPT_DIFF | OPT_CHAINS | OPT_FOLDED |
-		   OPT_FAILON,
+		   OPT_FAILON | OPT_APP,
 	.run = run,
 	.synopsis = "heapdiff diff [options] BASE NEW",
 	.help =

@@ -28,6 +28,8 @@ static int run(struct cli *c)
 		goto out;
 	}
 	rc = cli_emit(c, r);
+	if (rc == 0)
+		cli_warnings(r);
 out:
 	hd_report_free(r);
 	hd_profile_free(p);

@@ -2,12 +2,14 @@
  * cmd-trend.c - heapdiff trend: what keeps growing across a series of
  * profiles (snapshots of one process, or successive builds).
  *
- * Profiles enter the report one at a time and each is freed as soon as
- * it is in, so memory grows with the union of their stacks, not with
- * their number.  --order time reads every file twice: once for its time
- * stamp, once to add it (standard input, which cannot be read twice, is
- * kept in memory instead).  A --fail-on rule on another sample type reads
- * the series once more.
+ * Profiles enter the report one at a time, in the order given, and each
+ * is freed as soon as it is in, so memory grows with the union of their
+ * stacks, not with their number.  The library puts the columns in time
+ * order at hd_report_finish (--order), each with its path and label, so
+ * every file is read once; after finish, column i need not be argument
+ * i, and nothing here assumes it.  A --fail-on rule on another sample
+ * type reads the series once more (standard input, which cannot be read
+ * twice, is kept in memory for it).
  */
 #include <langinfo.h>
 #include <locale.h>
@@ -26,8 +28,6 @@
 struct input {
 	const char *path;
 	char *label;     /* NAME of NAME=PATH, or NULL for the base name */
-	int64_t time;
-	size_t given;    /* position on the command line */
 };
 
 struct series {
@@ -124,45 +124,6 @@ static int fill_series(void *ctx, struct hd_report *other, struct hd_error *err)
 	return add_all(ctx, other, "checking", err, 0) ? HD_ERR_INCOMPATIBLE : 0;
 }
 
-static int cmp_time(const void *pa, const void *pb)
-{
-	const struct input *a = pa, *b = pb;
-
-	if (a->time != b->time)
-		return a->time < b->time ? -1 : 1;
-	return a->given < b->given ? -1 : a->given > b->given;
-}
-
-/* Read each profile's time stamp and sort the inputs by it (stable). */
-static int order_by_time(struct series *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		struct hd_error err = {0};
-		struct hd_profile *p;
-		int owned;
-
-		progress(s, "reading times", i);
-		if (load(s, i, &p, &owned, &err)) {
-			progress_clear(s);
-			cli_lib_error(s->in[i].path, &err);
-			return HD_EXIT_TROUBLE;
-		}
-		s->in[i].time = hd_profile_time_nanos(p);
-		if (owned)
-			hd_profile_free(p);
-		if (s->in[i].time == 0) {
-			progress_clear(s);
-			cli_error(s->in[i].path, "no time stamp (time_nanos); --order time needs one in every profile");
-			return HD_EXIT_TROUBLE;
-		}
-	}
-	progress_clear(s);
-	qsort(s->in, s->n, sizeof(*s->in), cmp_time);
-	return 0;
-}
-
 /*
  * NAME=PATH labels a column, unless the argument is an existing file
  * (file names may contain '=') or NAME is empty or has a '/' (then it is
@@ -247,15 +208,12 @@ static int run(struct cli *c)
 			cli_error(NULL, "out of memory");
 			goto out;
 		}
-		s.in[i].given = i;
 		nstdin += strcmp(s.in[i].path, "-") == 0;
 	}
 	if (nstdin > 1) {
 		cli_error(NULL, "standard input (-) can be given only once");
 		goto out;
 	}
-	if (c->order_time && order_by_time(&s))
-		goto out;
 	if (hd_report_new(&c->ropts, &r, &err)) {
 		cli_lib_error(NULL, &err);
 		goto out;
@@ -269,8 +227,10 @@ static int run(struct cli *c)
 	if (cli_check_rules(c, r, fill_series, &s))
 		goto out;
 	rc = cli_emit(c, r);
-	if (rc == 0)
+	if (rc == 0) {
+		cli_warnings(r);
 		rc = cli_verdict_status(r);
+	}
 out:
 	hd_report_free(r);
 	hd_profile_free(s.stdin_p);
@@ -285,7 +245,7 @@ const struct subcommand cmd_trend = {
 	.command = HD_CMD_TREND,
 	.options = OPT_FORMAT | OPT_OUTPUT | OPT_TOP | OPT_SAMPLE | OPT_GRAN | OPT_FILTERS |
 		   OPT_SORT | OPT_LIMITS | OPT_COLOR | OPT_CHAINS | OPT_FOLDED | OPT_FAILON |
-		   OPT_TREND,
+		   OPT_TREND | OPT_APP,
 	.run = run,
 	.synopsis = "heapdiff trend [options] PROFILE PROFILE [PROFILE...]",
 	.help =
@@ -297,7 +257,9 @@ const struct subcommand cmd_trend = {
 	"\n"
 	"A PROFILE may be NAME=PATH to label its column NAME (NAME without '/',\n"
 	"and only when NAME=PATH is not itself an existing file); the default\n"
-	"label is the file's base name.  - is standard input (once).\n"
+	"label is the file's base name.  - is standard input (once).  Columns\n"
+	"are in time order when every profile carries a distinct time stamp,\n"
+	"else as given (see --order).\n"
 	"\n"
 	"Classification, on flat (self) values, first rule that holds:\n"
 	"  growing      rose by more than the --min-growth floor from first to\n"

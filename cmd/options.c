@@ -35,7 +35,7 @@ _Static_assert(HD_CMD_TOP == 0 && HD_CMD_DIFF == 1 && HD_CMD_TREND == 2,
 static setter set_format, set_output, set_icicle, set_top, set_sample, set_gran,
 	set_regex, set_sort, set_max_size, set_max_frames, set_max_output, set_color, set_input,
 	set_chain_depth, set_min_delta, set_folded, set_fail_on, set_order,
-	set_trend, set_normalize, set_ascii, set_help;
+	set_trend, set_normalize, set_ascii, set_app, set_help;
 
 /* The same text for every command. */
 #define ALL(text) {text, text, text}
@@ -52,7 +52,9 @@ static const struct option_spec options[] = {
 	{"normalize", 0, no_argument, OPT_DIFF, set_normalize, NULL,
 	 ALL("scale NEW to BASE's total before comparing")},
 	{"order", 0, required_argument, OPT_TREND, set_order, "ORDER",
-	 ALL("given (default) or time (sort by time_nanos)")},
+	 ALL("auto (default: by time stamp, time_nanos, when every profile carries a "
+	     "distinct one, else as given), time (by time stamp; every profile needs one) "
+	     "or given (as given; a warning when the time stamps say otherwise)")},
 	{"min-growth", 0, required_argument, OPT_TREND, set_trend, "X",
 	 ALL("the noise floor: a SIZE (64KiB) or a share of the first profile's total "
 	     "(default 1%)")},
@@ -119,6 +121,10 @@ static const struct option_spec options[] = {
 	 ALL("remove frames matching RE from stacks")},
 	{"show", 0, required_argument, OPT_FILTERS, set_regex, "RE",
 	 ALL("keep only frames matching RE in stacks")},
+	{"app", 0, required_argument, OPT_APP, set_app, "REGEX",
+	 ALL("the user's own code: culprits are the nearest frames matching REGEX "
+	     "(default: outside the language runtime and standard library; see CULPRITS "
+	     "in heapdiff(1))")},
 	{"max-size", 0, required_argument, OPT_LIMITS, set_max_size, "SIZE",
 	 ALL("refuse profiles larger than SIZE once decompressed (default 1GiB)")},
 	{"max-frames", 0, required_argument, OPT_LIMITS, set_max_frames, "N",
@@ -141,9 +147,11 @@ static const struct {
 } notes[] = {
 	{OPT_FILTERS, "RE: a POSIX extended regular expression, matched against function "
 	 "and file names."},
-	{OPT_LIMITS, "SIZE: a number, fractions allowed, and an optional unit B, K, M, G "
-	 "or T, also written KB or KiB and so on, in any case; all are powers of 1024 "
-	 "(64KiB, 1.5m, 100; see UNITS in heapdiff(1))."},
+	{OPT_APP, "REGEX: a POSIX extended regular expression, unanchored, matched against "
+	 "the frame's name as the report shows it."},
+	{OPT_LIMITS, "SIZE: a number and an optional unit B, K, M, G or T, also written "
+	 "KB or KiB and so on, in any case; all are powers of 1024 (64KiB, 1.5m, 100; "
+	 "see UNITS in heapdiff(1)).  Fractions need a unit past B: 0.5 alone is refused."},
 };
 
 /* ---- --help ---- */
@@ -257,15 +265,38 @@ static int parse_pct(const char *s, double *out)
 	return 0;
 }
 
-/* A size (hd_parse_size's grammar) that fits int64_t. */
-static int parse_size64(const char *s, int64_t *out)
+/*
+ * A size of at least min (hd_parse_size's grammar: at most INT64_MAX, so
+ * it fits int64_t too).  0, or HD_EXIT_TROUBLE with the message printed:
+ * lib/'s reason when the value is a number of bytes that is not whole
+ * ("0.5": a forgotten unit), else what was expected.
+ */
+static int size_value(const struct option_spec *o, const char *arg, uint64_t min,
+		      uint64_t *out, const char *expect)
 {
+	struct hd_error err = {0};
 	uint64_t v;
 
-	if (hd_parse_size(s, &v) || v > INT64_MAX)
-		return -1;
-	*out = (int64_t)v;
-	return 0;
+	if (hd_parse_size(arg, &v, &err) == 0 && v >= min) {
+		*out = v;
+		return 0;
+	}
+	if (err.code) {
+		cli_error(NULL, "invalid value '%s' for --%s: %s", arg, o->name, err.msg);
+		return HD_EXIT_TROUBLE;
+	}
+	return bad_value(o, arg, expect);
+}
+
+static int size_value64(const struct option_spec *o, const char *arg, int64_t *out,
+			const char *expect)
+{
+	uint64_t v;
+	int rc = size_value(o, arg, 0, &v, expect);
+
+	if (!rc)
+		*out = (int64_t)v;
+	return rc;
 }
 
 static int set_format(struct cli *c, const struct option_spec *o, const char *arg)
@@ -335,6 +366,13 @@ static int set_regex(struct cli *c, const struct option_spec *o, const char *arg
 	return 0;
 }
 
+/* Checked by lib/ with the filters' rule (an invalid one names --app). */
+static int set_app(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	c->ropts.app = arg;
+	return 0;
+}
+
 static int set_sort(struct cli *c, const struct option_spec *o, const char *arg)
 {
 	int top = c->ropts.command == HD_CMD_TOP;
@@ -347,9 +385,7 @@ static int set_sort(struct cli *c, const struct option_spec *o, const char *arg)
 
 static int set_max_size(struct cli *c, const struct option_spec *o, const char *arg)
 {
-	if (hd_parse_size(arg, &c->limits.max_size) || c->limits.max_size == 0)
-		return bad_value(o, arg, "a size such as 512MiB or 4GiB");
-	return 0;
+	return size_value(o, arg, 1, &c->limits.max_size, "a size such as 512MiB or 4GiB");
 }
 
 static int set_max_frames(struct cli *c, const struct option_spec *o, const char *arg)
@@ -365,9 +401,7 @@ static int set_max_frames(struct cli *c, const struct option_spec *o, const char
 
 static int set_max_output(struct cli *c, const struct option_spec *o, const char *arg)
 {
-	if (hd_parse_size(arg, &c->max_output) || c->max_output == 0)
-		return bad_value(o, arg, "a size such as 64MiB or 1GiB");
-	return 0;
+	return size_value(o, arg, 1, &c->max_output, "a size such as 64MiB or 1GiB");
 }
 
 static int set_color(struct cli *c, const struct option_spec *o, const char *arg)
@@ -409,10 +443,10 @@ static int set_min_delta(struct cli *c, const struct option_spec *o, const char 
 	if (len > 1 && arg[len - 1] == '%') {
 		if (parse_pct(arg, &c->ropts.min_delta_pct))
 			return bad_value(o, arg, "a size or a percentage");
-	} else if (parse_size64(arg, &c->ropts.min_delta)) {
-		return bad_value(o, arg, "a size such as 64KiB or a percentage such as 1%");
+		return 0;
 	}
-	return 0;
+	return size_value64(o, arg, &c->ropts.min_delta,
+			    "a size such as 64KiB or a percentage such as 1%");
 }
 
 static int set_folded(struct cli *c, const struct option_spec *o, const char *arg)
@@ -447,10 +481,8 @@ static int set_fail_on(struct cli *c, const struct option_spec *o, const char *a
 
 static int set_order(struct cli *c, const struct option_spec *o, const char *arg)
 {
-	if (strcmp(arg, "time") != 0 && strcmp(arg, "given") != 0)
-		return bad_value(o, arg, "given or time");
-	c->order_time = strcmp(arg, "time") == 0;
-	c->ropts.order = c->order_time ? HD_ORDER_TIME : HD_ORDER_GIVEN;
+	if (hd_order_parse(arg, &c->ropts.order))
+		return bad_value(o, arg, "auto, time or given");
 	return 0;
 }
 
@@ -462,14 +494,19 @@ static int set_trend(struct cli *c, const struct option_spec *o, const char *arg
 	double x;
 
 	if (strcmp(o->name, "min-growth") == 0) {
-		if (parse_size64(arg, &t->min_growth) == 0) {
-			t->min_growth_pct = 0;
-		} else if (parse_pct(arg, &t->min_growth_pct) == 0) {
+		const char *expect = "a size such as 64KiB or a percentage such as 1%";
+		int rc;
+
+		if (parse_pct(arg, &t->min_growth_pct) == 0) {
 			t->min_growth = 0;
-		} else {
-			return bad_value(o, arg, "a size such as 64KiB or a percentage such as 1%");
+			return 0;
 		}
-		return 0;
+		if (strchr(arg, '%'))
+			return bad_value(o, arg, expect);
+		rc = size_value64(o, arg, &t->min_growth, expect);
+		if (!rc)
+			t->min_growth_pct = 0;
+		return rc;
 	}
 	errno = 0;
 	x = strtod(arg, &end);

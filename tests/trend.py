@@ -18,7 +18,8 @@ What is checked, through --format json unless said otherwise:
   `heapdiff top --format json --top 0` gives for that profile alone (top is
   checked against go tool pprof by oracle.py), and every frame top lists is
   in the trend.
-- NAME=PATH labels and --order time (files given shuffled); two profiles;
+- NAME=PATH labels and --order time, auto and given (files given
+  shuffled); two profiles;
   standard input; text, markdown (through cmark-gfm when installed), ASCII
   under --ascii and under a non-UTF-8 locale; --fail-on leak exits 1.
 - Refusals: one profile, a CPU profile among heap profiles: exit 2, one line
@@ -181,10 +182,12 @@ def labels_and_order():
           labels == ["leak-00.pb.gz", "v1", "leak-02.pb.gz", "v3", "leak-04.pb.gz", "v5"], labels)
     lh = by_name(d).get("main.leakyHandler")
     check("order time: leak found again", lh and lh["trend"]["class"] == "growing")
-    # By default (auto) the shuffled series is put back in time order.
-    a = trend_json("--top", "0", *[LEAK[k] for k in order])
+    # By default (auto) the shuffled series is put back in time order,
+    # labels and all: the same report as --order time.
+    a = trend_json("--top", "0", *args)
     check("order auto: by time stamp", [p["path"] for p in a["profiles"]] == LEAK,
           [p["path"] for p in a["profiles"]])
+    check("order auto: the same as time", a["profiles"] == d["profiles"])
     lh = by_name(a).get("main.leakyHandler")
     check("order auto: leak found again", lh and lh["trend"]["class"] == "growing")
     # Given order: the shuffled series is no longer a steady leak.

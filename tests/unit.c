@@ -2,7 +2,7 @@
  * unit.c - unit tests for lib/: validation messages, the loader's gzip
  * handling and caps, sample type selection, the model's flat/cum rules
  * (recursion counted once, saturation, deep stacks without recursion),
- * and path cleaning.  Profiles are built with protobuf-c and packed, so
+ * path cleaning, and the size grammar of options and rule limits.  Profiles are built with protobuf-c and packed, so
  * every input is a real profile.proto message.
  */
 #include <stdio.h>
@@ -485,6 +485,105 @@ static void test_clean_path(void)
 	hd_arena_release(&a);
 }
 
+/* hd_parse_size: the grammar of every size option and rule limit. */
+static void test_sizes(void)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} ok[] = {
+		{"0", 0}, {"100", 100}, {"1.0", 1}, {"100.000", 100}, {"0.0", 0}, {"7B", 7},
+		{"2.0 b", 2}, {"1k", 1024}, {"1.5KiB", 1536}, {"0.5MiB", 512 << 10},
+		{".5m", 512 << 10}, {"1.5 GB", (uint64_t)3 << 29}, {"64kib", 64 << 10},
+		{"1.3KiB", 1331}, /* 1331.2: rounds with a unit */
+		{"8388607TiB", (uint64_t)INT64_MAX - ((uint64_t)1 << 40) + 1},
+	};
+	/* Numbers of bytes that are not whole: refused with a reason. */
+	static const struct {
+		const char *s, *msg;
+	} fraction[] = {
+		{"0.5", "not a whole number of bytes; give a unit, e.g. 0.5MiB"},
+		{"0.05", "not a whole number of bytes; give a unit, e.g. 0.05MiB"},
+		{"1.5", "not a whole number of bytes; give a unit, e.g. 1.5MiB"},
+		{".5", "not a whole number of bytes; give a unit, e.g. .5MiB"},
+		{"100.01", "not a whole number of bytes; give a unit, e.g. 100.01MiB"},
+		{"0.5B", "not a whole number of bytes; give a larger unit, e.g. 0.5KiB"},
+		{"2.5 b", "not a whole number of bytes; give a larger unit, e.g. 2.5KiB"},
+	};
+	/* No size at all: refused, err untouched (the caller says what it expected). */
+	static const char *const bad[] = {
+		"", ".", "MiB", "-1", "+1", "1e3", "16MiBs", "1.5.5MiB", "1 ", " 1",
+		"8388608TiB", "9223372036854775808", "1%", "0.5%",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct hd_error err = {0};
+		uint64_t v = 12345;
+		int rc = hd_parse_size(ok[i].s, &v, &err);
+
+		CHECK(rc == 0 && v == ok[i].v && err.code == 0, "size '%s': rc %d, %llu, want %llu",
+		      ok[i].s, rc, (unsigned long long)v, (unsigned long long)ok[i].v);
+	}
+	for (i = 0; i < sizeof(fraction) / sizeof(fraction[0]); i++) {
+		struct hd_error err = {0};
+		uint64_t v = 12345;
+		int rc = hd_parse_size(fraction[i].s, &v, &err);
+
+		CHECK(rc == HD_ERR_USAGE && v == 12345 && err.code == HD_ERR_USAGE &&
+		      strcmp(err.msg, fraction[i].msg) == 0,
+		      "size '%s': rc %d, v %llu, \"%s\"", fraction[i].s, rc,
+		      (unsigned long long)v, err.msg);
+		CHECK(hd_parse_size(fraction[i].s, &v, NULL) == HD_ERR_USAGE,
+		      "size '%s' without an error to fill", fraction[i].s);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct hd_error err = {0};
+		uint64_t v = 12345;
+		int rc = hd_parse_size(bad[i], &v, &err);
+
+		CHECK(rc == HD_ERR_USAGE && v == 12345 && err.code == 0 && !err.msg[0],
+		      "size '%s': rc %d, v %llu, \"%s\"", bad[i], rc, (unsigned long long)v, err.msg);
+	}
+}
+
+/* Rule limits share the size grammar, and its reason names the rule. */
+static void test_rule_limits(void)
+{
+	static const struct {
+		const char *s;
+		int64_t limit;
+	} ok[] = {{"func:+100", 100}, {"func:+1.5KiB", 1536}, {"cum:+1.0", 1}, {"new:+0.5m", 512 << 10}};
+	static const struct {
+		const char *s, *msg;
+	} bad[] = {
+		{"func:+0.5", "invalid rule 'func:+0.5': not a whole number of bytes; give a unit, "
+		 "e.g. 0.5MiB"},
+		{"inuse_space/total:+0.05 B", "invalid rule 'inuse_space/total:+0.05 B': not a whole "
+		 "number of bytes; give a larger unit, e.g. 0.05KiB"},
+		{"total:+1e6", "invalid rule 'total:+1e6' (expected [TYPE/]SCOPE:+LIMIT with SCOPE "
+		 "total, func, cum or new and LIMIT like 8%, 1.5MiB or 100; or leak)"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct hd_error err = {0};
+		struct hd_rule rule;
+		int rc = hd_rule_parse(ok[i].s, &rule, &err);
+
+		CHECK(rc == 0 && !rule.is_pct && rule.limit == ok[i].limit, "rule '%s': rc %d, %lld (%s)",
+		      ok[i].s, rc, (long long)rule.limit, err.msg);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct hd_error err = {0};
+		struct hd_rule rule;
+		int rc = hd_rule_parse(bad[i].s, &rule, &err);
+
+		CHECK(rc == HD_ERR_USAGE && err.subject == HD_SUBJ_RULE && strcmp(err.msg, bad[i].msg) == 0,
+		      "rule '%s': rc %d, \"%s\"", bad[i].s, rc, err.msg);
+	}
+}
+
 int main(void)
 {
 	test_validation();
@@ -492,6 +591,8 @@ int main(void)
 	test_loader();
 	test_model();
 	test_clean_path();
+	test_sizes();
+	test_rule_limits();
 	printf("unit: %d passed, %d failed\n", checks - failures, failures);
 	return failures ? 1 : 0;
 }

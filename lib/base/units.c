@@ -6,6 +6,11 @@
  *
  * Owns nothing and reads no locale: the decimal point is '.' whatever
  * LC_NUMERIC says, so a rule means the same in every environment.
+ *
+ * A fraction of a byte is refused, not rounded: "--min-growth 0.05" is
+ * someone who forgot a unit (or meant 5%), and rounding made it a floor
+ * of 0 B without a word.  With a larger unit the fraction is fine
+ * ("1.5KiB") and rounds to the nearest byte.
  */
 #include <math.h>
 #include <stdint.h>
@@ -36,7 +41,7 @@ static int unit_is(const char *s, const char *name)
 	return *s == *name;
 }
 
-int hd_parse_size(const char *s, uint64_t *out)
+int hd_parse_size(const char *s, uint64_t *out, struct hd_error *err)
 {
 	const uint64_t max = INT64_MAX;
 	const char *p = s, *int_end, *frac, *end;
@@ -67,6 +72,17 @@ int hd_parse_size(const char *s, uint64_t *out)
 			break;
 	if (i == sizeof(units) / sizeof(units[0]))
 		return HD_ERR_USAGE;
+	if (units[i].shift == 0) {
+		const char *d;
+
+		for (d = frac; d < end && *d == '0'; d++)
+			;
+		if (d < end) /* "0.5", "1.5 B": the number as typed, with a unit */
+			return hd_fail(err, HD_ERR_USAGE,
+				       "not a whole number of bytes; give %s unit, e.g. %.*s%s",
+				       units[i].name[0] ? "a larger" : "a", (int)(end - s), s,
+				       units[i].name[0] ? "KiB" : "MiB");
+	}
 	mult = (uint64_t)1 << units[i].shift;
 	if (whole > max / mult)
 		return HD_ERR_USAGE;

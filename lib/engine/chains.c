@@ -1,7 +1,10 @@
 /*
- * chains.c - reference chains: for each of the top growers, the call
- * paths that carry its growth, keyed by the frame's nearest callers and
- * summed as NEW - BASE, so that a frame's chains add up to its delta cum.
+ * chains.c - allocation call paths: for each of the top growers, the
+ * call paths that carry its growth, keyed by the frame's nearest callers
+ * and summed as NEW - BASE, so that all of a frame's paths add up to its
+ * delta cum; the ones not listed are summed in rows[].chains_other.
+ * These are the paths that allocated the memory, not the references
+ * that keep it alive (a heap profile has none).
  *
  * Owns only scratch memory; writes rows[].chains into the report's arena.
  *
@@ -171,7 +174,8 @@ static void select_best(const struct paths *ps, size_t max, const struct path_en
 		const struct path_ent **b = best + (size_t)e->row * max;
 		size_t *nb = &nbest[e->row];
 
-		if (e->delta <= 0 || (*nb == max && cmp_ent(e, b[max - 1]) >= 0))
+		/* A frame at the root has no callers: no path to list. */
+		if (e->delta <= 0 || e->n == 0 || (*nb == max && cmp_ent(e, b[max - 1]) >= 0))
 			continue;
 		j = *nb < max ? (*nb)++ : max - 1;
 		for (; j > 0 && cmp_ent(e, b[j - 1]) < 0; j--)
@@ -189,6 +193,7 @@ static int store(struct hd_report *r, const uint32_t *slot_row, size_t want, siz
 
 	for (i = 0; i < want; i++) {
 		struct hd_row *row = &r->rows[slot_row[i]];
+		int64_t listed = 0;
 
 		if (!nbest[i])
 			continue;
@@ -206,8 +211,11 @@ static int store(struct hd_report *r, const uint32_t *slot_row, size_t want, siz
 				c->frames[j] = caller(e, j);
 			c->n = e->n;
 			c->delta = e->delta;
+			listed = hd_add_sat(listed, e->delta);
 		}
 		row->nchains = nbest[i];
+		/* The paths sum to the change of cum; what the rest carry. */
+		row->chains_other = hd_sub_sat(row->dcum, listed);
 	}
 	return 0;
 }

@@ -499,6 +499,10 @@ static int build_rows(struct hd_report *r, struct hd_error *err)
 	size_t nf = hd_model_frame_count(m), last = r->ncols - 1, f, c;
 	const int64_t *f0 = hd_model_flat(m, 0), *c0 = hd_model_cum(m, 0);
 	const int64_t *fl = hd_model_flat(m, last), *cl = hd_model_cum(m, last);
+	const int64_t *p0 = hd_model_pair_flat(m, 0), *pl = hd_model_pair_flat(m, last);
+	const int64_t *o0 = hd_model_pair_own(m, 0), *ol = hd_model_pair_own(m, last);
+	int64_t churn_floor = r->pair_type && r->ncols > 1 && p0 && pl && o0 && ol ?
+		hd_retention_floor(r) : -1;
 	uint8_t *present;
 	int64_t thr;
 
@@ -524,7 +528,11 @@ static int build_rows(struct hd_report *r, struct hd_error *err)
 	for (f = 0; f < nf; f++) {
 		struct hd_row *row = &r->rows[r->nrows];
 
-		if (!present[f] && !f0[f] && !c0[f] && !fl[f] && !cl[f])
+		/* A frame that allocates and keeps nothing (churn) is a row
+		 * when it allocated enough to be labelled (culprit.c). */
+		if (!present[f] && !f0[f] && !c0[f] && !fl[f] && !cl[f] &&
+		    !(churn_floor >= 0 && (uabs(hd_sub_sat(pl[f], p0[f])) > (uint64_t)churn_floor ||
+					   uabs(hd_sub_sat(ol[f], o0[f])) > (uint64_t)churn_floor)))
 			continue;
 		row->frame = (uint32_t)f;
 		row->dflat = hd_sub_sat(fl[f], f0[f]);
@@ -617,6 +625,9 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 		return rc;
 	if ((rc = build_rows(r, err)))
 		return rc;
+	if ((r->command == HD_CMD_TREND || (r->opts.needs & HD_NEED_CHAINS)) &&
+	    (rc = hd_culprits_build(r, err)))
+		return rc;
 	if (r->command == HD_CMD_TREND && (rc = hd_trend_compute(r, err)))
 		return rc;
 	rank.r = r;
@@ -652,13 +663,6 @@ size_t hd_report_warnings(const struct hd_report *r, const char *const **out)
 {
 	*out = r->warnings;
 	return r->nwarnings;
-}
-
-int64_t hd_report_series(const struct hd_report *r, const struct hd_row *row, size_t col)
-{
-	if (hd_model_frame(r->model, row->frame)->app)
-		return hd_model_own_value(r->model, col, row->frame);
-	return hd_report_flat(r, row, col);
 }
 
 const char *hd_retention_name(enum hd_retention_label l)

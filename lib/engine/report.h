@@ -214,7 +214,8 @@ struct hd_report {
  * samples whose nearest frame of the user's code it is; for any other
  * frame its flat value.
  */
-int64_t hd_report_series(const struct hd_report *r, const struct hd_row *row, size_t col);
+static inline int64_t hd_report_series(const struct hd_report *r,
+				       const struct hd_row *row, size_t col);
 
 /* A row's flat and cum in column col (a lookup for the columns between
  * the first and the last, which are sparse). */
@@ -240,6 +241,14 @@ static inline int64_t hd_report_cum(const struct hd_report *r,
 	hd_model_value(r->model, col, row->frame, &f, &c);
 	return c;
 }
+static inline int64_t hd_report_series(const struct hd_report *r,
+				       const struct hd_row *row, size_t col)
+{
+	if (hd_model_frame(r->model, row->frame)->app)
+		return hd_model_own_value(r->model, col, row->frame);
+	return hd_report_flat(r, row, col);
+}
+
 /* The change of row's flat (or, with cum set, its cum) from column base
  * to column col, saturating. */
 static inline int64_t hd_report_change(const struct hd_report *r,
@@ -269,7 +278,15 @@ struct hd_verdict {
 };
 
 /*
- * For hd_report_finish() only (chains.c): the reference chains of the
+ * For hd_report_finish() only (culprit.c): every row's culprit, its
+ * attributed change and its retention label, once the rows exist.
+ */
+int hd_culprits_build(struct hd_report *r, struct hd_error *err);
+/* The least allocation a row needs for a retention label (culprit.c). */
+int64_t hd_retention_floor(const struct hd_report *r);
+
+/*
+ * For hd_report_finish() only (chains.c): the allocation call paths of the
  * top growers, rows[].chains, from the last column against the first.
  */
 int hd_chains_build(struct hd_report *r, struct hd_error *err);

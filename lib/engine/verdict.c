@@ -17,8 +17,12 @@
 #include "engine/report.h"
 #include "input/input.h"
 
-/* LIMIT: a percentage of the base total, or a size (hd_parse_size). */
-static int parse_limit(const char *s, struct hd_rule *r)
+/*
+ * LIMIT: a percentage of the base total, or a size (hd_parse_size).  -1
+ * when it is neither; when it is a size that hd_parse_size refuses with a
+ * reason ("0.5": not a whole number of bytes), *why has it.
+ */
+static int parse_limit(const char *s, struct hd_rule *r, struct hd_error *why)
 {
 	size_t n;
 	uint64_t v;
@@ -38,7 +42,7 @@ static int parse_limit(const char *s, struct hd_rule *r)
 		r->pct = pct;
 		return 0;
 	}
-	if (hd_parse_size(s, &v))
+	if (hd_parse_size(s, &v, why))
 		return -1;
 	r->limit = (int64_t)v;
 	return 0;
@@ -51,6 +55,7 @@ int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err)
 		{"total", HD_RULE_TOTAL}, {"func", HD_RULE_FUNC}, {"cum", HD_RULE_CUM},
 		{"new", HD_RULE_NEW}, {"leak", HD_RULE_LEAK},
 	};
+	struct hd_error why = {0};
 	const char *body = s, *slash, *colon;
 	size_t i, n;
 
@@ -75,10 +80,13 @@ int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err)
 	if (out->scope == HD_RULE_LEAK)
 		return colon ? hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_RULE,
 					     "invalid rule '%s': leak takes no limit", s) : 0;
-	if (!colon || parse_limit(colon + 1, out))
+	if (!colon || parse_limit(colon + 1, out, &why))
 		goto bad;
 	return 0;
 bad:
+	if (why.code)
+		return hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_RULE, "invalid rule '%s': %s",
+				     s, why.msg);
 	return hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_RULE,
 			     "invalid rule '%s' (expected [TYPE/]SCOPE:+LIMIT with SCOPE "
 			     "total, func, cum or new and LIMIT like 8%%, 1.5MiB or 100; or leak)", s);

@@ -100,14 +100,19 @@ struct hd_limits {
 
 /*
  * Parse a size as a person types it: a decimal number (fractions allowed:
- * "1.5"), then optionally spaces and a unit, in any case: B; K, KB, KiB;
- * M, MB, MiB; G, GB, GiB; T, TB, TiB.  Every unit is a power of 1024 (KB
- * as pprof prints it); no unit means bytes, or a count for a sample type
- * that counts.  A fraction of a byte rounds to the nearest.  No sign, no
- * exponent, nothing before or after; at most INT64_MAX, so the result
- * fits int64_t too.  0 with *out set, or HD_ERR_USAGE (*out untouched).
+ * "1.5KiB"), then optionally spaces and a unit, in any case: B; K, KB,
+ * KiB; M, MB, MiB; G, GB, GiB; T, TB, TiB.  Every unit is a power of 1024
+ * (KB as pprof prints it); no unit means bytes, or a count for a sample
+ * type that counts.  A fraction with a unit past B rounds to the nearest
+ * byte; with no unit or B it is refused ("0.5" is a forgotten unit, not
+ * 1 byte).  No sign, no exponent, nothing before or after; at most
+ * INT64_MAX, so the result fits int64_t too.  0 with *out set, or
+ * HD_ERR_USAGE (*out untouched).  When s is a number of bytes that is not
+ * whole, err (may be NULL) says so and how to write it, without quoting s;
+ * for text that is no size at all err is left untouched, for the caller
+ * to say what it expected.
  */
-int hd_parse_size(const char *s, uint64_t *out);
+int hd_parse_size(const char *s, uint64_t *out, struct hd_error *err);
 
 /*
  * A growable byte buffer; every buffer has a cap (curl's "toobig").
