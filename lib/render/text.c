@@ -529,6 +529,18 @@ static void trend_suspects(struct tr *t)
 		hd_buf_printf(t->b, "  ... and %zu more\n", r->nsuspects - listed);
 }
 
+/* The delta column's heading, "Δ first→last" ("Δcum first→last" by
+ * cum), and its width: 15, or the heading's and two spaces. */
+static size_t delta_head(const struct tr *t, char *buf, size_t n)
+{
+	size_t w;
+
+	snprintf(buf, n, "%s first%slast", hd_trend_by_cum(t->r) ? t->g->dcum : t->g->delta,
+		 t->g->arrow);
+	w = hd_width(buf) + 2;
+	return w > 15 ? w : 15;
+}
+
 /* The column headings of the table; *w: the width of a value column. */
 static void table_head(struct tr *t, const size_t *cols, size_t nc, size_t shown,
 		       size_t *w)
@@ -551,9 +563,7 @@ static void table_head(struct tr *t, const size_t *cols, size_t nc, size_t shown
 		hd_buf_puts(t->b, k ? "  " : "");
 		put_cut(t, r->cols[cols[k]].label, *w, 1);
 	}
-	snprintf(hd, sizeof(hd), "%s first%slast", hd_trend_by_cum(r) ? t->g->dcum : t->g->delta,
-		 t->g->arrow);
-	hd_pad(t->b, hd, 15, 1);
+	hd_pad(t->b, hd, delta_head(t, hd, sizeof(hd)), 1);
 	hd_buf_puts(t->b, " ");
 	hd_pad(t->b, "slope/profile", 13, 1);
 	hd_buf_puts(t->b, " ");
@@ -571,7 +581,7 @@ static void table_row(struct tr *t, const struct hd_row *row, const size_t *cols
 	enum hd_trend_class cls = row->trend->cls;
 	size_t k, sw = hd_spark_width(r) < 5 ? 5 : hd_spark_width(r);
 	const char *col = NULL;
-	char v[64], c[HD_TC_N][64], level[128];
+	char v[64], c[HD_TC_N][64], level[128], dh[64];
 
 	for (k = 0; k < nc; k++) {
 		hd_format_value(v, sizeof(v), hd_trend_value(r, row, cols[k]), r->sample_unit, 0);
@@ -579,7 +589,7 @@ static void table_row(struct tr *t, const struct hd_row *row, const size_t *cols
 		hd_pad(t->b, v, w, 1);
 	}
 	hd_trend_cells(r, row, hd_trend_by_cum(r), c);
-	hd_pad(t->b, c[HD_TC_DELTA], 15, 1);
+	hd_pad(t->b, c[HD_TC_DELTA], delta_head(t, dh, sizeof(dh)), 1);
 	hd_buf_puts(t->b, " ");
 	hd_pad(t->b, c[HD_TC_SLOPE], 13, 1);
 	hd_buf_puts(t->b, " ");
