@@ -14,7 +14,8 @@
  *   - the verdict's facts (order, culprits, leak or churn, levelled,
  *     cumulative types, call paths, backwards diffs, scaled NEWs), set
  *     by hand on finished reports, appear in text, Markdown, JSON and
- *     HTML; trend --sort cum shows cum;
+ *     HTML; trend --sort cum shows cum; a delta profile's top says the
+ *     sum of |values| and its duration;
  *   - a failed render leaves the caller's buffer as it was, and JSON
  *     never prints a document that lost a value: with cJSON's allocation
  *     failing at each call in turn, hd_render either fails with
@@ -743,6 +744,34 @@ static void test_trend_by_cum(void)
 	hd_report_free(r);
 }
 
+/* A delta profile (?seconds=N): its total beside the sum of |values|
+ * that percentages are of, and its duration. */
+static void test_top_delta_profile(void)
+{
+	struct hd_report *r = report(HD_CMD_TOP, HD_SORT_DEFAULT, series + 5, 1);
+	char *text, *md, want[256], t[64], a[64];
+
+	text = rendered(r, HD_FMT_TEXT, 3);
+	lacks(text, "sum of |values|", "top of a profile without negative values");
+	lacks(text, "Duration:", "top of a profile without a duration");
+	free(text);
+	r->cols[0].abs_total = r->cols[0].total * 3;
+	r->cols[0].duration_nanos = 10000000000LL;
+	hd_format_value(t, sizeof(t), r->cols[0].total, r->sample_unit, 0);
+	hd_format_value(a, sizeof(a), r->cols[0].abs_total, r->sample_unit, 0);
+	text = rendered(r, HD_FMT_TEXT, 3);
+	md = rendered(r, HD_FMT_MARKDOWN, 3);
+	snprintf(want, sizeof(want), "\nTotal: %s (sum of |values| %s, the base of %%)", t, a);
+	contains(text, want, "top text of a delta profile");
+	contains(text, "\nDuration: 10.0s\n", "top text of a delta profile");
+	snprintf(want, sizeof(want), ": %s** (sum of \\|values\\| %s, the base of %%)", t, a);
+	contains(md, want, "top markdown of a delta profile");
+	contains(md, " over 10.0s", "top markdown of a delta profile");
+	free(text);
+	free(md);
+	hd_report_free(r);
+}
+
 /* ---- JSON when cJSON runs out of memory ---- */
 
 static long allocs, fail_at;
@@ -827,6 +856,7 @@ int main(int argc, char **argv)
 	test_trend_verdict_facts();
 	test_diff_verdict_facts();
 	test_trend_by_cum();
+	test_top_delta_profile();
 	test_json_nomem();
 	printf("renderers: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
