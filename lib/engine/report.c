@@ -332,7 +332,7 @@ static int check_times(const struct hd_report *r, struct hd_error *err)
 		return 0;
 	for (c = 0; c < r->ncols; c++)
 		if (r->cols[c].time_nanos == 0)
-			return hd_fail(err, HD_ERR_USAGE, "%s has no time stamp (time_nanos); "
+			return hd_fail(err, HD_ERR_USAGE, "%s: no time stamp (time_nanos); "
 				       "ordering by time needs one in every profile",
 				       r->cols[c].path);
 	return 0;
@@ -570,8 +570,10 @@ static void totals(struct hd_report *r)
  * neither (report.h says by what). */
 static int row_direction(const struct hd_report *r, const struct hd_row *row)
 {
+	/* By flat, a caller whose flat did not move is no grower: its cum
+	 * moved with what it calls, which is listed on its own. */
 	int64_t k = r->opts.sort == HD_SORT_DELTA_CUM || r->opts.sort == HD_SORT_CUM ?
-		row->dcum : row->dflat ? row->dflat : row->dcum;
+		row->dcum : row->dflat;
 
 	return k > 0 ? 1 : k < 0 ? -1 : 0;
 }
