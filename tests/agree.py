@@ -17,7 +17,8 @@ says is compared with the JSON's:
     regressions" when JSON's suspects_kind is "allocation-rate";
   * the class of every function shown, and the class counts ("Classes:"
     in text, Markdown and HTML, JSON "classes");
-  * for diffs, each top grower's culprit in text, Markdown and JSON.
+  * for diffs, the top growers (JSON "growers") and each one's culprit
+    in text, Markdown and JSON.
 
 Only the Python 3 standard library is used.  The last line is
 "agree: N passed, M failed".
@@ -213,8 +214,9 @@ def diff_growers(t, hd, what, base, new):
     Markdown as in the JSON."""
     top = "10"
     js = json.loads(heapdiff(hd, "diff", "--format", "json", "--top", "0", base, new))
-    g = [f for f in js["functions"]
-         if f["delta_flat"] > 0 or (f["delta_flat"] == 0 and f["delta_cum"] > 0)][:int(top)]
+    funcs = {f["name"]: f for f in js["functions"]}
+    g = [funcs[n] for n in js["growers"][:int(top)]]
+    t.check(g, what + ": the JSON lists growers")
     want = [(f["name"], f.get("culprit") if f.get("culprit") != f["name"] else None) for f in g]
     out = heapdiff(hd, "diff", "--top", top, base, new).decode("utf-8").split("\n")
     got, on = [], False

@@ -199,8 +199,20 @@ static void header(struct js *j, cJSON *root)
 	add(j, root, "profiles", profiles(j));
 }
 
+/* diff: the names of the growers' or shrinkers' table, in its order, as
+ * many as --top shows. */
+static cJSON *split(struct js *j, const struct hd_row *const *rows, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < n && !j->failed; i++)
+		push(j, a, j_str(j, frame_name(j->r, rows[i]->frame)));
+	return a;
+}
+
 /* What diff and trend add: normalization, totals, counts, elapsed time. */
-static void changes(struct js *j, cJSON *root)
+static void changes(struct js *j, cJSON *root, const struct hd_render_opts *o)
 {
 	const struct hd_report *r = j->r;
 	const struct hd_column_info *c0 = &r->cols[0], *c1 = &r->cols[r->ncols - 1];
@@ -217,8 +229,11 @@ static void changes(struct js *j, cJSON *root)
 	}
 	if (r->have_elapsed)
 		add(j, root, "elapsed_nanos", j_int(r->elapsed_nanos));
-	if (r->command == HD_CMD_DIFF)
+	if (r->command == HD_CMD_DIFF) {
 		add(j, root, "backwards", cJSON_CreateBool(r->backwards));
+		add(j, root, "growers", split(j, r->growers, hd_shown(r->ngrowers, o)));
+		add(j, root, "shrinkers", split(j, r->shrinkers, hd_shown(r->nshrinkers, o)));
+	}
 	add(j, root, "pair_type", r->pair_type ? j_str(j, r->pair_type) : cJSON_CreateNull());
 	if (r->pair_type)
 		add(j, root, "pair_total_delta", j_int(r->pair_total_delta));
@@ -528,7 +543,7 @@ static int document(const struct hd_report *r, const struct hd_render_opts *o,
 	header(&j, root);
 	notes(&j, root);
 	if (r->command != HD_CMD_TOP)
-		changes(&j, root);
+		changes(&j, root, o);
 	if (r->command == HD_CMD_TREND)
 		classes(&j, root);
 	if (r->verdict)
