@@ -17,6 +17,8 @@ says is compared with the JSON's:
     regressions" when JSON's suspects_kind is "allocation-rate";
   * the class of every function shown, and the class counts ("Classes:"
     in text, Markdown and HTML, JSON "classes");
+  * the rule that classes a function growing, in the same words in text,
+    Markdown and HTML;
   * for diffs, the top growers (JSON "growers") and each one's culprit
     in text, Markdown and JSON.
 
@@ -73,6 +75,9 @@ def text_facts(out):
         m = re.match(r"^Classes: (.*)$", line)
         if m:
             facts["counts"] = parse_counts(m.group(1))
+        m = re.match(r"^Growing: (.*)$", line)
+        if m:
+            facts["rule"] = m.group(1)
         m = re.match(r"^(Leak suspects|Allocation-rate regressions)( \(\d+, by .*\):|: none)", line)
         if m:
             facts["title"] = m.group(1)
@@ -115,6 +120,9 @@ def md_facts(out):
     m = re.search(r"Classes: (.*?)\.\n", out)
     if m:
         facts["counts"] = parse_counts(m.group(1))
+    m = re.search(r"\. Growing: (.*?)\. Classes: ", out)
+    if m:
+        facts["rule"] = m.group(1)
     lines = out.split("\n")
     section = None
     for line in lines:
@@ -150,6 +158,8 @@ def html_facts(out):
     for p in page.iter(XHTML + "p"):
         if p.get("id") == "classes":
             facts["counts"] = parse_counts(text_of(p)[len("Classes: "):].rstrip("."))
+        if p.get("id") == "rule":
+            facts["rule"] = text_of(p)[len("Growing: "):][:-1]
     for tr in page.iter(XHTML + "tr"):
         if tr.get("class") == "suspect":
             tds = tr.findall(XHTML + "td")
@@ -199,6 +209,7 @@ def trend_case(t, hd, what, args):
     want = json_facts(js)
     t.check(want["classes"], what + ": the JSON has functions")
     parsers = (("text", text_facts), ("markdown", md_facts), ("html", html_facts))
+    rules = {}
     for fmt, parse in parsers:
         out = heapdiff(hd, "trend", "--format", fmt, "--top", "0", *args).decode("utf-8")
         try:
@@ -207,6 +218,9 @@ def trend_case(t, hd, what, args):
             t.check(False, "%s: %s parses" % (what, fmt), e)
             continue
         compare(t, what, want, got, fmt)
+        rules[fmt] = got.get("rule")
+    t.check(rules.get("text") and len(set(rules.values())) == 1,
+            what + ": text, Markdown and HTML state one growing rule", rules)
 
 
 def diff_growers(t, hd, what, base, new):

@@ -104,7 +104,7 @@ static void fmt_val(const struct page *p, char *buf, size_t n, int64_t v, int si
 static void summary(struct page *p)
 {
 	const struct hd_report *r = p->r;
-	char t[4][64], e[64], rate[64], d[64], note[128];
+	char t[4][64], e[64], rate[64], note[128];
 	size_t i;
 
 	hd_buf_puts(p->b, "<h1>heapdiff trend: ");
@@ -128,9 +128,13 @@ static void summary(struct page *p)
 		if (rate[0])
 			hd_buf_printf(p->b, " (%s)", rate);
 	}
-	fmt_val(p, d, sizeof(d), r->trend_threshold, 0);
-	hd_buf_printf(p->b, ". A function is growing when its flat value rose steadily "
-		      "by more than %s.</p>\n", d);
+	/* The rule in the words text and Markdown use. */
+	hd_buf_puts(p->b, ".</p>\n<p id=\"rule\">Growing: ");
+	hd_scratch_empty(&p->tmp);
+	hd_growing_rule(&p->tmp, r, hd_glyphs(0));
+	if (!p->tmp.failed && p->tmp.data)
+		hd_xml_escape(p->b, p->tmp.data, p->tmp.len);
+	hd_buf_puts(p->b, ".</p>\n");
 	if (hd_order_note(r, "\xe2\x80\x94", note, sizeof(note)))
 		hd_buf_printf(p->b, "<p id=\"order\">%s.</p>\n", note);
 	if (r->cumulative) {
