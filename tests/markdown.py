@@ -14,6 +14,8 @@ the HTML is checked:
   * the tables are <table>s with the row counts and the function names
     (cell text, HTML entities decoded) that `--format json --top 0` implies;
   * the allocation call paths render as a list inside <details>;
+  * a trend's suspects heading, functions table (classes as the JSON's,
+    leak-or-churn columns exactly with a pair of types) and class counts;
   * synthetic profiles (tests/pprofgen.py) whose frame names are Markdown,
     HTML, pipes, backticks, control characters and invalid UTF-8 come out
     as exactly that text (control and bidi characters as visible escapes,
@@ -296,6 +298,36 @@ def test_top(t, hd, path, top, what):
     return doc
 
 
+def test_trend(t, hd, paths, what, *opts):
+    """A trend's Markdown under cmark-gfm: the suspects heading and list,
+    the functions table (one row per function the JSON shows, each with
+    the header's cells, the JSON's class first), the class counts."""
+    js = json.loads(heapdiff(hd, "trend", "--format", "json", "--top", "10", *(list(opts) + paths)))
+    md = heapdiff(hd, "trend", "--format", "markdown", "--top", "10", *(list(opts) + paths))
+    _, doc = render(t, md, what)
+    title = {"leak": "Leak suspects",
+             "allocation-rate": "Allocation-rate regressions"}[js["suspects_kind"]]
+    h3 = [x for tag, x in doc.headings if tag == "h3"]
+    t.check((title in h3) == bool(js["suspects"]),
+            what + ": the suspects headed %r when there are any" % title, h3)
+    tab = next((tb for tb in doc.tables if tb["heading"].startswith("Functions (")), None)
+    if not t.check(tab is not None, what + ": a functions table"):
+        return
+    head = tab["head"][0]
+    t.check(head[:2] == ["function", "class"] and head[-2:] == ["heat", "trend"],
+            what + ": the functions table's header", head)
+    t.check(("retention" in head) == bool(js.get("pair_type")),
+            what + ": leak-or-churn columns exactly with a pair of types", head)
+    t.check(all(len(r) == len(head) for r in tab["body"]),
+            what + ": every row has the header's cells")
+    got = [(r[0], r[1].split(" (")[0]) for r in tab["body"]]
+    want = [(shown(f["name"]), f["trend"]["class"]) for f in js["functions"]]
+    t.check(got == want, what + ": each function's class as the JSON's", (got[:3], want[:3]))
+    counts = ", ".join("%d %s" % (n, c) for c, n in js["classes"].items() if n)
+    t.check(any(("Classes: %s." % counts) in p for p in doc.paragraphs),
+            what + ": the JSON's class counts", counts)
+
+
 def test_nasty(t, hd, tmp):
     names = [pprofgen.expected_text(n) for n in pprofgen.NASTY_NAMES]
     # The file names become the title's labels: make them nasty too.
@@ -427,6 +459,14 @@ def main():
             test_diff(t, hd, p(0), p(9), top, "diff 00..09 --top %d" % top)
             test_diff(t, hd, p(3), p(4), top, "diff 03..04 --top %d" % top)
             test_top(t, hd, p(3), top, "top 03 --top %d" % top)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    leak = [os.path.join(root, "testdata", "leak-%02d.pb.gz" % i) for i in range(6)]
+    test_trend(t, hd, leak, "trend leak")
+    test_trend(t, hd, leak, "trend leak alloc_space", "--sample-index", "alloc_space")
+    test_trend(t, hd, leak, "trend leak --sort cum --ascii", "--sort", "cum", "--ascii")
+    if series is not None:
+        test_trend(t, hd, [os.path.join(series, "heap-%02d.pb.gz" % i) for i in range(10)],
+                   "trend parca")
     with tempfile.TemporaryDirectory() as tmp:
         test_nasty(t, hd, tmp)
         test_nasty_type(t, hd, tmp)
