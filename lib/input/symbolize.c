@@ -270,7 +270,7 @@ static const struct smap *find_map(struct hd_sym *s, uint64_t addr)
 {
 	size_t lo = 0, hi = s->nmaps;
 
-	if (!s->sorted) {
+	if (!s->sorted && s->nmaps) {
 		qsort(s->maps, s->nmaps, sizeof(*s->maps), cmp_map);
 		s->sorted = 1;
 	}
