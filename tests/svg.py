@@ -25,7 +25,8 @@ parser as the judge of well-formedness:
     control characters, invalid UTF-8, 5000-character names) stay text:
     the only elements are the graph's own, no attribute is an event
     handler, and there is exactly one script;
-  * trend's graph is the diff of its first and last profile; a
+  * trend's graph is the diff of its first and last profile, its title
+    says the order used, a backwards diff's subtitle says so; a
     100 000-frame stack is drawn whole; an empty profile draws the root;
   * the trend HTML page parses as XML (polyglot XHTML), its suspect table,
     charts and heat map hold the JSON's suspects and series, its order,
@@ -395,6 +396,18 @@ def test_trend(t, hd, root_dir, tmp):
     for f in frames + dframes:
         f.kids = []
     t.check(paths(frames) == paths(dframes), what + ": the graph is the diff of first and last")
+    # The title says the order of the profiles, as the JSON does.
+    js = json.loads(heapdiff(hd, "trend", "--format", "json", "--top", "1", *series))
+    texts = ["".join(e.itertext()) for e in svg.iter(SVG + "text")]
+    order = {"time": "by time stamp", "given": "as given"}[js["order"]["used"]]
+    t.check(any(x.endswith("(first and last of 6 profiles, %s)" % order) for x in texts),
+            what + ": the title says the order used", texts[:1])
+    # A backwards diff says so under the title.
+    bsvg, _ = parse_svg(t, heapdiff(hd, "diff", "--format", "svg", series[-1], series[0]),
+                        "diff leak-05 leak-00")
+    texts = ["".join(e.itertext()) for e in bsvg.iter(SVG + "text")]
+    t.check(any("; NEW is older than BASE by " in x for x in texts),
+            "backwards diff svg: the subtitle says NEW is older", texts[:2])
 
 
 def elements(root):
