@@ -254,6 +254,8 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 	    !find_type(p, r->pair_type, NULL, &ao.pair_index))
 		ao.pair_index = SIZE_MAX;
 	ci->given = r->ncols;
+	if ((rc = hd_memstats_add(r, ci, p, err)))
+		return rc;
 	rc = hd_model_add(r->model, p, &ao, err);
 	if (rc < 0)
 		return rc;
@@ -641,6 +643,8 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	/* Rows stay where they are from here on: the lists below point at them. */
 	totals(r);
+	if ((rc = hd_memstats_finish(r, err)))
+		return rc;
 	if ((rc = ranked_facts(r, err)))
 		return rc;
 	if (r->command == HD_CMD_TREND && (rc = hd_trend_finish(r, err)))
