@@ -97,9 +97,12 @@ static const struct option_spec options[] = {
 	 [HD_CMD_DIFF] = "exit 1 when the rule is crossed (repeatable):\n"
 		"total:+8%  total:+50MiB  func:+5%  func:+1MiB\n"
 		"cum:+2MiB  new:+512KiB  inuse_objects/total:+10%\n"
-		"(% of the base total; with --normalize, on normalized values)",
+		"(% of the base total; with --normalize, on normalized values)\n"
+		"memstats.HeapInuse:+10%  memstats.Sys:+64MiB\n"
+		"(runtime.MemStats: Go's text heap profile)",
 	 [HD_CMD_TREND] = "exit 1 when crossed: leak (any growing function), or a diff "
-		"rule (total:+8%, ...) applied to the first and last profiles"}},
+		"rule (total:+8%, ..., memstats.HeapInuse:+10%) applied to the first and "
+		"last profiles"}},
 	{"folded-columns", 0, required_argument, OPT_FOLDED, set_folded, "C", {
 	 [HD_CMD_TOP] = "accepted and ignored: folded output of one profile has one column",
 	 [HD_CMD_DIFF] = FOLDED,

@@ -562,7 +562,34 @@ static void test_rule_limits(void)
 		{"inuse_space/total:+0.05 B", "invalid rule 'inuse_space/total:+0.05 B': not a whole "
 		 "number of bytes; give a larger unit, e.g. 0.05KiB"},
 		{"total:+1e6", "invalid rule 'total:+1e6' (expected [TYPE/]SCOPE:+LIMIT with SCOPE "
-		 "total, func, cum or new and LIMIT like 8%, 1.5MiB or 100; or leak)"},
+		 "total, func, cum or new and LIMIT like 8%, 1.5MiB or 100; or leak; "
+		 "or memstats.FIELD:+LIMIT)"},
+		{"memstats.heapinuse:+1%", "invalid rule 'memstats.heapinuse:+1%': no MemStats "
+		 "field 'heapinuse' (valid, as Go spells them: Alloc, TotalAlloc, Sys, Lookups, "
+		 "Mallocs, Frees, HeapAlloc, HeapSys, HeapIdle, HeapInuse, HeapReleased, "
+		 "HeapObjects, StackInuse, StackSys, MSpanInuse, MSpanSys, MCacheInuse, MCacheSys, "
+		 "BuckHashSys, GCSys, OtherSys, NextGC, LastGC, NumGC, NumForcedGC, MaxRSS, "
+		 "LiveObjects)"},
+		{"memstats.Stack:+1%", "invalid rule 'memstats.Stack:+1%': no MemStats field "
+		 "'Stack' (valid, as Go spells them: Alloc, TotalAlloc, Sys, Lookups, Mallocs, "
+		 "Frees, HeapAlloc, HeapSys, HeapIdle, HeapInuse, HeapReleased, HeapObjects, "
+		 "StackInuse, StackSys, MSpanInuse, MSpanSys, MCacheInuse, MCacheSys, BuckHashSys, "
+		 "GCSys, OtherSys, NextGC, LastGC, NumGC, NumForcedGC, MaxRSS, LiveObjects)"},
+		{"memstats.Sys", "invalid rule 'memstats.Sys' (expected memstats.FIELD:+LIMIT with "
+		 "LIMIT like 10% or 64MiB)"},
+		{"memstats.Sys:+0.5", "invalid rule 'memstats.Sys:+0.5': not a whole number of "
+		 "bytes; give a unit, e.g. 0.5MiB"},
+	};
+	static const struct {
+		const char *s, *field;
+		int is_pct;
+		double pct;
+		int64_t limit;
+	} ms[] = {
+		{"memstats.HeapInuse:+10%", "HeapInuse", 1, 10, 0},
+		{"memstats.Sys:+64MiB", "Sys", 0, 0, 64 << 20},
+		{"memstats.LiveObjects:1000", "LiveObjects", 0, 0, 1000},
+		{"memstats.MaxRSS:+0%", "MaxRSS", 1, 0, 0},
 	};
 	size_t i;
 
@@ -573,6 +600,16 @@ static void test_rule_limits(void)
 
 		CHECK(rc == 0 && !rule.is_pct && rule.limit == ok[i].limit, "rule '%s': rc %d, %lld (%s)",
 		      ok[i].s, rc, (long long)rule.limit, err.msg);
+	}
+	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		struct hd_error err = {0};
+		struct hd_rule rule;
+		int rc = hd_rule_parse(ms[i].s, &rule, &err);
+
+		CHECK(rc == 0 && rule.scope == HD_RULE_MEMSTATS &&
+		      strcmp(hd_memstats_field_name(rule.ms_field), ms[i].field) == 0 &&
+		      rule.is_pct == ms[i].is_pct && rule.pct == ms[i].pct && rule.limit == ms[i].limit,
+		      "rule '%s': rc %d (%s)", ms[i].s, rc, err.msg);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct hd_error err = {0};
