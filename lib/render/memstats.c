@@ -423,7 +423,7 @@ void hd_memstats_html(const struct hd_report *r, const struct hd_render_opts *o,
 	hd_buf_puts(b, ".</p>\n<p>Over the interval: ");
 	hd_memstats_interval(r, line, sizeof(line));
 	hd_put_clean(b, line, HD_CLEAN_XML, 0);
-	hd_buf_puts(b, ". ");
+	hd_buf_puts(b, ". Each field's ");
 	hd_put_clean(b, class_rule, HD_CLEAN_XML, 0);
 	hd_buf_puts(b, ".</p>\n<table class=\"memstats\">\n<thead><tr><th>runtime.MemStats</th>"
 		    "<th>first</th><th>last</th><th>\xce\x94</th><th>\xce\x94%</th><th>class</th>"
