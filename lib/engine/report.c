@@ -212,6 +212,9 @@ static int select_type(struct hd_report *r, const struct hd_profile *p,
 		       r->sample_type, r->sample_unit, r->cols[0].path, have);
 }
 
+static int warn(struct hd_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static int add_column(struct hd_report *r, const char *path, const char *label,
 		      const struct hd_profile *p, size_t si, double scale,
 		      const struct hd_profile *frames_from, struct hd_error *err)
@@ -254,6 +257,14 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 	    !find_type(p, r->pair_type, NULL, &ao.pair_index))
 		ao.pair_index = SIZE_MAX;
 	ci->given = r->ncols;
+	/* The decoder's warnings (input.h: a binary not found, ...), each
+	 * once even when several profiles say it. */
+	for (size_t w = 0, k; w < p->nwarnings; w++) {
+		for (k = 0; k < r->nwarnings && strcmp(r->warnings[k], p->warnings[w]); k++)
+			;
+		if (k == r->nwarnings && warn(r, "%s", p->warnings[w]))
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
 	if ((rc = hd_memstats_add(r, ci, p, err)))
 		return rc;
 	rc = hd_model_add(r->model, p, &ao, err);
