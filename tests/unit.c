@@ -467,6 +467,26 @@ static void test_model(void)
 	hd_model_free(m);
 }
 
+/* The period and its type reach the profile (render/pprof.c writes them). */
+static void test_period(void)
+{
+	struct hd_profile *p = NULL;
+	struct hd_error err;
+	struct builder b;
+	ValueType pt;
+
+	b_init(&b, 1);
+	b.p.period = 524288;
+	perftools__profiles__value_type__init(&pt);
+	pt.type = str(&b, "space");
+	pt.unit = str(&b, "bytes");
+	b.p.period_type = &pt;
+	CHECK(parse_msg(&b.p, &p, &err) == 0 && p->period == 524288 &&
+	      strcmp(p->period_type, "space") == 0 && strcmp(p->period_unit, "bytes") == 0,
+	      "period and period_type decoded");
+	hd_profile_free(p);
+}
+
 static void test_clean_path(void)
 {
 	static const char *const cases[][2] = {
@@ -588,6 +608,7 @@ int main(void)
 {
 	test_validation();
 	test_sample_types();
+	test_period();
 	test_loader();
 	test_model();
 	test_clean_path();
