@@ -256,7 +256,9 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 	ao.scale = scale;
 	ao.frames_from = frames_from;
 	ao.pair_index = SIZE_MAX;
-	if (r->pair_type && !find_type(p, r->pair_type, NULL, &ao.pair_index))
+	/* The pair is for retention labels, which the tables print. */
+	if (r->pair_type && (r->command == HD_CMD_TREND || (r->opts.needs & HD_NEED_CHAINS)) &&
+	    !find_type(p, r->pair_type, NULL, &ao.pair_index))
 		ao.pair_index = SIZE_MAX;
 	ci->given = r->ncols;
 	rc = hd_model_add(r->model, p, &ao, err);
