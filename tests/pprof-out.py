@@ -35,8 +35,9 @@ For each, heapdiff CMD --format pprof -o OUT, and then:
      mapping, drop_frames or keep_frames, and one non-zero value per
      sample;
   4. a second run writes the same bytes, and the gzip header's mtime is 0.
-At functions granularity a frame's file is in the profile too: viewed with
--filefunctions it gives the same numbers as heapdiff at filefunctions.
+At functions granularity a frame's file is in the profile too: for the Go
+programs' profiles (one file per function), viewed with -filefunctions it
+gives the same numbers as heapdiff at filefunctions.
 
 Then, once: --max-output holds for the compressed bytes; go tool pprof -http=127.0.0.1:PORT -no_browser OUT serves
 /ui/top with a function of the profile in it (stopped: kill, wait), and
@@ -287,9 +288,9 @@ def run_case(s, c, rows_of):
     rc2, _, _ = run([s.hd] + c.hd_args() + ["--format", "pprof", "-o", again])
     s.check(rc2 == 0 and open(again, "rb").read() == data,
             "%s: a second run writes the same bytes" % c.label())
+    os.unlink(again)
     s.check(data[:4] == b"\x1f\x8b\x08\x00" and data[4:8] == b"\0\0\0\0",
             "%s: gzip without a name, mtime 0" % c.label(), repr(data[:10]))
-    os.unlink(again)
     if s.pprof is None:
         return
     doc = rows_of(c.hd_args())
@@ -327,7 +328,7 @@ def run_case(s, c, rows_of):
                 what + ": one non-zero value per sample")
         # Where each function has one file, the output has it.
         doc2 = None
-        if c.gran == "functions" and c.kind == "top" and not big:
+        if c.gran == "functions" and c.kind == "top" and "public" not in c.files[0]:
             doc2 = rows_of([a if a != "functions" else "filefunctions" for a in c.hd_args()])
         if doc2 and len(doc2["functions"]) == len(doc["functions"]):
             ff = s.pprof_top([out], "filefunctions", unit, index=0)

@@ -8,10 +8,13 @@
  *          `go tool pprof -proto -diff_base BASE NEW` holds
  *   trend  the last column minus the first
  *
+ * Reads the finished report and its model only; owns nothing past the
+ * call (its tables are freed before it returns).
+ *
  * Contract:
  *   - One sample type, the report's (the model holds one); period_type,
- *     period, time_nanos and duration_nanos of the last column (the
- *     newest profile).  No drop_frames or keep_frames: the model applied
+ *     period, time_nanos and duration_nanos of the last column (NEW, or
+ *     the last of a trend's order).  No drop_frames or keep_frames: the model applied
  *     them, and pprof would prune again.  No mappings.
  *   - One sample per distinct stack of the model whose value is not 0
  *     (hd_model_stack_values, hd_model_stack_deltas), locations leaf
