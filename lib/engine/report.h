@@ -133,6 +133,10 @@ struct hd_column_info {
 	int64_t raw_total;         /* before normalization */
 	int have_count;            /* the paired count type exists */
 	int64_t count_total, raw_count_total;
+	/* The profile's period_type and period ("" and 0 without them),
+	 * for a renderer that writes a profile back (render/pprof.c). */
+	const char *period_type, *period_unit;
+	int64_t period;
 	/* runtime.MemStats of Go's text heap profile, copied at add
 	 * (memstats.c), NULL for other inputs; the profile's own in-use
 	 * space total beside it (have_inuse: it has that type). */

@@ -328,6 +328,7 @@ enum hd_format {
 	HD_FMT_TEXT, HD_FMT_MARKDOWN, HD_FMT_JSON, HD_FMT_FOLDED,
 	HD_FMT_SVG,     /* an interactive flame graph (render/svg.c) */
 	HD_FMT_HTML,    /* trend only: one self-contained page (render/html.c) */
+	HD_FMT_PPROF,   /* gzip profile.proto: the profile, the delta (render/pprof.c) */
 };
 int hd_format_parse(const char *s, enum hd_format *out);
 /* HD_NEED_* of what format f prints. */

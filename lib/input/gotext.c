@@ -573,6 +573,10 @@ static int parse_header(struct parser *ps, const unsigned char *s, size_t n)
 	else
 		return bad(ps, 1, "unknown sampling %s in the header (Go writes heap/RATE)",
 			   quote(qs, sizeof(qs), kind, klen));
+	/* As pprof's legacy parser sets them (parseHeap, parseHeapHeader). */
+	ps->p->period_type = "space";
+	ps->p->period_unit = "bytes";
+	ps->p->period = ps->v2 ? ps->rate : 1;
 	return set_types(ps);
 malformed:
 	return bad(ps, 1, "malformed header %s (want \"heap profile: N: N [N: N] @ heap/RATE\")",

@@ -105,6 +105,9 @@ struct hd_profile {
 	size_t len;
 	void *priv;            /* the decoder's own state */
 	int64_t time_nanos, duration_nanos;
+	/* period_type and period; "" and 0 when the profile has none */
+	const char *period_type, *period_unit;
+	int64_t period;
 	const char *drop_frames, *keep_frames; /* pprof's regexps, or NULL */
 	const char *default_type;
 	size_t ntypes;
