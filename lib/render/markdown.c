@@ -511,6 +511,7 @@ static void diff(struct md *m)
 	}
 	durations(m);
 	pair_line(m);
+	hd_memstats_markdown(r, m->o, m->b);
 	if (r->unchanged) {
 		hd_buf_puts(m->b, "No change.\n");
 		return;
@@ -710,6 +711,7 @@ static void trend(struct md *m)
 
 	trend_header(m);
 	verdict(m);
+	hd_memstats_markdown(m->r, m->o, m->b);
 	trend_suspects(m);
 	if (shown)
 		trend_table(m, shown);
