@@ -35,7 +35,7 @@ _Static_assert(HD_CMD_TOP == 0 && HD_CMD_DIFF == 1 && HD_CMD_TREND == 2,
 static setter set_format, set_output, set_icicle, set_top, set_sample, set_gran,
 	set_regex, set_sort, set_max_size, set_max_frames, set_max_output, set_color, set_input,
 	set_chain_depth, set_min_delta, set_folded, set_fail_on, set_order,
-	set_trend, set_normalize, set_ascii, set_app, set_help;
+	set_trend, set_normalize, set_ascii, set_app, set_help, set_native;
 
 /* The same text for every command. */
 #define ALL(text) {text, text, text}
@@ -133,6 +133,12 @@ static const struct option_spec options[] = {
 	 ALL("refuse profiles whose stacks expand to more than N frames in all "
 	     "(default 16777216, or 4 per byte of the decompressed profile if "
 	     "that is more)")},
+	{"binary", 0, required_argument, OPT_LIMITS, set_native, "PATH",
+	 ALL("C, C++ profiles (jemalloc, tcmalloc): the program's executable, when it "
+	     "is not where the profile's memory map says")},
+	{"symbols", 0, required_argument, OPT_LIMITS, set_native, "DIR",
+	 ALL("C, C++ profiles: a directory of separate debug files (laid out as "
+	     "/usr/lib/debug/.build-id, or named after the binary)")},
 	{"max-output", 0, required_argument, OPT_LIMITS, set_max_output, "SIZE",
 	 ALL("refuse to write a report larger than SIZE (default 64MiB)")},
 	{"color", 0, optional_argument, OPT_COLOR, set_color, "WHEN",
@@ -388,6 +394,17 @@ static int set_sort(struct cli *c, const struct option_spec *o, const char *arg)
 static int set_max_size(struct cli *c, const struct option_spec *o, const char *arg)
 {
 	return size_value(o, arg, 1, &c->limits.max_size, "a size such as 512MiB or 4GiB");
+}
+
+static int set_native(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (!*arg)
+		return bad_value(o, arg, "a path");
+	if (o->name[0] == 'b')
+		c->limits.binary = arg;
+	else
+		c->limits.symbols = arg;
+	return 0;
 }
 
 static int set_max_frames(struct cli *c, const struct option_spec *o, const char *arg)

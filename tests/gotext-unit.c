@@ -264,7 +264,7 @@ static void test_values(void)
 
 static void test_limits(void)
 {
-	struct hd_limits lim = { 0, 3 };
+	struct hd_limits lim = { .max_frames = 3 };
 	struct hd_profile *p = NULL;
 	struct hd_error err;
 

@@ -152,10 +152,11 @@ def growers_shrinkers(js, top):
     JSON of the same diff with --top 0 (the default sort)."""
     g, s = [], []
     for f in js["functions"]:
-        df, dc = f["delta_flat"], f["delta_cum"]
-        if df > 0 or (df == 0 and dc > 0):
+        df = f["delta_flat"]
+        # By flat, a caller whose flat did not move is in neither table.
+        if df > 0:
             g.append(f)
-        elif df < 0 or (df == 0 and dc < 0):
+        elif df < 0:
             s.append(f)
     if top:
         g, s = g[:top], s[:top]

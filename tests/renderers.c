@@ -247,7 +247,7 @@ static void check_split(const struct hd_report *r, const char *what)
 
 	for (i = 0; i < r->nrows; i++) {
 		const struct hd_row *row = &r->rows[i];
-		int64_t k = bycum ? row->dcum : row->dflat ? row->dflat : row->dcum;
+		int64_t k = bycum ? row->dcum : row->dflat;
 
 		if (k > 0) {
 			CHECK(g < r->ngrowers && r->growers[g] == row,

@@ -219,7 +219,11 @@ int hd_culprits_build(struct hd_report *r, struct hd_error *err)
 		row->culprit = app ? row->frame : HD_NO_FRAME;
 		row->culprit_share = app ? 1.0 : NAN;
 	}
-	if (!all && r->ncols > 1 && blame_rows(r))
+	for (i = 0; !all && i < r->nrows; i++)
+		if (r->rows[i].dflat && r->rows[i].culprit == HD_NO_FRAME)
+			break;
+	/* Only a row outside the user's code whose flat moved needs blame. */
+	if (!all && i < r->nrows && r->ncols > 1 && blame_rows(r))
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	if (r->pair_type) {
 		const int64_t *p0 = hd_model_pair_flat(r->model, 0);

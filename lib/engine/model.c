@@ -1363,6 +1363,38 @@ static uint32_t stack_culprit(const struct hd_model *m, const uint32_t *stk)
 	return stk[stk[0]];
 }
 
+/*
+ * The leaf and the culprit of sample s without building its stack, for
+ * a sample only the paired type counts: from the leaf up, the first
+ * frame, then the first of the user's code.  0 when no frame is kept.
+ */
+static int sample_leaf(const struct hd_model *m, const struct add_state *st,
+		       const struct hd_psample *s, uint32_t lo, uint32_t *leaf, uint32_t *cul)
+{
+	uint32_t k, t;
+	int found = 0;
+
+	for (k = lo; k < s->nlocs; k++) {
+		const struct loc_state *x = &st->ls[s->locs[k]];
+
+		if (x->hidden)
+			continue;
+		for (t = 0; t < x->n; t++) {
+			uint32_t f = st->lbuf[x->first + t];
+
+			if (!found) {
+				*leaf = *cul = f;
+				found = 1;
+			}
+			if (m->frames[f].pub.app) {
+				*cul = f;
+				return 1;
+			}
+		}
+	}
+	return found;
+}
+
 /* Every sample of the profile into column col. */
 static int add_samples(struct hd_model *m, struct add_state *st, struct column *col)
 {
@@ -1394,6 +1426,17 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 		col->abs_total = hd_add_sat(col->abs_total, val < 0 ? hd_sub_sat(0, val) : val);
 		if ((val == 0 && pval == 0) || !sample_kept(st, &s, &lo))
 			continue;
+		if (val == 0) {
+			/* What churn allocates and frees holds nothing in use:
+			 * the pair's samples count where val is 0. */
+			uint32_t leaf;
+
+			if (sample_leaf(m, st, &s, lo, &leaf, &cul)) {
+				col->pflat[leaf] = hd_add_sat(col->pflat[leaf], pval);
+				col->pown[cul] = hd_add_sat(col->pown[cul], pval);
+			}
+			continue;
+		}
 		if ((k = sample_stack(st, &s, lo)) < 0)
 			goto out;
 		if (k == 0)
@@ -1401,14 +1444,8 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 		stk = st->b.data + st->b.at[st->b.n];
 		cul = stack_culprit(m, stk);
 		if (pval) {
-			/* What churn allocates and frees holds nothing in use:
-			 * the pair's samples count even where val is 0. */
 			col->pflat[stk[stk[0]]] = hd_add_sat(col->pflat[stk[stk[0]]], pval);
 			col->pown[cul] = hd_add_sat(col->pown[cul], pval);
-		}
-		if (val == 0) {
-			st->b.len = st->b.at[st->b.n]; /* not kept: no value */
-			continue;
 		}
 		if (sample_values(m, col, stk, cul, val))
 			goto out;

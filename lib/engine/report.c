@@ -212,6 +212,9 @@ static int select_type(struct hd_report *r, const struct hd_profile *p,
 		       r->sample_type, r->sample_unit, r->cols[0].path, have);
 }
 
+static int warn(struct hd_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static int add_column(struct hd_report *r, const char *path, const char *label,
 		      const struct hd_profile *p, size_t si, double scale,
 		      const struct hd_profile *frames_from, struct hd_error *err)
@@ -249,9 +252,19 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 	ao.scale = scale;
 	ao.frames_from = frames_from;
 	ao.pair_index = SIZE_MAX;
-	if (r->pair_type && !find_type(p, r->pair_type, NULL, &ao.pair_index))
+	/* The pair is for retention labels, which the tables print. */
+	if (r->pair_type && (r->command == HD_CMD_TREND || (r->opts.needs & HD_NEED_CHAINS)) &&
+	    !find_type(p, r->pair_type, NULL, &ao.pair_index))
 		ao.pair_index = SIZE_MAX;
 	ci->given = r->ncols;
+	/* The decoder's warnings (input.h: a binary not found, ...), each
+	 * once even when several profiles say it. */
+	for (size_t w = 0, k; w < p->nwarnings; w++) {
+		for (k = 0; k < r->nwarnings && strcmp(r->warnings[k], p->warnings[w]); k++)
+			;
+		if (k == r->nwarnings && warn(r, "%s", p->warnings[w]))
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
 	rc = hd_model_add(r->model, p, &ao, err);
 	if (rc < 0)
 		return rc;
@@ -332,7 +345,7 @@ static int check_times(const struct hd_report *r, struct hd_error *err)
 		return 0;
 	for (c = 0; c < r->ncols; c++)
 		if (r->cols[c].time_nanos == 0)
-			return hd_fail(err, HD_ERR_USAGE, "%s has no time stamp (time_nanos); "
+			return hd_fail(err, HD_ERR_USAGE, "%s: no time stamp (time_nanos); "
 				       "ordering by time needs one in every profile",
 				       r->cols[c].path);
 	return 0;
@@ -570,8 +583,10 @@ static void totals(struct hd_report *r)
  * neither (report.h says by what). */
 static int row_direction(const struct hd_report *r, const struct hd_row *row)
 {
+	/* By flat, a caller whose flat did not move is no grower: its cum
+	 * moved with what it calls, which is listed on its own. */
 	int64_t k = r->opts.sort == HD_SORT_DELTA_CUM || r->opts.sort == HD_SORT_CUM ?
-		row->dcum : row->dflat ? row->dflat : row->dcum;
+		row->dcum : row->dflat;
 
 	return k > 0 ? 1 : k < 0 ? -1 : 0;
 }

@@ -192,7 +192,7 @@ struct hd_report {
 	/*
 	 * The rows split as a diff's two tables show them, each in rank order:
 	 * growers by delta cum when sorting by cum or delta cum, else by delta
-	 * flat (delta cum when flat did not move); shrinkers the mirror;
+	 * flat (a row whose flat did not move is neither); shrinkers the mirror;
 	 * rows that moved neither way are in neither.  unchanged: nothing to
 	 * tabulate ("No change."): no rows, or the total did not move and
 	 * neither did the top-ranked row.

@@ -94,6 +94,10 @@ const char *hd_status_str(int code);
 struct hd_limits {
 	uint64_t max_size;    /* decompressed bytes */
 	uint64_t max_frames;  /* expanded frames of all samples */
+	/* Where a native (C, C++) profile's names come from: the main
+	 * executable, when not where its memory map says (--binary), and a
+	 * directory of separate debug files (--symbols); NULL: none. */
+	const char *binary, *symbols;
 };
 
 /* ---- sizes (base/units.c) ------------------------------------------- */
