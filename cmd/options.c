@@ -65,13 +65,15 @@ static const struct option_spec options[] = {
 	{"min-rising", 0, required_argument, OPT_TREND, set_trend, "X",
 	 ALL("gone: rising steps no longer decide (an error; see --max-p)")},
 	{"format", 'f', required_argument, OPT_FORMAT, set_format, "FMT", {
-	 [HD_CMD_TOP] = "text (default), markdown, json, folded or svg (an interactive "
-		"flame graph)",
-	 [HD_CMD_DIFF] = "text (default), markdown, json, folded or svg (a differential "
-		"flame graph: widths max(BASE, NEW), red grew, blue shrank; see heapdiff(1))",
-	 [HD_CMD_TREND] = "text (default), markdown, json, folded, svg or html (folded, "
-		"svg: the first vs the last profile; html: one page with the suspects, a "
-		"heat map, charts and the flame graph)"}},
+	 [HD_CMD_TOP] = "text (default), markdown, json, folded, svg (an interactive "
+		"flame graph) or pprof (the profile as filtered, gzip profile.proto)",
+	 [HD_CMD_DIFF] = "text (default), markdown, json, folded, svg (a differential "
+		"flame graph: widths max(BASE, NEW), red grew, blue shrank; see heapdiff(1)) "
+		"or pprof (NEW - BASE per stack, gzip profile.proto, as go tool pprof -proto "
+		"-diff_base writes it)",
+	 [HD_CMD_TREND] = "text (default), markdown, json, folded, svg, html or pprof "
+		"(folded, svg, pprof: the first vs the last profile, pprof their delta; "
+		"html: one page with the suspects, a heat map, charts and the flame graph)"}},
 	{"output-format", 0, required_argument, OPT_FORMAT, set_format, "FMT",
 	 ALL("the same as --format")},
 	{"output", 'o', required_argument, OPT_OUTPUT, set_output, "FILE",
@@ -99,9 +101,12 @@ static const struct option_spec options[] = {
 	 [HD_CMD_DIFF] = "exit 1 when the rule is crossed (repeatable):\n"
 		"total:+8%  total:+50MiB  func:+5%  func:+1MiB\n"
 		"cum:+2MiB  new:+512KiB  inuse_objects/total:+10%\n"
-		"(% of the base total; with --normalize, on normalized values)",
+		"(% of the base total; with --normalize, on normalized values)\n"
+		"memstats.HeapInuse:+10%  memstats.Sys:+64MiB\n"
+		"(runtime.MemStats: Go's text heap profile)",
 	 [HD_CMD_TREND] = "exit 1 when crossed: leak (any growing function), or a diff "
-		"rule (total:+8%, ...) applied to the first and last profiles"}},
+		"rule (total:+8%, ..., memstats.HeapInuse:+10%) applied to the first and "
+		"last profiles"}},
 	{"folded-columns", 0, required_argument, OPT_FOLDED, set_folded, "C", {
 	 [HD_CMD_TOP] = "accepted and ignored: folded output of one profile has one column",
 	 [HD_CMD_DIFF] = FOLDED,
@@ -310,7 +315,7 @@ static int size_value64(const struct option_spec *o, const char *arg, int64_t *o
 static int set_format(struct cli *c, const struct option_spec *o, const char *arg)
 {
 	if (hd_format_parse(arg, &c->format))
-		return bad_value(o, arg, "text, markdown, json, folded, svg or html");
+		return bad_value(o, arg, "text, markdown, json, folded, svg, html or pprof");
 	return 0;
 }
 
@@ -648,6 +653,8 @@ int cli_parse(const struct subcommand *sc, int argc, char **argv, struct cli *c)
 			return rc;
 	}
 	settle(c);
+	if (cli_check_terminal(c))
+		return HD_EXIT_TROUBLE;
 	c->args = argv + optind;
 	c->nargs = argc - optind;
 	return 0;

@@ -237,6 +237,13 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	ci->time_nanos = hd_profile_time_nanos(p);
 	ci->duration_nanos = hd_profile_duration_nanos(p);
+	ci->period = p->period;
+	ci->period_type = hd_arena_strndup(r->arena, p->period_type ? p->period_type : "",
+					   p->period_type ? strlen(p->period_type) : 0);
+	ci->period_unit = hd_arena_strndup(r->arena, p->period_unit ? p->period_unit : "",
+					   p->period_unit ? strlen(p->period_unit) : 0);
+	if (!ci->period_type || !ci->period_unit)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	ci->raw_total = hd_profile_total(p, si);
 	if (r->count_type && find_type(p, r->count_type, NULL, &ci_idx)) {
 		ci->have_count = 1;
@@ -265,6 +272,8 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 		if (k == r->nwarnings && warn(r, "%s", p->warnings[w]))
 			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	}
+	if ((rc = hd_memstats_add(r, ci, p, err)))
+		return rc;
 	rc = hd_model_add(r->model, p, &ao, err);
 	if (rc < 0)
 		return rc;
@@ -652,6 +661,8 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	/* Rows stay where they are from here on: the lists below point at them. */
 	totals(r);
+	if ((rc = hd_memstats_finish(r, err)))
+		return rc;
 	if ((rc = ranked_facts(r, err)))
 		return rc;
 	if (r->command == HD_CMD_TREND && (rc = hd_trend_finish(r, err)))

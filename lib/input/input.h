@@ -48,8 +48,9 @@ struct hd_psample {
  * (/debug/pprof/heap?debug=1), runtime.ReadMemStats as the program saw
  * it just before the profile was written.  Every numeric field exactly,
  * as Go printed it; a field the file does not have (an older or newer
- * Go) is 0, and nfields counts those it had.  PauseNs and PauseEnd (the
- * last 256 pauses) are not kept.
+ * Go) is 0, and nfields counts those it had.  PauseNs, the ring of the
+ * last pauses (256 in Go: GC number k, from 1, at index (k - 1) % 256),
+ * is kept for the pause over an interval; PauseEnd is not.
  */
 struct hd_memstats {
 	uint64_t alloc, total_alloc, sys, lookups, mallocs, frees;
@@ -60,6 +61,8 @@ struct hd_memstats {
 	uint64_t max_rss;          /* "# MaxRSS", where the platform has it */
 	const char *gc_cpu_fraction; /* a float64 as Go's %v printed it, or NULL */
 	int debug_gc;              /* 1: "true" */
+	const uint64_t *pause_ns;  /* "# PauseNs = [...]", npause of them; NULL: none */
+	size_t npause;
 	size_t nfields;
 };
 
@@ -102,6 +105,9 @@ struct hd_profile {
 	size_t len;
 	void *priv;            /* the decoder's own state */
 	int64_t time_nanos, duration_nanos;
+	/* period_type and period; "" and 0 when the profile has none */
+	const char *period_type, *period_unit;
+	int64_t period;
 	const char *drop_frames, *keep_frames; /* pprof's regexps, or NULL */
 	const char *default_type;
 	size_t ntypes;
