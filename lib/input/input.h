@@ -135,6 +135,7 @@ static inline uint64_t hd_default_max_frames(size_t len)
 /* The decoders (one file each). */
 extern const struct hd_decoder hd_decoder_pprof;
 extern const struct hd_decoder hd_decoder_gotext; /* Go's text heap profile */
+extern const struct hd_decoder hd_decoder_hprof; /* Java heap dumps (HPROF) */
 /* Not a decoder: names a file that is no profile (an HTML page, a
  * goroutine dump, ...) and fails; see sniff.c. */
 extern const struct hd_decoder hd_decoder_wrong_file;
