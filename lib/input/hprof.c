@@ -75,11 +75,14 @@ enum {
 	SUB_PRIM_ARRAY_DUMP = 0x23,
 };
 
-/* Root kinds, most telling first: an object rooted twice shows the first. */
+/* Root kinds, most telling first: an object rooted twice shows the first.
+ * The kind is rkind's low bits; RK_REFD says some object refers to it. */
 enum {
 	RK_NONE, RK_STICKY, RK_THREAD, RK_FRAME, RK_JNI_GLOBAL, RK_JNI_LOCAL,
 	RK_NATIVE, RK_BLOCK, RK_MONITOR, RK_UNKNOWN, RK_SEVERAL, RK_UNREACHABLE, RK_COUNT
 };
+#define RK_KIND 0x0f
+#define RK_REFD 0x80
 
 static const char *const root_names[RK_COUNT] = {
 	"", "<GC root: system class>", "<GC root: thread>", "<GC root: Java local>",
@@ -790,6 +793,7 @@ static int add_edge(struct parser *ps, uint64_t id)
 		ps->dangling++;
 		return 0;
 	}
+	ps->rkind[to] |= RK_REFD;
 	if (ps->nedges >= NONE - 1)
 		return hd_fail(ps->err, HD_ERR_LIMIT, "more than 2^32 - 2 references");
 	if (HD_GROW(ps->edges, ps->edges_cap, ps->nedges + 1))
@@ -922,8 +926,8 @@ static int build_graph(struct parser *ps)
 
 		if (o == NONE)
 			continue; /* a root HotSpot names but did not dump */
-		if (!ps->rkind[o] || ps->roots[i].kind < ps->rkind[o])
-			ps->rkind[o] = ps->roots[i].kind;
+		if (!(ps->rkind[o] & RK_KIND) || ps->roots[i].kind < (ps->rkind[o] & RK_KIND))
+			ps->rkind[o] = (uint8_t)((ps->rkind[o] & ~RK_KIND) | ps->roots[i].kind);
 	}
 	return 0;
 }
@@ -938,7 +942,11 @@ struct dom {
 };
 
 /* Depth-first from the super-root (preorder 0) over the roots in index
- * order, then from each object still unvisited, which becomes a root. */
+ * order, then from each object still unvisited, which becomes a root;
+ * but an int[] that nothing reaches or refers to is left out: HotSpot
+ * fills the unused ends of its allocation buffers with such arrays, dead
+ * by construction, and jmap -histo does not count them.  nv is then the
+ * vertices visited. */
 static int dfs(struct parser *ps, struct dom *D)
 {
 	size_t n = ps->nobjs, i, next = 1;
@@ -953,10 +961,12 @@ static int dfs(struct parser *ps, struct dom *D)
 		for (i = 0; i < n; i++) {
 			size_t sp = 0;
 
-			if (D->pre[i] != NONE || (pass == 0 && !ps->rkind[i]))
+			if (D->pre[i] != NONE || (pass == 0 && !(ps->rkind[i] & RK_KIND)))
 				continue;
+			if (pass == 1 && !ps->rkind[i] && ps->ofunc[i] == ps->pfunc[10])
+				continue; /* a filler */
 			if (pass == 1)
-				ps->rkind[i] = RK_UNREACHABLE;
+				ps->rkind[i] |= RK_UNREACHABLE;
 			D->pre[i] = (uint32_t)next;
 			D->vert[next] = (uint32_t)i;
 			D->parent[next++] = 0;
@@ -983,6 +993,7 @@ static int dfs(struct parser *ps, struct dom *D)
 			}
 		}
 	}
+	D->nv = next;
 	return 0;
 }
 
@@ -1043,7 +1054,7 @@ static void lengauer_tarjan(struct parser *ps, struct dom *D)
 	for (w = (uint32_t)nv - 1; w >= 1; w--) {
 		uint32_t p = D->parent[w], s = w, e, v;
 
-		if (ps->rkind[D->vert[w]])
+		if (ps->rkind[D->vert[w]] & RK_KIND)
 			s = 0; /* the super-root is a predecessor */
 		for (e = D->rrow[w]; e < D->rrow[w + 1]; e++) {
 			uint32_t u = eval(D, D->redges[e]);
@@ -1159,7 +1170,7 @@ static int build_paths(struct parser *ps, struct dom *D)
 		uint32_t o = D->vert[k], d = D->idom[k], up;
 
 		if (d == 0) {
-			uint8_t rk = ps->rkind[o] ? ps->rkind[o] : RK_SEVERAL;
+			uint8_t rk = ps->rkind[o] & RK_KIND ? ps->rkind[o] & RK_KIND : RK_SEVERAL;
 
 			if (rootnode[rk] == NONE) {
 				uint32_t f;
