@@ -21,6 +21,10 @@ root refers to every GC root, then to each object still unreached in id
 order (but an unreferenced int[] no root reaches is a filler, left out);
 sizes are HotSpot's with compressed oops.
 
+Hostile dumps (made here): truncated, absurd lengths, dangling and
+looping classes, duplicates are refused with one line and exit 2; a
+dangling field reference is ignored; a 200 000-node list is one path.
+
 Then: diff of the first and last dump names LeakApp$Session among the
 growers with the retained growth computed here; trend of the series
 classes it growing and a leak suspect, and Churn$Item not.
@@ -461,6 +465,118 @@ def jvm(ck, heapdiff, src, keep=None):
         shutil.rmtree(tmp)
 
 
+# ---- hostile dumps ----------------------------------------------------------
+
+def synth(records, idsize=8, version=b"JAVA PROFILE 1.0.2"):
+    """An HPROF file of (tag, body) records."""
+    out = [version + b"\0", struct.pack(">IQ", idsize, 0)]
+    for tag, body in records:
+        out.append(struct.pack(">BII", tag, 0, len(body)) + body)
+    return b"".join(out)
+
+
+def hid(v):
+    return struct.pack(">Q", v)
+
+
+def class_dump(cid, super_id, fields):
+    """A CLASS DUMP without statics; fields: [(name id, type)]."""
+    b = b"\x20" + hid(cid) + struct.pack(">I", 0) + hid(super_id) + hid(0) * 5
+    b += struct.pack(">IHH", 0, 0, 0) + struct.pack(">H", len(fields))
+    return b + b"".join(hid(n) + bytes([t]) for n, t in fields)
+
+
+def names(*pairs):
+    """STRING and LOAD CLASS records naming classes: (class id, name)."""
+    recs = []
+    for k, (cid, name) in enumerate(pairs):
+        recs.append((0x01, hid(0x1000 + k) + name.encode()))
+        recs.append((0x02, struct.pack(">I", k + 1) + hid(cid) + struct.pack(">I", 0) + hid(0x1000 + k)))
+    return recs
+
+
+def instance(oid, cid, data):
+    return b"\x21" + hid(oid) + struct.pack(">I", 0) + hid(cid) + struct.pack(">I", len(data)) + data
+
+
+def linked_list(n):
+    """A root and a chain of n Node instances (next: the following one)."""
+    recs = names((0x10, "Node"), (0x20, "java/lang/Object"))
+    body = [class_dump(0x20, 0, []), class_dump(0x10, 0x20, [(0x1000, 2)]),
+            b"\x05" + hid(0x10), b"\x03" + hid(0x100000) + struct.pack(">II", 1, 0)]
+    for k in range(n):
+        body.append(instance(0x100000 + 16 * k, 0x10, hid(0x100000 + 16 * (k + 1) if k + 1 < n else 0)))
+    return synth(recs + [(0x1C, b"".join(body))])
+
+
+def hostile_cases(real):
+    base = names((0x10, "Node"), (0x20, "java/lang/Object"))
+    obj = class_dump(0x20, 0, [])
+    node = class_dump(0x10, 0x20, [(0x1000, 2)])
+    root = b"\x03" + hid(0x500) + struct.pack(">II", 1, 0)
+    seg = real[:len(real) // 2]
+    # the first HEAP DUMP SEGMENT of the real dump, cut in the middle
+    return [
+        ("truncated dump", seg, 2, "runs past the end"),
+        ("truncated header", b"JAVA PROFILE 1.0.2\0\0\0", 2, "header is cut short"),
+        ("Android dump", synth([], version=b"JAVA PROFILE 1.0.3"), 2, "hprof-conv"),
+        ("identifier size 3", synth([]).replace(struct.pack(">I", 8), struct.pack(">I", 3), 1), 2,
+         "identifiers of 3 bytes"),
+        ("record length past the end", synth(base)[:-1] + b"\xff" * 0, 2, "runs past the end"),
+        ("absurd array length", synth(base + [(0x1C, obj + b"\x23" + hid(0x500) + struct.pack(">IIB", 0, 0xFFFFFFFF, 8))]),
+         2, "a primitive array runs past"),
+        ("absurd object array", synth(base + [(0x1C, obj + b"\x22" + hid(0x500) + struct.pack(">II", 0, 0x7FFFFFFF) + hid(0x20))]),
+         2, "an object array runs past"),
+        ("sub-record past its segment", synth(base + [(0x1C, obj + node + instance(0x500, 0x10, hid(0))[:-3]),
+                                                      (0x2C, b"")]),
+         2, "past the end of its segment"),
+        ("instance of a dangling class", synth(base + [(0x1C, obj + root + instance(0x500, 0x77, b""))]),
+         2, "class 0x77, which is not in the dump"),
+        ("instance of the wrong size", synth(base + [(0x1C, obj + node + root + instance(0x500, 0x10, b"\0" * 3))]),
+         2, "but its class's fields take 8"),
+        ("own superclass", synth(base + [(0x1C, class_dump(0x10, 0x10, []))]), 2, "loop back to it"),
+        ("superclass loop", synth(base + [(0x1C, class_dump(0x10, 0x20, []) + class_dump(0x20, 0x10, []))]),
+         2, "loop back to it"),
+        ("dangling superclass", synth(base + [(0x1C, class_dump(0x10, 0x99, []))]), 2, "superclass 0x99"),
+        ("object dumped twice", synth(base + [(0x1C, obj + node + instance(0x500, 0x10, hid(0)) * 2)]),
+         2, "dumped twice"),
+        ("class dumped twice", synth(base + [(0x1C, obj + obj)]), 2, "dumped twice"),
+        ("unknown sub-record", synth(base + [(0x1C, obj + b"\x89" + hid(1))]), 2, "unknown heap dump sub-record 0x89"),
+        ("bad field type", synth(base + [(0x1C, class_dump(0x10, 0, [(0x1000, 13)]))]), 2, "type 13"),
+        ("dangling field reference", synth(base + [(0x1C, obj + node + root + instance(0x500, 0x10, hid(0xdead)))]),
+         0, None),
+        ("a list of 200000 nodes", linked_list(200000), 0, None),
+    ]
+
+
+def hostile(ck, heapdiff, src):
+    d = os.path.join(src, "testdata", "java")
+    real = gzip.decompress(open(os.path.join(d, sorted(os.listdir(d))[0]), "rb").read())
+    tmp = tempfile.mkdtemp(prefix="heapdiff-hprof.")
+    try:
+        for name, data, want, msg in hostile_cases(real):
+            path = os.path.join(tmp, "case.hprof")
+            with open(path, "wb") as f:
+                f.write(data)
+            p = subprocess.run([heapdiff, "top", "--top", "3", path], capture_output=True, text=True,
+                               timeout=20)
+            lines = p.stderr.splitlines()
+            ok = p.returncode == want and (want == 0 and not lines or
+                                           want == 2 and len(lines) == 1 and not p.stdout and
+                                           lines[0].startswith("heapdiff: ") and msg in lines[0])
+            ck.check(ok, "hostile %s: exit %d, %r" % (name, p.returncode, p.stderr[:300]))
+            if ok:
+                print("ok   hostile %s: %s" % (name, lines[0] if lines else "read"))
+        # the list is one path: root, Node (a class at most once on a path)
+        p = subprocess.run([heapdiff, "top", "-f", "folded", "--sample-index", "inuse_objects",
+                            path], capture_output=True, text=True)
+        ck.check(p.stdout.split("\n")[:1] == ["<GC root: Java local>;Node 200000"] or
+                 "<GC root: Java local>;Node 200000" in p.stdout,
+                 "a 200000-node list folds to one path: %r" % p.stdout[:200])
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main():
     args = sys.argv[1:]
     mode = "committed"
@@ -480,6 +596,7 @@ def main():
         paths = sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".hprof.gz"))
         oracle = [check_dump(ck, heapdiff, p) for p in paths]
         check_series(ck, heapdiff, paths, oracle)
+        hostile(ck, heapdiff, src)
     print("%d passed, %d failed" % (ck.passed, ck.failed))
     sys.exit(1 if ck.failed else 0)
 

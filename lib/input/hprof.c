@@ -623,7 +623,7 @@ static int layout_classes(struct parser *ps)
 			s = c->super != NONE ? &ps->classes[c->super] : NULL;
 			if (s && s->state != 2) {
 				if (s->state == 1) {
-					rc = bad(ps, c->off, "class 0x%llx is its own superclass",
+					rc = bad(ps, c->off, "the superclasses of class 0x%llx loop back to it",
 						 (unsigned long long)c->id);
 					break;
 				}
