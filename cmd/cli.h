@@ -133,6 +133,11 @@ void cli_warnings(const struct hd_report *r);
 
 /* ---- output.c ---- */
 
+/* Refuse, with a message, a binary format (pprof) bound for a terminal:
+ * standard output is one and no -o FILE was given.  0 or HD_EXIT_TROUBLE,
+ * before any profile is read. */
+int cli_check_terminal(const struct cli *c);
+
 /* Render r and write it to stdout or --output; 0 or HD_EXIT_TROUBLE. */
 int cli_emit(const struct cli *c, const struct hd_report *r);
 

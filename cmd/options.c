@@ -35,7 +35,7 @@ _Static_assert(HD_CMD_TOP == 0 && HD_CMD_DIFF == 1 && HD_CMD_TREND == 2,
 static setter set_format, set_output, set_icicle, set_top, set_sample, set_gran,
 	set_regex, set_sort, set_max_size, set_max_frames, set_max_output, set_color, set_input,
 	set_chain_depth, set_min_delta, set_folded, set_fail_on, set_order,
-	set_trend, set_normalize, set_ascii, set_app, set_help;
+	set_trend, set_normalize, set_ascii, set_app, set_help, set_native;
 
 /* The same text for every command. */
 #define ALL(text) {text, text, text}
@@ -63,13 +63,15 @@ static const struct option_spec options[] = {
 	{"min-rising", 0, required_argument, OPT_TREND, set_trend, "X",
 	 ALL("least share of non-falling steps (default 0.75)")},
 	{"format", 'f', required_argument, OPT_FORMAT, set_format, "FMT", {
-	 [HD_CMD_TOP] = "text (default), markdown, json, folded or svg (an interactive "
-		"flame graph)",
-	 [HD_CMD_DIFF] = "text (default), markdown, json, folded or svg (a differential "
-		"flame graph: widths max(BASE, NEW), red grew, blue shrank; see heapdiff(1))",
-	 [HD_CMD_TREND] = "text (default), markdown, json, folded, svg or html (folded, "
-		"svg: the first vs the last profile; html: one page with the suspects, a "
-		"heat map, charts and the flame graph)"}},
+	 [HD_CMD_TOP] = "text (default), markdown, json, folded, svg (an interactive "
+		"flame graph) or pprof (the profile as filtered, gzip profile.proto)",
+	 [HD_CMD_DIFF] = "text (default), markdown, json, folded, svg (a differential "
+		"flame graph: widths max(BASE, NEW), red grew, blue shrank; see heapdiff(1)) "
+		"or pprof (NEW - BASE per stack, gzip profile.proto, as go tool pprof -proto "
+		"-diff_base writes it)",
+	 [HD_CMD_TREND] = "text (default), markdown, json, folded, svg, html or pprof "
+		"(folded, svg, pprof: the first vs the last profile, pprof their delta; "
+		"html: one page with the suspects, a heat map, charts and the flame graph)"}},
 	{"output-format", 0, required_argument, OPT_FORMAT, set_format, "FMT",
 	 ALL("the same as --format")},
 	{"output", 'o', required_argument, OPT_OUTPUT, set_output, "FILE",
@@ -97,9 +99,12 @@ static const struct option_spec options[] = {
 	 [HD_CMD_DIFF] = "exit 1 when the rule is crossed (repeatable):\n"
 		"total:+8%  total:+50MiB  func:+5%  func:+1MiB\n"
 		"cum:+2MiB  new:+512KiB  inuse_objects/total:+10%\n"
-		"(% of the base total; with --normalize, on normalized values)",
+		"(% of the base total; with --normalize, on normalized values)\n"
+		"memstats.HeapInuse:+10%  memstats.Sys:+64MiB\n"
+		"(runtime.MemStats: Go's text heap profile)",
 	 [HD_CMD_TREND] = "exit 1 when crossed: leak (any growing function), or a diff "
-		"rule (total:+8%, ...) applied to the first and last profiles"}},
+		"rule (total:+8%, ..., memstats.HeapInuse:+10%) applied to the first and "
+		"last profiles"}},
 	{"folded-columns", 0, required_argument, OPT_FOLDED, set_folded, "C", {
 	 [HD_CMD_TOP] = "accepted and ignored: folded output of one profile has one column",
 	 [HD_CMD_DIFF] = FOLDED,
@@ -131,6 +136,12 @@ static const struct option_spec options[] = {
 	 ALL("refuse profiles whose stacks expand to more than N frames in all "
 	     "(default 16777216, or 4 per byte of the decompressed profile if "
 	     "that is more)")},
+	{"binary", 0, required_argument, OPT_LIMITS, set_native, "PATH",
+	 ALL("C, C++ profiles (jemalloc, tcmalloc): the program's executable, when it "
+	     "is not where the profile's memory map says")},
+	{"symbols", 0, required_argument, OPT_LIMITS, set_native, "DIR",
+	 ALL("C, C++ profiles: a directory of separate debug files (laid out as "
+	     "/usr/lib/debug/.build-id, or named after the binary)")},
 	{"max-output", 0, required_argument, OPT_LIMITS, set_max_output, "SIZE",
 	 ALL("refuse to write a report larger than SIZE (default 64MiB)")},
 	{"color", 0, optional_argument, OPT_COLOR, set_color, "WHEN",
@@ -302,7 +313,7 @@ static int size_value64(const struct option_spec *o, const char *arg, int64_t *o
 static int set_format(struct cli *c, const struct option_spec *o, const char *arg)
 {
 	if (hd_format_parse(arg, &c->format))
-		return bad_value(o, arg, "text, markdown, json, folded, svg or html");
+		return bad_value(o, arg, "text, markdown, json, folded, svg, html or pprof");
 	return 0;
 }
 
@@ -386,6 +397,17 @@ static int set_sort(struct cli *c, const struct option_spec *o, const char *arg)
 static int set_max_size(struct cli *c, const struct option_spec *o, const char *arg)
 {
 	return size_value(o, arg, 1, &c->limits.max_size, "a size such as 512MiB or 4GiB");
+}
+
+static int set_native(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (!*arg)
+		return bad_value(o, arg, "a path");
+	if (o->name[0] == 'b')
+		c->limits.binary = arg;
+	else
+		c->limits.symbols = arg;
+	return 0;
 }
 
 static int set_max_frames(struct cli *c, const struct option_spec *o, const char *arg)
@@ -626,6 +648,8 @@ int cli_parse(const struct subcommand *sc, int argc, char **argv, struct cli *c)
 			return rc;
 	}
 	settle(c);
+	if (cli_check_terminal(c))
+		return HD_EXIT_TROUBLE;
 	c->args = argv + optind;
 	c->nargs = argc - optind;
 	return 0;

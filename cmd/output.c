@@ -211,6 +211,16 @@ static void render_opts(const struct cli *c, struct hd_render_opts *ro)
 	}
 }
 
+int cli_check_terminal(const struct cli *c)
+{
+	if (c->format != HD_FMT_PPROF || (c->output && strcmp(c->output, "-") != 0) ||
+	    !isatty(STDOUT_FILENO))
+		return 0;
+	cli_error(NULL, "refusing to write a binary pprof profile to a terminal; "
+		  "use -o FILE or a pipe");
+	return HD_EXIT_TROUBLE;
+}
+
 int cli_emit(const struct cli *c, const struct hd_report *r)
 {
 	struct hd_render_opts ro;

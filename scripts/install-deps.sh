@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Install what heapdiff needs to build and test on Debian (bookworm or
-# later): compiler, meson, protobuf-c, zlib, libdeflate, cJSON, and the test
-# oracles (go tool pprof, cmark-gfm, valgrind, and chromium for the browser
-# test of the SVG and HTML pictures).  Uses sudo when not root.
+# later): compiler, meson, protobuf-c, zlib, libdeflate, cJSON, elfutils'
+# libdw (names the frames of C and C++ profiles), and the test oracles (go
+# tool pprof, cmark-gfm, valgrind, chromium for the browser test of the SVG
+# and HTML pictures, jemalloc with jeprof and tcmalloc for the native
+# profiles).  Uses sudo when not root.
 set -eu
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 pkgs="gcc clang pkg-config meson ninja-build protobuf-c-compiler libprotobuf-c-dev
       zlib1g-dev libdeflate-dev libcjson-dev golang-go cmark-gfm valgrind python3
-      gzip time bc chromium"
+      gzip time bc chromium libdw-dev libjemalloc-dev libgoogle-perftools-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||

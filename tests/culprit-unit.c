@@ -64,7 +64,7 @@ static struct hd_report *report_of(enum hd_command cmd, enum hd_order order,
 	struct hd_report_opts o;
 	struct hd_report *r = NULL;
 	struct hd_error err;
-	struct hd_limits lim = {HD_DEFAULT_MAX_SIZE, 0};
+	struct hd_limits lim = {.max_size = HD_DEFAULT_MAX_SIZE};
 	size_t i;
 
 	hd_report_opts_init(&o, cmd);

@@ -264,7 +264,7 @@ static void test_values(void)
 
 static void test_limits(void)
 {
-	struct hd_limits lim = { 0, 3 };
+	struct hd_limits lim = { .max_frames = 3 };
 	struct hd_profile *p = NULL;
 	struct hd_error err;
 
@@ -335,6 +335,12 @@ static const char *const refusals[][2] = {
 	{ H "# runtime.MemStats\n# MSpan = 1 / \n", G "3: MemStats MSpan: \"\" is not a number" },
 	{ H "# runtime.MemStats\n# DebugGC = maybe\n", G "3: MemStats DebugGC: \"maybe\" is not true or false" },
 	{ H "# runtime.MemStats\n# GCCPUFraction = lots\n", G "3: MemStats GCCPUFraction: \"lots\" is not a number" },
+	{ H "# runtime.MemStats\n# PauseNs = 1 2\n", G "3: MemStats PauseNs: \"1 2\" is not a list of numbers \"[n n ...]\"" },
+	{ H "# runtime.MemStats\n# PauseNs = [1  2]\n", G "3: MemStats PauseNs: \"[1  2]\" is not a list of numbers \"[n n ...]\"" },
+	{ H "# runtime.MemStats\n# PauseNs = []\n", G "3: MemStats PauseNs: \"[]\" is not a list of numbers \"[n n ...]\"" },
+	{ H "# runtime.MemStats\n# PauseNs = [1 x]\n", G "3: MemStats PauseNs: \"[1 x]\" is not a list of numbers \"[n n ...]\"" },
+	{ H "# runtime.MemStats\n# PauseNs = [18446744073709551616]\n",
+	  G "3: MemStats PauseNs: \"[18446744073709551616]\" is not a list of numbers \"[n n ...]\"" },
 };
 
 static void test_refusals(void)
@@ -424,7 +430,9 @@ static void test_memstats(const char *root)
 	      m->next_gc == UINT64_MAX && m->last_gc == 1796118796546009627ULL, "sys, gc");
 	CHECK(m->num_gc == 4 && m->num_forced_gc == 3 && m->debug_gc == 1 && m->max_rss == 8790016 &&
 	      m->gc_cpu_fraction && strcmp(m->gc_cpu_fraction, "4.532992193476365e-05") == 0, "rest");
-	CHECK(m->nfields == 25, "fields: %zu", m->nfields);
+	CHECK(m->npause == 6 && m->pause_ns && m->pause_ns[0] == 66492 && m->pause_ns[2] == 92944 &&
+	      m->pause_ns[5] == 0, "PauseNs: %zu", m->npause);
+	CHECK(m->nfields == 26, "fields: %zu", m->nfields);
 	hd_profile_free(p);
 
 	/* The committed capture: every field Go 1.19 writes. */
@@ -440,8 +448,9 @@ static void test_memstats(const char *root)
 	CHECK(buf && fread(buf, 1, (size_t)n, f) == (size_t)n, "read %s", path);
 	fclose(f);
 	buf[n] = '\0';
-	CHECK(parse(buf, NULL, &p, &err) == 0 && p->memstats && p->memstats->nfields == 25 &&
-	      p->memstats->heap_alloc == p->memstats->alloc && p->memstats->sys > 0,
+	CHECK(parse(buf, NULL, &p, &err) == 0 && p->memstats && p->memstats->nfields == 26 &&
+	      p->memstats->heap_alloc == p->memstats->alloc && p->memstats->sys > 0 &&
+	      p->memstats->npause == 256 && p->memstats->pause_ns[1] == 17136,
 	      "capture's memstats: %s", err.msg);
 	hd_profile_free(p);
 	test_capture_paths(buf);

@@ -294,7 +294,8 @@ static int names_option(const char *s)
 
 static void test_table(void)
 {
-	static const char *const fmt_names[] = {"text", "markdown", "json", "folded", "svg", "html"};
+	static const char *const fmt_names[] = {"text", "markdown", "json", "folded", "svg", "html",
+						"pprof"};
 	struct hd_report *reps[3];
 	enum hd_format f;
 	int c;
@@ -306,8 +307,9 @@ static void test_table(void)
 	CHECK(hd_format_parse("xml", &f) == HD_ERR_USAGE, "xml is no format");
 	CHECK(hd_format_needs(HD_FMT_SVG) == HD_NEED_TREE &&
 	      hd_format_needs(HD_FMT_TEXT) == HD_NEED_CHAINS &&
-	      hd_format_needs(HD_FMT_HTML) == HD_NEED_ALL, "what formats need");
-	for (f = HD_FMT_TEXT; f <= HD_FMT_HTML; f++) {
+	      hd_format_needs(HD_FMT_HTML) == HD_NEED_ALL &&
+	      hd_format_needs(HD_FMT_PPROF) == 0, "what formats need");
+	for (f = HD_FMT_TEXT; f <= HD_FMT_PPROF; f++) {
 		enum hd_format back;
 
 		CHECK(hd_format_parse(fmt_names[f], &back) == 0 && back == f,
@@ -379,7 +381,7 @@ static void test_no_partial_output(void)
 	struct hd_report *r = report(HD_CMD_TREND, HD_SORT_DEFAULT, series, 6);
 	enum hd_format f;
 
-	for (f = HD_FMT_TEXT; f <= HD_FMT_HTML; f++) {
+	for (f = HD_FMT_TEXT; f <= HD_FMT_PPROF; f++) {
 		struct hd_error err;
 		struct hd_buf b;
 		size_t full;

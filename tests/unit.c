@@ -467,6 +467,90 @@ static void test_model(void)
 	hd_model_free(m);
 }
 
+/* hd_model_stack_values(): one column's distinct stacks, root first. */
+struct walked {
+	char stacks[3][64];
+	int64_t values[3];
+	int n, stop_at;
+};
+
+static int walk_one(void *ctx, const uint32_t *frames, uint32_t n, int64_t value)
+{
+	struct walked *w = ctx;
+	uint32_t k;
+
+	if (w->n >= 3)
+		return -1;
+	w->stacks[w->n][0] = '\0';
+	for (k = 0; k < n; k++)
+		snprintf(w->stacks[w->n] + strlen(w->stacks[w->n]),
+			 sizeof(w->stacks[0]) - strlen(w->stacks[w->n]), "%s%u", k ? ";" : "",
+			 (unsigned)frames[k]);
+	w->values[w->n++] = value;
+	return w->n == w->stop_at ? 7 : 0;
+}
+
+static void test_stack_values(void)
+{
+	struct hd_model_opts mo = {HD_GRAN_FUNCTIONS, NULL, NULL, NULL, NULL};
+	static const uint64_t abm[] = {1, 2, 3}, bm[] = {2, 3}, am[] = {1, 3};
+	struct builder b;
+	struct hd_model *m;
+	struct walked w;
+	char want[2][64];
+	uint32_t fa = 0, fb = 0, fm = 0, i;
+
+	b_init(&b, 1);
+	b_func(&b, "a");
+	b_func(&b, "b");
+	b_func(&b, "main");
+	b_sample(&b, 5, 3, abm);
+	b_sample(&b, 4, 2, bm);
+	b_sample(&b, 7, 3, abm);   /* the same stack again: summed */
+	b_sample(&b, -4, 2, bm);   /* main;b sums to 0: left out */
+	b_sample(&b, 3, 2, am);
+	m = model_of(&b, &mo);
+	for (i = 0; i < hd_model_frame_count(m); i++) {
+		const char *n = hd_model_frame(m, i)->name;
+
+		*(strcmp(n, "a") == 0 ? &fa : strcmp(n, "b") == 0 ? &fb : &fm) = i;
+	}
+	snprintf(want[0], sizeof(want[0]), "%u;%u;%u", (unsigned)fm, (unsigned)fb, (unsigned)fa);
+	snprintf(want[1], sizeof(want[1]), "%u;%u", (unsigned)fm, (unsigned)fa);
+	memset(&w, 0, sizeof(w));
+	CHECK(hd_model_stack_values(m, 0, walk_one, &w) == 0 && w.n == 2,
+	      "two non-zero stacks (%d)", w.n);
+	CHECK(strcmp(w.stacks[0], want[0]) == 0 && w.values[0] == 12 &&
+	      strcmp(w.stacks[1], want[1]) == 0 && w.values[1] == 3,
+	      "stacks root first, summed, in the column's order: %s=%lld %s=%lld",
+	      w.stacks[0], (long long)w.values[0], w.stacks[1], (long long)w.values[1]);
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 1;
+	CHECK(hd_model_stack_values(m, 0, walk_one, &w) == 7 && w.n == 1,
+	      "a callback's non-zero return stops the walk");
+	hd_model_free(m);
+}
+
+/* The period and its type reach the profile (render/pprof.c writes them). */
+static void test_period(void)
+{
+	struct hd_profile *p = NULL;
+	struct hd_error err;
+	struct builder b;
+	ValueType pt;
+
+	b_init(&b, 1);
+	b.p.period = 524288;
+	perftools__profiles__value_type__init(&pt);
+	pt.type = str(&b, "space");
+	pt.unit = str(&b, "bytes");
+	b.p.period_type = &pt;
+	CHECK(parse_msg(&b.p, &p, &err) == 0 && p->period == 524288 &&
+	      strcmp(p->period_type, "space") == 0 && strcmp(p->period_unit, "bytes") == 0,
+	      "period and period_type decoded");
+	hd_profile_free(p);
+}
+
 static void test_clean_path(void)
 {
 	static const char *const cases[][2] = {
@@ -562,7 +646,34 @@ static void test_rule_limits(void)
 		{"inuse_space/total:+0.05 B", "invalid rule 'inuse_space/total:+0.05 B': not a whole "
 		 "number of bytes; give a larger unit, e.g. 0.05KiB"},
 		{"total:+1e6", "invalid rule 'total:+1e6' (expected [TYPE/]SCOPE:+LIMIT with SCOPE "
-		 "total, func, cum or new and LIMIT like 8%, 1.5MiB or 100; or leak)"},
+		 "total, func, cum or new and LIMIT like 8%, 1.5MiB or 100; or leak; "
+		 "or memstats.FIELD:+LIMIT)"},
+		{"memstats.heapinuse:+1%", "invalid rule 'memstats.heapinuse:+1%': no MemStats "
+		 "field 'heapinuse' (valid, as Go spells them: Alloc, TotalAlloc, Sys, Lookups, "
+		 "Mallocs, Frees, HeapAlloc, HeapSys, HeapIdle, HeapInuse, HeapReleased, "
+		 "HeapObjects, StackInuse, StackSys, MSpanInuse, MSpanSys, MCacheInuse, MCacheSys, "
+		 "BuckHashSys, GCSys, OtherSys, NextGC, LastGC, NumGC, NumForcedGC, MaxRSS, "
+		 "LiveObjects)"},
+		{"memstats.Stack:+1%", "invalid rule 'memstats.Stack:+1%': no MemStats field "
+		 "'Stack' (valid, as Go spells them: Alloc, TotalAlloc, Sys, Lookups, Mallocs, "
+		 "Frees, HeapAlloc, HeapSys, HeapIdle, HeapInuse, HeapReleased, HeapObjects, "
+		 "StackInuse, StackSys, MSpanInuse, MSpanSys, MCacheInuse, MCacheSys, BuckHashSys, "
+		 "GCSys, OtherSys, NextGC, LastGC, NumGC, NumForcedGC, MaxRSS, LiveObjects)"},
+		{"memstats.Sys", "invalid rule 'memstats.Sys' (expected memstats.FIELD:+LIMIT with "
+		 "LIMIT like 10% or 64MiB)"},
+		{"memstats.Sys:+0.5", "invalid rule 'memstats.Sys:+0.5': not a whole number of "
+		 "bytes; give a unit, e.g. 0.5MiB"},
+	};
+	static const struct {
+		const char *s, *field;
+		int is_pct;
+		double pct;
+		int64_t limit;
+	} ms[] = {
+		{"memstats.HeapInuse:+10%", "HeapInuse", 1, 10, 0},
+		{"memstats.Sys:+64MiB", "Sys", 0, 0, 64 << 20},
+		{"memstats.LiveObjects:1000", "LiveObjects", 0, 0, 1000},
+		{"memstats.MaxRSS:+0%", "MaxRSS", 1, 0, 0},
 	};
 	size_t i;
 
@@ -573,6 +684,16 @@ static void test_rule_limits(void)
 
 		CHECK(rc == 0 && !rule.is_pct && rule.limit == ok[i].limit, "rule '%s': rc %d, %lld (%s)",
 		      ok[i].s, rc, (long long)rule.limit, err.msg);
+	}
+	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		struct hd_error err = {0};
+		struct hd_rule rule;
+		int rc = hd_rule_parse(ms[i].s, &rule, &err);
+
+		CHECK(rc == 0 && rule.scope == HD_RULE_MEMSTATS &&
+		      strcmp(hd_memstats_field_name(rule.ms_field), ms[i].field) == 0 &&
+		      rule.is_pct == ms[i].is_pct && rule.pct == ms[i].pct && rule.limit == ms[i].limit,
+		      "rule '%s': rc %d (%s)", ms[i].s, rc, err.msg);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct hd_error err = {0};
@@ -588,8 +709,10 @@ int main(void)
 {
 	test_validation();
 	test_sample_types();
+	test_period();
 	test_loader();
 	test_model();
+	test_stack_values();
 	test_clean_path();
 	test_sizes();
 	test_rule_limits();

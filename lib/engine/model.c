@@ -2072,3 +2072,49 @@ void hd_model_node_totals(const struct hd_model *cm, size_t col, int64_t *out)
 	for (n = m->nnodes; n-- > 1;)
 		out[m->parent[n]] = hd_add_sat(out[m->parent[n]], out[n]);
 }
+
+/* ---- one column's stacks (for render/pprof.c; added beside the rest) ----
+ *
+ * hd_model_stack_deltas() against no column at all: each distinct stack
+ * of column col, summed over its samples (saturating), the non-zero ones
+ * passed on in the order the column first holds them.  Reads only;
+ * one step per sample plus one call per stack.
+ */
+int hd_model_stack_values(const struct hd_model *m, size_t col,
+			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				    int64_t value),
+			  void *ctx)
+{
+	const struct column *c = &m->cols[col];
+	int64_t *v = calloc(m->pool.n + 1, sizeof(*v));
+	uint8_t *seen = calloc(m->pool.n + 1, 1);
+	uint32_t *ids = NULL;
+	size_t nids = 0, cap = 0, s;
+	int rc = HD_ERR_NOMEM;
+
+	if (!v || !seen)
+		goto out;
+	for (s = 0; s < c->nsamp; s++) {
+		uint32_t id = c->sid[s];
+
+		if (!seen[id]) {
+			if (HD_GROW(ids, cap, nids + 1))
+				goto out;
+			seen[id] = 1;
+			ids[nids++] = id;
+		}
+		v[id] = hd_add_sat(v[id], c->vals[s]);
+	}
+	rc = 0;
+	for (s = 0; s < nids && !rc; s++)
+		if (v[ids[s]]) {
+			const uint32_t *st = pool_stack(&m->pool, ids[s]);
+
+			rc = cb(ctx, st + 1, st[0], v[ids[s]]);
+		}
+out:
+	free(v);
+	free(seen);
+	free(ids);
+	return rc;
+}

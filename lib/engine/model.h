@@ -147,4 +147,16 @@ void hd_model_node_totals(const struct hd_model *m, size_t col, int64_t *out);
 /* pprof's filepath.Clean of a file name, into the arena. */
 char *hd_clean_path(struct hd_arena *a, const char *path);
 
+/*
+ * Each distinct stack of column col (the first or the last: only they
+ * keep samples) whose value there is not zero, once, with that value
+ * (saturating) and its frames root first: hd_model_stack_deltas() of one
+ * column, for writing a profile back (render/pprof.c).  The same cost,
+ * stop rule and HD_ERR_NOMEM.
+ */
+int hd_model_stack_values(const struct hd_model *m, size_t col,
+			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				    int64_t value),
+			  void *ctx);
+
 #endif

@@ -212,6 +212,9 @@ static int select_type(struct hd_report *r, const struct hd_profile *p,
 		       r->sample_type, r->sample_unit, r->cols[0].path, have);
 }
 
+static int warn(struct hd_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static int add_column(struct hd_report *r, const char *path, const char *label,
 		      const struct hd_profile *p, size_t si, double scale,
 		      const struct hd_profile *frames_from, struct hd_error *err)
@@ -234,6 +237,13 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	ci->time_nanos = hd_profile_time_nanos(p);
 	ci->duration_nanos = hd_profile_duration_nanos(p);
+	ci->period = p->period;
+	ci->period_type = hd_arena_strndup(r->arena, p->period_type ? p->period_type : "",
+					   p->period_type ? strlen(p->period_type) : 0);
+	ci->period_unit = hd_arena_strndup(r->arena, p->period_unit ? p->period_unit : "",
+					   p->period_unit ? strlen(p->period_unit) : 0);
+	if (!ci->period_type || !ci->period_unit)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	ci->raw_total = hd_profile_total(p, si);
 	if (r->count_type && find_type(p, r->count_type, NULL, &ci_idx)) {
 		ci->have_count = 1;
@@ -254,6 +264,16 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 	    !find_type(p, r->pair_type, NULL, &ao.pair_index))
 		ao.pair_index = SIZE_MAX;
 	ci->given = r->ncols;
+	/* The decoder's warnings (input.h: a binary not found, ...), each
+	 * once even when several profiles say it. */
+	for (size_t w = 0, k; w < p->nwarnings; w++) {
+		for (k = 0; k < r->nwarnings && strcmp(r->warnings[k], p->warnings[w]); k++)
+			;
+		if (k == r->nwarnings && warn(r, "%s", p->warnings[w]))
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
+	if ((rc = hd_memstats_add(r, ci, p, err)))
+		return rc;
 	rc = hd_model_add(r->model, p, &ao, err);
 	if (rc < 0)
 		return rc;
@@ -641,6 +661,8 @@ int hd_report_finish(struct hd_report *r, struct hd_error *err)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	/* Rows stay where they are from here on: the lists below point at them. */
 	totals(r);
+	if ((rc = hd_memstats_finish(r, err)))
+		return rc;
 	if ((rc = ranked_facts(r, err)))
 		return rc;
 	if (r->command == HD_CMD_TREND && (rc = hd_trend_finish(r, err)))

@@ -120,6 +120,8 @@ struct hd_row {
 	int64_t chains_other;      /* of the change, what paths not listed carry */
 };
 
+struct hd_memstats;
+
 struct hd_column_info {
 	const char *path;          /* as given */
 	size_t given;              /* its position on the command line, from 0 */
@@ -131,7 +133,19 @@ struct hd_column_info {
 	int64_t raw_total;         /* before normalization */
 	int have_count;            /* the paired count type exists */
 	int64_t count_total, raw_count_total;
+	/* The profile's period_type and period ("" and 0 without them),
+	 * for a renderer that writes a profile back (render/pprof.c). */
+	const char *period_type, *period_unit;
+	int64_t period;
+	/* runtime.MemStats of Go's text heap profile, copied at add
+	 * (memstats.c), NULL for other inputs; the profile's own in-use
+	 * space total beside it (have_inuse: it has that type). */
+	const struct hd_memstats *memstats;
+	int have_inuse;
+	int64_t inuse_total;
 };
+
+struct hd_ms_report;
 
 /*
  * Filled by hd_report_new() and hd_report_add*(), completed by
@@ -203,6 +217,11 @@ struct hd_report {
 	int cumulative;            /* the type only accumulates (alloc_*): trend
 				    * analysed the increments between columns, and
 				    * suspects are allocation-rate regressions */
+
+	/* diff and trend: runtime.MemStats first to last, per field and
+	 * over the interval, and the cross-check (memstats.c); NULL unless
+	 * every profile carried them. */
+	const struct hd_ms_report *memstats;
 
 	struct hd_verdict *verdict; /* NULL when no --fail-on was given */
 	struct hd_arena *arena;
@@ -276,6 +295,99 @@ struct hd_verdict {
 	struct hd_rule_result *results;
 	size_t n;
 };
+
+/* ---- runtime.MemStats beside the sampled profile (memstats.c) ---------- */
+
+/*
+ * The figures of Go's runtime.MemStats by index: every number Go's text
+ * heap profile prints, named as runtime.MemStats spells it ("StackInuse",
+ * "StackSys" for its "Stack = INUSE / SYS"; "MaxRSS"), and LiveObjects,
+ * Mallocs - Frees.  What --fail-on memstats.FIELD names.
+ */
+int hd_memstats_field(const char *name, size_t len);  /* its index, or -1 */
+const char *hd_memstats_field_name(int field);
+const char *hd_memstats_field_unit(int field);        /* "bytes", "count", "nanoseconds" */
+/* "Alloc, TotalAlloc, ..., LiveObjects" into buf: for messages. */
+void hd_memstats_field_list(char *buf, size_t n);
+/* A field's value, clamped to INT64_MAX (LiveObjects: Mallocs - Frees,
+ * saturating). */
+int64_t hd_memstats_value(const struct hd_memstats *m, int field);
+
+/* One row of the section: a field that matters for a leak hunt. */
+struct hd_ms_row {
+	int field;
+	const char *name, *unit;
+	int64_t first, last, delta;  /* delta saturating */
+	double pct;                  /* of first; NAN when first is 0 */
+	const int64_t *series;       /* its value in every column */
+	enum hd_trend_class cls;     /* stable, growing, shrinking or fluctuating
+				      * (memstats.c's rule, not trend.c's) */
+};
+#define HD_MS_ROWS 12
+
+/* What the profile and MemStats say together (memstats.c: the rules). */
+enum hd_ms_kind {
+	HD_MS_NOISE,      /* nothing beyond the noise floor */
+	HD_MS_HEAP,       /* growth the profile sees: a Go heap leak */
+	HD_MS_OUTSIDE,    /* growth outside what the heap profile samples */
+	HD_MS_IDLE,       /* heap idle but not yet released to the OS */
+	HD_MS_GARBAGE,    /* HeapAlloc far above the profile's in-use */
+	HD_MS_FRAGMENTED, /* HeapInuse grew, the live heap did not */
+	HD_MS_RESTART,    /* the counters fell: not one process */
+};
+const char *hd_ms_kind_name(enum hd_ms_kind k);
+
+/* Outside the heap, which part grew most. */
+enum hd_ms_part {
+	HD_MS_PART_STACKS,  /* StackSys: goroutine stacks */
+	HD_MS_PART_GC,      /* GCSys: GC metadata */
+	HD_MS_PART_RUNTIME, /* MSpanSys + MCacheSys + BuckHashSys + OtherSys */
+	HD_MS_PART_NATIVE,  /* MaxRSS beyond what the runtime holds: cgo, native */
+};
+
+struct hd_ms_check {
+	enum hd_ms_kind kind;
+	int64_t floor;          /* the noise floor F */
+	/* The parts of the growth, last minus first: */
+	int64_t heap;           /* HeapInuse */
+	int64_t heap_alloc;     /* HeapAlloc */
+	int64_t idle;           /* HeapIdle - HeapReleased */
+	int64_t outside;        /* Sys - HeapSys: stacks + gc + runtime */
+	int64_t stacks, gc, runtime;
+	int64_t native;         /* how much more MaxRSS exceeds Sys than it did;
+				 * 0 without MaxRSS or when it does not */
+	enum hd_ms_part part;   /* the largest of stacks, gc, runtime, native */
+	int64_t part_delta;
+	/* The profile: its in-use space total, last minus first. */
+	int have_profile;
+	int64_t profile_delta;
+	int table_shows;        /* the report's sample type is that in-use type */
+	/* garbage: grew 1 when the heap grew and the profile did not see
+	 * it (col is the last), else 0 and col is the column with the
+	 * largest HeapAlloc - in-use; HeapAlloc and in-use there */
+	int grew;
+	size_t col;
+	int64_t col_heap_alloc, col_inuse;
+	/* restart: the column whose Mallocs, Frees, TotalAlloc or NumGC fell */
+	size_t restart_col;
+};
+
+struct hd_ms_report {
+	struct hd_ms_row rows[HD_MS_ROWS];
+	size_t nrows;
+	/* Over the interval, first to last (counters' deltas, saturating). */
+	int64_t num_gc, num_forced_gc, mallocs, frees, total_alloc;
+	int have_pause;         /* the pause of those collections is exact */
+	int64_t pause_ns;
+	size_t pause_ring;      /* PauseNs entries the last profile has (0: none) */
+	struct hd_ms_check check;
+};
+
+/* For hd_report_add() only: copy p's MemStats into column ci. */
+int hd_memstats_add(struct hd_report *r, struct hd_column_info *ci,
+		    const struct hd_profile *p, struct hd_error *err);
+/* For hd_report_finish() only, after the totals: r->memstats. */
+int hd_memstats_finish(struct hd_report *r, struct hd_error *err);
 
 /*
  * For hd_report_finish() only (culprit.c): every row's culprit, its

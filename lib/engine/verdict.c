@@ -1,7 +1,9 @@
 /*
  * verdict.c - --fail-on rules: parsing, and evaluation against a finished
  * report.  A rule names a scope (total, func, cum, new, leak), optionally
- * another sample type, and a limit that growth must not exceed.
+ * another sample type, and a limit that growth must not exceed; or a
+ * field of runtime.MemStats (memstats.HeapInuse), last minus first, its
+ * percentages of the first value.
  *
  * Owns: the report's verdict (results, crossing frames' names), allocated
  * in the destination report's arena and freed with it.  Evaluation reads
@@ -48,6 +50,34 @@ static int parse_limit(const char *s, struct hd_rule *r, struct hd_error *why)
 	return 0;
 }
 
+/* "memstats.FIELD:+LIMIT": FIELD as runtime.MemStats spells it, or
+ * LiveObjects (engine/memstats.c). */
+static int parse_memstats(const char *s, struct hd_rule *out, struct hd_error *err)
+{
+	const char *name = s + 9, *colon = strchr(s, ':');
+	size_t n = colon ? (size_t)(colon - name) : strlen(name);
+	struct hd_error why = {0};
+	char valid[512];
+
+	out->scope = HD_RULE_MEMSTATS;
+	out->ms_field = hd_memstats_field(name, n);
+	if (out->ms_field < 0) {
+		hd_memstats_field_list(valid, sizeof(valid));
+		return hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_RULE,
+				     "invalid rule '%s': no MemStats field '%.*s' (valid, as Go "
+				     "spells them: %s)", s, (int)(n < 40 ? n : 40), name, valid);
+	}
+	if (!colon || parse_limit(colon + 1, out, &why)) {
+		if (why.code)
+			return hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_RULE,
+					     "invalid rule '%s': %s", s, why.msg);
+		return hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_RULE,
+				     "invalid rule '%s' (expected memstats.FIELD:+LIMIT with "
+				     "LIMIT like 10%% or 64MiB)", s);
+	}
+	return 0;
+}
+
 /* Messages say "rule"; the front end names its option (cmd/: --fail-on). */
 int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err)
 {
@@ -63,6 +93,8 @@ int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err)
 	snprintf(out->text, sizeof(out->text), "%s", s);
 	colon = strchr(s, ':');
 	slash = strchr(s, '/');
+	if (strncmp(s, "memstats.", 9) == 0)
+		return parse_memstats(s, out, err);
 	if (slash && (!colon || slash < colon)) {
 		n = (size_t)(slash - s);
 		if (n == 0 || n >= sizeof(out->sample_type))
@@ -89,7 +121,8 @@ bad:
 				     s, why.msg);
 	return hd_fail_about(err, HD_ERR_USAGE, HD_SUBJ_RULE,
 			     "invalid rule '%s' (expected [TYPE/]SCOPE:+LIMIT with SCOPE "
-			     "total, func, cum or new and LIMIT like 8%%, 1.5MiB or 100; or leak)", s);
+			     "total, func, cum or new and LIMIT like 8%%, 1.5MiB or 100; or leak; "
+			     "or memstats.FIELD:+LIMIT)", s);
 }
 
 static int crossed(const struct hd_rule *rule, int64_t delta, int64_t base_total)
@@ -224,6 +257,44 @@ static int check_frames(struct hd_report *dst, const struct hd_report *src,
 	return rc;
 }
 
+/* A memstats rule: the field's last minus first, against its first. */
+static int check_memstats(struct hd_report *dst, const struct hd_report *src,
+			  const struct hd_rule *rule, struct hd_error *err)
+{
+	const char *name = hd_memstats_field_name(rule->ms_field);
+	struct hd_rule_result *res;
+	int64_t first, last;
+	size_t c, lacking = SIZE_MAX, with = 0;
+
+	if (!src->memstats) {
+		for (c = 0; c < src->ncols; c++) {
+			with += src->cols[c].memstats != NULL;
+			if (!src->cols[c].memstats && lacking == SIZE_MAX)
+				lacking = c;
+		}
+		if (with == 0 || lacking == SIZE_MAX)
+			return hd_fail(err, HD_ERR_USAGE, "memstats.%s needs Go's text heap profile "
+				       "(?debug=1), which carries runtime.MemStats", name);
+		return hd_fail(err, HD_ERR_USAGE, "memstats.%s needs runtime.MemStats in every "
+			       "profile, and %s has none (Go's text heap profile, ?debug=1, "
+			       "carries them)", name, src->cols[lacking].path);
+	}
+	res = new_result(dst);
+	if (!res)
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	res->rule = *rule;
+	res->unit = hd_memstats_field_unit(rule->ms_field);
+	first = hd_memstats_value(src->cols[0].memstats, rule->ms_field);
+	last = hd_memstats_value(src->cols[src->ncols - 1].memstats, rule->ms_field);
+	res->measured = hd_sub_sat(last, first);
+	res->measured_pct = first == 0 ? NAN : (double)res->measured * 100.0 / fabs((double)first);
+	res->pass = !crossed(rule, res->measured, first);
+	if (!res->pass)
+		dst->verdict->pass = 0;
+	dst->verdict->n++;
+	return 0;
+}
+
 int hd_report_check(struct hd_report *dst, struct hd_report *src,
 		    const struct hd_rule *rule, struct hd_error *err)
 {
@@ -236,6 +307,8 @@ int hd_report_check(struct hd_report *dst, struct hd_report *src,
 	if (rule->scope == HD_RULE_LEAK && src->command != HD_CMD_TREND)
 		return hd_fail(err, HD_ERR_USAGE,
 			       "a leak is found in a series of profiles (heapdiff trend); a diff has no trend");
+	if (rule->scope == HD_RULE_MEMSTATS)
+		return check_memstats(dst, src, rule, err);
 	res = new_result(dst);
 	if (!res)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");

@@ -94,6 +94,10 @@ const char *hd_status_str(int code);
 struct hd_limits {
 	uint64_t max_size;    /* decompressed bytes */
 	uint64_t max_frames;  /* expanded frames of all samples */
+	/* Where a native (C, C++) profile's names come from: the main
+	 * executable, when not where its memory map says (--binary), and a
+	 * directory of separate debug files (--symbols); NULL: none. */
+	const char *binary, *symbols;
 };
 
 /* ---- sizes (base/units.c) ------------------------------------------- */
@@ -290,6 +294,7 @@ enum hd_rule_scope {
 	HD_RULE_CUM,   /* any frame's cum grew by more than the limit */
 	HD_RULE_NEW,   /* any frame absent in the baseline now holds more */
 	HD_RULE_LEAK,  /* trend: any leak suspect (a culprit classed growing) */
+	HD_RULE_MEMSTATS, /* a runtime.MemStats field grew by more than the limit */
 };
 
 struct hd_rule {
@@ -298,16 +303,21 @@ struct hd_rule {
 	enum hd_rule_scope scope;
 	int is_pct;            /* limit is a percentage of the base total */
 	double pct;
-	int64_t limit;         /* in the sample type's unit */
+	int64_t limit;         /* in the sample type's unit (memstats: the field's) */
+	int ms_field;          /* memstats: which field (man/heapdiff.1: MEMSTATS) */
 };
 
-/* Parse "total:+8%", "func:+1MiB", "inuse_objects/total:+10%", "leak". */
+/* Parse "total:+8%", "func:+1MiB", "inuse_objects/total:+10%", "leak",
+ * "memstats.HeapInuse:+10%" (a field of Go's runtime.MemStats, as Go
+ * spells it, or LiveObjects; a percentage is of its first value). */
 int hd_rule_parse(const char *s, struct hd_rule *out, struct hd_error *err);
 
 /*
  * Evaluate rule against report src (whose sample type must be the rule's)
  * and append the result to dst's verdict (dst may be src).  Frame names
- * are copied, so src may be freed afterwards.
+ * are copied, so src may be freed afterwards.  A memstats rule on a
+ * report whose profiles do not all carry runtime.MemStats is
+ * HD_ERR_USAGE.
  */
 int hd_report_check(struct hd_report *dst, struct hd_report *src,
 		    const struct hd_rule *rule, struct hd_error *err);
@@ -318,6 +328,7 @@ enum hd_format {
 	HD_FMT_TEXT, HD_FMT_MARKDOWN, HD_FMT_JSON, HD_FMT_FOLDED,
 	HD_FMT_SVG,     /* an interactive flame graph (render/svg.c) */
 	HD_FMT_HTML,    /* trend only: one self-contained page (render/html.c) */
+	HD_FMT_PPROF,   /* gzip profile.proto: the profile, the delta (render/pprof.c) */
 };
 int hd_format_parse(const char *s, enum hd_format *out);
 /* HD_NEED_* of what format f prints. */

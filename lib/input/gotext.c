@@ -573,6 +573,10 @@ static int parse_header(struct parser *ps, const unsigned char *s, size_t n)
 	else
 		return bad(ps, 1, "unknown sampling %s in the header (Go writes heap/RATE)",
 			   quote(qs, sizeof(qs), kind, klen));
+	/* As pprof's legacy parser sets them (parseHeap, parseHeapHeader). */
+	ps->p->period_type = "space";
+	ps->p->period_unit = "bytes";
+	ps->p->period = ps->v2 ? ps->rate : 1;
 	return set_types(ps);
 malformed:
 	return bad(ps, 1, "malformed header %s (want \"heap profile: N: N [N: N] @ heap/RATE\")",
@@ -923,8 +927,48 @@ static int ms_number(struct parser *ps, const unsigned char **q, const unsigned 
 	return 0;
 }
 
+/* The most numbers "# PauseNs = [...]" may hold (Go's ring has 256). */
+#define MS_MAX_PAUSES 4096
+
+/* "[n n ... n]" at v..e, Go's %d of an array: into ps->ms->pause_ns. */
+static int ms_pauses(struct parser *ps, const unsigned char *v, const unsigned char *e)
+{
+	const unsigned char *q = v;
+	uint64_t *ring, x;
+	size_t n = 0, i;
+	char qs[136];
+
+	if (q == e || *q != '[' || e[-1] != ']')
+		goto junk;
+	/* Numbers are one or more digits and one space apart: count them. */
+	for (q = v + 1; q < e - 1; q++)
+		n += *q == ' ';
+	n++;
+	if (n > MS_MAX_PAUSES)
+		return bad(ps, ps->lineno, "MemStats PauseNs: more than %d numbers", MS_MAX_PAUSES);
+	ring = hd_arena_alloc(&ps->p->arena, n * sizeof(*ring));
+	if (!ring)
+		return nomem(ps);
+	for (q = v + 1, i = 0; i < n; i++) {
+		if (i && (q == e || *q++ != ' '))
+			goto junk;
+		if (read_dec(&q, e, UINT64_MAX, &x))
+			goto junk;
+		ring[i] = x;
+	}
+	if (q != e - 1)
+		goto junk;
+	ps->ms->pause_ns = ring;
+	ps->ms->npause = n;
+	ps->ms->nfields++;
+	return 0;
+junk:
+	return bad(ps, ps->lineno, "MemStats PauseNs: %s is not a list of numbers \"[n n ...]\"",
+		   quote(qs, sizeof(qs), v, (size_t)(e - v)));
+}
+
 /* "# Name = value" after "# runtime.MemStats".  Names it does not know
- * (a newer Go's) are passed over, as are PauseNs and PauseEnd. */
+ * (a newer Go's) are passed over, as is PauseEnd. */
 static int parse_memstat(struct parser *ps, const unsigned char *s, size_t n)
 {
 	const unsigned char *q = skip_space(s + 1, s + n), *e = s + n, *name = q, *v;
@@ -946,6 +990,8 @@ static int parse_memstat(struct parser *ps, const unsigned char *s, size_t n)
 		ps->ms->nfields++;
 		return ps->ms->gc_cpu_fraction ? 0 : nomem(ps);
 	}
+	if (nlen == 7 && memcmp(name, "PauseNs", 7) == 0)
+		return ms_pauses(ps, v, e);
 	if (nlen == 7 && memcmp(name, "DebugGC", 7) == 0) {
 		if (!((e - v == 4 && memcmp(v, "true", 4) == 0) || (e - v == 5 && memcmp(v, "false", 5) == 0)))
 			return bad(ps, ps->lineno, "MemStats DebugGC: %s is not true or false",

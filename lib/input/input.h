@@ -48,8 +48,9 @@ struct hd_psample {
  * (/debug/pprof/heap?debug=1), runtime.ReadMemStats as the program saw
  * it just before the profile was written.  Every numeric field exactly,
  * as Go printed it; a field the file does not have (an older or newer
- * Go) is 0, and nfields counts those it had.  PauseNs and PauseEnd (the
- * last 256 pauses) are not kept.
+ * Go) is 0, and nfields counts those it had.  PauseNs, the ring of the
+ * last pauses (256 in Go: GC number k, from 1, at index (k - 1) % 256),
+ * is kept for the pause over an interval; PauseEnd is not.
  */
 struct hd_memstats {
 	uint64_t alloc, total_alloc, sys, lookups, mallocs, frees;
@@ -60,6 +61,8 @@ struct hd_memstats {
 	uint64_t max_rss;          /* "# MaxRSS", where the platform has it */
 	const char *gc_cpu_fraction; /* a float64 as Go's %v printed it, or NULL */
 	int debug_gc;              /* 1: "true" */
+	const uint64_t *pause_ns;  /* "# PauseNs = [...]", npause of them; NULL: none */
+	size_t npause;
 	size_t nfields;
 };
 
@@ -102,6 +105,9 @@ struct hd_profile {
 	size_t len;
 	void *priv;            /* the decoder's own state */
 	int64_t time_nanos, duration_nanos;
+	/* period_type and period; "" and 0 when the profile has none */
+	const char *period_type, *period_unit;
+	int64_t period;
 	const char *drop_frames, *keep_frames; /* pprof's regexps, or NULL */
 	const char *default_type;
 	size_t ntypes;
@@ -114,6 +120,11 @@ struct hd_profile {
 	size_t max_locs;       /* the most locations in one sample */
 	size_t nrefs;          /* location references in all samples together */
 	const struct hd_memstats *memstats; /* from Go's text heap profile, else NULL */
+	/* What the decoder could not do but went on without (a binary not
+	 * found, a build-id mismatch), for the report's warnings; in the
+	 * arena. */
+	const char **warnings;
+	size_t nwarnings;
 };
 
 /*
@@ -135,6 +146,8 @@ static inline uint64_t hd_default_max_frames(size_t len)
 /* The decoders (one file each). */
 extern const struct hd_decoder hd_decoder_pprof;
 extern const struct hd_decoder hd_decoder_gotext; /* Go's text heap profile */
+extern const struct hd_decoder hd_decoder_jemalloc; /* jemalloc's heap_v2 dumps */
+extern const struct hd_decoder hd_decoder_gperf;    /* gperftools' heap profiles */
 extern const struct hd_decoder hd_decoder_hprof; /* Java heap dumps (HPROF) */
 /* Not a decoder: names a file that is no profile (an HTML page, a
  * goroutine dump, ...) and fails; see sniff.c. */
@@ -146,6 +159,23 @@ extern const struct hd_decoder hd_decoder_wrong_file;
  * the unsampling of gotext.c, bit for bit, exported for the unit tests.
  */
 double hd_go_exp(double x, int fma);
+
+/*
+ * native.c, for the native decoders: the allocator frames a C or C++ heap
+ * profile is pruned of (drop_frames), and the naming of every location
+ * without lines from the "MAPPED_LIBRARIES:" text maps[0..len) (symbolize.h),
+ * with the binary and symbols of lim.  Fills funcs, lines, mappings and
+ * warnings; checks the frames cap.
+ */
+extern const char hd_native_drop_frames[];
+struct hd_sym;
+int hd_native_parse_maps(struct hd_sym *s, const unsigned char *q, const unsigned char *e,
+			 struct hd_error *err);
+int hd_native_symbolize(struct hd_profile *p, const unsigned char *maps, size_t len,
+			const struct hd_limits *lim, struct hd_error *err);
+/* The text after the "MAPPED_LIBRARIES:" (or "--- Memory map: ---") line
+ * of data[0..len): its start, or NULL. */
+const unsigned char *hd_native_find_maps(const unsigned char *data, size_t len);
 
 /*
  * Read a whole file ("-" is standard input) into *out, inflating it when

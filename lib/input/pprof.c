@@ -519,9 +519,10 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 		case 8: s->keep_frames = (int64_t)v; break;
 		case 9: p->time_nanos = (int64_t)v; break;
 		case 10: p->duration_nanos = (int64_t)v; break;
+		case 12: p->period = (int64_t)v; break;
 		case 14: s->default_type = (int64_t)v; break;
 		case 15: s->doc_url = (int64_t)v; break;
-		default: break; /* period (12) and unknown fields */
+		default: break; /* unknown fields */
 		}
 		if (rc == HD_ERR_NOMEM || s->nomem)
 			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
@@ -891,8 +892,8 @@ static int resolve_header(struct hd_profile *p, struct scan *s, struct hd_error 
 		if ((rc = str_at(s, s->types[i].type, &p->type_names[i], err, "sample_type", i)) ||
 		    (rc = str_at(s, s->types[i].unit, &p->type_units[i], err, "sample_type", i)))
 			return rc;
-	if ((rc = str_at(s, s->period_type.type, &unused, err, "period_type", 0)) ||
-	    (rc = str_at(s, s->period_type.unit, &unused, err, "period_type", 0)) ||
+	if ((rc = str_at(s, s->period_type.type, &p->period_type, err, "period_type", 0)) ||
+	    (rc = str_at(s, s->period_type.unit, &p->period_unit, err, "period_type", 0)) ||
 	    (rc = str_at(s, s->drop_frames, &p->drop_frames, err, "drop_frames", 0)) ||
 	    (rc = str_at(s, s->keep_frames, &p->keep_frames, err, "keep_frames", 0)) ||
 	    (rc = str_at(s, s->default_type, &p->default_type, err, "default_sample_type", 0)))

@@ -582,6 +582,12 @@ void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n,
 		else
 			snprintf(buf, n, "no frame is growing");
 		break;
+	case HD_RULE_MEMSTATS:
+		snprintf(buf, n, "memstats.%s %s %s (%s; limit %s)",
+			 hd_memstats_field_name(res->rule.ms_field),
+			 res->measured > 0 ? "grew" : res->measured < 0 ? "shrank" : "did not change",
+			 res->rule.is_pct ? pct : val, res->rule.is_pct ? val : pct, lim);
+		break;
 	}
 }
 

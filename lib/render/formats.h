@@ -28,5 +28,7 @@ hd_render_fn hd_folded_stacks;
 hd_render_fn hd_svg_document;
 /* html.c: the trend as one self-contained page. */
 hd_render_fn hd_html_trend;
+/* pprof.c: gzip profile.proto of the profile (top) or the delta, any command. */
+hd_render_fn hd_pprof_profile;
 
 #endif

@@ -338,6 +338,7 @@ int hd_html_trend(const struct hd_report *r, const struct hd_render_opts *o,
 	put(&p, r->cols[r->ncols - 1].label);
 	hd_buf_printf(b, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
 	summary(&p);
+	hd_memstats_html(r, o, b);
 	suspects(&p);
 	heat_map(&p);
 	hd_buf_puts(b, "<h2>Differential flame graph: last vs first</h2>\n<div class=\"fg\">\n");

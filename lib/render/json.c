@@ -451,6 +451,8 @@ static int document(const struct hd_report *r, const struct hd_render_opts *o,
 	header(&j, root);
 	if (r->command != HD_CMD_TOP)
 		changes(&j, root);
+	if (r->memstats)
+		add(&j, root, "memstats", hd_memstats_json(r));
 	if (r->command == HD_CMD_TREND)
 		classes(&j, root);
 	if (r->verdict)

@@ -408,6 +408,7 @@ static void diff(struct md *m)
 		hd_buf_printf(m->b, "Elapsed %s (%s → %s), growth rate %s.\n\n",
 			      e, t0, t1, rate);
 	}
+	hd_memstats_markdown(r, m->o, m->b);
 	if (r->unchanged) {
 		hd_buf_puts(m->b, "No change.\n");
 		return;
@@ -587,6 +588,7 @@ static void trend(struct md *m)
 
 	trend_header(m);
 	verdict(m);
+	hd_memstats_markdown(m->r, m->o, m->b);
 	trend_suspects(m);
 	if (shown)
 		trend_table(m, shown);

@@ -36,6 +36,9 @@ static const struct renderer {
 	 * map and charts to show. */
 	[HD_FMT_HTML] = {"html", NULL, NULL, NULL, hd_html_trend, HD_NEED_ALL,
 			 "; use svg for a flame graph"},
+	/* The model's stacks, whatever the command: no tree, no chains. */
+	[HD_FMT_PPROF] = {"pprof", NULL, hd_pprof_profile, hd_pprof_profile,
+			  hd_pprof_profile, 0, NULL},
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))

@@ -175,6 +175,25 @@ void hd_growing_rule(struct hd_buf *b, const struct hd_report *r, const struct h
 void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n,
 			 int names);
 
+/* ---- runtime.MemStats (memstats.c) ----------------------------------- */
+
+/* The MemStats section of diff and trend, after the totals; nothing
+ * unless every profile carried MemStats (r->memstats).  One per format
+ * (html: trend's page); the JSON is the "memstats" object, NULL without
+ * MemStats or when out of memory. */
+void hd_memstats_text(const struct hd_report *r, const struct hd_render_opts *o,
+		      struct hd_buf *b);
+void hd_memstats_markdown(const struct hd_report *r, const struct hd_render_opts *o,
+			  struct hd_buf *b);
+void hd_memstats_html(const struct hd_report *r, const struct hd_render_opts *o,
+		      struct hd_buf *b);
+struct cJSON;
+struct cJSON *hd_memstats_json(const struct hd_report *r);
+/* The cross-check in one sentence without its full stop, and the
+ * interval's counters: every format's words for them. */
+void hd_memstats_sentence(const struct hd_report *r, char *buf, size_t n);
+void hd_memstats_interval(const struct hd_report *r, char *buf, size_t n);
+
 /* ---- the flame graph (flame.c) ---------------------------------------- */
 
 /* The call tree as an interactive flame graph, an <svg> element: of the

@@ -274,6 +274,7 @@ int hd_text_diff(const struct hd_report *r, const struct hd_render_opts *o,
 			      r->scale);
 	filters_line(r, b);
 	diff_totals(r, o, b);
+	hd_memstats_text(r, o, b);
 	if (r->unchanged) {
 		hd_buf_puts(b, "\nNo change.\n");
 	} else {
@@ -497,6 +498,7 @@ int hd_text_trend(const struct hd_report *r, const struct hd_render_opts *o,
 
 	hd_buf_init(&t.tmp, 0);
 	trend_header(&t);
+	hd_memstats_text(r, o, b);
 	trend_suspects(&t);
 	if (shown) {
 		table_head(&t, cols, nc, shown, &w);

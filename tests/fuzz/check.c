@@ -188,9 +188,28 @@ static size_t count(const struct hd_buf *b, const char *s)
 	return n;
 }
 
+/* render/pprof.c: gzip (mtime 0) of a profile heapdiff reads back, with
+ * the one sample type of the report. */
+static void check_pprof(const struct hd_buf *b)
+{
+	struct hd_profile *p;
+
+	FZ_ASSERT(b->len >= 10 && memcmp(b->data, "\x1f\x8b\x08\x00\0\0\0\0", 8) == 0,
+		  "pprof output is not gzip with mtime 0");
+	p = fz_load((const uint8_t *)b->data, b->len);
+	FZ_ASSERT(p != NULL, "pprof output does not load back");
+	FZ_ASSERT(p->ntypes == 1, "pprof output has %zu sample types", p->ntypes);
+	hd_profile_free(p);
+}
+
 void fz_check_output(enum hd_format fmt, const struct hd_buf *b, int color,
 		     int folded_cols, int64_t sums[2])
 {
+	if (fmt == HD_FMT_PPROF) {  /* binary: NUL bytes and all */
+		FZ_ASSERT(!b->failed, "pprof: the buffer failed but hd_render succeeded");
+		check_pprof(b);
+		return;
+	}
 	FZ_ASSERT(!b->failed, "%s: the buffer failed but hd_render succeeded", fmt_name(fmt));
 	FZ_ASSERT(b->len == 0 || (b->data && b->data[b->len] == '\0'),
 		  "%s: buffer not terminated", fmt_name(fmt));
@@ -232,6 +251,8 @@ void fz_check_output(enum hd_format fmt, const struct hd_buf *b, int color,
 		FZ_ASSERT(count(b, fmt == HD_FMT_SVG ? "</svg>" : "</html>") >= 1,
 			  "picture is not closed");
 		break;
+	case HD_FMT_PPROF:
+		break;  /* above */
 	}
 }
 

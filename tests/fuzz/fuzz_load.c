@@ -54,7 +54,7 @@ static void sample_types(const struct hd_profile *p)
 static void top_report(const struct hd_profile *p)
 {
 	static const enum hd_format formats[] = {
-		HD_FMT_TEXT, HD_FMT_MARKDOWN, HD_FMT_JSON, HD_FMT_FOLDED, HD_FMT_SVG,
+		HD_FMT_TEXT, HD_FMT_MARKDOWN, HD_FMT_JSON, HD_FMT_FOLDED, HD_FMT_SVG, HD_FMT_PPROF,
 	};
 	struct hd_report_opts o;
 	struct hd_report *r = NULL;

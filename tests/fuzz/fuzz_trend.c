@@ -44,6 +44,7 @@ static void render_all(struct hd_report *r, struct hd_profile **ps, size_t n,
 {
 	static const enum hd_format formats[] = {
 		HD_FMT_TEXT, HD_FMT_MARKDOWN, HD_FMT_JSON, HD_FMT_FOLDED, HD_FMT_SVG, HD_FMT_HTML,
+		HD_FMT_PPROF,
 	};
 	static const enum hd_folded_cols folded[4] = {
 		HD_FOLDED_BOTH, HD_FOLDED_BASE, HD_FOLDED_NEW, HD_FOLDED_BOTH,

@@ -15,7 +15,11 @@ profiles).  Sources:
     real profiles rarely hold: gzip edge cases, inlined frames, recursion,
     deep stacks, drop_frames/keep_frames, extreme values, hostile names
     (control characters, invalid UTF-8, markup), legacy sample types, and
-    one input per validation error.
+    one input per validation error;
+  - Go text heap profiles with runtime.MemStats, as diff and trend seeds
+    (gotext-memstats*), so every format's MemStats section is fuzzed.
+    (The load corpus's gotext-* and wrong-* seeds were added by hand and
+    are not written here: regenerating clears them; copy new seeds in.)
 
 The output is deterministic (gzip mtime 0), so rerunning it reproduces the
 committed files.  The directories are cleared first: never point this at
@@ -342,6 +346,35 @@ def invalid():
 
 # ---- corpus ----------------------------------------------------------------
 
+def gotext(inuse, ms, pause=None):
+    """Go's text heap profile (lib/input/gotext.c) of one record holding
+    inuse bytes, with a runtime.MemStats tail of the fields in ms (and
+    PauseNs when given): diff and trend seeds that reach the MemStats
+    section of every format."""
+    lines = ["heap profile: 2: %d [3: %d] @ heap/1024" % (inuse, inuse * 2),
+             "1: %d [2: %d] @ 0x401000 0x402000" % (inuse, inuse * 2),
+             "#\t0x400fff\tmain.hold+0x1\t/src/main.go:10",
+             "#\t0x401fff\tmain.main+0x1\t/src/main.go:20", "",
+             "1: 64 [1: 64] @ 0x403000", "#\t0x402fff\truntime.malg+0x1\truntime/proc.go:1", "",
+             "", "# runtime.MemStats"]
+    for k, v in ms:
+        lines.append("# %s = %s" % (k, v))
+    if pause is not None:
+        lines.append("# PauseNs = [%s]" % " ".join(str(x) for x in pause))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def memstats(heap, sys_, stack, gc=10, mallocs=1000, frees=900, rss=0):
+    m = [("Alloc", heap), ("TotalAlloc", heap * 4), ("Sys", sys_), ("Lookups", 0),
+         ("Mallocs", mallocs), ("Frees", frees), ("HeapAlloc", heap), ("HeapSys", heap * 2),
+         ("HeapIdle", heap), ("HeapInuse", heap + 4096), ("HeapReleased", heap // 2),
+         ("HeapObjects", mallocs - frees), ("Stack", "%d / %d" % (stack, stack)),
+         ("MSpan", "100 / 200"), ("MCache", "10 / 20"), ("BuckHashSys", 4096),
+         ("GCSys", 1 << 20), ("OtherSys", 1 << 19), ("NextGC", heap * 2),
+         ("LastGC", 1700000000000000000), ("NumGC", gc), ("NumForcedGC", 1)]
+    return m + ([("MaxRSS", rss)] if rss else [])
+
+
 def read_gz(path):
     with open(path, "rb") as f:
         return f.read()
@@ -494,6 +527,19 @@ def main():
     diff["invalid-new"] = pair(basic().encode(), invalid()["bad-dangling-location"])
     diff["gzip-two-members"] = pair(hand["gzip-two-members"], gz(basic(2).encode()))
     diff["short"] = b"\x00" * 8
+    # Go's text heap profiles with runtime.MemStats: the section, its
+    # cross-check (a heap leak, stacks, a restart) and the pause ring.
+    ring = list(range(1, 257))
+    diff["gotext-memstats-heap"] = pair(gotext(40 << 20, memstats(40 << 20, 90 << 20, 1 << 20), ring),
+                                        gotext(60 << 20, memstats(60 << 20, 130 << 20, 1 << 20, 20),
+                                               ring), 2, 0, 3, 1 << 6)
+    diff["gotext-memstats-stacks"] = pair(gzip.compress(gotext(1 << 20, memstats(1 << 20, 9 << 20, 1 << 20,
+                                                                                 rss=40 << 20)), mtime=0),
+                                          gotext(1 << 20, memstats(1 << 20, 40 << 20, 32 << 20, 300,
+                                                                   rss=90 << 20)))
+    diff["gotext-memstats-restart"] = pair(gotext(8, memstats(8, 1 << 20, 8192, 5, 10, 9)),
+                                           gotext(2 ** 61, memstats(2 ** 61, 2 ** 64 - 1, 0, 2,
+                                                                    2 ** 64 - 1, 0)), 1)
 
     # trend: 4-byte header (fuzz_trend.c), then 3-byte length + profile.
     def series(profiles, flags=0, gran_sort=0, thresholds=0, chains=3):
@@ -516,6 +562,13 @@ def main():
     trend["zero-totals"] = series([zero_total().encode(), zero_total().encode(), basic().encode()])
     trend["invalid-second"] = series([basic().encode(), invalid()["bad-dangling-location"]])
     trend["short"] = b"\x00" * 4
+    trend["gotext-memstats"] = series([gotext((40 + 5 * k) << 20, memstats((40 + 5 * k) << 20,
+                                                                        (90 + 9 * k) << 20, 1 << 20,
+                                                                        10 + 3 * k), ring)
+                                       for k in range(5)], 1 | 2)
+    trend["gotext-memstats-mixed"] = series([gotext(1 << 20, memstats(1 << 20, 9 << 20, 1 << 20)),
+                                             basic().encode(),
+                                             gotext(2 << 20, memstats(2 << 20, 19 << 20, 9 << 20))])
 
     for sub, files in (("load", load), ("diff", diff), ("trend", trend)):
         d = os.path.join(out, sub)

@@ -47,6 +47,7 @@ check diff-markdown diff --format markdown "$td/cache-v1.pb.gz" "$td/cache-v2.pb
 check diff-json diff --format json "$td/cache-v1.pb.gz" "$td/cache-v2.pb.gz"
 check diff-folded diff --format folded "$td/cache-v1.pb.gz" "$td/cache-v2.pb.gz"
 check diff-svg diff --format svg "$td/cache-v1.pb.gz" "$td/cache-v2.pb.gz"
+check diff-pprof diff --format pprof "$td/cache-v1.pb.gz" "$td/cache-v2.pb.gz"
 check diff-normalize-rules diff --normalize --fail-on total:+1% --fail-on inuse_objects/func:+5 \
 	"$td/leak-00.pb.gz" "$td/leak-05.pb.gz"
 check diff-filters diff --focus main --hide runtime "$td/leak-00.pb.gz" "$td/leak-05.pb.gz"
@@ -54,5 +55,6 @@ check trend-text trend "$td"/leak-0*.pb.gz
 check trend-json trend --format json "$td"/leak-0*.pb.gz
 check trend-markdown trend --format markdown --fail-on leak "$td"/leak-0*.pb.gz
 check trend-html trend --format html "$td"/leak-0*.pb.gz
+check trend-pprof trend --format pprof "$td"/leak-0*.pb.gz
 echo "$runs runs"
 exit $fail

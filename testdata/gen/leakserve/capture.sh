@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Capture one series of heap profiles of leakserve over real HTTP:
 #
-#   capture.sh OUTDIR NSNAPSHOTS INTERVAL_MS NAMING
+#   capture.sh [-t] [-w WORKLOAD] OUTDIR NSNAPSHOTS INTERVAL_MS NAMING
 #
 # Builds leakserve and its driver, starts leakserve on 127.0.0.1 (a free
 # port), lets the driver put the same fixed workload on it (48 ticks, see
@@ -11,16 +11,32 @@
 # (heap-1.pb.gz ..., which a shell glob does not list in time order) or
 # random (hex names).  OUTDIR must not hold profiles already.
 #
+# -t also saves Go's text heap profile (?debug=1, with runtime.MemStats)
+# of each snapshot beside it (heap-01.txt); -w stacks puts the driver's
+# stacks workload on the service instead of the leaks (driver/main.go).
+# Without them a run is made as it always was.
+#
 # The service is stopped at the end, on failure and on a signal.  Offline,
 # standard library only, like ../regen.sh; it reads nothing outside the
 # repository but the Go toolchain.  testdata/captures/README.md has the
 # command lines that made the committed series.
 set -eu
 
-if [ $# -ne 4 ]; then
-	echo "usage: capture.sh OUTDIR NSNAPSHOTS INTERVAL_MS NAMING" >&2
+usage() {
+	echo "usage: capture.sh [-t] [-w leak|stacks] OUTDIR NSNAPSHOTS INTERVAL_MS NAMING" >&2
 	exit 2
-fi
+}
+text=false workload=leak
+while getopts tw: opt; do
+	case $opt in
+	t) text=true ;;
+	w) workload=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 4 ] || usage
+case $workload in leak | stacks) ;; *) echo "capture.sh: WORKLOAD must be leak or stacks" >&2; exit 2 ;; esac
 outdir=$1 n=$2 interval=$3 naming=$4
 case $n in '' | *[!0-9]*) echo "capture.sh: NSNAPSHOTS must be a number" >&2; exit 2 ;; esac
 case $interval in '' | *[!0-9]*) echo "capture.sh: INTERVAL_MS must be a number" >&2; exit 2 ;; esac
@@ -29,10 +45,12 @@ case $naming in padded | unpadded | random) ;;
 esac
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
-if ls "$outdir"/*.pb.gz >/dev/null 2>&1; then
-	echo "capture.sh: $outdir already holds profiles" >&2
-	exit 2
-fi
+for f in "$outdir"/*.pb.gz "$outdir"/*.txt; do
+	if [ -e "$f" ]; then
+		echo "capture.sh: $outdir already holds profiles" >&2
+		exit 2
+	fi
+done
 
 here=$(cd "$(dirname "$0")/.." && pwd)   # testdata/gen
 cd "$here"
@@ -76,7 +94,8 @@ fi
 
 # In the background, so that a signal stops the driver at once (bash runs
 # a trap only when the foreground command has returned).
-"$tmp/driver" -url "$url" -out "$outdir" -n "$n" -interval "${interval}ms" -naming "$naming" &
+"$tmp/driver" -url "$url" -out "$outdir" -n "$n" -interval "${interval}ms" -naming "$naming" \
+	-workload "$workload" -text="$text" &
 dpid=$!
 wait "$dpid"
 dpid=

@@ -37,6 +37,13 @@
 //	/goroutine  main.stuckGoroutine  a goroutine per request that allocates
 //	                                 64 KiB and blocks for ever on a channel
 //	                                 nobody sends on
+//	/stack      main.deepStack       a goroutine per request that recurses
+//	                                 stackDepth frames of 1 KiB of locals
+//	                                 (a 128 KiB stack) and blocks for ever
+//	                                 at the bottom, allocating nothing: its
+//	                                 memory is goroutine stack, which no
+//	                                 heap profile samples (the driver's
+//	                                 -workload stacks, for MemStats)
 //	/quit                            exit 0
 //
 // And the steady heap, allocated once at start-up: main.loadBaseline,
@@ -82,6 +89,7 @@ var (
 	lruSize        = 16 << 10
 	lruCapacity    = 256
 	stuckSize      = 64 << 10
+	stackDepth     = 96
 )
 
 // poolParts is the number of buffers a /pool request holds at once.
@@ -247,6 +255,22 @@ func stuckGoroutine() {
 	runtime.KeepAlive(buf)
 }
 
+// deepStack recurses depth more frames, each with 1 KiB of locals on the
+// stack (they do not escape), and blocks for ever at the bottom: the
+// goroutine's stack grows to 128 KiB and stays, and nothing of it is in
+// the heap.
+//
+//go:noinline
+func deepStack(depth int) byte {
+	var frame [1 << 10]byte
+	frame[depth%len(frame)] = byte(depth)
+	if depth == 0 {
+		<-stuck
+		return frame[0]
+	}
+	return deepStack(depth-1) + frame[depth%len(frame)]
+}
+
 // query returns the number in "k=NUMBER", or 0, without allocating.
 func query(r *http.Request) int {
 	n, err := strconv.Atoi(strings.TrimPrefix(r.URL.RawQuery, "k="))
@@ -266,6 +290,10 @@ func serveLRU(w http.ResponseWriter, r *http.Request)     { lruCache(query(r)) }
 
 func serveGoroutine(w http.ResponseWriter, r *http.Request) {
 	go stuckGoroutine()
+}
+
+func serveStack(w http.ResponseWriter, r *http.Request) {
+	go deepStack(stackDepth)
 }
 
 func serveQuit(w http.ResponseWriter, r *http.Request) {
@@ -289,6 +317,7 @@ func main() {
 	http.HandleFunc("/cache", serveCache)
 	http.HandleFunc("/lru", serveLRU)
 	http.HandleFunc("/goroutine", serveGoroutine)
+	http.HandleFunc("/stack", serveStack)
 	http.HandleFunc("/quit", serveQuit)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(*port)))

@@ -42,6 +42,19 @@
 //	          heap-11, heap-12 before heap-2)
 //	random    8 random hex digits, e.g. 3fa9c2d1.pb.gz (crypto/rand)
 //
+// -workload stacks puts a different tick on the service instead, for a
+// series whose growth is outside the heap:
+//
+//	/stack      4 requests                 4 more goroutines blocked for
+//	                                       ever at the bottom of a 128 KiB
+//	                                       stack, nothing on the heap
+//
+// -text also saves Go's text heap profile, /debug/pprof/heap?debug=1
+// (with its runtime.MemStats), fetched right after each snapshot without
+// gc=1: the same garbage collection's profile (a second forced
+// collection would empty the sync.Pool, see above), next to it as
+// heap-01.txt for heap-01.pb.gz.
+//
 // It prints one line per snapshot: the file name, its size and its index.
 package main
 
@@ -55,6 +68,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -95,6 +109,12 @@ func (d *driver) hits(path string, n int, key func(j int) int) error {
 		}
 	}
 	return nil
+}
+
+// stacksTick is a tick of -workload stacks: four goroutines with deep
+// stacks, nothing kept on the heap.
+func (d *driver) stacksTick() error {
+	return d.hits("/stack", 4, nil)
 }
 
 // tick puts tick t (0-based) of the workload on the service: the table in
@@ -151,9 +171,13 @@ func name(naming string, k, n int) (string, error) {
 	return "", fmt.Errorf("-naming must be padded, unpadded or random, not %q", naming)
 }
 
-func run(base, out string, n, ticks int, interval time.Duration, naming string) error {
+func run(base, out string, n, ticks int, interval time.Duration, naming, workload string,
+	text bool) error {
 	if n < 1 || ticks < n {
 		return fmt.Errorf("need 1 <= -n <= -ticks")
+	}
+	if workload != "leak" && workload != "stacks" {
+		return fmt.Errorf("-workload must be leak or stacks, not %q", workload)
 	}
 	if _, err := name(naming, 0, n); err != nil {
 		return err
@@ -167,13 +191,28 @@ func run(base, out string, n, ticks int, interval time.Duration, naming string) 
 			time.Sleep(interval)
 		}
 		for ; t < (k+1)*ticks/n; t++ {
-			if err := d.tick(t, ticks, &c); err != nil {
+			var err error
+			if workload == "stacks" {
+				err = d.stacksTick()
+			} else {
+				err = d.tick(t, ticks, &c)
+			}
+			if err != nil {
 				return err
 			}
 		}
 		prof, err := d.get("/debug/pprof/heap?gc=1")
 		if err != nil {
 			return err
+		}
+		var txt []byte
+		if text {
+			if txt, err = d.get("/debug/pprof/heap?debug=1"); err != nil {
+				return err
+			}
+			if !bytes.HasPrefix(txt, []byte("heap profile: ")) {
+				return fmt.Errorf("snapshot %d: ?debug=1 is not a text heap profile", k)
+			}
 		}
 		if !bytes.HasPrefix(prof, []byte{0x1f, 0x8b}) {
 			return fmt.Errorf("snapshot %d: not gzip", k)
@@ -189,6 +228,12 @@ func run(base, out string, n, ticks int, interval time.Duration, naming string) 
 		if err := os.WriteFile(filepath.Join(out, file), prof, 0o644); err != nil {
 			return err
 		}
+		if text {
+			tf := strings.TrimSuffix(file, ".pb.gz") + ".txt"
+			if err := os.WriteFile(filepath.Join(out, tf), txt, 0o644); err != nil {
+				return err
+			}
+		}
 		fmt.Printf("%s %d bytes (snapshot %d, after tick %d)\n", file, len(prof), k, t)
 	}
 	return nil
@@ -201,8 +246,10 @@ func main() {
 	ticks := flag.Int("ticks", 48, "ticks of workload over the whole series")
 	interval := flag.Duration("interval", 200*time.Millisecond, "sleep between snapshots")
 	naming := flag.String("naming", "padded", "file names: padded, unpadded or random")
+	workload := flag.String("workload", "leak", "leak (the table above) or stacks")
+	text := flag.Bool("text", false, "also save ?debug=1 (with runtime.MemStats) as NAME.txt")
 	flag.Parse()
-	if err := run(*base, *out, *n, *ticks, *interval, *naming); err != nil {
+	if err := run(*base, *out, *n, *ticks, *interval, *naming, *workload, *text); err != nil {
 		fmt.Fprintln(os.Stderr, "driver:", err)
 		os.Exit(1)
 	}

@@ -1,0 +1,243 @@
+/*
+ * native-unit.c - the native profiles' decoders and symbolizer without the
+ * allocators: the address arithmetic, the committed dumps of
+ * testdata/native (named through --binary, with jeprof's and pprof's
+ * numbers), a missing binary, a build-id mismatch, and hostile memory maps.
+ * Usage: native-unit SOURCE_ROOT.  Exit 77 when heapdiff was built without
+ * libdw (the names cannot be checked).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "input/input.h"
+#include "input/symbolize.h"
+#include "unitcheck.h"
+
+static char root[4096];
+
+static void test_arithmetic(void)
+{
+	/* a PIE: mapped at 0x55f495e60000 from offset 0x1000, segment at
+	 * p_offset 0x1000, p_vaddr 0x1000 */
+	CHECK(hd_sym_elf_vaddr(0x55f495e601c6, 0x55f495e60000, 0x1000, 0x1000, 0x1000) == 0x11c6,
+	      "PIE");
+	/* a shared library whose text segment's p_vaddr differs from its
+	 * p_offset (as the RW segment often does) */
+	CHECK(hd_sym_elf_vaddr(0x7f0000012345, 0x7f0000010000, 0x9000, 0x9000, 0xa000) == 0xc345,
+	      "shared library");
+	/* an ET_EXEC: its addresses are its virtual addresses */
+	CHECK(hd_sym_elf_vaddr(0x401234, 0x401000, 0x1000, 0x1000, 0x401000) == 0x401234, "ET_EXEC");
+	CHECK(hd_sym_call_pc(0x1000, 0) == 0xfff, "a return address is looked up inside its call");
+	CHECK(hd_sym_call_pc(0x1000, 1) == 0x1000, "a CPU profile's leaf PC stays");
+	CHECK(hd_sym_call_pc(0, 0) == 0, "0 does not wrap");
+}
+
+static struct hd_profile *load(const char *rel, const char *binary, struct hd_error *err)
+{
+	struct hd_limits lim = { .max_size = HD_DEFAULT_MAX_SIZE };
+	struct hd_profile *p = NULL;
+	char path[8192], bin[8192];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if (binary) {
+		snprintf(bin, sizeof(bin), "%s/%s", root, binary);
+		lim.binary = bin;
+	}
+	if (hd_profile_load(path, &lim, &p, err))
+		return NULL;
+	return p;
+}
+
+/* The sum of type t's values over samples whose leaf is named name. */
+static int64_t leaf_total(const struct hd_profile *p, size_t t, const char *name)
+{
+	struct hd_sample_iter it = { 0, 0 };
+	uint32_t *locs = malloc((p->max_locs + 1) * sizeof(*locs));
+	int64_t *vals = malloc(p->ntypes * sizeof(*vals)), sum = 0;
+	struct hd_psample s;
+
+	while (hd_profile_next(p, &it, locs, vals, &s)) {
+		const struct hd_ploc *l;
+
+		if (!s.nlocs)
+			continue;
+		l = &p->locs[s.locs[0]];
+		if (l->nlines && strcmp(p->funcs[l->lines[0].func].name, name) == 0)
+			sum += vals[t];
+	}
+	free(locs);
+	free(vals);
+	return sum;
+}
+
+static int has_func(const struct hd_profile *p, const char *name, const char *file_end)
+{
+	size_t i, n = strlen(file_end);
+
+	for (i = 0; i < p->nfuncs; i++)
+		if (strcmp(p->funcs[i].name, name) == 0 && strlen(p->funcs[i].filename) >= n &&
+		    strcmp(p->funcs[i].filename + strlen(p->funcs[i].filename) - n, file_end) == 0)
+			return 1;
+	return 0;
+}
+
+/* The inlined frame: new_block at leak.c:25, inside leak_one at :33. */
+static int inlined_ok(const struct hd_profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nlocs; i++) {
+		const struct hd_ploc *l = &p->locs[i];
+
+		if (l->nlines == 2 && strcmp(p->funcs[l->lines[0].func].name, "new_block") == 0)
+			return strcmp(p->funcs[l->lines[1].func].name, "leak_one") == 0 &&
+				l->lines[0].line == 25 && l->lines[1].line == 33;
+	}
+	return 0;
+}
+
+static void test_committed(void)
+{
+	struct hd_error err = { 0 };
+	struct hd_profile *p = load("testdata/native/je.2.heap", "testdata/native/leak", &err);
+
+	CHECK(p, "je.2.heap: %s", err.msg);
+	if (p) {
+		/* jeprof --text --show_bytes --inuse_space leak je.2.heap */
+		CHECK(strcmp(p->decoder->name, "jemalloc") == 0, "decoder %s", p->decoder->name);
+		CHECK(p->ntypes == 4 && strcmp(p->type_names[3], "inuse_space") == 0, "types");
+		CHECK(leaf_total(p, 3, "fill_cache") == 1048576, "fill_cache %lld",
+		      (long long)leaf_total(p, 3, "fill_cache"));
+		CHECK(leaf_total(p, 3, "new_block") == 1534976, "new_block %lld",
+		      (long long)leaf_total(p, 3, "new_block"));
+		CHECK(has_func(p, "leak", "testdata/gen/native/leak.c"), "leak's file");
+		CHECK(inlined_ok(p), "the inlined frame of new_block in leak_one");
+		hd_profile_free(p);
+	}
+	p = load("testdata/native/tc.0004.heap", "testdata/native/leak", &err);
+	CHECK(p, "tc.0004.heap: %s", err.msg);
+	if (p) {
+		/* go tool pprof -sample_index=inuse_space: leak_one 1273650
+		 * (new_block's, which pprof does not expand) */
+		CHECK(strcmp(p->decoder->name, "gperftools") == 0, "decoder %s", p->decoder->name);
+		CHECK(leaf_total(p, 3, "new_block") == 1273650, "new_block %lld",
+		      (long long)leaf_total(p, 3, "new_block"));
+		CHECK(leaf_total(p, 3, "fill_cache") == 1048576, "fill_cache");
+		hd_profile_free(p);
+	}
+}
+
+static int warned(const struct hd_profile *p, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < p->nwarnings; i++)
+		if (strstr(p->warnings[i], what))
+			return 1;
+	return 0;
+}
+
+static void test_missing(void)
+{
+	struct hd_error err = { 0 };
+	struct hd_profile *p = load("testdata/native/je.2.heap", "testdata/native/no-such-binary", &err);
+	size_t i, addr = 0;
+
+	CHECK(p, "a missing binary is no failure: %s", err.msg);
+	if (!p)
+		return;
+	CHECK(warned(p, "no-such-binary: no such file"), "one warning naming the missing file");
+	CHECK(p->nwarnings >= 1, "warnings");
+	for (i = 0; i < p->nfuncs; i++)
+		if (strncmp(p->funcs[i].name, "0x", 2) == 0 && strstr(p->funcs[i].name, "leak+0x"))
+			addr++;
+	CHECK(addr > 0, "frames left as 0xADDR (file+0xOFFSET)");
+	hd_profile_free(p);
+}
+
+/* A profile whose memory map is text, written to a temporary file. */
+static struct hd_profile *from_text(const char *text, const char *binary, struct hd_error *err)
+{
+	char path[] = "/tmp/native-unit.XXXXXX";
+	struct hd_limits lim = { .max_size = HD_DEFAULT_MAX_SIZE, .binary = binary };
+	struct hd_profile *p = NULL;
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!f)
+		return NULL;
+	fputs(text, f);
+	fclose(f);
+	if (hd_profile_load(path, &lim, &p, err))
+		p = NULL;
+	remove(path);
+	return p;
+}
+
+static void test_hostile(void)
+{
+	static const char *const maps[] = {
+		/* overlapping ranges, a device, a FIFO-ish path, a directory,
+		 * a file that is no ELF, absurd offsets, a huge range */
+		"0-ffffffffffffffff r-xp 00000000 00:00 0 /dev/zero\n"
+		"1000-2000 r-xp ffffffffffff0000 00:00 0 /etc/passwd\n"
+		"1500-1800 r-xp 00000000 00:00 0 /\n"
+		"1600-1700 r-xp 7fffffffffffffff 00:00 0 /proc/self/mem\n"
+		"1650-1660 r-xp 00000000 00:00 0 /dev/stdin\n",
+		"garbage line\n-\n1000-\n1000-2000\n1000-2000 r-xp\n1000-2000 r-xp zz 0 0 /x\n",
+		"2000-1000 r-xp 00000000 00:00 0 /bin/sh\n"
+		"1000-2000 r-xp ffffffffffffffff 00:00 0 /bin/sh\n",
+	};
+	char text[4096];
+	size_t k;
+
+	for (k = 0; k < sizeof(maps) / sizeof(maps[0]); k++) {
+		struct hd_error err = { 0 };
+		struct hd_profile *p;
+		time_t t0 = time(NULL);
+
+		snprintf(text, sizeof(text),
+			 "heap_v2/524288\n  t*: 2: 200 [0: 0]\n"
+			 "@ 0x1001 0x1601 0x1655 0x0 0xffffffffffffffff 0x1fff\n  t*: 2: 200 [0: 0]\n"
+			 "\nMAPPED_LIBRARIES:\n%s", maps[k]);
+		p = from_text(text, NULL, &err);
+		CHECK(p, "hostile map %zu: %s", k, err.msg);
+		CHECK(time(NULL) - t0 < 10, "hostile map %zu took %lld s", k, (long long)(time(NULL) - t0));
+		if (p && k == 0) {
+			CHECK(warned(p, "/dev/zero: not a regular file"), "/dev/zero refused");
+			CHECK(warned(p, "/etc/passwd: not an ELF file"), "a text file refused");
+		}
+		hd_profile_free(p);
+	}
+	{
+		struct hd_error err = { 0 };
+		struct hd_profile *p = from_text("heap_v2/1\n  t*: 1: 1 [0: 0]\n@ 0x1\n  t0: 1: 1 [0: 0]\n",
+						 NULL, &err);
+
+		CHECK(!p && strstr(err.msg, "without its \"t*:\" line"), "a record needs t*: %s", err.msg);
+		hd_profile_free(p);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct hd_error err = { 0 };
+	struct hd_profile *p;
+
+	snprintf(root, sizeof(root), "%s", argc > 1 ? argv[1] : ".");
+	test_arithmetic();
+	p = load("testdata/native/je.2.heap", "testdata/native/leak", &err);
+	if (p && !has_func(p, "leak", "leak.c")) {
+		printf("SKIP: built without libdw\n");
+		hd_profile_free(p);
+		return failures ? 1 : 77;
+	}
+	hd_profile_free(p);
+	test_committed();
+	test_missing();
+	test_hostile();
+	printf("native-unit: %d checks, %d failed\n", checks, failures);
+	return failures != 0;
+}
