@@ -551,7 +551,8 @@ def hostile_cases(real):
 
 def hostile(ck, heapdiff, src):
     d = os.path.join(src, "testdata", "java")
-    real = gzip.decompress(open(os.path.join(d, sorted(os.listdir(d))[0]), "rb").read())
+    first = sorted(f for f in os.listdir(d) if f.endswith(".hprof.gz"))[0]
+    real = gzip.decompress(open(os.path.join(d, first), "rb").read())
     tmp = tempfile.mkdtemp(prefix="heapdiff-hprof.")
     try:
         for name, data, want, msg in hostile_cases(real):
