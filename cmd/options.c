@@ -56,12 +56,14 @@ static const struct option_spec options[] = {
 	     "distinct one, else as given), time (by time stamp; every profile needs one) "
 	     "or given (as given; a warning when the time stamps say otherwise)")},
 	{"min-growth", 0, required_argument, OPT_TREND, set_trend, "X",
-	 ALL("the noise floor: a SIZE (64KiB) or a share of the first profile's total "
-	     "(default 1%)")},
+	 ALL("the noise floor: a SIZE (64KiB) or a share of the median profile total "
+	     "(default 0.25%)")},
+	{"max-p", 0, required_argument, OPT_TREND, set_trend, "P",
+	 ALL("the largest Mann-Kendall p-value of a trend, 0 to 1 (default 0.05)")},
 	{"min-r2", 0, required_argument, OPT_TREND, set_trend, "X",
-	 ALL("least fit of a growing series (default 0.8)")},
+	 ALL("gone: least squares no longer decides (an error; see --max-p)")},
 	{"min-rising", 0, required_argument, OPT_TREND, set_trend, "X",
-	 ALL("least share of non-falling steps (default 0.75)")},
+	 ALL("gone: rising steps no longer decide (an error; see --max-p)")},
 	{"format", 'f', required_argument, OPT_FORMAT, set_format, "FMT", {
 	 [HD_CMD_TOP] = "text (default), markdown, json, folded, svg (an interactive "
 		"flame graph) or pprof (the profile as filtered, gzip profile.proto)",
@@ -508,7 +510,8 @@ static int set_order(struct cli *c, const struct option_spec *o, const char *arg
 	return 0;
 }
 
-/* --min-growth SIZE|PCT%, --min-r2 X, --min-rising X (X in [0, 1]). */
+/* --min-growth SIZE|PCT%, --max-p P (P in [0, 1]); --min-r2 and
+ * --min-rising are refused by name, saying what replaced them. */
 static int set_trend(struct cli *c, const struct option_spec *o, const char *arg)
 {
 	struct hd_trend_opts *t = &c->trend;
@@ -530,14 +533,16 @@ static int set_trend(struct cli *c, const struct option_spec *o, const char *arg
 			t->min_growth_pct = 0;
 		return rc;
 	}
+	if (strcmp(o->name, "max-p") != 0) {
+		cli_error(NULL, "--%s is no longer used: trend tests for a trend with "
+			  "Mann-Kendall; use --max-p P (default 0.05; see heapdiff(1))", o->name);
+		return HD_EXIT_TROUBLE;
+	}
 	errno = 0;
 	x = strtod(arg, &end);
 	if (end == arg || *end || errno || isnan(x) || x < 0 || x > 1)
 		return bad_value(o, arg, "a number from 0 to 1");
-	if (strcmp(o->name, "min-r2") == 0)
-		t->min_r2 = x;
-	else
-		t->min_rising = x;
+	t->max_p = x;
 	return 0;
 }
 

@@ -481,8 +481,8 @@ struct magic {
 static const struct magic magics[] = {
 	M("PERFILE2\x68\0\0\0\0\0\0\0\x10\0\0\0",
 	  "a perf.data file (Linux perf), not a pprof profile: convert it with perf_to_profile"),
-	M("JAVA PROFILE 1.0.2\0\0\0\0\x08\0\0\x01\x8c",
-	  "a Java heap dump (HPROF), not a pprof profile: open it in a Java heap analyzer"),
+	M("JAVA PROFILE 1.0.2\0\0\0\0\x08\0\0\x01\x8c", /* hprof.c's now: cut short */
+	  "Java heap dump (HPROF), byte 19: the header is cut short (truncated?)"),
 	M("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0",
 	  "an ELF executable or library, not a profile (heapdiff needs the profile alone, no binary)"),
 	M("go 1.19 trace\0\0\0\x01\x02\x03",

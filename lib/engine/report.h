@@ -44,14 +44,16 @@ struct hd_trend_fit {
 };
 
 /*
- * The trend of one row.  The class reads the row's attributed series
- * (hd_report_series(): by culprit for the user's code, flat elsewhere;
- * on a cumulative type its increments), by the robust rule of trend.c.
+ * The trend of one row.  The class reads the row's analysed series: its
+ * attributed series (hd_report_series(): own for the user's code, flat
+ * elsewhere), or on a cumulative type its increments, by the rule of
+ * trend.c.  The robust statistics are computed for rows whose analysed
+ * series moves by more than the noise floor only (else NAN, 0).
  */
 struct hd_trend {
 	enum hd_trend_class cls;
-	/* Robust statistics of the attributed series (trend.c). */
-	double mk_s;               /* Mann-Kendall S */
+	/* Robust statistics of the analysed series (trend.c). */
+	double mk_s;               /* Mann-Kendall S; NAN: not computed */
 	double mk_z;               /* its normal score, ties corrected; NAN: n/a */
 	double mk_p;               /* two-sided p-value; NAN: n/a */
 	double sen_per_version;    /* Theil-Sen slope, unit per version */
@@ -60,12 +62,14 @@ struct hd_trend {
 	int peaks_rising;          /* ... its highs do */
 	size_t level_from;         /* levelled: the column from which it is level */
 	int64_t level_value;       /* levelled: the value it levelled at */
-	struct hd_trend_fit flat;  /* of flat: the one the class reads */
-	struct hd_trend_fit cum;   /* the same of cum, for reading only */
+	struct hd_trend_fit flat;  /* least squares of flat, for reading */
+	struct hd_trend_fit cum;   /* the same of cum */
 	double rising;             /* share of flat's steps that did not fall */
 	int64_t min, max;          /* of flat over the series */
-	double score;              /* growing: net flat growth x r2; else 0 */
-	size_t suspect;            /* rank among growing frames (1 = worst); 0: none */
+	double score;              /* growing: max(growth, 0) x (1 - mk_p); else 0 */
+	size_t suspect;            /* rank among suspects (1 = worst); 0: none */
+	double growth;             /* sen_per_version x (points - 1): the robust
+				    * net change; NAN: not computed */
 };
 #define HD_TREND_NCLASSES (HD_TREND_LEVELLED + 1)
 
@@ -79,6 +83,12 @@ int hd_trend_cmp(const struct hd_row *a, const struct hd_row *b);
 /* ... and, once the rows are ranked, list the suspects and count the
  * classes. */
 int hd_trend_finish(struct hd_report *r, struct hd_error *err);
+/* For the tests: the robust statistics and class of one dense analysed
+ * series y[0..n) (hours increasing, or NULL), noise floor thr, as
+ * hd_trend_compute() makes them for a row; bisect forces Theil-Sen's
+ * bisection.  HD_ERR_NOMEM when out of memory. */
+int hd_trend_series(const double *y, size_t n, const double *hours, double thr,
+		    const struct hd_trend_opts *o, int bisect, struct hd_trend *t);
 
 /*
  * Leak or churn: a row's change in the in-use type beside what it
@@ -208,10 +218,11 @@ struct hd_report {
 	/* trend only (zero otherwise; trend.c). */
 	struct hd_trend_opts trend_opts; /* the thresholds in effect, defaults filled in */
 	int64_t trend_threshold;   /* the noise floor T, in the sample unit */
-	int threshold_from_pct;    /* T is min_growth_pct of the first total
+	int threshold_from_pct;    /* T is min_growth_pct of trend_base
 				    * (it exceeds min_growth) */
-	const struct hd_row **suspects; /* the growing rows by suspect rank,
-					 * whatever the sort */
+	const struct hd_row **suspects; /* the suspect rows (growing, and the
+					 * user's code or no caller of it is)
+					 * by rank, whatever the sort */
 	size_t nsuspects;
 	size_t class_count[HD_TREND_NCLASSES]; /* rows of each class */
 	int cumulative;            /* the type only accumulates (alloc_*): trend
@@ -225,6 +236,14 @@ struct hd_report {
 
 	struct hd_verdict *verdict; /* NULL when no --fail-on was given */
 	struct hd_arena *arena;
+
+	/* trend only (trend.c), continued. */
+	int64_t trend_base;        /* what min_growth_pct is of: the median of
+				    * the column totals (cumulative: of the
+				    * total's increments) */
+	double trend_interval;     /* cumulative: the increments are per this
+				    * many seconds (the mean interval between
+				    * profiles); 0: per interval, no times */
 };
 
 /*

@@ -176,7 +176,11 @@ static struct hd_rule_result *new_result(struct hd_report *dst)
 	return res;
 }
 
-/* The frames a leak rule finds: those trend.c classified growing. */
+/*
+ * The frames a leak rule finds: trend.c's suspects (growing, and the
+ * user's code or no frame of it calls them; on a cumulative type the
+ * allocation-rate regressions), listed in suspect order.
+ */
 static size_t leak_hits(const struct hd_report *src, struct hit *hits)
 {
 	size_t i, n = 0;
@@ -184,8 +188,8 @@ static size_t leak_hits(const struct hd_report *src, struct hit *hits)
 	for (i = 0; i < src->nrows; i++) {
 		const struct hd_row *row = &src->rows[i];
 
-		if (row->trend && row->trend->cls == HD_TREND_GROWING)
-			hits[n++] = (struct hit){row->frame, row->dflat};
+		if (row->trend && row->trend->suspect)
+			hits[n++] = (struct hit){row->frame, -(int64_t)row->trend->suspect};
 	}
 	return n;
 }

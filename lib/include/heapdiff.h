@@ -239,17 +239,18 @@ enum {
 void hd_report_opts_init(struct hd_report_opts *o, enum hd_command c);
 
 /*
- * Classification thresholds for heapdiff trend (the rule is in trend.c).
- * A frame grows when its flat value rose by more than max(min_growth,
- * min_growth_pct % of the first profile's total) from first to last, its
- * least-squares r2 is at least min_r2 and at least min_rising of its steps
- * did not go down.
+ * Classification thresholds for heapdiff trend (the rule is in trend.c
+ * and man/heapdiff.1).  The noise floor is max(min_growth, min_growth_pct
+ * % of the median column total); a series trends when its Mann-Kendall
+ * p-value is at most max_p (or every later value exceeds every earlier
+ * one) and its Theil-Sen growth passes the floor.
  */
 struct hd_trend_opts {
 	int64_t min_growth;        /* default 0 */
-	double min_growth_pct;     /* default 1 (%) */
-	double min_r2;             /* default 0.8 */
-	double min_rising;         /* default 0.75 */
+	double min_growth_pct;     /* default 0.25 (%) */
+	double min_r2;             /* no longer read (NAN): least squares */
+	double min_rising;         /* ... decides nothing since issue #15 */
+	double max_p;              /* default 0.05: Mann-Kendall's two-sided p */
 };
 void hd_trend_opts_init(struct hd_trend_opts *o);
 

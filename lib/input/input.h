@@ -148,6 +148,7 @@ extern const struct hd_decoder hd_decoder_pprof;
 extern const struct hd_decoder hd_decoder_gotext; /* Go's text heap profile */
 extern const struct hd_decoder hd_decoder_jemalloc; /* jemalloc's heap_v2 dumps */
 extern const struct hd_decoder hd_decoder_gperf;    /* gperftools' heap profiles */
+extern const struct hd_decoder hd_decoder_hprof; /* Java heap dumps (HPROF) */
 /* Not a decoder: names a file that is no profile (an HTML page, a
  * goroutine dump, ...) and fails; see sniff.c. */
 extern const struct hd_decoder hd_decoder_wrong_file;

@@ -473,6 +473,7 @@ int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
 static const struct hd_decoder *const decoders[] = {
 	&hd_decoder_gperf,  /* before gotext: its header, and a memory map */
 	&hd_decoder_jemalloc,
+	&hd_decoder_hprof, /* Java heap dumps: before wrong-file, which names them */
 	&hd_decoder_gotext,
 	&hd_decoder_wrong_file, /* after every text format: it names the rest */
 	&hd_decoder_pprof,

@@ -1,0 +1,1429 @@
+/*
+ * hprof.c - Java heap dumps: HPROF 1.0.1 and 1.0.2 as HotSpot writes them
+ * (jcmd PID GC.heap_dump, jmap -dump, -XX:+HeapDumpOnOutOfMemoryError,
+ * HotSpotDiagnosticMXBean.dumpHeap), identifiers of 4 or 8 bytes.
+ *
+ * Owns: the dump turned into the profile view (input.h).  Touches nothing
+ * else; the model sees frames and samples as from any other format.
+ *
+ * The mapping.  Every object of the dump (instance, object array,
+ * primitive array, class) is one inuse_objects and its shallow size one
+ * inuse_space; its stack is its path in the dominator tree of the object
+ * graph, root first, as class names: the kind of GC root ("<GC root:
+ * Java local>"), then the classes of its dominators, then its own class
+ * ("java.util.HashMap$Node[]", "byte[]", "class LeakApp" for the Class
+ * object of LeakApp).  So at functions granularity flat is the class
+ * histogram and cum the retained size of the class's instances, each
+ * object counted once.  Objects with the same path are one sample with
+ * the values summed: the profile holds distinct paths only.
+ *
+ * A path names each class at most once, at its deepest place: a linked
+ * list of a million nodes is "... LinkedList, LinkedList$Node", not a
+ * million frames (which would make a stack pool quadratic in the list).
+ * That keeps the set of classes on every path, so flat and cum are
+ * unchanged; only the order of a path whose class repeats is its last
+ * occurrences'.
+ *
+ * The graph: an instance refers to its class and its object fields, an
+ * object array to its class and elements, a class to its superclass,
+ * class loader, signers, protection domain and static object fields (as
+ * Eclipse MAT draws it).  A virtual super-root refers to every GC root;
+ * an object no root reaches (the dump is of live objects, but HotSpot
+ * keeps some alive through roots it does not write) becomes a root of its
+ * own, "<unreachable>", in the order of its id, so the histogram keeps
+ * it.  An object reached from two roots and dominated by neither is
+ * under "<several GC roots>".  A reference to an id the dump does not
+ * hold is ignored (MAT does the same); an instance whose class is not in
+ * the dump is an error.
+ *
+ * Shallow sizes are HotSpot's on 64 bits with compressed oops and class
+ * pointers (the default below 32 GiB of heap): a 12-byte header, then the
+ * fields (a reference 4 bytes), rounded up to 8; arrays a 16-byte header.
+ * jmap -histo agrees for classes without fields the VM injects (the
+ * dump does not list those: java.lang.Class, ClassLoader, MemberName,
+ * ...); a Class is its java.lang.Class instance plus its static fields.
+ *
+ * Costs, all proportional to the dump: one pass over the records keeps
+ * each object's id and offset (16 bytes); they are sorted by id (radix),
+ * which gives the dense index every array below uses, and are found again
+ * through a bucket index over the sorted ids.  References are a CSR
+ * array of 32-bit indexes, forward and then reverse; the dominator tree
+ * is Lengauer-Tarjan with path compression (O(m log n)), iterative
+ * throughout.  About 50 bytes per object and 8 per reference at the
+ * peak, no allocation per object.  Every count and length in the dump is
+ * checked against the bytes that remain before it is used.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input/input.h"
+
+#define NONE UINT32_MAX
+
+enum {
+	TAG_STRING = 0x01, TAG_LOAD_CLASS = 0x02, TAG_HEAP_DUMP = 0x0c,
+	TAG_HEAP_DUMP_SEGMENT = 0x1c, TAG_HEAP_DUMP_END = 0x2c,
+};
+
+enum {
+	SUB_ROOT_UNKNOWN = 0xff, SUB_ROOT_JNI_GLOBAL = 0x01, SUB_ROOT_JNI_LOCAL = 0x02,
+	SUB_ROOT_JAVA_FRAME = 0x03, SUB_ROOT_NATIVE_STACK = 0x04, SUB_ROOT_STICKY_CLASS = 0x05,
+	SUB_ROOT_THREAD_BLOCK = 0x06, SUB_ROOT_MONITOR_USED = 0x07, SUB_ROOT_THREAD_OBJECT = 0x08,
+	SUB_CLASS_DUMP = 0x20, SUB_INSTANCE_DUMP = 0x21, SUB_OBJ_ARRAY_DUMP = 0x22,
+	SUB_PRIM_ARRAY_DUMP = 0x23,
+};
+
+/* Root kinds, most telling first: an object rooted twice shows the first.
+ * The kind is rkind's low bits; RK_REFD says some object refers to it. */
+enum {
+	RK_NONE, RK_STICKY, RK_THREAD, RK_FRAME, RK_JNI_GLOBAL, RK_JNI_LOCAL,
+	RK_NATIVE, RK_BLOCK, RK_MONITOR, RK_UNKNOWN, RK_SEVERAL, RK_UNREACHABLE, RK_COUNT
+};
+#define RK_KIND 0x0f
+#define RK_REFD 0x80
+
+static const char *const root_names[RK_COUNT] = {
+	"", "<GC root: system class>", "<GC root: thread>", "<GC root: Java local>",
+	"<GC root: JNI global>", "<GC root: JNI local>", "<GC root: native stack>",
+	"<GC root: thread block>", "<GC root: busy monitor>", "<GC root: unknown>",
+	"<several GC roots>", "<unreachable>",
+};
+
+/* HPROF basic types 2 (object) and 4..11: sizes in HotSpot's layout
+ * (a compressed reference is 4 bytes), 0 for a type HPROF does not have. */
+static const uint8_t hs_size[12] = { 0, 0, 4, 0, 1, 2, 4, 8, 1, 2, 4, 8 };
+static const char *const prim_names[12] = {
+	NULL, NULL, NULL, NULL, "boolean[]", "char[]", "float[]", "double[]",
+	"byte[]", "short[]", "int[]", "long[]",
+};
+
+struct hobj {
+	uint64_t id;
+	uint64_t off; /* its sub-record's tag byte */
+};
+
+struct hclass {
+	uint64_t id, super_id;
+	size_t off;          /* past the CLASS DUMP's six ids and instance size */
+	size_t statics;      /* its static-field count */
+	size_t fields;       /* its instance-field count */
+	uint32_t super;      /* class index, or NONE */
+	uint32_t own_len;    /* HPROF bytes of its own instance fields */
+	uint32_t inst_len;   /* and of its superclasses' */
+	uint32_t ref_first, nrefs; /* into refoff: where an instance's references are */
+	uint64_t hs_fields;  /* HotSpot bytes of its instance fields, superclasses' too */
+	uint64_t hs_statics; /* HotSpot bytes of its static fields */
+	uint32_t name;       /* index into lnames, or NONE */
+	uint32_t func, cfunc; /* "Foo", "class Foo": NONE until wanted */
+	uint32_t obj;        /* the object index of its Class */
+	uint8_t state;       /* layout: 0 to do, 1 on the way, 2 done */
+};
+
+struct hstring {
+	size_t off;
+	uint32_t len;
+};
+
+struct hroot {
+	uint64_t id;
+	uint8_t kind;
+};
+
+/* hd_profile.priv: what the view points into, and the trie of paths. */
+struct hprof {
+	struct hd_pfunc *funcs;
+	struct hd_ploc *locs;
+	struct hd_pline *lines;
+	uint32_t *tparent, *tfunc, *tdepth;
+	int64_t *tcount, *tbytes;
+	uint32_t *samples;   /* trie nodes with objects, in the order made */
+	size_t ntrie, trie_cap, nfuncs, funcs_cap;
+};
+
+struct parser {
+	struct hd_profile *p;
+	struct hprof *h;
+	struct hd_error *err;
+	const unsigned char *d;
+	size_t len;
+	unsigned idsize;
+	/* the records */
+	struct hstring *strs;
+	size_t nstrs, strs_cap;
+	struct hd_map str_index;   /* string id -> strs */
+	uint64_t *lnames;          /* LOAD CLASS: name string ids */
+	size_t nlnames, lnames_cap;
+	struct hd_map load_index;  /* class id -> lnames */
+	struct hclass *classes;
+	size_t nclasses, classes_cap;
+	struct hd_map class_index; /* class id -> classes */
+	uint32_t *refoff;
+	size_t nrefoff, refoff_cap;
+	struct hroot *roots;
+	size_t nroots, roots_cap;
+	struct hobj *objs;
+	size_t nobjs, objs_cap;
+	/* id -> object: objs sorted, and where each bucket of ids starts */
+	uint32_t *bstart;
+	unsigned bshift;
+	size_t nbuckets;
+	uint64_t minid, maxid;
+	/* per object */
+	uint32_t *ofunc, *osize8; /* frame; shallow size / 8 */
+	uint8_t *rkind;
+	uint32_t *row, *edges;     /* forward references, CSR */
+	size_t nedges, edges_cap;
+	uint64_t dangling;
+	uint32_t rfunc[RK_COUNT], pfunc[12]; /* NONE until wanted */
+	int64_t class_size;        /* java.lang.Class's own instance size, or -1 */
+	struct hd_map trie_index;
+	uint32_t *scratch;
+	size_t scratch_cap;
+};
+
+static int bad(struct parser *ps, size_t at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int bad(struct parser *ps, size_t at, const char *fmt, ...)
+{
+	char why[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return hd_fail(ps->err, HD_ERR_FORMAT, "Java heap dump (HPROF), byte %zu: %s", at, why);
+}
+
+static int nomem(struct parser *ps)
+{
+	return hd_fail(ps->err, HD_ERR_NOMEM, "out of memory");
+}
+
+/* ---- reading ---- */
+
+static uint64_t be(const unsigned char *s, unsigned n)
+{
+	uint64_t v = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | s[i];
+	return v;
+}
+
+static uint64_t rd_id(const struct parser *ps, size_t at)
+{
+	return be(ps->d + at, ps->idsize);
+}
+
+static uint32_t rd4(const struct parser *ps, size_t at)
+{
+	return (uint32_t)be(ps->d + at, 4);
+}
+
+/* A value of basic type t at s (HPROF's sizes: an object is an id). */
+static unsigned hprof_size(const struct parser *ps, unsigned t)
+{
+	return t == 2 ? ps->idsize : t < 12 ? hs_size[t] : 0;
+}
+
+/* ---- names ---- */
+
+/* The string with id sid, or NULL. */
+static const struct hstring *string_of(const struct parser *ps, uint64_t sid)
+{
+	uint32_t i;
+
+	if (!sid || !hd_map_get(&ps->str_index, sid, &i))
+		return NULL;
+	return &ps->strs[i];
+}
+
+static int add_func(struct parser *ps, const char *name, size_t n, uint32_t *out)
+{
+	struct hprof *h = ps->h;
+	struct hd_pfunc *f;
+	char *s;
+
+	if (h->nfuncs >= NONE - 1)
+		return hd_fail(ps->err, HD_ERR_LIMIT, "too many classes");
+	if (HD_GROW(h->funcs, h->funcs_cap, h->nfuncs + 1) ||
+	    !(s = hd_arena_strndup(&ps->p->arena, name, n)))
+		return nomem(ps);
+	f = &h->funcs[h->nfuncs];
+	memset(f, 0, sizeof(*f));
+	f->name = f->system_name = s;
+	f->filename = "";
+	*out = (uint32_t)h->nfuncs++;
+	return 0;
+}
+
+/*
+ * A class's name as Java writes it: "java/util/HashMap$Node" is
+ * "java.util.HashMap$Node", "[[I" is "int[][]", "[Ljava/lang/String;" is
+ * "java.lang.String[]"; with prefix ("class "), the Class object's.  A
+ * name HPROF did not give is "<class 0xID>".
+ */
+static int class_func(struct parser *ps, struct hclass *c, int mirror, uint32_t *out)
+{
+	const struct hstring *s = c->name != NONE ? string_of(ps, ps->lnames[c->name]) : NULL;
+	struct hd_buf b;
+	size_t dims = 0, i, n;
+	const unsigned char *q;
+	int rc;
+
+	if (*(mirror ? &c->cfunc : &c->func) != NONE) {
+		*out = mirror ? c->cfunc : c->func;
+		return 0;
+	}
+	hd_buf_init(&b, 0);
+	if (mirror)
+		hd_buf_append(&b, "class ", 6);
+	if (!s) {
+		char tmp[40];
+
+		snprintf(tmp, sizeof(tmp), "<class 0x%llx>", (unsigned long long)c->id);
+		hd_buf_append(&b, tmp, strlen(tmp));
+	} else {
+		q = ps->d + s->off;
+		n = s->len;
+		while (dims < n && q[dims] == '[')
+			dims++;
+		q += dims;
+		n -= dims;
+		if (dims && n == 1 && strchr("ZCFDBSIJ", q[0])) {
+			static const char *const kw[] = {
+				"boolean", "char", "float", "double", "byte", "short", "int", "long",
+			};
+			const char *k = kw[strchr("ZCFDBSIJ", q[0]) - "ZCFDBSIJ"];
+
+			hd_buf_append(&b, k, strlen(k));
+			n = 0;
+		} else if (dims && n >= 2 && q[0] == 'L' && q[n - 1] == ';') {
+			q++;
+			n -= 2;
+		}
+		for (i = 0; i < n; i++)
+			hd_buf_append(&b, q[i] == '/' ? "." : (const char *)q + i, 1);
+		for (i = 0; i < dims; i++)
+			hd_buf_append(&b, "[]", 2);
+	}
+	if (b.failed) {
+		hd_buf_release(&b);
+		return nomem(ps);
+	}
+	rc = add_func(ps, b.data ? b.data : "", b.len, out);
+	hd_buf_release(&b);
+	if (!rc)
+		*(mirror ? &c->cfunc : &c->func) = *out;
+	return rc;
+}
+
+static int fixed_func(struct parser *ps, uint32_t *slot, const char *name, uint32_t *out)
+{
+	int rc = 0;
+
+	if (*slot == NONE)
+		rc = add_func(ps, name, strlen(name), slot);
+	*out = *slot;
+	return rc;
+}
+
+/* ---- the records ---- */
+
+static int need(struct parser *ps, size_t at, size_t end, uint64_t n, const char *what)
+{
+	if (n > end - at)
+		return bad(ps, at, "%s runs past the end of its %s (truncated?)", what,
+			   end == ps->len ? "file" : "segment");
+	return 0;
+}
+
+static int add_root(struct parser *ps, uint64_t id, uint8_t kind)
+{
+	if (HD_GROW(ps->roots, ps->roots_cap, ps->nroots + 1))
+		return nomem(ps);
+	ps->roots[ps->nroots].id = id;
+	ps->roots[ps->nroots++].kind = kind;
+	return 0;
+}
+
+static int add_obj(struct parser *ps, uint64_t id, size_t off)
+{
+	if (id == 0)
+		return bad(ps, off, "an object with id 0");
+	if (ps->nobjs >= NONE - 2)
+		return hd_fail(ps->err, HD_ERR_LIMIT, "more than 2^32 - 2 objects");
+	if (HD_GROW(ps->objs, ps->objs_cap, ps->nobjs + 1))
+		return nomem(ps);
+	ps->objs[ps->nobjs].id = id;
+	ps->objs[ps->nobjs++].off = off;
+	return 0;
+}
+
+/* A CLASS DUMP at start, its body from *at: the class, and the object
+ * its Class is; *at moves past it. */
+static int class_dump(struct parser *ps, size_t start, size_t *at, size_t end)
+{
+	unsigned id = ps->idsize;
+	struct hclass *c;
+	size_t q = *at, i, n;
+	uint32_t own = 0;
+	uint64_t hsf = 0, hss = 0;
+	int rc;
+
+	if ((rc = need(ps, q, end, (uint64_t)7 * id + 4 + 4 + 2, "a class dump")))
+		return rc;
+	if (HD_GROW(ps->classes, ps->classes_cap, ps->nclasses + 1))
+		return nomem(ps);
+	c = &ps->classes[ps->nclasses];
+	memset(c, 0, sizeof(*c));
+	c->id = rd_id(ps, q);
+	c->super_id = rd_id(ps, q + id + 4);
+	c->off = q + id + 4;
+	c->super = c->name = c->func = c->cfunc = c->obj = NONE;
+	q += 7 * id + 4 + 4;
+	/* the constant pool: u2 index, u1 type, value (HotSpot writes none) */
+	n = be(ps->d + q, 2);
+	q += 2;
+	for (i = 0; i < n; i++) {
+		unsigned t;
+
+		if ((rc = need(ps, q, end, 3, "a class dump's constant pool")))
+			return rc;
+		t = ps->d[q + 2];
+		if (!hprof_size(ps, t))
+			return bad(ps, q + 2, "a constant of type %u, which HPROF does not have", t);
+		if ((rc = need(ps, q, end, 3 + hprof_size(ps, t), "a class dump's constant pool")))
+			return rc;
+		q += 3 + hprof_size(ps, t);
+	}
+	if ((rc = need(ps, q, end, 2, "a class dump")))
+		return rc;
+	c->statics = q;
+	n = be(ps->d + q, 2);
+	q += 2;
+	for (i = 0; i < n; i++) {
+		unsigned t;
+
+		if ((rc = need(ps, q, end, id + 1, "a class dump's static fields")))
+			return rc;
+		t = ps->d[q + id];
+		if (!hprof_size(ps, t))
+			return bad(ps, q + id, "a static field of type %u, which HPROF does not have", t);
+		if ((rc = need(ps, q, end, id + 1 + hprof_size(ps, t), "a class dump's static fields")))
+			return rc;
+		hss += hs_size[t];
+		q += id + 1 + hprof_size(ps, t);
+	}
+	if ((rc = need(ps, q, end, 2, "a class dump")))
+		return rc;
+	c->fields = q;
+	n = be(ps->d + q, 2);
+	q += 2;
+	if ((rc = need(ps, q, end, (uint64_t)n * (id + 1), "a class dump's instance fields")))
+		return rc;
+	for (i = 0; i < n; i++) {
+		unsigned t = ps->d[q + id];
+
+		if (!hprof_size(ps, t))
+			return bad(ps, q + id, "an instance field of type %u, which HPROF does not have", t);
+		own += hprof_size(ps, t); /* at most 65535 * 8 */
+		hsf += hs_size[t];
+		q += id + 1;
+	}
+	c->own_len = own;
+	c->hs_fields = hsf;
+	c->hs_statics = hss;
+	if (c->id == 0)
+		return bad(ps, start, "a class with id 0");
+	if (hd_map_get(&ps->class_index, c->id, &c->super))
+		return bad(ps, start, "class 0x%llx is dumped twice", (unsigned long long)c->id);
+	c->super = NONE;
+	if (hd_map_put(&ps->class_index, c->id, (uint32_t)ps->nclasses))
+		return nomem(ps);
+	ps->nclasses++;
+	*at = q;
+	return add_obj(ps, c->id, start);
+}
+
+/* One HEAP DUMP or HEAP DUMP SEGMENT: its sub-records in [at, end). */
+static int heap_dump(struct parser *ps, size_t at, size_t end)
+{
+	unsigned id = ps->idsize;
+	int rc;
+
+	while (at < end) {
+		size_t start = at;
+		unsigned sub = ps->d[at++];
+		uint64_t n;
+		unsigned t;
+
+		switch (sub) {
+		case SUB_ROOT_UNKNOWN: case SUB_ROOT_STICKY_CLASS: case SUB_ROOT_MONITOR_USED:
+		case SUB_ROOT_JNI_GLOBAL: case SUB_ROOT_NATIVE_STACK: case SUB_ROOT_THREAD_BLOCK:
+		case SUB_ROOT_JNI_LOCAL: case SUB_ROOT_JAVA_FRAME: case SUB_ROOT_THREAD_OBJECT: {
+			static const uint8_t kinds[9] = {
+				0, RK_JNI_GLOBAL, RK_JNI_LOCAL, RK_FRAME, RK_NATIVE, RK_STICKY,
+				RK_BLOCK, RK_MONITOR, RK_THREAD,
+			};
+			unsigned extra = sub == SUB_ROOT_JNI_GLOBAL ? id :
+				sub == SUB_ROOT_JNI_LOCAL || sub == SUB_ROOT_JAVA_FRAME ||
+				sub == SUB_ROOT_THREAD_OBJECT ? 8 :
+				sub == SUB_ROOT_NATIVE_STACK || sub == SUB_ROOT_THREAD_BLOCK ? 4 : 0;
+
+			if ((rc = need(ps, at, end, id + extra, "a GC root")))
+				return rc;
+			if ((rc = add_root(ps, rd_id(ps, at), sub == SUB_ROOT_UNKNOWN ? RK_UNKNOWN : kinds[sub])))
+				return rc;
+			at += id + extra;
+			break;
+		}
+		case SUB_CLASS_DUMP:
+			if ((rc = class_dump(ps, start, &at, end)))
+				return rc;
+			break;
+		case SUB_INSTANCE_DUMP:
+			if ((rc = need(ps, at, end, 2 * (uint64_t)id + 8, "an instance dump")))
+				return rc;
+			n = rd4(ps, at + 2 * id + 4);
+			if ((rc = need(ps, at, end, 2 * (uint64_t)id + 8 + n, "an instance dump")))
+				return rc;
+			if ((rc = add_obj(ps, rd_id(ps, at), start)))
+				return rc;
+			at += 2 * id + 8 + n;
+			break;
+		case SUB_OBJ_ARRAY_DUMP:
+			if ((rc = need(ps, at, end, 2 * (uint64_t)id + 8, "an object array")))
+				return rc;
+			n = rd4(ps, at + id + 4);
+			if ((rc = need(ps, at, end, 2 * (uint64_t)id + 8 + n * id, "an object array")))
+				return rc;
+			if ((rc = add_obj(ps, rd_id(ps, at), start)))
+				return rc;
+			at += 2 * id + 8 + n * id;
+			break;
+		case SUB_PRIM_ARRAY_DUMP:
+			if ((rc = need(ps, at, end, (uint64_t)id + 9, "a primitive array")))
+				return rc;
+			n = rd4(ps, at + id + 4);
+			t = ps->d[at + id + 8];
+			if (t < 4 || t > 11)
+				return bad(ps, at + id + 8, "a primitive array of type %u, which HPROF does not have", t);
+			if ((rc = need(ps, at, end, (uint64_t)id + 9 + n * hs_size[t], "a primitive array")))
+				return rc;
+			if ((rc = add_obj(ps, rd_id(ps, at), start)))
+				return rc;
+			at += id + 9 + n * hs_size[t];
+			break;
+		default:
+			return bad(ps, start, "unknown heap dump sub-record 0x%02x%s", sub,
+				   sub >= 0x80 && sub != 0xff ? " (an Android dump? convert it with hprof-conv)" : "");
+		}
+	}
+	return 0;
+}
+
+static int read_records(struct parser *ps, size_t at)
+{
+	unsigned id = ps->idsize;
+	int rc;
+
+	while (at < ps->len) {
+		size_t start = at;
+		unsigned tag;
+		uint32_t n;
+
+		if ((rc = need(ps, at, ps->len, 9, "a record header")))
+			return rc;
+		tag = ps->d[at];
+		n = rd4(ps, at + 5);
+		at += 9;
+		if ((rc = need(ps, at, ps->len, n, "a record")))
+			return rc;
+		switch (tag) {
+		case TAG_STRING:
+			if (n < id)
+				return bad(ps, start, "a string record of %u bytes, shorter than its id", n);
+			if (HD_GROW(ps->strs, ps->strs_cap, ps->nstrs + 1))
+				return nomem(ps);
+			if (ps->nstrs >= NONE - 1)
+				return hd_fail(ps->err, HD_ERR_LIMIT, "more than 2^32 - 2 strings");
+			ps->strs[ps->nstrs].off = at + id;
+			ps->strs[ps->nstrs].len = n - id;
+			if (rd_id(ps, at) && hd_map_put(&ps->str_index, rd_id(ps, at), (uint32_t)ps->nstrs))
+				return nomem(ps);
+			ps->nstrs++;
+			break;
+		case TAG_LOAD_CLASS:
+			if (n < 8 + 2 * id)
+				return bad(ps, start, "a class load record of %u bytes, too short", n);
+			if (HD_GROW(ps->lnames, ps->lnames_cap, ps->nlnames + 1))
+				return nomem(ps);
+			if (ps->nlnames >= NONE - 1)
+				return hd_fail(ps->err, HD_ERR_LIMIT, "more than 2^32 - 2 classes");
+			ps->lnames[ps->nlnames] = rd_id(ps, at + 8 + id);
+			if (rd_id(ps, at + 4) && hd_map_put(&ps->load_index, rd_id(ps, at + 4), (uint32_t)ps->nlnames))
+				return nomem(ps);
+			ps->nlnames++;
+			break;
+		case TAG_HEAP_DUMP:
+		case TAG_HEAP_DUMP_SEGMENT:
+			if ((rc = heap_dump(ps, at, at + n)))
+				return rc;
+			break;
+		default:
+			/* frames, traces, threads, HEAP DUMP END, ...: nothing heapdiff reads */
+			break;
+		}
+		at += n;
+	}
+	return 0;
+}
+
+/* ---- classes: layouts ---- */
+
+/* Each class's instance length and reference offsets, its superclasses'
+ * included; superclasses first (an explicit stack: chains may be long). */
+static int layout_classes(struct parser *ps)
+{
+	uint32_t *stack = malloc((ps->nclasses + 1) * sizeof(*stack));
+	size_t i, sp;
+	int rc = 0;
+
+	if (!stack)
+		return nomem(ps);
+	for (i = 0; i < ps->nclasses && !rc; i++) {
+		struct hclass *c = &ps->classes[i];
+		uint32_t s;
+
+		c->super = NONE;
+		if (c->super_id && hd_map_get(&ps->class_index, c->super_id, &s))
+			c->super = s;
+		else if (c->super_id)
+			rc = bad(ps, c->off, "class 0x%llx has superclass 0x%llx, which is not in the dump",
+				 (unsigned long long)c->id, (unsigned long long)c->super_id);
+		if (hd_map_get(&ps->load_index, c->id, &s))
+			c->name = s;
+	}
+	for (i = 0; i < ps->nclasses && !rc; i++) {
+		sp = 0;
+		stack[sp++] = (uint32_t)i;
+		while (sp && !rc) {
+			struct hclass *c = &ps->classes[stack[sp - 1]], *s;
+			size_t q, k, nf, first;
+			uint32_t off = 0;
+
+			if (c->state == 2) {
+				sp--;
+				continue;
+			}
+			s = c->super != NONE ? &ps->classes[c->super] : NULL;
+			if (s && s->state != 2) {
+				if (s->state == 1) {
+					rc = bad(ps, c->off, "the superclasses of class 0x%llx loop back to it",
+						 (unsigned long long)c->id);
+					break;
+				}
+				c->state = 1;
+				stack[sp++] = c->super;
+				continue;
+			}
+			/* its own references, then its superclass's after its fields */
+			nf = be(ps->d + c->fields, 2);
+			first = ps->nrefoff;
+			for (k = 0, q = c->fields + 2; k < nf; k++, q += ps->idsize + 1) {
+				unsigned t = ps->d[q + ps->idsize];
+
+				if (t == 2) {
+					if (HD_GROW(ps->refoff, ps->refoff_cap, ps->nrefoff + 1)) {
+						rc = nomem(ps);
+						break;
+					}
+					ps->refoff[ps->nrefoff++] = off;
+				}
+				off += hprof_size(ps, t);
+			}
+			if (rc)
+				break;
+			if (s) {
+				uint64_t len = (uint64_t)c->own_len + s->inst_len;
+
+				/* A reference list per class, its superclasses' copied:
+				 * a chain of n classes costs n^2 / 2, so the dump's size
+				 * bounds them all. */
+				if (len > UINT32_MAX || ps->nrefoff + s->nrefs > ps->len / 4 + 4096) {
+					rc = bad(ps, c->off, "class 0x%llx: its superclasses have more fields than the dump can hold",
+						 (unsigned long long)c->id);
+					break;
+				}
+				if (HD_GROW(ps->refoff, ps->refoff_cap, ps->nrefoff + s->nrefs)) {
+					rc = nomem(ps);
+					break;
+				}
+				for (k = 0; k < s->nrefs; k++)
+					ps->refoff[ps->nrefoff++] = c->own_len + ps->refoff[s->ref_first + k];
+				c->inst_len = (uint32_t)len;
+				c->hs_fields += s->hs_fields;
+			} else {
+				c->inst_len = c->own_len;
+			}
+			c->ref_first = (uint32_t)first;
+			c->nrefs = (uint32_t)(ps->nrefoff - first);
+			c->state = 2;
+			sp--;
+		}
+	}
+	free(stack);
+	return rc;
+}
+
+/* ---- objects: sorted by id, found by id ---- */
+
+/* LSD radix sort by id, 8 bits a pass, passes whose byte is the same in
+ * every id skipped (HotSpot's ids are addresses: the top bytes are). */
+static int sort_objs(struct parser *ps)
+{
+	size_t n = ps->nobjs, i, pass;
+	struct hobj *tmp, *a = ps->objs, *b;
+	int sorted = 1;
+
+	for (i = 1; i < n && sorted; i++)
+		sorted = a[i - 1].id < a[i].id;
+	if (sorted)
+		return 0;
+	if (!(tmp = malloc(n * sizeof(*tmp))))
+		return nomem(ps);
+	b = tmp;
+	for (pass = 0; pass < 8; pass++) {
+		size_t count[256] = {0}, sum = 0;
+		unsigned sh = (unsigned)pass * 8, k;
+
+		for (i = 0; i < n; i++)
+			count[(a[i].id >> sh) & 0xff]++;
+		if (count[(a[0].id >> sh) & 0xff] == n)
+			continue;
+		for (k = 0; k < 256; k++) {
+			size_t c = count[k];
+
+			count[k] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			b[count[(a[i].id >> sh) & 0xff]++] = a[i];
+		{
+			struct hobj *t = a;
+
+			a = b;
+			b = t;
+		}
+	}
+	if (a != ps->objs)
+		memcpy(ps->objs, a, n * sizeof(*a));
+	free(tmp);
+	return 0;
+}
+
+static int index_objs(struct parser *ps)
+{
+	size_t n = ps->nobjs, i, b;
+	uint64_t range;
+	int rc;
+
+	if ((rc = sort_objs(ps)))
+		return rc;
+	for (i = 1; i < n; i++)
+		if (ps->objs[i - 1].id == ps->objs[i].id)
+			return bad(ps, ps->objs[i].off, "object 0x%llx is dumped twice",
+				   (unsigned long long)ps->objs[i].id);
+	if (!n)
+		return 0;
+	ps->minid = ps->objs[0].id;
+	ps->maxid = ps->objs[n - 1].id;
+	range = ps->maxid - ps->minid;
+	ps->nbuckets = 1;
+	while (ps->nbuckets < n / 2 && ps->nbuckets < ((size_t)1 << 30))
+		ps->nbuckets *= 2;
+	ps->bshift = 0;
+	while (ps->bshift < 63 && (range >> ps->bshift) >= ps->nbuckets)
+		ps->bshift++;
+	if (!(ps->bstart = malloc((ps->nbuckets + 1) * sizeof(*ps->bstart))))
+		return nomem(ps);
+	for (b = 0, i = 0; b <= ps->nbuckets; b++) {
+		while (i < n && ((ps->objs[i].id - ps->minid) >> ps->bshift) < b)
+			i++;
+		ps->bstart[b] = (uint32_t)i;
+	}
+	return 0;
+}
+
+/* The object index of id, or NONE. */
+static uint32_t find_obj(const struct parser *ps, uint64_t id)
+{
+	size_t b, lo, hi;
+
+	if (id < ps->minid || id > ps->maxid || !ps->nobjs)
+		return NONE;
+	b = (size_t)((id - ps->minid) >> ps->bshift);
+	lo = ps->bstart[b];
+	hi = ps->bstart[b + 1];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ps->objs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ps->nobjs && ps->objs[lo].id == id ? (uint32_t)lo : NONE;
+}
+
+/* ---- the graph ---- */
+
+static int add_edge(struct parser *ps, uint64_t id)
+{
+	uint32_t to;
+
+	if (!id)
+		return 0;
+	to = find_obj(ps, id);
+	if (to == NONE) {
+		ps->dangling++;
+		return 0;
+	}
+	ps->rkind[to] |= RK_REFD;
+	if (ps->nedges >= NONE - 1)
+		return hd_fail(ps->err, HD_ERR_LIMIT, "more than 2^32 - 2 references");
+	if (HD_GROW(ps->edges, ps->edges_cap, ps->nedges + 1))
+		return nomem(ps);
+	ps->edges[ps->nedges++] = to;
+	return 0;
+}
+
+static uint32_t size8(uint64_t bytes)
+{
+	uint64_t s = (bytes + 7) / 8;
+
+	return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+static int class_of(struct parser *ps, size_t at, uint64_t cid, const char *what,
+		    struct hclass **out)
+{
+	uint32_t ci;
+
+	if (!cid || !hd_map_get(&ps->class_index, cid, &ci))
+		return bad(ps, at, "%s of class 0x%llx, which is not in the dump", what,
+			   (unsigned long long)cid);
+	*out = &ps->classes[ci];
+	return 0;
+}
+
+/* Object i's frame, size and references. */
+static int object_edges(struct parser *ps, size_t i)
+{
+	unsigned id = ps->idsize;
+	size_t at = (size_t)ps->objs[i].off, q;
+	unsigned sub = ps->d[at++];
+	struct hclass *c = NULL;
+	uint64_t n, k;
+	int rc;
+
+	switch (sub) {
+	case SUB_CLASS_DUMP: {
+		uint64_t statics = 0;
+
+		if ((rc = class_of(ps, at, rd_id(ps, at), "a class", &c)) ||
+		    (rc = class_func(ps, c, 1, &ps->ofunc[i])))
+			return rc;
+		for (k = 0; k < 4; k++) /* super, loader, signers, protection domain */
+			if ((rc = add_edge(ps, rd_id(ps, at + id + 4 + k * id))))
+				return rc;
+		n = be(ps->d + c->statics, 2);
+		for (k = 0, q = c->statics + 2; k < n; k++) {
+			unsigned t = ps->d[q + id];
+
+			if (t == 2 && (rc = add_edge(ps, rd_id(ps, q + id + 1))))
+				return rc;
+			statics += hs_size[t];
+			q += id + 1 + hprof_size(ps, t);
+		}
+		ps->osize8[i] = size8((uint64_t)(ps->class_size >= 0 ? ps->class_size : 96) + statics);
+		return 0;
+	}
+	case SUB_INSTANCE_DUMP: {
+		const uint32_t *r;
+
+		if ((rc = class_of(ps, at, rd_id(ps, at + id + 4), "an instance", &c)))
+			return rc;
+		n = rd4(ps, at + 2 * id + 4);
+		if (n != c->inst_len)
+			return bad(ps, at - 1, "an instance of %llu bytes, but its class's fields take %u",
+				   (unsigned long long)n, c->inst_len);
+		if ((rc = class_func(ps, c, 0, &ps->ofunc[i])) || (rc = add_edge(ps, c->id)))
+			return rc;
+		q = at + 2 * id + 8;
+		r = ps->refoff + c->ref_first;
+		for (k = 0; k < c->nrefs; k++)
+			if ((rc = add_edge(ps, rd_id(ps, q + r[k]))))
+				return rc;
+		ps->osize8[i] = size8(12 + c->hs_fields);
+		return 0;
+	}
+	case SUB_OBJ_ARRAY_DUMP:
+		n = rd4(ps, at + id + 4);
+		if ((rc = class_of(ps, at, rd_id(ps, at + id + 8), "an object array", &c)) ||
+		    (rc = class_func(ps, c, 0, &ps->ofunc[i])) || (rc = add_edge(ps, c->id)))
+			return rc;
+		for (k = 0, q = at + 2 * id + 8; k < n; k++, q += id)
+			if ((rc = add_edge(ps, rd_id(ps, q))))
+				return rc;
+		ps->osize8[i] = size8(16 + 4 * n);
+		return 0;
+	default: { /* SUB_PRIM_ARRAY_DUMP: read_records saw to it */
+		unsigned t = ps->d[at + id + 8];
+
+		n = rd4(ps, at + id + 4);
+		if ((rc = fixed_func(ps, &ps->pfunc[t], prim_names[t], &ps->ofunc[i])))
+			return rc;
+		ps->osize8[i] = size8(16 + n * hs_size[t]);
+		return 0;
+	}
+	}
+}
+
+static int build_graph(struct parser *ps)
+{
+	size_t n = ps->nobjs, i;
+	uint32_t ci;
+	int rc;
+
+	/* java.lang.Class's own size: what every Class object starts with */
+	ps->class_size = -1;
+	for (ci = 0; ci < ps->nclasses; ci++) {
+		struct hclass *c = &ps->classes[ci];
+		const struct hstring *s = c->name != NONE ? string_of(ps, ps->lnames[c->name]) : NULL;
+
+		c->obj = find_obj(ps, c->id);
+		if (s && s->len == 15 && memcmp(ps->d + s->off, "java/lang/Class", 15) == 0)
+			ps->class_size = (int64_t)(12 + c->hs_fields);
+	}
+	if (!(ps->ofunc = malloc((n + 1) * sizeof(*ps->ofunc))) ||
+	    !(ps->osize8 = malloc((n + 1) * sizeof(*ps->osize8))) ||
+	    !(ps->row = malloc((n + 2) * sizeof(*ps->row))) ||
+	    !(ps->rkind = calloc(n + 1, 1)))
+		return nomem(ps);
+	for (i = 0; i < n; i++) {
+		ps->row[i] = (uint32_t)ps->nedges;
+		if ((rc = object_edges(ps, i)))
+			return rc;
+	}
+	ps->row[n] = (uint32_t)ps->nedges;
+	for (i = 0; i < ps->nroots; i++) {
+		uint32_t o = find_obj(ps, ps->roots[i].id);
+
+		if (o == NONE)
+			continue; /* a root HotSpot names but did not dump */
+		if (!(ps->rkind[o] & RK_KIND) || ps->roots[i].kind < (ps->rkind[o] & RK_KIND))
+			ps->rkind[o] = (uint8_t)((ps->rkind[o] & ~RK_KIND) | ps->roots[i].kind);
+	}
+	return 0;
+}
+
+/* ---- dominators ---- */
+
+struct dom {
+	uint32_t *pre, *vert, *parent;   /* preorder number of an object; and back */
+	uint32_t *rrow, *redges;          /* predecessors, in preorder numbers */
+	uint32_t *semi, *label, *anc, *idom, *bhead, *bnext, *stack;
+	size_t nv;                        /* vertices: objects + the super-root */
+};
+
+/* Depth-first from the super-root (preorder 0) over the roots in index
+ * order, then from each object still unvisited, which becomes a root;
+ * but an int[] that nothing reaches or refers to is left out: HotSpot
+ * fills the unused ends of its allocation buffers with such arrays, dead
+ * by construction, and jmap -histo does not count them.  nv is then the
+ * vertices visited. */
+static int dfs(struct parser *ps, struct dom *D)
+{
+	size_t n = ps->nobjs, i, next = 1;
+	uint32_t *sv = D->semi, *se = D->label; /* free until the LT pass */
+	int pass;
+
+	for (i = 0; i < n; i++)
+		D->pre[i] = NONE;
+	D->vert[0] = NONE;
+	D->parent[0] = 0;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			size_t sp = 0;
+
+			if (D->pre[i] != NONE || (pass == 0 && !(ps->rkind[i] & RK_KIND)))
+				continue;
+			if (pass == 1 && !ps->rkind[i] && ps->ofunc[i] == ps->pfunc[10])
+				continue; /* a filler */
+			if (pass == 1)
+				ps->rkind[i] |= RK_UNREACHABLE;
+			D->pre[i] = (uint32_t)next;
+			D->vert[next] = (uint32_t)i;
+			D->parent[next++] = 0;
+			sv[sp] = (uint32_t)i;
+			se[sp++] = ps->row[i];
+			while (sp) {
+				uint32_t v = sv[sp - 1];
+
+				if (se[sp - 1] == ps->row[v + 1]) {
+					sp--;
+					continue;
+				}
+				{
+					uint32_t w = ps->edges[se[sp - 1]++];
+
+					if (D->pre[w] != NONE)
+						continue;
+					D->pre[w] = (uint32_t)next;
+					D->vert[next] = w;
+					D->parent[next++] = D->pre[v];
+					sv[sp] = w;
+					se[sp++] = ps->row[w];
+				}
+			}
+		}
+	}
+	D->nv = next;
+	return 0;
+}
+
+/* Predecessor lists in preorder numbers (the super-root's edges are not
+ * stored: a root's rkind says it has one). */
+static int reverse(struct parser *ps, struct dom *D)
+{
+	size_t n = ps->nobjs, i, nv = D->nv;
+	uint32_t e;
+
+	if (!(D->rrow = calloc(nv + 1, sizeof(*D->rrow))) ||
+	    !(D->redges = malloc((ps->nedges + 1) * sizeof(*D->redges))))
+		return nomem(ps);
+	for (e = 0; e < ps->nedges; e++)
+		D->rrow[D->pre[ps->edges[e]] + 1]++;
+	for (i = 0; i < nv; i++)
+		D->rrow[i + 1] += D->rrow[i];
+	/* fill with rrow[k] as the cursor of k, then shift back */
+	for (i = 0; i < n; i++)
+		for (e = ps->row[i]; e < ps->row[i + 1]; e++)
+			D->redges[D->rrow[D->pre[ps->edges[e]]]++] = D->pre[i];
+	for (i = nv; i > 0; i--)
+		D->rrow[i] = D->rrow[i - 1];
+	D->rrow[0] = 0;
+	return 0;
+}
+
+static uint32_t eval(struct dom *D, uint32_t v)
+{
+	uint32_t *anc = D->anc, *label = D->label, *semi = D->semi, x = v;
+	size_t sp = 0;
+
+	if (anc[v] == NONE)
+		return v;
+	while (anc[anc[x]] != NONE) {
+		D->stack[sp++] = x;
+		x = anc[x];
+	}
+	while (sp) {
+		x = D->stack[--sp];
+		if (semi[label[anc[x]]] < semi[label[x]])
+			label[x] = label[anc[x]];
+		anc[x] = anc[anc[x]];
+	}
+	return label[v];
+}
+
+/* Lengauer-Tarjan, simple version (path compression, no balancing). */
+static void lengauer_tarjan(struct parser *ps, struct dom *D)
+{
+	size_t nv = D->nv, k;
+	uint32_t w;
+
+	for (k = 0; k < nv; k++) {
+		D->semi[k] = D->label[k] = (uint32_t)k;
+		D->anc[k] = D->bhead[k] = NONE;
+	}
+	for (w = (uint32_t)nv - 1; w >= 1; w--) {
+		uint32_t p = D->parent[w], s = w, e, v;
+
+		if (ps->rkind[D->vert[w]] & RK_KIND)
+			s = 0; /* the super-root is a predecessor */
+		for (e = D->rrow[w]; e < D->rrow[w + 1]; e++) {
+			uint32_t u = eval(D, D->redges[e]);
+
+			if (D->semi[u] < s)
+				s = D->semi[u];
+		}
+		D->semi[w] = s;
+		D->bnext[w] = D->bhead[s];
+		D->bhead[s] = w;
+		D->anc[w] = p;
+		for (v = D->bhead[p]; v != NONE; v = D->bnext[v]) {
+			uint32_t u = eval(D, v);
+
+			D->idom[v] = D->semi[u] < D->semi[v] ? u : p;
+		}
+		D->bhead[p] = NONE;
+	}
+	D->idom[0] = 0;
+	for (k = 1; k < nv; k++)
+		if (D->idom[k] != D->semi[k])
+			D->idom[k] = D->idom[D->idom[k]];
+}
+
+/* ---- the trie of paths ---- */
+
+static int trie_new(struct parser *ps, uint32_t parent, uint32_t f, uint32_t *out)
+{
+	struct hprof *h = ps->h;
+	size_t cap = h->trie_cap, t = h->ntrie;
+
+	if (t >= NONE - 1)
+		return hd_fail(ps->err, HD_ERR_LIMIT, "too many distinct paths");
+	if (t >= cap) {
+		size_t c = cap ? cap * 2 : 1024;
+		void *a;
+
+#define TRIE_GROW(f) \
+		if (!(a = realloc(h->f, c * sizeof(*h->f)))) \
+			return nomem(ps); \
+		h->f = a;
+		TRIE_GROW(tparent) TRIE_GROW(tfunc) TRIE_GROW(tdepth) TRIE_GROW(tcount) TRIE_GROW(tbytes)
+#undef TRIE_GROW
+		h->trie_cap = c;
+	}
+	h->tparent[t] = parent;
+	h->tfunc[t] = f;
+	h->tdepth[t] = t ? h->tdepth[parent] + 1 : 0;
+	h->tcount[t] = h->tbytes[t] = 0;
+	h->ntrie++;
+	*out = (uint32_t)t;
+	return 0;
+}
+
+static uint64_t trie_key(uint32_t t, uint32_t f)
+{
+	return (uint64_t)t << 32 | ((uint64_t)f + 1);
+}
+
+/* The child f of t, when f is not on t's path. */
+static int trie_plain(struct parser *ps, uint32_t t, uint32_t f, uint32_t *out)
+{
+	int rc;
+
+	if (hd_map_get(&ps->trie_index, trie_key(t, f), out))
+		return 0;
+	if ((rc = trie_new(ps, t, f, out)))
+		return rc;
+	return hd_map_put(&ps->trie_index, trie_key(t, f), *out) ? nomem(ps) : 0;
+}
+
+/* t's path and then f, where f, if it is on the path already, moves to
+ * the end (see the top of the file). */
+static int trie_child(struct parser *ps, uint32_t t, uint32_t f, uint32_t *out)
+{
+	const struct hprof *h = ps->h;
+	uint32_t x, s;
+	size_t k = 0;
+	int rc;
+
+	if (hd_map_get(&ps->trie_index, trie_key(t, f), out))
+		return 0;
+	for (x = t; x && h->tfunc[x] != f; x = h->tparent[x])
+		;
+	if (!x)
+		return trie_plain(ps, t, f, out);
+	for (s = t; s != x; s = h->tparent[s]) {
+		if (HD_GROW(ps->scratch, ps->scratch_cap, k + 1))
+			return nomem(ps);
+		ps->scratch[k++] = h->tfunc[s];
+	}
+	s = h->tparent[x];
+	while (k)
+		if ((rc = trie_plain(ps, s, ps->scratch[--k], &s)))
+			return rc;
+	if ((rc = trie_plain(ps, s, f, out)))
+		return rc;
+	return hd_map_put(&ps->trie_index, trie_key(t, f), *out) ? nomem(ps) : 0;
+}
+
+static int build_paths(struct parser *ps, struct dom *D)
+{
+	struct hprof *h = ps->h;
+	uint32_t *node = D->semi, k, rootnode[RK_COUNT], t;
+	int rc;
+
+	for (k = 0; k < RK_COUNT; k++)
+		rootnode[k] = NONE;
+	if ((rc = trie_new(ps, 0, NONE, &t)) || (rc = hd_map_init(&ps->trie_index, 1024)))
+		return rc == HD_ERR_NOMEM ? nomem(ps) : rc;
+	node[0] = 0;
+	for (k = 1; k < D->nv; k++) {
+		uint32_t o = D->vert[k], d = D->idom[k], up;
+
+		if (d == 0) {
+			uint8_t rk = ps->rkind[o] & RK_KIND ? ps->rkind[o] & RK_KIND : RK_SEVERAL;
+
+			if (rootnode[rk] == NONE) {
+				uint32_t f;
+
+				if ((rc = fixed_func(ps, &ps->rfunc[rk], root_names[rk], &f)) ||
+				    (rc = trie_plain(ps, 0, f, &rootnode[rk])))
+					return rc;
+			}
+			up = rootnode[rk];
+		} else {
+			up = node[d];
+		}
+		if ((rc = trie_child(ps, up, ps->ofunc[o], &node[k])))
+			return rc;
+		h->tcount[node[k]]++;
+		h->tbytes[node[k]] = hd_add_sat(h->tbytes[node[k]], (int64_t)ps->osize8[o] * 8);
+	}
+	return 0;
+}
+
+static int dominators(struct parser *ps)
+{
+	struct dom D;
+	size_t nv = ps->nobjs + 1;
+	int rc;
+
+	memset(&D, 0, sizeof(D));
+	D.nv = nv;
+	if (!(D.pre = malloc(nv * sizeof(uint32_t))) || !(D.vert = malloc(nv * sizeof(uint32_t))) ||
+	    !(D.parent = malloc(nv * sizeof(uint32_t))) || !(D.semi = malloc(nv * sizeof(uint32_t))) ||
+	    !(D.label = malloc(nv * sizeof(uint32_t)))) {
+		rc = nomem(ps);
+		goto done;
+	}
+	if ((rc = dfs(ps, &D)) || (rc = reverse(ps, &D)))
+		goto done;
+	free(D.pre);
+	D.pre = NULL;
+	free(ps->edges);
+	ps->edges = NULL;
+	free(ps->row);
+	ps->row = NULL;
+	if (!(D.anc = malloc(nv * sizeof(uint32_t))) || !(D.idom = malloc(nv * sizeof(uint32_t))) ||
+	    !(D.bhead = malloc(nv * sizeof(uint32_t))) || !(D.bnext = malloc(nv * sizeof(uint32_t))) ||
+	    !(D.stack = malloc(nv * sizeof(uint32_t)))) {
+		rc = nomem(ps);
+		goto done;
+	}
+	lengauer_tarjan(ps, &D);
+	free(D.label);
+	free(D.anc);
+	free(D.bhead);
+	free(D.bnext);
+	free(D.stack);
+	free(D.rrow);
+	free(D.redges);
+	D.label = D.anc = D.bhead = D.bnext = D.stack = D.rrow = D.redges = NULL;
+	rc = build_paths(ps, &D);
+done:
+	free(D.pre);
+	free(D.vert);
+	free(D.parent);
+	free(D.rrow);
+	free(D.redges);
+	free(D.semi);
+	free(D.label);
+	free(D.anc);
+	free(D.idom);
+	free(D.bhead);
+	free(D.bnext);
+	free(D.stack);
+	return rc;
+}
+
+/* ---- the view ---- */
+
+static int finish(struct parser *ps, const struct hd_limits *lim)
+{
+	struct hd_profile *p = ps->p;
+	struct hprof *h = ps->h;
+	uint64_t max = lim && lim->max_frames ? lim->max_frames : hd_default_max_frames(p->len);
+	uint64_t refs = 0;
+	size_t i, ns = 0, depth = 0;
+	static const char *const names[] = { "inuse_objects", "inuse_space" };
+	static const char *const units[] = { "count", "bytes" };
+
+	p->ntypes = 2;
+	p->type_names = hd_arena_calloc(&p->arena, 2, sizeof(char *));
+	p->type_units = hd_arena_calloc(&p->arena, 2, sizeof(char *));
+	p->totals = hd_arena_calloc(&p->arena, 2, sizeof(int64_t));
+	if (!p->type_names || !p->type_units || !p->totals)
+		return nomem(ps);
+	for (i = 0; i < 2; i++) {
+		p->type_names[i] = names[i];
+		p->type_units[i] = units[i];
+	}
+	p->default_type = "inuse_space";
+	for (i = 0; i < h->ntrie; i++)
+		if (h->tcount[i]) {
+			ns++;
+			refs += h->tdepth[i];
+			if (h->tdepth[i] > depth)
+				depth = h->tdepth[i];
+		}
+	if (refs > max)
+		return hd_fail_about(ps->err, HD_ERR_LIMIT, HD_SUBJ_MAX_FRAMES,
+				     "the dominator paths expand to more than %llu frames",
+				     (unsigned long long)max);
+	if (!(h->samples = malloc((ns + 1) * sizeof(*h->samples))) ||
+	    !(h->locs = calloc(h->nfuncs + 1, sizeof(*h->locs))) ||
+	    !(h->lines = calloc(h->nfuncs + 1, sizeof(*h->lines))) ||
+	    HD_GROW(h->funcs, h->funcs_cap, 1) ||
+	    !(p->mappings = hd_arena_calloc(&p->arena, 1, sizeof(*p->mappings))))
+		return nomem(ps);
+	for (i = 0, ns = 0; i < h->ntrie; i++)
+		if (h->tcount[i]) {
+			h->samples[ns++] = (uint32_t)i;
+			p->totals[0] = hd_add_sat(p->totals[0], h->tcount[i]);
+			p->totals[1] = hd_add_sat(p->totals[1], h->tbytes[i]);
+		}
+	for (i = 0; i < h->nfuncs; i++) {
+		h->lines[i].func = (uint32_t)i;
+		h->locs[i].mapping = NONE;
+		h->locs[i].address = 0;
+		h->locs[i].nlines = 1;
+		h->locs[i].lines = &h->lines[i];
+	}
+	p->funcs = h->funcs;
+	p->nfuncs = h->nfuncs;
+	p->locs = h->locs;
+	p->nlocs = h->nfuncs;
+	p->nmappings = 0;
+	p->nsamples = ns;
+	p->max_locs = depth;
+	p->nrefs = (size_t)refs;
+	return 0;
+}
+
+static int hprof_sniff(const unsigned char *data, size_t len)
+{
+	return len >= 17 && memcmp(data, "JAVA PROFILE 1.0.", 17) == 0;
+}
+
+static int hprof_decode(struct hd_profile *p, const struct hd_limits *lim,
+			struct hd_error *err)
+{
+	struct parser ps;
+	const unsigned char *nul;
+	size_t at, i;
+	int rc;
+
+	memset(&ps, 0, sizeof(ps));
+	if (!(p->priv = calloc(1, sizeof(struct hprof))))
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	ps.p = p;
+	ps.h = p->priv;
+	ps.err = err;
+	ps.d = p->data;
+	ps.len = p->len;
+	for (i = 0; i < RK_COUNT; i++)
+		ps.rfunc[i] = NONE;
+	for (i = 0; i < 12; i++)
+		ps.pfunc[i] = NONE;
+	nul = memchr(ps.d, 0, ps.len < 32 ? ps.len : 32);
+	if (!nul || (size_t)(nul - ps.d) != 18 ||
+	    (memcmp(ps.d, "JAVA PROFILE 1.0.2", 18) && memcmp(ps.d, "JAVA PROFILE 1.0.1", 18)))
+		return bad(&ps, 0, "not HPROF 1.0.1 or 1.0.2 (%s)",
+			   nul && memcmp(ps.d, "JAVA PROFILE 1.0.3", 18) == 0 ?
+			   "an Android dump? convert it with hprof-conv" : "an unknown version");
+	at = 19;
+	if (ps.len < at + 12)
+		return bad(&ps, at, "the header is cut short (truncated?)");
+	ps.idsize = rd4(&ps, at);
+	if (ps.idsize != 4 && ps.idsize != 8)
+		return bad(&ps, at, "identifiers of %u bytes (HotSpot writes 4 or 8)", ps.idsize);
+	p->time_nanos = (int64_t)(be(ps.d + at + 4, 8) % ((uint64_t)INT64_MAX / 1000000)) * 1000000;
+	at += 12;
+	if ((rc = hd_map_init(&ps.str_index, 1024)) || (rc = hd_map_init(&ps.load_index, 1024)) ||
+	    (rc = hd_map_init(&ps.class_index, 1024))) {
+		rc = nomem(&ps);
+		goto done;
+	}
+	if ((rc = read_records(&ps, at)) || (rc = layout_classes(&ps)) || (rc = index_objs(&ps)) ||
+	    (rc = build_graph(&ps)))
+		goto done;
+	free(ps.objs);
+	ps.objs = NULL;
+	free(ps.bstart);
+	ps.bstart = NULL;
+	if ((rc = dominators(&ps)) || (rc = finish(&ps, lim)))
+		goto done;
+done:
+	free(ps.strs);
+	hd_map_release(&ps.str_index);
+	free(ps.lnames);
+	hd_map_release(&ps.load_index);
+	free(ps.classes);
+	hd_map_release(&ps.class_index);
+	free(ps.refoff);
+	free(ps.roots);
+	free(ps.objs);
+	free(ps.bstart);
+	free(ps.ofunc);
+	free(ps.osize8);
+	free(ps.rkind);
+	free(ps.row);
+	free(ps.edges);
+	hd_map_release(&ps.trie_index);
+	free(ps.scratch);
+	return rc;
+}
+
+static int hprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
+		      uint32_t *locs, int64_t *values, struct hd_psample *out)
+{
+	const struct hprof *h = p->priv;
+	uint32_t t, k;
+
+	if (it->index >= p->nsamples)
+		return 0;
+	t = h->samples[it->index];
+	values[0] = h->tcount[t];
+	values[1] = h->tbytes[t];
+	out->nlocs = h->tdepth[t];
+	for (k = 0; t; t = h->tparent[t])
+		locs[k++] = h->tfunc[t];
+	out->locs = locs;
+	out->values = values;
+	it->index++;
+	return 1;
+}
+
+static void hprof_release(struct hd_profile *p)
+{
+	struct hprof *h = p->priv;
+
+	if (!h)
+		return;
+	free(h->funcs);
+	free(h->locs);
+	free(h->lines);
+	free(h->tparent);
+	free(h->tfunc);
+	free(h->tdepth);
+	free(h->tcount);
+	free(h->tbytes);
+	free(h->samples);
+	free(h);
+	p->priv = NULL;
+	p->funcs = NULL;
+	p->locs = NULL;
+}
+
+const struct hd_decoder hd_decoder_hprof = {
+	"hprof", hprof_sniff, hprof_decode, hprof_next, hprof_release,
+};
