@@ -411,28 +411,39 @@ void hd_diff_cells(const struct hd_report *r, const struct hd_row *row, char cel
 	}
 }
 
-void hd_trend_cells(const struct hd_report *r, const struct hd_row *row, int cum,
+/* A p-value in three decimals, "<0.001" below, "n/a" for NAN. */
+static void format_p(char *buf, size_t n, double p)
+{
+	if (isnan(p))
+		snprintf(buf, n, "n/a");
+	else if (p < 0.001)
+		snprintf(buf, n, "<0.001");
+	else
+		snprintf(buf, n, "%.3f", p);
+}
+
+void hd_trend_cells(const struct hd_report *r, const struct hd_row *row,
 		    char cells[HD_TC_N][64])
 {
-	const struct hd_trend_fit *f = cum ? &row->trend->cum : &row->trend->flat;
-	double pct = cum ? row->pct_cum : row->pct_flat;
+	const struct hd_trend *t = row->trend;
+	int cum = hd_trend_by_cum(r);
+	int64_t delta = cum ? row->dcum : row->dattr;
+	double pct = hd_share(delta, hd_trend_value(r, row, 0));
 
-	hd_format_value(cells[HD_TC_DELTA], 64, cum ? row->dcum : row->dflat, r->sample_unit, 1);
+	hd_format_value(cells[HD_TC_DELTA], 64, delta, r->sample_unit, 1);
 	if (isnan(pct))
 		snprintf(cells[HD_TC_PCT], 64, "from 0");
 	else
 		hd_format_pct(cells[HD_TC_PCT], 64, pct, 1);
-	hd_format_slope(cells[HD_TC_SLOPE], 64, f->slope_per_version, r->sample_unit);
-	if (isnan(f->slope_per_hour))
+	hd_format_slope(cells[HD_TC_SLOPE], 64, t->sen_per_version, r->sample_unit);
+	if (isnan(t->sen_per_hour))
 		snprintf(cells[HD_TC_RATE], 64, "n/a");
 	else
-		hd_format_rate(cells[HD_TC_RATE], 64, hd_clamp_i64(f->slope_per_hour),
+		hd_format_rate(cells[HD_TC_RATE], 64, hd_clamp_i64(t->sen_per_hour),
 			       3600000000000LL, r->sample_unit);
-	hd_format_slope(cells[HD_TC_HOURLY], 64, f->slope_per_hour, r->sample_unit);
-	if (isnan(f->r2))
-		snprintf(cells[HD_TC_R2], 64, "n/a");
-	else
-		snprintf(cells[HD_TC_R2], 64, "%.2f", f->r2);
+	hd_format_slope(cells[HD_TC_HOURLY], 64, t->sen_per_hour, r->sample_unit);
+	hd_format_slope(cells[HD_TC_GROWTH], 64, t->growth, r->sample_unit);
+	format_p(cells[HD_TC_P], 64, t->mk_p);
 }
 
 int hd_trend_by_cum(const struct hd_report *r)
@@ -442,7 +453,12 @@ int hd_trend_by_cum(const struct hd_report *r)
 
 int64_t hd_trend_value(const struct hd_report *r, const struct hd_row *row, size_t col)
 {
-	return hd_trend_by_cum(r) ? hd_report_cum(r, row, col) : hd_report_flat(r, row, col);
+	return hd_trend_by_cum(r) ? hd_report_cum(r, row, col) : hd_report_series(r, row, col);
+}
+
+const char *hd_trend_values_name(const struct hd_report *r)
+{
+	return hd_trend_by_cum(r) ? "cum" : HD_SERIES_NAME;
 }
 
 /* ---- the verdict's facts ---- */
@@ -521,7 +537,11 @@ int hd_level_note(const struct hd_report *r, const struct hd_row *row, char *buf
 	if (!row->trend || row->trend->cls != HD_TREND_LEVELLED)
 		return 0;
 	hd_format_value(v, sizeof(v), row->trend->level_value, r->sample_unit, 0);
-	snprintf(buf, n, "grew to %s by snapshot %zu, level since", v, row->trend->level_from + 1);
+	/* On a cumulative type level_from indexes the increments: the k-th
+	 * ends at snapshot k + 2. */
+	snprintf(buf, n, "grew to %s%s by snapshot %zu, level since", v,
+		 r->cumulative ? " per interval" : "",
+		 row->trend->level_from + (r->cumulative ? 2 : 1));
 	return 1;
 }
 
@@ -562,12 +582,12 @@ int hd_row_has_paths(const struct hd_row *row)
 /* ---- trend pictures and words ---- */
 
 static const struct hd_glyphs glyphs_utf8 = {
-	"Δ", "Δcum", "→", "←", "r²", "≥", "…", "—",
+	"Δ", "Δcum", "→", "←", "r²", "≥", "…", "—", "≤",
 	{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
 	{"⬜", "🟩", "🟨", "🟧", "🟥"},
 };
 static const struct hd_glyphs glyphs_ascii = {
-	"d", "cum delta", "->", "<-", "r2", ">=", "~", "--",
+	"d", "cum delta", "->", "<-", "r2", ">=", "~", "--", "<=",
 	{"_", ".", ":", "-", "=", "+", "*", "#"},
 	{"_", ".", ":", "+", "#"},
 };
@@ -588,7 +608,7 @@ size_t hd_buckets(const struct hd_report *r, const struct hd_row *row, int cum, 
 
 		for (c = lo; c < hi; c++)
 			s += (double)(!row ? r->cols[c].total : cum ? hd_report_cum(r, row, c) :
-				      hd_report_flat(r, row, c));
+				      hd_report_series(r, row, c));
 		out[j] = s / (double)(hi - lo);
 	}
 	return w;
@@ -628,14 +648,17 @@ size_t hd_spark_width(const struct hd_report *r)
 void hd_suspect_line(const struct hd_report *r, const struct hd_row *row,
 		     const struct hd_glyphs *g, char *buf, size_t n)
 {
-	const struct hd_trend_fit *f = &row->trend->flat;
-	char c[HD_TC_N][64];
-	int hourly = !isnan(f->slope_per_hour);
+	const struct hd_trend *t = row->trend;
+	char c[HD_TC_N][64], d[64];
+	int hourly = !isnan(t->sen_per_hour);
 
-	hd_trend_cells(r, row, 0, c);
-	snprintf(buf, n, "%s (%s), %s per profile%s%s, %s %s, %zu of %zu steps up",
-		 c[HD_TC_DELTA], c[HD_TC_PCT], c[HD_TC_SLOPE], hourly ? ", " : "",
-		 hourly ? c[HD_TC_RATE] : "", g->r2, c[HD_TC_R2], f->steps_up, r->ncols - 1);
+	hd_trend_cells(r, row, c);
+	hd_format_value(d, sizeof(d), row->dattr, r->sample_unit, 1);
+	snprintf(buf, n, "%s%s (Theil-Sen, %s per profile%s%s), Mann-Kendall p %s%s, "
+		 "first%slast %s", c[HD_TC_GROWTH], r->cumulative ? " per interval" : "",
+		 c[HD_TC_SLOPE], hourly ? ", " : "", hourly ? c[HD_TC_RATE] : "", c[HD_TC_P],
+		 t->floor_rising && t->peaks_rising ? ", lows and highs rising" : "",
+		 g->arrow, d);
 }
 
 void hd_growing_rule(struct hd_buf *b, const struct hd_report *r, const struct hd_glyphs *g)
@@ -644,11 +667,14 @@ void hd_growing_rule(struct hd_buf *b, const struct hd_report *r, const struct h
 	char d[64];
 
 	hd_format_value(d, sizeof(d), r->trend_threshold, r->sample_unit, 0);
-	hd_buf_printf(b, "flat rose by more than %s", d);
+	hd_buf_printf(b, "%s rose, Mann-Kendall p %s %g (or each value above all before it), "
+		      "by a Theil-Sen growth over %s",
+		      r->cumulative ? "what each interval allocated" : "the series", g->le,
+		      o->max_p, d);
 	if (r->threshold_from_pct)
-		hd_buf_printf(b, " (%g%% of the first total)", o->min_growth_pct);
-	hd_buf_printf(b, ", %s %s %.2f, %s %.0f%% of steps not falling",
-		      g->r2, g->ge, o->min_r2, g->ge, o->min_rising * 100);
+		hd_buf_printf(b, " (%g%% of the median %s)", o->min_growth_pct,
+			      r->cumulative ? "increment of the total" : "total");
+	hd_buf_puts(b, "; or its lows and highs both rose");
 }
 
 /* ---- verdicts ---- */

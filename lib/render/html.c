@@ -179,7 +179,7 @@ static void chart(struct page *p, const struct hd_row *row)
 	char v[64];
 
 	for (c = 0; c < n; c++) {
-		double f = (double)hd_report_flat(r, row, c);
+		double f = (double)hd_report_series(r, row, c);
 
 		lo = f < lo ? f : lo;
 		hi = f > hi ? f : hi;
@@ -188,17 +188,17 @@ static void chart(struct page *p, const struct hd_row *row)
 		      "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" data-values=\"",
 		      CHART_W, CHART_H, CHART_W, CHART_H);
 	for (c = 0; c < n; c++)
-		hd_buf_printf(p->b, "%s%lld", c ? " " : "", (long long)hd_report_flat(r, row, c));
-	hd_buf_puts(p->b, "\"><title>flat:");
+		hd_buf_printf(p->b, "%s%lld", c ? " " : "", (long long)hd_report_series(r, row, c));
+	hd_buf_puts(p->b, "\"><title>");
 	for (c = 0; c < n; c++) {
-		fmt_val(p, v, sizeof(v), hd_report_flat(r, row, c), 0);
-		hd_buf_printf(p->b, "%s %s", c ? "," : "", v);
+		fmt_val(p, v, sizeof(v), hd_report_series(r, row, c), 0);
+		hd_buf_printf(p->b, "%s%s", c ? ", " : "", v);
 	}
 	hd_buf_printf(p->b, "</title><rect width=\"%d\" height=\"%d\" fill=\"#f6f6f6\"/>"
 		      "<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\" points=\"",
 		      CHART_W, CHART_H);
 	for (c = 0; c < n; c++) {
-		double f = (double)hd_report_flat(r, row, c);
+		double f = (double)hd_report_series(r, row, c);
 
 		x = 3 + (n > 1 ? (double)c * (CHART_W - 6) / (double)(n - 1) : 0);
 		y = CHART_H - 3 - (hi > lo ? (f - lo) / (hi - lo) * (CHART_H - 6) : 0);
@@ -278,18 +278,22 @@ static void suspects(struct page *p)
 		hd_buf_puts(p->b, "<p>None: nothing grew steadily past the threshold.</p>\n");
 		return;
 	}
+	hd_buf_printf(p->b, "<p>Growth, per profile and per hour: Theil-Sen, and p: Mann-Kendall, "
+		      "of what the class reads (%s%s).</p>\n", HD_SERIES_NAME,
+		      r->cumulative ? "; its increments" : "");
 	hd_buf_puts(p->b, "<table class=\"suspects\">\n<thead><tr><th>#</th><th>function</th>"
-		    "<th>culprit</th><th>\xce\x94" "flat</th><th>\xce\x94%</th><th>per profile</th>"
-		    "<th>per hour</th><th>r\xc2\xb2</th><th>steps up</th>");
+		    "<th>culprit</th><th>\xce\x94</th><th>growth</th><th>per profile</th>"
+		    "<th>per hour</th><th>p</th>");
 	if (r->pair_type)
 		hd_buf_puts(p->b, "<th>in-use \xce\x94</th><th>allocated</th><th>retention</th>");
-	hd_buf_puts(p->b, "<th>flat over the profiles</th></tr></thead>\n<tbody>\n");
+	hd_buf_puts(p->b, "<th>over the profiles</th></tr></thead>\n<tbody>\n");
 	for (i = 0; i < p->nlisted && !p->b->failed; i++) {
 		const struct hd_row *row = r->suspects[i];
 		const struct hd_trend *tr = row->trend;
+		char d[64];
 
-		/* A suspect's r2 passed min_r2, so it is never "n/a". */
-		hd_trend_cells(r, row, 0, c);
+		hd_trend_cells(r, row, c);
+		fmt_val(p, d, sizeof(d), row->dattr, 1);
 		hd_buf_printf(p->b, "<tr class=\"suspect\"><td class=\"num\">%zu</td><td><code>",
 			      tr->suspect);
 		put_cut(p, frame_name(p, row->frame));
@@ -299,9 +303,10 @@ static void suspects(struct page *p)
 		culprit_cell(p, row);
 		hd_buf_printf(p->b, "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
 			      "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
-			      "<td class=\"num\">%s</td><td class=\"num\">%zu of %zu</td>",
-			      c[HD_TC_DELTA], c[HD_TC_PCT], c[HD_TC_SLOPE], c[HD_TC_HOURLY],
-			      c[HD_TC_R2], tr->flat.steps_up, r->ncols - 1);
+			      "<td class=\"num\">", d, c[HD_TC_GROWTH], c[HD_TC_SLOPE],
+			      c[HD_TC_HOURLY]);
+		put(p, c[HD_TC_P]);  /* "<0.001" */
+		hd_buf_puts(p->b, "</td>");
 		retention_cells(p, row);
 		hd_buf_puts(p->b, "<td>");
 		chart(p, row);
@@ -340,10 +345,9 @@ static void heat_map(struct page *p)
 		return;
 	}
 	max = hd_table_max(r, p->shown);
-	hd_buf_printf(p->b, "<p>%s value of the top %zu of %zu functions in each profile, "
+	hd_buf_printf(p->b, "<p>The top %zu of %zu functions in each profile (%s), "
 		      "darker for more: each tenfold less a quarter paler, down to four "
-		      "decades below the largest", hd_trend_by_cum(r) ? "Cum" : "Flat",
-		      p->shown, r->nrows);
+		      "decades below the largest", p->shown, r->nrows, hd_trend_values_name(r));
 	/* |INT64_MIN| is one past INT64_MAX: clamp before converting. */
 	fmt_val(p, v, sizeof(v), hd_clamp_i64(max), 0);
 	hd_buf_printf(p->b, " (%s). Hover over a cell for its value.</p>\n"

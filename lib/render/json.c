@@ -272,12 +272,20 @@ static void classes(struct js *j, cJSON *root)
 	size_t i;
 
 	x = cJSON_CreateObject();
-	add(j, x, "values", cJSON_CreateString("flat"));
+	/* What the class reads: each function's "series" (own value for the
+	 * user's code, flat elsewhere), or on a cumulative type its
+	 * increments. */
+	add(j, x, "values", cJSON_CreateString(r->cumulative ? "increments" : "attributed"));
 	add(j, x, "threshold", j_int(r->trend_threshold));
+	add(j, x, "threshold_base", j_int(r->trend_base));
 	add(j, x, "min_growth", j_int(o->min_growth));
 	add(j, x, "min_growth_pct", j_num(o->min_growth_pct));
+	add(j, x, "max_p", j_num(o->max_p));
 	add(j, x, "min_r2", j_num(o->min_r2));
 	add(j, x, "min_rising", j_num(o->min_rising));
+	if (r->cumulative)
+		add(j, x, "interval_seconds", r->trend_interval > 0 ? j_num(r->trend_interval) :
+		    cJSON_CreateNull());
 	add(j, root, "classification", x);
 	x = cJSON_CreateObject();
 	for (i = 0; i < HD_TREND_NCLASSES; i++)
@@ -349,6 +357,17 @@ static cJSON *values(struct js *j, const struct hd_row *row, int cum)
 	return a;
 }
 
+/* The attributed series the class reads, one value per column. */
+static cJSON *series(struct js *j, const struct hd_row *row)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t c;
+
+	for (c = 0; c < j->r->ncols; c++)
+		push(j, a, j_int(hd_report_series(j->r, row, c)));
+	return a;
+}
+
 /* Each column's change from the first column, or (prev) from the one
  * before it: {"flat": [...], "cum": [...]}. */
 static cJSON *changes_of(struct js *j, const struct hd_row *row, int prev)
@@ -394,6 +413,7 @@ static cJSON *trend(struct js *j, const struct hd_trend *tr)
 	add(j, o, "mk_p", j_num(tr->mk_p));
 	add(j, o, "sen_per_version", j_num(tr->sen_per_version));
 	add(j, o, "sen_per_hour", j_num(tr->sen_per_hour));
+	add(j, o, "growth", j_num(tr->growth));
 	add(j, o, "floor_rising", cJSON_CreateBool(tr->floor_rising));
 	add(j, o, "peaks_rising", cJSON_CreateBool(tr->peaks_rising));
 	fit(j, o, &tr->flat);
@@ -479,6 +499,7 @@ static cJSON *function(struct js *j, const struct hd_row *row)
 	if (r->pair_type)
 		add(j, o, "retention", retention(j, row));
 	if (r->command == HD_CMD_TREND) {
+		add(j, o, "series", series(j, row));
 		add(j, o, "delta_vs_first", changes_of(j, row, 0));
 		add(j, o, "delta_vs_prev", changes_of(j, row, 1));
 		add(j, o, "trend", trend(j, row->trend));

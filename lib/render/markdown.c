@@ -634,7 +634,7 @@ static void heat(struct md *m, const struct hd_row *row)
 }
 
 static void table_row(struct md *m, const struct hd_row *row, const size_t *cols,
-		      size_t nc)
+		      size_t nc, int culprits)
 {
 	const struct hd_report *r = m->r;
 	int cum = hd_trend_by_cum(r);
@@ -652,45 +652,58 @@ static void table_row(struct md *m, const struct hd_row *row, const size_t *cols
 		hd_format_value(v, sizeof(v), hd_trend_value(r, row, cols[k]), r->sample_unit, 0);
 		hd_buf_printf(m->b, " %s |", v);
 	}
-	hd_trend_cells(r, row, cum, c);
-	hd_buf_printf(m->b, " %s | %s | %s | ", c[HD_TC_DELTA], c[HD_TC_SLOPE], c[HD_TC_R2]);
+	hd_trend_cells(r, row, c);
+	hd_buf_printf(m->b, " %s | %s | ", c[HD_TC_DELTA], c[HD_TC_GROWTH]);
+	md_text(m, c[HD_TC_P]);  /* "<0.001": &lt; */
+	hd_buf_puts(m->b, " | ");
 	retention_cells(m, row);
 	if (m->o->ascii)
 		hd_buf_puts(m->b, "`");
 	heat(m, row);
 	hd_buf_puts(m->b, m->o->ascii ? "` | `" : " | `");
 	hd_sparkline(m->b, r, row, cum, m->g);
-	hd_buf_puts(m->b, "` |\n");
+	hd_buf_puts(m->b, "` |");
+	if (culprits) {
+		hd_buf_puts(m->b, " ");
+		culprit(m, row, 1);
+		hd_buf_puts(m->b, " |");
+	}
+	hd_buf_puts(m->b, "\n");
 }
 
 static void trend_table(struct md *m, size_t shown)
 {
 	const struct hd_report *r = m->r;
 	size_t cols[HD_TREND_COLS], nc = hd_trend_columns(r, cols), i, k;
-	int cum = hd_trend_by_cum(r);
+	int cum = hd_trend_by_cum(r), culprits = 0;
 
-	hd_buf_printf(m->b, "### Functions (%s)\n\n| function | class |", cum ? "cum" : "flat");
+	for (i = 0; i < shown; i++)
+		culprits |= hd_row_culprit_other(r, &r->rows[i]) != HD_NO_FRAME;
+
+	hd_buf_printf(m->b, "### Functions (%s)\n\n| function | class |", hd_trend_values_name(r));
 	for (k = 0; k < nc; k++) {
 		hd_buf_puts(m->b, " ");
 		md_code(m, r->cols[cols[k]].label, 1);
 		hd_buf_puts(m->b, " |");
 	}
-	hd_buf_printf(m->b, " %s first%slast | slope/profile | %s | ",
-		      cum ? m->g->dcum : m->g->delta, m->g->arrow, m->g->r2);
+	hd_buf_printf(m->b, " %s first%slast | growth | p | ",
+		      cum ? m->g->dcum : m->g->delta, m->g->arrow);
 	if (r->pair_type)
 		hd_buf_printf(m->b, "in-use %s | allocated | retention | ", m->g->delta);
-	hd_buf_puts(m->b, "heat | trend |\n|:---|:---|");
+	hd_buf_printf(m->b, "heat | trend |%s\n|:---|:---|", culprits ? " culprit |" : "");
 	for (k = 0; k < nc; k++)
 		hd_buf_puts(m->b, "---:|");
 	hd_buf_puts(m->b, "---:|---:|---:|");
 	if (r->pair_type)
 		hd_buf_puts(m->b, "---:|---:|:---|");
-	hd_buf_puts(m->b, ":---|:---|\n");
+	hd_buf_printf(m->b, ":---|:---|%s\n", culprits ? ":---|" : "");
 	for (i = 0; i < shown && !m->b->failed; i++)
-		table_row(m, &r->rows[i], cols, nc);
+		table_row(m, &r->rows[i], cols, nc, culprits);
 	hd_buf_puts(m->b, "\n");
 	if (shown < r->nrows)
 		hd_buf_printf(m->b, "Top %zu of %zu functions. ", shown, r->nrows);
+	hd_buf_printf(m->b, "Growth and p: the Theil-Sen growth and the Mann-Kendall p of what "
+		      "the class reads%s. ", r->cumulative ? " (the increments)" : "");
 	if (m->o->ascii)
 		hd_buf_puts(m->b, "Heat: one mark per profile, by value against the row's "
 			    "largest: `_` none, `.` below 25%, `:` below 50%, `+` below 75%, "

@@ -134,24 +134,36 @@ void hd_top_cells(const struct hd_report *r, const struct hd_row *row, char cell
 /* A diff row: delta flat, delta flat%, base flat, new flat, delta cum,
  * delta cum% ("new" for the percentages of a new frame). */
 void hd_diff_cells(const struct hd_report *r, const struct hd_row *row, char cells[6][64]);
-/* A trend row (its flat fit), by these indices. */
+/*
+ * A trend row, by these indices: its change first to last of the values
+ * its table shows (hd_trend_value), and the statistics of the series its
+ * class reads (trend.c: Theil-Sen and Mann-Kendall of the attributed
+ * series, or of its increments on a cumulative type).
+ */
 enum {
-	HD_TC_DELTA,   /* delta flat, first to last, signed */
+	HD_TC_DELTA,   /* the shown value, last minus first, signed */
 	HD_TC_PCT,     /* that as a % of the first, or "from 0" */
-	HD_TC_SLOPE,   /* per profile, signed, or "n/a" */
-	HD_TC_RATE,    /* per hour as a rate per s, min or h, or "n/a" */
-	HD_TC_HOURLY,  /* per hour as a value, or "n/a" */
-	HD_TC_R2,      /* "0.97", or "n/a" */
+	HD_TC_SLOPE,   /* Theil-Sen per profile, signed, or "n/a" */
+	HD_TC_RATE,    /* Theil-Sen per hour as a rate per s, min or h, or "n/a" */
+	HD_TC_HOURLY,  /* Theil-Sen per hour as a value, or "n/a" */
+	HD_TC_GROWTH,  /* Theil-Sen growth over the series, signed, or "n/a" */
+	HD_TC_P,       /* Mann-Kendall p: "0.012", "<0.001", or "n/a" */
 	HD_TC_N
 };
-/* Of the row's flat, or (cum) of its cum and the cum fit. */
-void hd_trend_cells(const struct hd_report *r, const struct hd_row *row, int cum,
+void hd_trend_cells(const struct hd_report *r, const struct hd_row *row,
 		    char cells[HD_TC_N][64]);
 /* 1 when a trend's table shows cum: the rows are sorted by cum or by
  * delta cum, so the table shows what it is sorted by. */
 int hd_trend_by_cum(const struct hd_report *r);
-/* A row's value in column col: cum when hd_trend_by_cum, else flat. */
+/* The values a trend table, its sparklines, heat maps and charts show of
+ * a row in column col: cum when hd_trend_by_cum, else the attributed
+ * series the class reads (hd_report_series: own for the user's code,
+ * flat elsewhere). */
 int64_t hd_trend_value(const struct hd_report *r, const struct hd_row *row, size_t col);
+/* The attributed series in words, and what hd_trend_value shows, for
+ * headings: "cum", or HD_SERIES_NAME. */
+#define HD_SERIES_NAME "own value of your code, flat of the rest"
+const char *hd_trend_values_name(const struct hd_report *r);
 
 /* ---- the verdict's facts: culprits, retention, order, levels ----------- */
 
@@ -211,14 +223,14 @@ int hd_abs_total_cell(const struct hd_report *r, size_t col, char abs[64]);
 
 /* The glyphs of a trend report, in UTF-8 or (ascii) in ASCII. */
 struct hd_glyphs {
-	const char *delta, *dcum, *arrow, *larrow, *r2, *ge, *cut, *dash;
+	const char *delta, *dcum, *arrow, *larrow, *r2, *ge, *cut, *dash, *le;
 	const char *spark[8]; /* ▁ .. █ */
 	const char *heat[5];  /* none, < 25%, < 50%, < 75%, more */
 };
 const struct hd_glyphs *hd_glyphs(int ascii);
-/* The series of row (flat, or cum; the totals when row is NULL)
- * averaged into at most max buckets of consecutive columns; returns how
- * many. */
+/* The series of row (cum, else the attributed series of hd_report_series;
+ * the totals when row is NULL) averaged into at most max buckets of
+ * consecutive columns; returns how many. */
 size_t hd_buckets(const struct hd_report *r, const struct hd_row *row, int cum, double *out,
 		  size_t max);
 /* One glyph per bucket of at most HD_SPARK_MAX, scaled from min(0, min)
@@ -228,7 +240,8 @@ size_t hd_buckets(const struct hd_report *r, const struct hd_row *row, int cum, 
 void hd_sparkline(struct hd_buf *b, const struct hd_report *r, const struct hd_row *row,
 		  int cum, const struct hd_glyphs *g);
 size_t hd_spark_width(const struct hd_report *r);
-/* What a leak suspect did, in one line: growth, slopes, fit, steps. */
+/* What a suspect did, in one line: its Theil-Sen growth and slopes, its
+ * Mann-Kendall p, a rising floor and peaks, its change first to last. */
 void hd_suspect_line(const struct hd_report *r, const struct hd_row *row,
 		     const struct hd_glyphs *g, char *buf, size_t n);
 /* The rule a trend classifies by, as a sentence without its full stop. */

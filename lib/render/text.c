@@ -512,7 +512,7 @@ static void trend_suspects(struct tr *t)
 		hd_buf_printf(t->b, "\n%s: none (nothing grew steadily by more than %s)\n", title, d);
 		return;
 	}
-	hd_buf_printf(t->b, "\n%s (%zu, by net growth x %s):\n", title, r->nsuspects, t->g->r2);
+	hd_buf_printf(t->b, "\n%s (%zu, by growth x (1 - p)):\n", title, r->nsuspects);
 	for (i = 0; i < listed && !t->b->failed; i++) {
 		const struct hd_row *row = r->suspects[i];
 
@@ -556,19 +556,20 @@ static void table_head(struct tr *t, const size_t *cols, size_t nc, size_t shown
 		if (lw > *w)
 			*w = lw < LABEL_MAX ? lw : LABEL_MAX;
 	}
-	hd_buf_printf(t->b, "\nFunctions (%s", hd_trend_by_cum(r) ? "cum" : "flat");
+	hd_buf_printf(t->b, "\nFunctions (%s", hd_trend_values_name(r));
 	if (shown < r->nrows)
 		hd_buf_printf(t->b, "; top %zu of %zu", shown, r->nrows);
-	hd_buf_puts(t->b, "):\n");
+	hd_buf_printf(t->b, "; growth and p of what the class reads%s):\n",
+		      r->cumulative ? ", the increments" : "");
 	for (k = 0; k < nc; k++) {
 		hd_buf_puts(t->b, k ? "  " : "");
 		put_cut(t, r->cols[cols[k]].label, *w, 1);
 	}
 	hd_pad(t->b, hd, delta_head(t, hd, sizeof(hd)), 1);
 	hd_buf_puts(t->b, " ");
-	hd_pad(t->b, "slope/profile", 13, 1);
+	hd_pad(t->b, "growth", 13, 1);
 	hd_buf_puts(t->b, " ");
-	hd_pad(t->b, t->g->r2, 5, 1);
+	hd_pad(t->b, "p", 6, 1);
 	hd_buf_printf(t->b, "  %-11s  ", "class");
 	retention_head(r, t->g->delta, t->b);
 	hd_pad(t->b, "trend", sw, 0);
@@ -589,12 +590,12 @@ static void table_row(struct tr *t, const struct hd_row *row, const size_t *cols
 		hd_buf_puts(t->b, k ? "  " : "");
 		hd_pad(t->b, v, w, 1);
 	}
-	hd_trend_cells(r, row, hd_trend_by_cum(r), c);
+	hd_trend_cells(r, row, c);
 	hd_pad(t->b, c[HD_TC_DELTA], delta_head(t, dh, sizeof(dh)), 1);
 	hd_buf_puts(t->b, " ");
-	hd_pad(t->b, c[HD_TC_SLOPE], 13, 1);
+	hd_pad(t->b, c[HD_TC_GROWTH], 13, 1);
 	hd_buf_puts(t->b, " ");
-	hd_pad(t->b, c[HD_TC_R2], 5, 1);
+	hd_pad(t->b, c[HD_TC_P], 6, 1);
 	hd_buf_puts(t->b, "  ");
 	if (t->o->color && cls == HD_TREND_GROWING)
 		col = RED;
@@ -608,6 +609,7 @@ static void table_row(struct tr *t, const struct hd_row *row, const size_t *cols
 		hd_buf_puts(t->b, " ");
 	hd_buf_puts(t->b, "  ");
 	put_name(t->b, frame_name(r, row->frame));
+	culprit_suffix(r, row, t->g->larrow, t->b);
 	if (hd_level_note(r, row, level, sizeof(level)))
 		hd_buf_printf(t->b, "  (%s)", level);
 	hd_buf_puts(t->b, "\n");
