@@ -83,8 +83,8 @@ def text_facts(out):
             facts["title"] = m.group(1)
             i += 1
             while i < len(lines) and lines[i].startswith("  "):
-                # "   1. NAME[  ← CULPRIT (S)]  +320.00 KiB (...), ..."
-                s = re.match(r"^\s+\d+\. (.*?)  ([+-]?\d[^ ]*(?: \S+)? \(.*)$", lines[i])
+                # "   1. NAME[  ← CULPRIT (S)]  +320.00 KiB (Theil-Sen, ..."
+                s = re.match(r"^\s+\d+\. (.*?)  ([+-]?\d\S*(?: \S+)* \(Theil-Sen.*)$", lines[i])
                 if s:
                     c = CULPRIT.match(s.group(1))
                     facts["suspects"].append((c.group("name"), c.group("culprit")))
@@ -97,6 +97,7 @@ def text_facts(out):
             while i < len(lines) and lines[i]:
                 row = lines[i]
                 name = re.sub(r"  \(grew to .*, level since\)$", "", row[at_name:])
+                name = CULPRIT.match(name).group("name")
                 facts["classes"][name] = row[at_class:].split()[0]
                 i += 1
             continue
@@ -281,13 +282,12 @@ def main():
     t = Checks()
     leak = sorted(glob.glob(os.path.join(td, "leak-0*.pb.gz")))
     trend_case(t, hd, "leak series", leak)
-    trend_case(t, hd, "leak series, loose", ["--min-growth", "0", "--min-r2", "0.1",
-                                             "--min-rising", "0.1"] + leak)
+    trend_case(t, hd, "leak series, loose", ["--min-growth", "0", "--max-p", "0.5"] + leak)
     trend_case(t, hd, "leak series, alloc_space", ["--sample-index", "alloc_space"] + leak)
     trend_case(t, hd, "leak series, by cum", ["--sort", "cum"] + leak)
     parca = sorted(glob.glob(os.path.join(td, "public", "parca-heap-series", "heap-*.pb.gz")))
     if t.check(len(parca) >= 2, "the Parca heap series"):
-        trend_case(t, hd, "parca, loose", ["--min-growth", "0", "--min-r2", "0.5"] + parca)
+        trend_case(t, hd, "parca, loose", ["--min-growth", "0", "--max-p", "0.5"] + parca)
     for d in sorted(glob.glob(os.path.join(td, "captures", "*", ""))):
         snaps = sorted(glob.glob(os.path.join(d, "*.pb.gz")))
         if len(snaps) >= 2:

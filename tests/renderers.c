@@ -585,9 +585,10 @@ static void test_trend_verdict_facts(void)
 		 r->class_count[HD_TREND_GROWING]);
 	contains(text, "Classes: ", "trend text");
 	contains(text, want, "trend text");
-	contains(text, ", 1 levelled\n", "trend text");
-	contains(md, ", 1 levelled.", "trend markdown");
-	contains(html, ", 1 levelled.</p>", "trend html");
+	snprintf(want, sizeof(want), ", %zu levelled", r->class_count[HD_TREND_LEVELLED]);
+	contains(text, want, "trend text");
+	contains(md, want, "trend markdown");
+	contains(html, want, "trend html");
 	lacks(text, "(root)", "trend text");
 	lacks(text, "Reference chains", "trend text");
 	lacks(md, "Reference chains", "trend markdown");
@@ -603,8 +604,8 @@ static void test_trend_verdict_facts(void)
 	      strcmp(cJSON_GetArrayItem(x, 0)->valuestring, warn[0]) == 0, "trend json: warnings");
 	CHECK(json_is(doc, "app_rule", "go") && json_is(doc, "analysis", "levels") &&
 	      json_is(doc, "suspects_kind", "leak"), "trend json: app_rule, analysis, kind");
-	CHECK(json_num(cJSON_GetObjectItemCaseSensitive(doc, "classes"), "levelled") == 1,
-	      "trend json: one levelled");
+	CHECK(json_num(cJSON_GetObjectItemCaseSensitive(doc, "classes"), "levelled") ==
+	      (double)r->class_count[HD_TREND_LEVELLED], "trend json: the levelled count");
 	f = json_function(doc, fname(r, sus->frame));
 	CHECK(f && json_is(f, "culprit", culprit) && json_num(f, "culprit_share") == 0.98,
 	      "trend json: the suspect's culprit");
@@ -765,6 +766,49 @@ static void test_trend_by_cum(void)
 	hd_report_free(r);
 }
 
+/* A trend table shows what the class reads: a frame of the user's code
+ * by its own value (main.poolMisuse keeps what bytes.growSlice
+ * allocates), each suspect by its Theil-Sen growth and Mann-Kendall p. */
+static void test_trend_attributed(void)
+{
+	static const char *const run[] = {
+		"captures/run-4/heap-1.pb.gz", "captures/run-4/heap-2.pb.gz",
+		"captures/run-4/heap-3.pb.gz", "captures/run-4/heap-4.pb.gz",
+	};
+	struct hd_report *r;
+	const struct hd_row *own = NULL;
+	char *text, *md, want[128], v[64];
+	size_t i;
+
+	trend_opts = NULL;
+	r = report(HD_CMD_TREND, HD_SORT_DEFAULT, run, 4);
+	trend_opts = &loose;
+	for (i = 0; i < r->nrows && !own; i++)
+		if (hd_report_series(r, &r->rows[i], 3) != hd_report_flat(r, &r->rows[i], 3) &&
+		    hd_report_series(r, &r->rows[i], 3) > 1 << 20)
+			own = &r->rows[i];
+	CHECK(own != NULL, "run-4 has a frame whose own value is not its flat");
+	text = rendered(r, HD_FMT_TEXT, 0);
+	md = rendered(r, HD_FMT_MARKDOWN, 0);
+	contains(text, "\nFunctions (own value of your code, flat of the rest;", "trend text");
+	contains(md, "### Functions (own value of your code, flat of the rest)", "trend markdown");
+	if (own) {
+		hd_format_value(v, sizeof(v), hd_report_series(r, own, 3), r->sample_unit, 0);
+		snprintf(want, sizeof(want), " %s ", v);
+		contains(text, want, "trend text: a frame's own value");
+		snprintf(want, sizeof(want), "| %s |", v);
+		contains(md, want, "trend markdown: a frame's own value");
+	}
+	contains(text, " (Theil-Sen, ", "trend text suspects");
+	contains(text, "), Mann-Kendall p ", "trend text suspects");
+	contains(text, " growth      p  class", "trend text table");
+	lacks(text, "slope/profile", "trend text table");
+	contains(md, " | growth | p | ", "trend markdown table");
+	free(text);
+	free(md);
+	hd_report_free(r);
+}
+
 /* A delta profile (?seconds=N): its total beside the sum of |values|
  * that percentages are of, and its duration. */
 static void test_top_delta_profile(void)
@@ -877,6 +921,7 @@ int main(int argc, char **argv)
 	test_diff_verdict_facts();
 	test_trend_by_cum();
 	test_top_delta_profile();
+	test_trend_attributed();
 	test_json_nomem();
 	printf("renderers: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

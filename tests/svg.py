@@ -475,8 +475,9 @@ def test_html(t, hd, root_dir):
         chart = tr.find(".//" + SVG + "svg")
         vals = [int(v) for v in chart.get("data-values").split()] if chart is not None else None
         pts = chart.find(SVG + "polyline").get("points").split() if chart is not None else []
-        t.check(vals == funcs[n]["flat"] and len(pts) == len(vals),
-                what + ": %s's chart draws its flat series" % n, (vals, funcs[n]["flat"]))
+        t.check(vals == funcs[n]["series"] and len(pts) == len(vals),
+                what + ": %s's chart draws the series its class reads" % n,
+                (vals, funcs[n]["series"]))
     # Heat map: the shown rows x the profiles, values from the JSON.
     heat = [tb for tb in page.iter(XHTML + "table") if tb.get("class") == "heat"]
     ok = len(heat) == 1
@@ -487,9 +488,9 @@ def test_html(t, hd, root_dir):
             n = "".join(tr.find(XHTML + "td").itertext())
             got[n] = [int(td_.get("data-v")) for td_ in tr.findall(XHTML + "td")
                       if td_.get("class") == "h"]
-        want = {f["name"]: f["flat"] for f in js["functions"]}
+        want = {f["name"]: f["series"] for f in js["functions"]}
         ok = len(body) == len(js["functions"]) and got == want
-        t.check(ok, what + ": the heat map holds each shown frame's flat per profile",
+        t.check(ok, what + ": the heat map holds each shown frame's series per profile",
                 (len(body), len(js["functions"])))
     else:
         t.check(False, what + ": one heat map")
