@@ -13,7 +13,9 @@ the HTML is checked:
     <details>/<summary>; never <script, <img or a tag from a function name;
   * the tables are <table>s with the row counts and the function names
     (cell text, HTML entities decoded) that `--format json --top 0` implies;
-  * the reference chains render as a list inside <details>;
+  * the allocation call paths render as a list inside <details>;
+  * a trend's suspects heading, functions table (classes as the JSON's,
+    leak-or-churn columns exactly with a pair of types) and class counts;
   * synthetic profiles (tests/pprofgen.py) whose frame names are Markdown,
     HTML, pipes, backticks, control characters and invalid UTF-8 come out
     as exactly that text (control and bidi characters as visible escapes,
@@ -171,19 +173,26 @@ def check_table(t, doc, heading, header, rows, what):
         return
     if not t.check(tab is not None, "%s: a %r <table>" % (what, heading)):
         return
-    t.check(tab["head"] == [header], "%s: %r header" % (what, heading), tab["head"])
+    head = tab["head"][0] if tab["head"] else []
+    # The leak-or-churn columns before the function (with the pair of
+    # types), a culprit column after it (when a row names one).
+    extra = [c for c in head if c not in header]
+    t.check(head[:len(header) - 1] == header[:-1] and "function" in head and
+            all(c in ("in-use Δ", "allocated", "retention", "culprit") for c in extra),
+            "%s: %r header" % (what, heading), tab["head"])
     t.check(len(tab["body"]) == len(rows),
             "%s: %r has %d body rows" % (what, heading, len(rows)), len(tab["body"]))
-    t.check(all(len(r) == len(header) for r in tab["body"]),
-            "%s: %r rows have %d cells" % (what, heading, len(header)))
-    got = [r[-1] if r else None for r in tab["body"]]
+    t.check(all(len(r) == len(head) for r in tab["body"]),
+            "%s: %r rows have %d cells" % (what, heading, len(head)))
+    fn = head.index("function") if "function" in head else -1
+    got = [r[fn] if r else None for r in tab["body"]]
     want = [shown(n) for n in rows]
     t.check(got == want, "%s: %r function names equal the JSON names" % (what, heading),
             [(a, b) for a, b in zip(got, want) if a != b][:3])
 
 
 def check_chains(t, doc, js0, jsn, what):
-    """The reference chains show inside <details> as a list: an item per
+    """The allocation call paths show inside <details> as a list: an item per
     frame, 'NAME (Δcum X)', holding an item per chain, 'DELTA NAME ←
     CALLER ← ...'.  Which frames get chains depends on --top, so: every
     frame of the JSON with the same --top (jsn) that has chains is there,
@@ -193,7 +202,7 @@ def check_chains(t, doc, js0, jsn, what):
         return " ← ".join(shown(n) for n in [f["name"]] + c["path"])
 
     full = {shown(f["name"]): f for f in js0["functions"]}
-    want = [shown(f["name"]) for f in jsn["functions"] if f.get("ref_chains")]
+    want = [shown(f["name"]) for f in jsn["functions"] if f.get("call_paths")]
     if not want:
         t.check("details" not in doc.tags, what + ": no <details> without chains")
         return
@@ -219,7 +228,15 @@ def check_chains(t, doc, js0, jsn, what):
     bad = []
     for name, items in groups:
         f = full.get(name)
-        exp = [chain_text(f, c) for c in f.get("ref_chains", [])] if f else None
+        exp = [chain_text(f, c) for c in f.get("call_paths", [])] if f else None
+        # "+X other paths" last, exactly when the JSON says they carry X.
+        other = f.get("call_paths_other", 0) if f else 0
+        if items and items[-1].endswith(" other paths"):
+            if not other:
+                bad.append((name, items, "no other paths in the JSON"))
+            items = items[:-1]
+        elif other:
+            bad.append((name, items, "other paths %d missing" % other))
         if exp is None or len(exp) != len(items) or \
                 not all(x.endswith(" " + e) for x, e in zip(items, exp)):
             bad.append((name, items, exp))
@@ -281,6 +298,36 @@ def test_top(t, hd, path, top, what):
     return doc
 
 
+def test_trend(t, hd, paths, what, *opts):
+    """A trend's Markdown under cmark-gfm: the suspects heading and list,
+    the functions table (one row per function the JSON shows, each with
+    the header's cells, the JSON's class first), the class counts."""
+    js = json.loads(heapdiff(hd, "trend", "--format", "json", "--top", "10", *(list(opts) + paths)))
+    md = heapdiff(hd, "trend", "--format", "markdown", "--top", "10", *(list(opts) + paths))
+    _, doc = render(t, md, what)
+    title = {"leak": "Leak suspects",
+             "allocation-rate": "Allocation-rate regressions"}[js["suspects_kind"]]
+    h3 = [x for tag, x in doc.headings if tag == "h3"]
+    t.check((title in h3) == bool(js["suspects"]),
+            what + ": the suspects headed %r when there are any" % title, h3)
+    tab = next((tb for tb in doc.tables if tb["heading"].startswith("Functions (")), None)
+    if not t.check(tab is not None, what + ": a functions table"):
+        return
+    head = tab["head"][0]
+    t.check(head[:2] == ["function", "class"] and head[-2:] == ["heat", "trend"],
+            what + ": the functions table's header", head)
+    t.check(("retention" in head) == bool(js.get("pair_type")),
+            what + ": leak-or-churn columns exactly with a pair of types", head)
+    t.check(all(len(r) == len(head) for r in tab["body"]),
+            what + ": every row has the header's cells")
+    got = [(r[0], r[1].split(" (")[0]) for r in tab["body"]]
+    want = [(shown(f["name"]), f["trend"]["class"]) for f in js["functions"]]
+    t.check(got == want, what + ": each function's class as the JSON's", (got[:3], want[:3]))
+    counts = ", ".join("%d %s" % (n, c) for c, n in js["classes"].items() if n)
+    t.check(any(("Classes: %s." % counts) in p for p in doc.paragraphs),
+            what + ": the JSON's class counts", counts)
+
+
 def test_nasty(t, hd, tmp):
     names = [pprofgen.expected_text(n) for n in pprofgen.NASTY_NAMES]
     # The file names become the title's labels: make them nasty too.
@@ -294,7 +341,8 @@ def test_nasty(t, hd, tmp):
     for heading in ("Top growers", "Top shrinkers"):
         tab = doc.table(heading)
         if tab:
-            shown.update(r[-1] for r in tab["body"] if r)
+            fn = tab["head"][0].index("function")
+            shown.update(r[fn] for r in tab["body"] if r)
     for n in names:
         t.check(n in shown, "nasty diff: table cell reads exactly %r" % n)
     items = [x for x, d, _ in doc.items if not d]
@@ -411,6 +459,14 @@ def main():
             test_diff(t, hd, p(0), p(9), top, "diff 00..09 --top %d" % top)
             test_diff(t, hd, p(3), p(4), top, "diff 03..04 --top %d" % top)
             test_top(t, hd, p(3), top, "top 03 --top %d" % top)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    leak = [os.path.join(root, "testdata", "leak-%02d.pb.gz" % i) for i in range(6)]
+    test_trend(t, hd, leak, "trend leak")
+    test_trend(t, hd, leak, "trend leak alloc_space", "--sample-index", "alloc_space")
+    test_trend(t, hd, leak, "trend leak --sort cum --ascii", "--sort", "cum", "--ascii")
+    if series is not None:
+        test_trend(t, hd, [os.path.join(series, "heap-%02d.pb.gz" % i) for i in range(10)],
+                   "trend parca")
     with tempfile.TemporaryDirectory() as tmp:
         test_nasty(t, hd, tmp)
         test_nasty_type(t, hd, tmp)

@@ -11,6 +11,11 @@
  *   - every format renders every command its table row has a cell for,
  *     and refuses the others about the format (HD_SUBJ_FORMAT), in words
  *     that name no command-line option; report text names none either;
+ *   - the verdict's facts (order, culprits, leak or churn, levelled,
+ *     cumulative types, call paths, backwards diffs, scaled NEWs), set
+ *     by hand on finished reports, appear in text, Markdown, JSON and
+ *     HTML; trend --sort cum shows cum; a delta profile's top says the
+ *     sum of |values| and its duration;
  *   - a failed render leaves the caller's buffer as it was, and JSON
  *     never prints a document that lost a value: with cJSON's allocation
  *     failing at each call in turn, hd_render either fails with
@@ -25,6 +30,7 @@
 #include <string.h>
 
 #include "engine/report.h"
+#include "render/render.h"
 
 #include "unitcheck.h"
 
@@ -424,6 +430,369 @@ static void test_no_partial_output(void)
 	hd_report_free(r);
 }
 
+/* ---- the verdict's facts in every format ---- */
+
+/*
+ * The engine's verdict fields (order, culprits, retention, levelled,
+ * cumulative, call paths) set by hand on finished reports, so that each
+ * format is checked for what it must print of them whatever the engine
+ * fills today: each fact appears in text, Markdown, JSON and HTML.
+ */
+
+static char *rendered(const struct hd_report *r, enum hd_format f, size_t top)
+{
+	struct hd_error err;
+	struct hd_buf b;
+	char *s;
+
+	hd_buf_init(&b, 0);
+	if (render(r, f, top, &b, &err) || !b.data) {
+		CHECK(0, "format %d: %s", (int)f, err.msg);
+		hd_buf_release(&b);
+		return strdup("");
+	}
+	s = strdup(b.data);
+	hd_buf_release(&b);
+	return s;
+}
+
+static const char *fname(const struct hd_report *r, uint32_t f)
+{
+	return hd_model_frame(r->model, f)->name;
+}
+
+/* The JSON object of functions[] named name, or NULL. */
+static const cJSON *json_function(const cJSON *doc, const char *name)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(doc, "functions")) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(f, "name");
+
+		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static int json_is(const cJSON *o, const char *key, const char *want)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return want ? cJSON_IsString(v) && strcmp(v->valuestring, want) == 0 : cJSON_IsNull(v);
+}
+
+static double json_num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1e300;
+}
+
+static void contains(const char *doc, const char *want, const char *what)
+{
+	CHECK(strstr(doc, want) != NULL, "%s lacks '%s'", what, want);
+}
+
+static void lacks(const char *doc, const char *bad, const char *what)
+{
+	CHECK(strstr(doc, bad) == NULL, "%s has '%s'", what, bad);
+}
+
+static void test_trend_verdict_facts(void)
+{
+	static const char *warn[] = {"the profiles' order contradicts their time stamps"};
+	struct hd_report *r = report(HD_CMD_TREND, HD_SORT_DEFAULT, series, 6);
+	struct hd_row *sus, *lev = NULL;
+	struct hd_trend *lt;
+	char *text, *md, *js, *html, want[512];
+	const char *culprit;
+	cJSON *doc;
+	const cJSON *f, *x;
+	size_t i;
+
+	if (!r->nsuspects || r->nrows < 3) {
+		CHECK(0, "the leak series has %zu suspects, %zu rows", r->nsuspects, r->nrows);
+		hd_report_free(r);
+		return;
+	}
+	sus = (struct hd_row *)r->suspects[0];
+	for (i = 0; i < r->nrows && !lev; i++)
+		if (r->rows[i].trend->cls == HD_TREND_STABLE)
+			lev = &r->rows[i];
+	CHECK(lev != NULL, "the leak series has a stable row to call levelled");
+	if (!lev) {
+		hd_report_free(r);
+		return;
+	}
+	/* Set by hand what the engine fills (or will). */
+	r->order_used = HD_ORDER_GIVEN;
+	r->order_contradicts = 1;
+	r->warnings = warn;
+	r->nwarnings = 1;
+	r->app_rule = "go";
+	r->pair_type = "alloc_space";
+	r->cumulative = 0;
+	culprit = fname(r, lev->frame);
+	sus->culprit = lev->frame;
+	sus->culprit_share = 0.98;
+	sus->ret.label = HD_RET_RETAINED;
+	sus->ret.inuse_delta = 327680;
+	sus->ret.alloc_delta = 344064;
+	sus->ret.kept = 327680.0 / 344064.0;
+	sus->chains_other = 4096;
+	lt = (struct hd_trend *)lev->trend;
+	lt->cls = HD_TREND_LEVELLED;
+	lt->level_from = 3;
+	lt->level_value = 6396314;  /* 6.10 MiB */
+	r->class_count[HD_TREND_STABLE]--;
+	r->class_count[HD_TREND_LEVELLED]++;
+
+	text = rendered(r, HD_FMT_TEXT, 0);
+	md = rendered(r, HD_FMT_MARKDOWN, 0);
+	js = rendered(r, HD_FMT_JSON, 0);
+	html = rendered(r, HD_FMT_HTML, 0);
+
+	contains(text, "\nOrder: as given — the time stamps say otherwise\n", "trend text");
+	contains(md, "\nOrder: as given — the time stamps say otherwise.\n", "trend markdown");
+	contains(html, "<p id=\"order\">Order: as given — the time stamps say otherwise.</p>",
+		 "trend html");
+	contains(text, "Leak or churn: alloc_space beside inuse_space", "trend text");
+	contains(md, "Leak or churn: `alloc_space` beside `inuse_space`", "trend markdown");
+	contains(html, "Leak or churn: <code>alloc_space</code> beside <code>inuse_space</code>",
+		 "trend html");
+	/* The suspect names its culprit, and leak or churn. */
+	snprintf(want, sizeof(want), "%s  ← %s (98%%)  ", fname(r, sus->frame), culprit);
+	contains(text, want, "trend text suspect");
+	contains(text, "       retained: in-use +320.00 KiB, allocated +336.00 KiB\n",
+		 "trend text suspect");
+	snprintf(want, sizeof(want), "`%s` ← `%s` (98%%): ", fname(r, sus->frame), culprit);
+	contains(md, want, "trend markdown suspect");
+	contains(md, "; retained: in-use +320.00 KiB, allocated +336.00 KiB", "trend markdown");
+	snprintf(want, sizeof(want), "<td class=\"culprit\"><code>%s</code> (98%%)</td>", culprit);
+	contains(html, want, "trend html suspect");
+	contains(html, "<td class=\"retention\">retained</td>", "trend html");
+	/* The paths the listed ones leave out. */
+	contains(text, "      +4.00 KiB  other paths\n", "trend text");
+	contains(md, "- **+4.00 KiB** other paths\n", "trend markdown");
+	contains(html, "<li class=\"other\">+4.00 KiB other paths</li>", "trend html");
+	/* Where the levelled row levelled off, and the class counts. */
+	contains(text, "(grew to 6.10 MiB by snapshot 4, level since)", "trend text");
+	contains(md, "levelled (grew to 6.10 MiB by snapshot 4, level since) |", "trend markdown");
+	contains(html, "levelled <span class=\"level\">(grew to 6.10 MiB by snapshot 4, level "
+		 "since)</span>", "trend html");
+	snprintf(want, sizeof(want), "%zu stable, %zu growing", r->class_count[HD_TREND_STABLE],
+		 r->class_count[HD_TREND_GROWING]);
+	contains(text, "Classes: ", "trend text");
+	contains(text, want, "trend text");
+	contains(text, ", 1 levelled\n", "trend text");
+	contains(md, ", 1 levelled.", "trend markdown");
+	contains(html, ", 1 levelled.</p>", "trend html");
+	lacks(text, "(root)", "trend text");
+	lacks(text, "Reference chains", "trend text");
+	lacks(md, "Reference chains", "trend markdown");
+
+	doc = cJSON_Parse(js);
+	CHECK(doc != NULL, "trend json parses");
+	x = cJSON_GetObjectItemCaseSensitive(doc, "order");
+	CHECK(json_is(x, "used", "given") && json_is(x, "requested", "auto") &&
+	      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "contradicts_times")),
+	      "trend json: order");
+	x = cJSON_GetObjectItemCaseSensitive(doc, "warnings");
+	CHECK(cJSON_GetArraySize(x) == 1 && cJSON_IsString(cJSON_GetArrayItem(x, 0)) &&
+	      strcmp(cJSON_GetArrayItem(x, 0)->valuestring, warn[0]) == 0, "trend json: warnings");
+	CHECK(json_is(doc, "app_rule", "go") && json_is(doc, "analysis", "levels") &&
+	      json_is(doc, "suspects_kind", "leak"), "trend json: app_rule, analysis, kind");
+	CHECK(json_num(cJSON_GetObjectItemCaseSensitive(doc, "classes"), "levelled") == 1,
+	      "trend json: one levelled");
+	f = json_function(doc, fname(r, sus->frame));
+	CHECK(f && json_is(f, "culprit", culprit) && json_num(f, "culprit_share") == 0.98,
+	      "trend json: the suspect's culprit");
+	x = f ? cJSON_GetObjectItemCaseSensitive(f, "retention") : NULL;
+	CHECK(x && json_is(x, "label", "retained") && json_num(x, "inuse_delta") == 327680 &&
+	      json_num(x, "alloc_delta") == 344064 && json_is(x, "alloc_type", "alloc_space") &&
+	      json_num(x, "kept") > 0.95 && json_num(x, "kept") < 0.96,
+	      "trend json: the suspect's retention");
+	CHECK(f && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(f, "call_paths")) &&
+	      json_num(f, "call_paths_other") == 4096 &&
+	      !cJSON_GetObjectItemCaseSensitive(f, "ref_chains"), "trend json: call paths");
+	f = json_function(doc, culprit);
+	x = f ? cJSON_GetObjectItemCaseSensitive(f, "trend") : NULL;
+	CHECK(x && json_is(x, "class", "levelled") && json_num(x, "level_from") == 3 &&
+	      json_num(x, "level_value") == 6396314, "trend json: the levelled row");
+	x = f ? cJSON_GetObjectItemCaseSensitive(f, "retention") : NULL;
+	CHECK(x && json_is(x, "label", NULL) && json_is(x, "alloc_type", "alloc_space"),
+	      "trend json: no retention label is null");
+	CHECK(x && cJSON_HasObjectItem(cJSON_GetObjectItemCaseSensitive(f, "trend"), "mk_p") &&
+	      cJSON_HasObjectItem(cJSON_GetObjectItemCaseSensitive(f, "trend"), "sen_per_hour") &&
+	      cJSON_HasObjectItem(cJSON_GetObjectItemCaseSensitive(f, "trend"), "floor_rising"),
+	      "trend json: the robust statistics");
+	cJSON_Delete(doc);
+	free(text);
+	free(md);
+	free(js);
+	free(html);
+
+	/* A cumulative type: allocation-rate regressions, not leaks; the
+	 * time order; no pair. */
+	r->cumulative = 1;
+	r->order_used = HD_ORDER_TIME;
+	r->order_contradicts = 0;
+	r->pair_type = NULL;
+	r->sample_type = "alloc_space";
+	text = rendered(r, HD_FMT_TEXT, 0);
+	md = rendered(r, HD_FMT_MARKDOWN, 0);
+	js = rendered(r, HD_FMT_JSON, 0);
+	html = rendered(r, HD_FMT_HTML, 0);
+	contains(text, "\nalloc_space only accumulates: classified the increments between snapshots "
+		 "(allocation per interval)\n", "cumulative text");
+	contains(md, "`alloc_space` only accumulates: classified the increments", "cumulative md");
+	contains(html, "<code>alloc_space</code> only accumulates", "cumulative html");
+	contains(text, "\nAllocation-rate regressions (", "cumulative text");
+	contains(md, "### Allocation-rate regressions\n", "cumulative markdown");
+	contains(md, "allocation-rate regression", "cumulative markdown summary");
+	contains(html, "<h2>Allocation-rate regressions</h2>", "cumulative html");
+	lacks(text, "Leak suspects", "cumulative text");
+	lacks(md, "eak suspect", "cumulative markdown");
+	lacks(html, "eak suspect", "cumulative html");
+	lacks(text, "Leak or churn", "trend text without a pair");
+	contains(text, "\nOrder: by time stamp\n", "cumulative text");
+	contains(md, "\nOrder: by time stamp.\n", "cumulative markdown");
+	doc = cJSON_Parse(js);
+	CHECK(doc && json_is(doc, "analysis", "increments") &&
+	      json_is(doc, "suspects_kind", "allocation-rate") && json_is(doc, "pair_type", NULL) &&
+	      json_is(cJSON_GetObjectItemCaseSensitive(doc, "order"), "used", "time"),
+	      "cumulative json: analysis, kind, order");
+	f = doc ? json_function(doc, fname(r, sus->frame)) : NULL;
+	CHECK(f && !cJSON_HasObjectItem(f, "retention"), "json: no retention without a pair");
+	cJSON_Delete(doc);
+	free(text);
+	free(md);
+	free(js);
+	free(html);
+	hd_report_free(r);
+}
+
+static void test_diff_verdict_facts(void)
+{
+	struct hd_report *r = diff_report("leak-00.pb.gz", "leak-05.pb.gz", HD_SORT_DEFAULT);
+	struct hd_row *g;
+	char *text, *md, *js, want[512];
+	const char *culprit;
+	cJSON *doc;
+	const cJSON *f;
+
+	if (r->ngrowers < 2) {
+		CHECK(0, "leak-00 -> 05 has %zu growers", r->ngrowers);
+		hd_report_free(r);
+		return;
+	}
+	g = (struct hd_row *)r->growers[0];
+	culprit = fname(r, r->growers[1]->frame);
+	g->culprit = r->growers[1]->frame;
+	g->culprit_share = 0.5;
+	r->backwards = 1;
+	r->have_elapsed = 1;
+	r->elapsed_nanos = -460000000;
+	r->pair_type = "alloc_space";
+	g->ret.label = HD_RET_CHURN;
+	g->ret.inuse_delta = 1024;
+	g->ret.alloc_delta = 10485760;
+	g->ret.kept = 1024.0 / 10485760.0;
+
+	text = rendered(r, HD_FMT_TEXT, 3);
+	md = rendered(r, HD_FMT_MARKDOWN, 3);
+	js = rendered(r, HD_FMT_JSON, 3);
+	contains(text, "\nNEW is older than BASE by 460ms\n", "backwards text");
+	contains(text, "\nElapsed: -460ms\n", "backwards text");
+	contains(md, "**Note: NEW is older than BASE by 460ms.**", "backwards markdown");
+	contains(md, "Elapsed -460ms (", "backwards markdown");
+	lacks(text, "growth rate", "backwards text");
+	snprintf(want, sizeof(want), "%s  ← %s (50%%)\n", fname(r, g->frame), culprit);
+	contains(text, want, "diff text grower");
+	contains(text, "in-use Δ", "diff text");
+	contains(text, "churn", "diff text");
+	contains(text, "Leak or churn: alloc_space beside inuse_space", "diff text");
+	snprintf(want, sizeof(want), "| +1.00 KiB | +10.00 MiB | churn | `%s` | `%s` (50%%) |",
+		 fname(r, g->frame), culprit);
+	contains(md, want, "diff markdown grower");
+	contains(md, "| in-use Δ | allocated | retention | function | culprit |", "diff markdown");
+	doc = cJSON_Parse(js);
+	CHECK(doc && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "backwards")) &&
+	      json_num(doc, "elapsed_nanos") == -460000000 && json_is(doc, "pair_type", "alloc_space"),
+	      "backwards json");
+	CHECK(doc && !cJSON_HasObjectItem(doc, "order"), "diff json: no order");
+	f = doc ? json_function(doc, fname(r, g->frame)) : NULL;
+	CHECK(f && json_is(f, "culprit", culprit) && json_is(cJSON_GetObjectItemCaseSensitive(f,
+	      "retention"), "label", "churn"), "diff json: culprit and retention");
+	cJSON_Delete(doc);
+	free(text);
+	free(md);
+	free(js);
+
+	/* A scaled NEW: no growth rate, no objects line. */
+	r->backwards = 0;
+	r->elapsed_nanos = 460000000;
+	r->scale = 0.5;
+	text = rendered(r, HD_FMT_TEXT, 3);
+	md = rendered(r, HD_FMT_MARKDOWN, 3);
+	contains(text, "\nElapsed: 460ms\n", "scaled text");
+	lacks(text, "growth rate +", "scaled text");
+	lacks(text, "Objects (", "scaled text");
+	lacks(md, "growth rate +", "scaled markdown");
+	lacks(md, "| `inuse_objects` |", "scaled markdown");
+	free(text);
+	free(md);
+	hd_report_free(r);
+}
+
+/* trend --sort cum shows cum, the column it is sorted by. */
+static void test_trend_by_cum(void)
+{
+	struct hd_report *r = report(HD_CMD_TREND, HD_SORT_CUM, series, 6);
+	char *text = rendered(r, HD_FMT_TEXT, 3), *md = rendered(r, HD_FMT_MARKDOWN, 3);
+	char want[64];
+
+	contains(text, "\nFunctions (cum; top 3 of", "trend --sort cum text");
+	contains(text, "Δcum first→last", "trend --sort cum text");
+	contains(md, "### Functions (cum)", "trend --sort cum markdown");
+	/* The first row is the root's cum, the whole profile: never 0 B. */
+	hd_format_value(want, sizeof(want), hd_report_cum(r, &r->rows[0], 0), r->sample_unit, 0);
+	CHECK(hd_report_cum(r, &r->rows[0], 0) > 0, "the first row by cum holds something");
+	contains(md, want, "trend --sort cum markdown");
+	free(text);
+	free(md);
+	hd_report_free(r);
+}
+
+/* A delta profile (?seconds=N): its total beside the sum of |values|
+ * that percentages are of, and its duration. */
+static void test_top_delta_profile(void)
+{
+	struct hd_report *r = report(HD_CMD_TOP, HD_SORT_DEFAULT, series + 5, 1);
+	char *text, *md, want[256], t[64], a[64];
+
+	text = rendered(r, HD_FMT_TEXT, 3);
+	lacks(text, "sum of |values|", "top of a profile without negative values");
+	lacks(text, "Duration:", "top of a profile without a duration");
+	free(text);
+	r->cols[0].abs_total = r->cols[0].total * 3;
+	r->cols[0].duration_nanos = 10000000000LL;
+	hd_format_value(t, sizeof(t), r->cols[0].total, r->sample_unit, 0);
+	hd_format_value(a, sizeof(a), r->cols[0].abs_total, r->sample_unit, 0);
+	text = rendered(r, HD_FMT_TEXT, 3);
+	md = rendered(r, HD_FMT_MARKDOWN, 3);
+	snprintf(want, sizeof(want), "\nTotal: %s (sum of |values| %s, the base of %%)", t, a);
+	contains(text, want, "top text of a delta profile");
+	contains(text, "\nDuration: 10.0s\n", "top text of a delta profile");
+	snprintf(want, sizeof(want), ": %s** (sum of \\|values\\| %s, the base of %%)", t, a);
+	contains(md, want, "top markdown of a delta profile");
+	contains(md, " over 10.0s", "top markdown of a delta profile");
+	free(text);
+	free(md);
+	hd_report_free(r);
+}
+
 /* ---- JSON when cJSON runs out of memory ---- */
 
 static long allocs, fail_at;
@@ -504,6 +873,10 @@ int main(int argc, char **argv)
 	test_table();
 	test_wording();
 	test_no_partial_output();
+	test_trend_verdict_facts();
+	test_diff_verdict_facts();
+	test_trend_by_cum();
+	test_top_delta_profile();
 	test_json_nomem();
 	printf("renderers: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

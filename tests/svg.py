@@ -25,10 +25,12 @@ parser as the judge of well-formedness:
     control characters, invalid UTF-8, 5000-character names) stay text:
     the only elements are the graph's own, no attribute is an event
     handler, and there is exactly one script;
-  * trend's graph is the diff of its first and last profile; a
+  * trend's graph is the diff of its first and last profile, its title
+    says the order used, a backwards diff's subtitle says so; a
     100 000-frame stack is drawn whole; an empty profile draws the root;
   * the trend HTML page parses as XML (polyglot XHTML), its suspect table,
-    charts and heat map hold the JSON's suspects and series, it embeds the
+    charts and heat map hold the JSON's suspects and series, its order,
+    class counts and leak-or-churn cells are the JSON's, it embeds the
     flame graph, and it refers to nothing outside itself.
 
 Exit status: 0 all passed, 1 any failure.  Last line "svg: N passed, M
@@ -394,6 +396,18 @@ def test_trend(t, hd, root_dir, tmp):
     for f in frames + dframes:
         f.kids = []
     t.check(paths(frames) == paths(dframes), what + ": the graph is the diff of first and last")
+    # The title says the order of the profiles, as the JSON does.
+    js = json.loads(heapdiff(hd, "trend", "--format", "json", "--top", "1", *series))
+    texts = ["".join(e.itertext()) for e in svg.iter(SVG + "text")]
+    order = {"time": "by time stamp", "given": "as given"}[js["order"]["used"]]
+    t.check(any(x.endswith("(first and last of 6 profiles, %s)" % order) for x in texts),
+            what + ": the title says the order used", texts[:1])
+    # A backwards diff says so under the title.
+    bsvg, _ = parse_svg(t, heapdiff(hd, "diff", "--format", "svg", series[-1], series[0]),
+                        "diff leak-05 leak-00")
+    texts = ["".join(e.itertext()) for e in bsvg.iter(SVG + "text")]
+    t.check(any("; NEW is older than BASE by " in x for x in texts),
+            "backwards diff svg: the subtitle says NEW is older", texts[:2])
 
 
 def elements(root):
@@ -479,6 +493,28 @@ def test_html(t, hd, root_dir):
                 (len(body), len(js["functions"])))
     else:
         t.check(False, what + ": one heat map")
+    # The page's own notes and columns: order, class counts, the pair.
+    paras = {p_.get("id"): "".join(p_.itertext()) for p_ in page.iter(XHTML + "p")
+             if p_.get("id")}
+    order = {"time": "Order: by time stamp", "given": "Order: as given"}[js["order"]["used"]]
+    t.check(paras.get("order", "").startswith(order), what + ": the order the JSON used",
+            paras.get("order"))
+    want = ", ".join("%d %s" % (n, c) for c, n in js["classes"].items() if n)
+    t.check(paras.get("classes") == "Classes: %s." % want, what + ": the JSON's class counts",
+            (paras.get("classes"), want))
+    if js.get("pair_type"):
+        t.check(paras.get("pair", "").startswith("Leak or churn: %s beside %s" %
+                                                  (js["pair_type"], js["sample_type"]["type"])),
+                what + ": the pair of types", paras.get("pair"))
+        heads = ["".join(th.itertext()) for th in heat[0].iter(XHTML + "th")] if heat else []
+        t.check("retention" in heads and "allocated" in heads,
+                what + ": the heat map's leak-or-churn columns", heads[:6])
+        cells = [tr.find(XHTML + "td[@class='retention']") for tr in rows]
+        got = [c.text if c is not None else None for c in cells]
+        exp = [funcs[n]["retention"]["label"] or "-" for n in names]
+        t.check(got == exp, what + ": each suspect's retention label", (got, exp))
+    heads = [th.text for th in page.iter(XHTML + "th")]
+    t.check("culprit" in heads, what + ": the suspect table has a culprit column")
     shades = {td_.get("style") for td_ in page.iter(XHTML + "td") if td_.get("class") == "h"}
     t.check(len(shades) > 4, what + ": heat cells are shaded by value", len(shades))
     fg = [s for s in page.iter(SVG + "svg") if s.get("id") == "hdfg"]

@@ -94,11 +94,11 @@ def leak_series():
         check("leak: delta vs first/prev",
               lh["delta_vs_first"]["flat"] == [65536 * k for k in range(6)] and
               lh["delta_vs_prev"]["flat"] == [0] + [65536] * 5)
-        callers = sorted(c["path"][0] for c in lh.get("ref_chains", []))
+        callers = sorted(c["path"][0] for c in lh.get("call_paths", []))
         check("leak: chains through both callers",
-              callers == ["main.handleLogin", "main.handleUpload"], lh.get("ref_chains"))
+              callers == ["main.handleLogin", "main.handleUpload"], lh.get("call_paths"))
         check("leak: chains carry half each",
-              all(c["delta"] == 163840 for c in lh.get("ref_chains", [])))
+              all(c["delta"] == 163840 for c in lh.get("call_paths", [])))
     check("leak: suspects list", d["suspects"][:1] == ["main.leakyHandler"], d["suspects"])
     check("leak: first function is the first suspect",
           d["functions"][0]["name"] == "main.leakyHandler")
@@ -107,7 +107,7 @@ def leak_series():
     bp = f.get("main.bufferPoolGet")
     check("leak: bufferPoolGet fluctuating", bp and bp["trend"]["class"] == "fluctuating",
           bp and bp["trend"])
-    check("leak: bufferPoolGet has no chains", bp and "ref_chains" not in bp)
+    check("leak: bufferPoolGet has no chains", bp and "call_paths" not in bp)
     lc = f.get("main.loadConfig")
     check("leak: loadConfig stable", lc and lc["trend"]["class"] == "stable" and
           lc["flat"] == [262144] * 6, lc and (lc["flat"], lc["trend"]))

@@ -338,7 +338,7 @@ double hd_table_max(const struct hd_report *r, size_t shown)
 
 	for (i = 0; i < shown; i++)
 		for (c = 0; c < r->ncols; c++) {
-			double v = fabs((double)hd_report_flat(r, &r->rows[i], c));
+			double v = fabs((double)hd_trend_value(r, &r->rows[i], c));
 			if (v > m)
 				m = v;
 		}
@@ -357,10 +357,28 @@ void hd_total_cells(const struct hd_report *r, char cells[4][64])
 
 int hd_elapsed_cells(const struct hd_report *r, char elapsed[64], char rate[64])
 {
-	if (r->elapsed_nanos <= 0)
+	if (!r->have_elapsed || r->elapsed_nanos == 0)
 		return 0;
 	hd_format_duration(elapsed, 64, r->elapsed_nanos);
-	hd_format_rate(rate, 64, r->total_delta, r->elapsed_nanos, r->sample_unit);
+	rate[0] = '\0';
+	/* Growth per second of a scaled NEW is growth of no process. */
+	if (r->elapsed_nanos > 0 && r->scale == 1)
+		hd_format_rate(rate, 64, r->total_delta, r->elapsed_nanos, r->sample_unit);
+	return 1;
+}
+
+int hd_counts_shown(const struct hd_report *r)
+{
+	return r->have_counts && r->scale == 1;
+}
+
+int hd_abs_total_cell(const struct hd_report *r, size_t col, char abs[64])
+{
+	const struct hd_column_info *c = &r->cols[col];
+
+	if (c->abs_total == c->total)
+		return 0;
+	hd_format_value(abs, 64, c->abs_total, r->sample_unit, 0);
 	return 1;
 }
 
@@ -393,16 +411,17 @@ void hd_diff_cells(const struct hd_report *r, const struct hd_row *row, char cel
 	}
 }
 
-void hd_trend_cells(const struct hd_report *r, const struct hd_row *row,
+void hd_trend_cells(const struct hd_report *r, const struct hd_row *row, int cum,
 		    char cells[HD_TC_N][64])
 {
-	const struct hd_trend_fit *f = &row->trend->flat;
+	const struct hd_trend_fit *f = cum ? &row->trend->cum : &row->trend->flat;
+	double pct = cum ? row->pct_cum : row->pct_flat;
 
-	hd_format_value(cells[HD_TC_DELTA], 64, row->dflat, r->sample_unit, 1);
-	if (isnan(row->pct_flat))
+	hd_format_value(cells[HD_TC_DELTA], 64, cum ? row->dcum : row->dflat, r->sample_unit, 1);
+	if (isnan(pct))
 		snprintf(cells[HD_TC_PCT], 64, "from 0");
 	else
-		hd_format_pct(cells[HD_TC_PCT], 64, row->pct_flat, 1);
+		hd_format_pct(cells[HD_TC_PCT], 64, pct, 1);
 	hd_format_slope(cells[HD_TC_SLOPE], 64, f->slope_per_version, r->sample_unit);
 	if (isnan(f->slope_per_hour))
 		snprintf(cells[HD_TC_RATE], 64, "n/a");
@@ -416,15 +435,139 @@ void hd_trend_cells(const struct hd_report *r, const struct hd_row *row,
 		snprintf(cells[HD_TC_R2], 64, "%.2f", f->r2);
 }
 
+int hd_trend_by_cum(const struct hd_report *r)
+{
+	return r->opts.sort == HD_SORT_CUM || r->opts.sort == HD_SORT_DELTA_CUM;
+}
+
+int64_t hd_trend_value(const struct hd_report *r, const struct hd_row *row, size_t col)
+{
+	return hd_trend_by_cum(r) ? hd_report_cum(r, row, col) : hd_report_flat(r, row, col);
+}
+
+/* ---- the verdict's facts ---- */
+
+uint32_t hd_row_culprit(const struct hd_report *r, const struct hd_row *row)
+{
+	if (row->culprit == HD_NO_FRAME || row->culprit >= hd_model_frame_count(r->model) ||
+	    !(row->culprit_share > 0))
+		return HD_NO_FRAME;
+	return row->culprit;
+}
+
+uint32_t hd_row_culprit_other(const struct hd_report *r, const struct hd_row *row)
+{
+	uint32_t c = hd_row_culprit(r, row);
+
+	return c == row->frame ? HD_NO_FRAME : c;
+}
+
+void hd_format_share(char *buf, size_t n, double share)
+{
+	if (isnan(share))
+		snprintf(buf, n, "n/a");
+	else
+		snprintf(buf, n, "%.0f%%", share * 100);
+}
+
+void hd_retention_cells(const struct hd_report *r, const struct hd_row *row,
+			char cells[HD_RC_N][64])
+{
+	const struct hd_retention *t = &row->ret;
+
+	hd_format_value(cells[HD_RC_INUSE], 64, t->inuse_delta, r->sample_unit, 1);
+	hd_format_value(cells[HD_RC_ALLOC], 64, t->alloc_delta, r->sample_unit, 1);
+	snprintf(cells[HD_RC_LABEL], 64, "%s",
+		 t->label == HD_RET_NONE ? "-" : hd_retention_name(t->label));
+}
+
+int hd_order_note(const struct hd_report *r, const char *dash, char *buf, size_t n)
+{
+	if (r->command != HD_CMD_TREND)
+		return 0;
+	snprintf(buf, n, "Order: %s%s%s",
+		 r->order_used == HD_ORDER_TIME ? "by time stamp" : "as given",
+		 r->order_contradicts ? " " : "",
+		 r->order_contradicts ? dash : "");
+	if (r->order_contradicts) {
+		size_t k = strlen(buf);
+
+		snprintf(buf + k, n - k, " the time stamps say otherwise");
+	}
+	return 1;
+}
+
+int hd_backwards_note(const struct hd_report *r, char *buf, size_t n)
+{
+	char d[64];
+
+	if (!r->backwards)
+		return 0;
+	if (r->have_elapsed && r->elapsed_nanos < 0) {
+		/* |INT64_MIN| does not fit: one nanosecond is no matter. */
+		hd_format_duration(d, sizeof(d), r->elapsed_nanos == INT64_MIN ? INT64_MAX :
+				   -r->elapsed_nanos);
+		snprintf(buf, n, "NEW is older than BASE by %s", d);
+	} else {
+		snprintf(buf, n, "NEW is older than BASE");
+	}
+	return 1;
+}
+
+int hd_level_note(const struct hd_report *r, const struct hd_row *row, char *buf, size_t n)
+{
+	char v[64];
+
+	if (!row->trend || row->trend->cls != HD_TREND_LEVELLED)
+		return 0;
+	hd_format_value(v, sizeof(v), row->trend->level_value, r->sample_unit, 0);
+	snprintf(buf, n, "grew to %s by snapshot %zu, level since", v, row->trend->level_from + 1);
+	return 1;
+}
+
+const char *hd_suspects_title(const struct hd_report *r)
+{
+	return r->cumulative ? "Allocation-rate regressions" : "Leak suspects";
+}
+
+void hd_suspects_count(const struct hd_report *r, size_t n, char *buf, size_t len)
+{
+	snprintf(buf, len, "%zu %s%s", n, r->cumulative ? "allocation-rate regression" :
+		 "leak suspect", n == 1 ? "" : "s");
+}
+
+void hd_class_counts(struct hd_buf *b, const struct hd_report *r)
+{
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < HD_TREND_NCLASSES; i++)
+		if (r->class_count[i])
+			hd_buf_printf(b, "%s%zu %s", any++ ? ", " : "", r->class_count[i],
+				      hd_trend_class_name((enum hd_trend_class)i));
+	if (!any)
+		hd_buf_puts(b, "no functions");
+}
+
+int hd_row_has_paths(const struct hd_row *row)
+{
+	size_t j;
+
+	for (j = 0; j < row->nchains; j++)
+		if (hd_chain_shown(&row->chains[j]))
+			return 1;
+	return 0;
+}
+
 /* ---- trend pictures and words ---- */
 
 static const struct hd_glyphs glyphs_utf8 = {
-	"Δ", "Δcum", "→", "←", "r²", "≥", "…",
+	"Δ", "Δcum", "→", "←", "r²", "≥", "…", "—",
 	{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
 	{"⬜", "🟩", "🟨", "🟧", "🟥"},
 };
 static const struct hd_glyphs glyphs_ascii = {
-	"d", "cum delta", "->", "<-", "r2", ">=", "~",
+	"d", "cum delta", "->", "<-", "r2", ">=", "~", "--",
 	{"_", ".", ":", "-", "=", "+", "*", "#"},
 	{"_", ".", ":", "+", "#"},
 };
@@ -434,7 +577,7 @@ const struct hd_glyphs *hd_glyphs(int ascii)
 	return ascii ? &glyphs_ascii : &glyphs_utf8;
 }
 
-size_t hd_buckets(const struct hd_report *r, const struct hd_row *row, double *out,
+size_t hd_buckets(const struct hd_report *r, const struct hd_row *row, int cum, double *out,
 		  size_t max)
 {
 	size_t n = r->ncols, w = n < max ? n : max, j, c;
@@ -444,17 +587,18 @@ size_t hd_buckets(const struct hd_report *r, const struct hd_row *row, double *o
 		double s = 0;
 
 		for (c = lo; c < hi; c++)
-			s += (double)(row ? hd_report_flat(r, row, c) : r->cols[c].total);
+			s += (double)(!row ? r->cols[c].total : cum ? hd_report_cum(r, row, c) :
+				      hd_report_flat(r, row, c));
 		out[j] = s / (double)(hi - lo);
 	}
 	return w;
 }
 
 void hd_sparkline(struct hd_buf *b, const struct hd_report *r, const struct hd_row *row,
-		  const struct hd_glyphs *g)
+		  int cum, const struct hd_glyphs *g)
 {
 	double v[HD_SPARK_MAX], lo = 0, hi = 0;
-	size_t w = hd_buckets(r, row, v, HD_SPARK_MAX), j;
+	size_t w = hd_buckets(r, row, cum, v, HD_SPARK_MAX), j;
 
 	for (j = 0; j < w; j++) {
 		if (v[j] < lo)
@@ -488,7 +632,7 @@ void hd_suspect_line(const struct hd_report *r, const struct hd_row *row,
 	char c[HD_TC_N][64];
 	int hourly = !isnan(f->slope_per_hour);
 
-	hd_trend_cells(r, row, c);
+	hd_trend_cells(r, row, 0, c);
 	snprintf(buf, n, "%s (%s), %s per profile%s%s, %s %s, %zu of %zu steps up",
 		 c[HD_TC_DELTA], c[HD_TC_PCT], c[HD_TC_SLOPE], hourly ? ", " : "",
 		 hourly ? c[HD_TC_RATE] : "", g->r2, c[HD_TC_R2], f->steps_up, r->ncols - 1);

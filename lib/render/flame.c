@@ -422,7 +422,7 @@ static void header(struct fg *g, double height)
 {
 	const struct hd_report *r = g->r;
 	const struct hd_column_info *c0 = &r->cols[g->c0], *c1 = &r->cols[g->c1];
-	char v0[64], v1[64], d[64], p[32];
+	char v0[64], v1[64], d[64], p[32], note[128];
 
 	hd_buf_printf(g->b, "<text class=\"title\" x=\"%.0f\" y=\"22\" text-anchor=\"middle\">",
 		      WIDTH / 2);
@@ -438,7 +438,8 @@ static void header(struct fg *g, double height)
 		hd_buf_puts(g->b, " \xe2\x86\x92 ");
 		put_text(g, hd_path_shown(b), 0);
 		if (r->command == HD_CMD_TREND)
-			hd_buf_printf(g->b, " (first and last of %zu profiles)", r->ncols);
+			hd_buf_printf(g->b, " (first and last of %zu profiles, %s)", r->ncols,
+				      r->order_used == HD_ORDER_TIME ? "by time stamp" : "as given");
 	}
 	hd_buf_printf(g->b, "</text>\n<text class=\"sub\" x=\"%.0f\" y=\"42\" text-anchor=\"middle\">",
 		      WIDTH / 2);
@@ -450,6 +451,8 @@ static void header(struct fg *g, double height)
 		hd_format_pct(p, sizeof(p), r->total_pct, 1);
 		hd_buf_printf(g->b, ": total %s \xe2\x86\x92 %s, \xce\x94 %s (%s)%s", v0, v1, d, p,
 			      r->opts.normalize ? ", NEW normalized to BASE's total" : "");
+		if (hd_backwards_note(r, note, sizeof(note)))
+			hd_buf_printf(g->b, "; %s", note);
 	} else {
 		hd_buf_printf(g->b, ": total %s", v1);
 	}

@@ -3,14 +3,20 @@
  * reviewer to read at a glance (top and diff have no page: render.c's
  * table refuses them):
  *
- *   summary     profiles, total first -> last, the verdict if any
- *   suspects    the leak-suspect table (trend.c's ranking), each with a
- *               small line chart of its flat value over the profiles and
- *               its reference chains
+ *   summary     profiles, total first -> last, the order of the
+ *               profiles, what was analysed (levels, or the increments of
+ *               a cumulative type), the pair of types, the classes, the
+ *               verdict if any
+ *   suspects    the leak-suspect table (trend.c's ranking; on a
+ *               cumulative type the allocation-rate regressions), each
+ *               with its culprit, leak or churn, a small line chart of its
+ *               flat value over the profiles and its allocation call paths
  *   heat map    the rows --top shows (frames) x the profiles, each cell
- *               shaded by |flat| against the largest in the map on the
- *               flame graph's log scale (hd_log_shade: four decades), its
- *               exact value in the cell's tooltip
+ *               shaded by |flat| (|cum| when sorted by cum) against the
+ *               largest in the map on the flame graph's log scale
+ *               (hd_log_shade: four decades), its exact value in the
+ *               cell's tooltip; the class (where it levelled off) and leak
+ *               or churn beside
  *   flame graph the shared module's differential graph (flame.c) of the
  *               last profile against the first, inlined with its script
  *   profiles    label, path, time and total of each column
@@ -98,7 +104,7 @@ static void fmt_val(const struct page *p, char *buf, size_t n, int64_t v, int si
 static void summary(struct page *p)
 {
 	const struct hd_report *r = p->r;
-	char t[4][64], e[64], rate[64], d[64];
+	char t[4][64], e[64], rate[64], note[128];
 	size_t i;
 
 	hd_buf_puts(p->b, "<h1>heapdiff trend: ");
@@ -106,20 +112,46 @@ static void summary(struct page *p)
 	hd_buf_puts(p->b, " \xe2\x86\x92 ");
 	put(p, r->cols[r->ncols - 1].label);
 	hd_buf_printf(p->b, " (%zu profiles)</h1>\n<p>", r->ncols);
-	if (r->nsuspects)
-		hd_buf_printf(p->b, "<strong class=\"fail\">%zu leak suspect%s</strong>. ",
-			      r->nsuspects, r->nsuspects == 1 ? "" : "s");
-	else
-		hd_buf_puts(p->b, "<strong class=\"pass\">No leak suspects</strong>. ");
+	if (r->nsuspects) {
+		hd_suspects_count(r, r->nsuspects, note, sizeof(note));
+		hd_buf_printf(p->b, "<strong class=\"fail\" id=\"nsuspects\">%s</strong>. ", note);
+	} else {
+		hd_buf_printf(p->b, "<strong class=\"pass\" id=\"nsuspects\">No %s</strong>. ",
+			      r->cumulative ? "allocation-rate regressions" : "leak suspects");
+	}
 	hd_total_cells(r, t);
 	hd_buf_puts(p->b, "Total ");
 	put_name(p, r->sample_type);
 	hd_buf_printf(p->b, ": %s \xe2\x86\x92 %s, %s (%s)", t[0], t[1], t[2], t[3]);
-	if (hd_elapsed_cells(r, e, rate))
-		hd_buf_printf(p->b, " in %s (%s)", e, rate);
-	fmt_val(p, d, sizeof(d), r->trend_threshold, 0);
-	hd_buf_printf(p->b, ". A function is growing when its flat value rose steadily "
-		      "by more than %s.</p>\n", d);
+	if (hd_elapsed_cells(r, e, rate)) {
+		hd_buf_printf(p->b, " in %s", e);
+		if (rate[0])
+			hd_buf_printf(p->b, " (%s)", rate);
+	}
+	/* The rule in the words text and Markdown use. */
+	hd_buf_puts(p->b, ".</p>\n<p id=\"rule\">Growing: ");
+	hd_scratch_empty(&p->tmp);
+	hd_growing_rule(&p->tmp, r, hd_glyphs(0));
+	if (!p->tmp.failed && p->tmp.data)
+		hd_xml_escape(p->b, p->tmp.data, p->tmp.len);
+	hd_buf_puts(p->b, ".</p>\n");
+	if (hd_order_note(r, "\xe2\x80\x94", note, sizeof(note)))
+		hd_buf_printf(p->b, "<p id=\"order\">%s.</p>\n", note);
+	if (r->cumulative) {
+		hd_buf_puts(p->b, "<p id=\"analysis\"><code>");
+		put_name(p, r->sample_type);
+		hd_buf_puts(p->b, "</code>" HD_CUMULATIVE_NOTE ".</p>\n");
+	}
+	if (r->pair_type) {
+		hd_buf_puts(p->b, "<p id=\"pair\">Leak or churn: <code>");
+		put_name(p, r->pair_type);
+		hd_buf_puts(p->b, "</code> beside <code>");
+		put_name(p, r->sample_type);
+		hd_buf_puts(p->b, "</code>, first to last.</p>\n");
+	}
+	hd_buf_puts(p->b, "<p id=\"classes\">Classes: ");
+	hd_class_counts(p->b, r);
+	hd_buf_puts(p->b, ".</p>\n");
 	if (!r->verdict)
 		return;
 	hd_buf_printf(p->b, "<p class=\"%s\">%s</p>\n<ul>\n", r->verdict->pass ? "pass" : "fail",
@@ -175,28 +207,64 @@ static void chart(struct page *p, const struct hd_row *row)
 	hd_buf_puts(p->b, "\"/></svg>");
 }
 
-/* A suspect's reference chains, under its name. */
+/* A suspect's allocation call paths, under its name; paths without
+ * callers are not shown, the paths not listed are one item. */
 static void suspect_chains(struct page *p, const struct hd_row *row)
 {
 	size_t j, k;
 	char d[64];
 
-	if (!row->nchains)
+	if (!hd_row_has_paths(row))
 		return;
-	hd_buf_puts(p->b, "<ul class=\"chains\" title=\"\xce\x94" "cum by call path, "
+	hd_buf_puts(p->b, "<ul class=\"chains\" title=\"allocation call paths, \xce\x94" "cum "
 		    "last vs first\">");
 	for (j = 0; j < row->nchains; j++) {
 		const struct hd_chain *c = &row->chains[j];
 
+		if (!hd_chain_shown(c))
+			continue;
 		fmt_val(p, d, sizeof(d), c->delta, 1);
 		hd_buf_printf(p->b, "<li>%s ", d);
 		for (k = 0; k < c->n; k++) {
 			hd_buf_puts(p->b, k ? " \xe2\x86\x90 " : "\xe2\x86\x90 ");
 			put_cut(p, frame_name(p, c->frames[k]));
 		}
-		hd_buf_puts(p->b, c->n ? "</li>" : "(root)</li>");
+		hd_buf_puts(p->b, "</li>");
+	}
+	if (row->chains_other) {
+		fmt_val(p, d, sizeof(d), row->chains_other, 1);
+		hd_buf_printf(p->b, "<li class=\"other\">%s other paths</li>", d);
 	}
 	hd_buf_puts(p->b, "</ul>");
+}
+
+/* The culprit's name and share in a cell, when it is another frame. */
+static void culprit_cell(struct page *p, const struct hd_row *row)
+{
+	uint32_t c = hd_row_culprit_other(p->r, row);
+	char share[32];
+
+	hd_buf_puts(p->b, "<td class=\"culprit\">");
+	if (c != HD_NO_FRAME) {
+		hd_format_share(share, sizeof(share), row->culprit_share);
+		hd_buf_puts(p->b, "<code>");
+		put_cut(p, frame_name(p, c));
+		hd_buf_printf(p->b, "</code> (%s)", share);
+	}
+	hd_buf_puts(p->b, "</td>");
+}
+
+/* The leak-or-churn cells (with the pair of types only). */
+static void retention_cells(struct page *p, const struct hd_row *row)
+{
+	char c[HD_RC_N][64];
+
+	if (!p->r->pair_type)
+		return;
+	hd_retention_cells(p->r, row, c);
+	hd_buf_printf(p->b, "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
+		      "<td class=\"retention\">%s</td>", c[HD_RC_INUSE], c[HD_RC_ALLOC],
+		      c[HD_RC_LABEL]);
 }
 
 static void suspects(struct page *p)
@@ -205,31 +273,37 @@ static void suspects(struct page *p)
 	char c[HD_TC_N][64];
 	size_t i;
 
-	hd_buf_puts(p->b, "<h2>Leak suspects</h2>\n");
+	hd_buf_printf(p->b, "<h2>%s</h2>\n", hd_suspects_title(r));
 	if (!r->nsuspects) {
 		hd_buf_puts(p->b, "<p>None: nothing grew steadily past the threshold.</p>\n");
 		return;
 	}
 	hd_buf_puts(p->b, "<table class=\"suspects\">\n<thead><tr><th>#</th><th>function</th>"
-		    "<th>\xce\x94" "flat</th><th>\xce\x94%</th><th>per profile</th>"
-		    "<th>per hour</th><th>r\xc2\xb2</th><th>steps up</th>"
-		    "<th>flat over the profiles</th></tr></thead>\n<tbody>\n");
+		    "<th>culprit</th><th>\xce\x94" "flat</th><th>\xce\x94%</th><th>per profile</th>"
+		    "<th>per hour</th><th>r\xc2\xb2</th><th>steps up</th>");
+	if (r->pair_type)
+		hd_buf_puts(p->b, "<th>in-use \xce\x94</th><th>allocated</th><th>retention</th>");
+	hd_buf_puts(p->b, "<th>flat over the profiles</th></tr></thead>\n<tbody>\n");
 	for (i = 0; i < p->nlisted && !p->b->failed; i++) {
 		const struct hd_row *row = r->suspects[i];
 		const struct hd_trend *tr = row->trend;
 
 		/* A suspect's r2 passed min_r2, so it is never "n/a". */
-		hd_trend_cells(r, row, c);
+		hd_trend_cells(r, row, 0, c);
 		hd_buf_printf(p->b, "<tr class=\"suspect\"><td class=\"num\">%zu</td><td><code>",
 			      tr->suspect);
 		put_cut(p, frame_name(p, row->frame));
 		hd_buf_puts(p->b, "</code>");
 		suspect_chains(p, row);
-		hd_buf_printf(p->b, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+		hd_buf_puts(p->b, "</td>");
+		culprit_cell(p, row);
+		hd_buf_printf(p->b, "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
 			      "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
-			      "<td class=\"num\">%s</td><td class=\"num\">%zu of %zu</td><td>",
+			      "<td class=\"num\">%s</td><td class=\"num\">%zu of %zu</td>",
 			      c[HD_TC_DELTA], c[HD_TC_PCT], c[HD_TC_SLOPE], c[HD_TC_HOURLY],
 			      c[HD_TC_R2], tr->flat.steps_up, r->ncols - 1);
+		retention_cells(p, row);
+		hd_buf_puts(p->b, "<td>");
 		chart(p, row);
 		hd_buf_puts(p->b, "</td></tr>\n");
 	}
@@ -266,13 +340,16 @@ static void heat_map(struct page *p)
 		return;
 	}
 	max = hd_table_max(r, p->shown);
-	hd_buf_printf(p->b, "<p>Flat value of the top %zu of %zu functions in each profile, "
+	hd_buf_printf(p->b, "<p>%s value of the top %zu of %zu functions in each profile, "
 		      "darker for more: each tenfold less a quarter paler, down to four "
-		      "decades below the largest", p->shown, r->nrows);
+		      "decades below the largest", hd_trend_by_cum(r) ? "Cum" : "Flat",
+		      p->shown, r->nrows);
 	/* |INT64_MIN| is one past INT64_MAX: clamp before converting. */
 	fmt_val(p, v, sizeof(v), hd_clamp_i64(max), 0);
 	hd_buf_printf(p->b, " (%s). Hover over a cell for its value.</p>\n"
 		      "<table class=\"heat\">\n<thead><tr><th>function</th><th>class</th>", v);
+	if (r->pair_type)
+		hd_buf_puts(p->b, "<th>in-use \xce\x94</th><th>allocated</th><th>retention</th>");
 	for (c = 0; c < r->ncols; c++) {
 		hd_buf_printf(p->b, "<th class=\"c\" title=\"");
 		put(p, r->cols[c].label);
@@ -282,12 +359,17 @@ static void heat_map(struct page *p)
 	for (i = 0; i < p->shown && !p->b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 		const char *cls = hd_trend_class_name(row->trend->cls);
+		char level[128];
 
 		hd_buf_puts(p->b, "<tr><td><code>");
 		put_cut(p, frame_name(p, row->frame));
-		hd_buf_printf(p->b, "</code></td><td class=\"%s\">%s</td>", cls, cls);
+		hd_buf_printf(p->b, "</code></td><td class=\"%s\">%s", cls, cls);
+		if (hd_level_note(r, row, level, sizeof(level)))
+			hd_buf_printf(p->b, " <span class=\"level\">(%s)</span>", level);
+		hd_buf_puts(p->b, "</td>");
+		retention_cells(p, row);
 		for (c = 0; c < r->ncols; c++) {
-			int64_t f = hd_report_flat(r, row, c);
+			int64_t f = hd_trend_value(r, row, c);
 
 			heat_colour(col, sizeof(col), fabs((double)f), max);
 			fmt_val(p, v, sizeof(v), f, 0);

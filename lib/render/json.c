@@ -199,8 +199,20 @@ static void header(struct js *j, cJSON *root)
 	add(j, root, "profiles", profiles(j));
 }
 
+/* diff: the names of the growers' or shrinkers' table, in its order, as
+ * many as --top shows. */
+static cJSON *split(struct js *j, const struct hd_row *const *rows, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < n && !j->failed; i++)
+		push(j, a, j_str(j, frame_name(j->r, rows[i]->frame)));
+	return a;
+}
+
 /* What diff and trend add: normalization, totals, counts, elapsed time. */
-static void changes(struct js *j, cJSON *root)
+static void changes(struct js *j, cJSON *root, const struct hd_render_opts *o)
 {
 	const struct hd_report *r = j->r;
 	const struct hd_column_info *c0 = &r->cols[0], *c1 = &r->cols[r->ncols - 1];
@@ -217,6 +229,38 @@ static void changes(struct js *j, cJSON *root)
 	}
 	if (r->have_elapsed)
 		add(j, root, "elapsed_nanos", j_int(r->elapsed_nanos));
+	if (r->command == HD_CMD_DIFF) {
+		add(j, root, "backwards", cJSON_CreateBool(r->backwards));
+		add(j, root, "growers", split(j, r->growers, hd_shown(r->ngrowers, o)));
+		add(j, root, "shrinkers", split(j, r->shrinkers, hd_shown(r->nshrinkers, o)));
+	}
+	add(j, root, "pair_type", r->pair_type ? j_str(j, r->pair_type) : cJSON_CreateNull());
+	if (r->pair_type)
+		add(j, root, "pair_total_delta", j_int(r->pair_total_delta));
+}
+
+/* What every command says of how it read the profiles: the order (trend),
+ * the rule for the user's code, the warnings. */
+static void notes(struct js *j, cJSON *root)
+{
+	const struct hd_report *r = j->r;
+	cJSON *x;
+	size_t i;
+
+	if (r->command == HD_CMD_TREND) {
+		x = cJSON_CreateObject();
+		/* One rule with the text's "Order:" line: time, else given. */
+		add(j, x, "used", cJSON_CreateString(r->order_used == HD_ORDER_TIME ? "time" :
+						     "given"));
+		add(j, x, "requested", cJSON_CreateString(hd_order_name(r->opts.order)));
+		add(j, x, "contradicts_times", cJSON_CreateBool(r->order_contradicts));
+		add(j, root, "order", x);
+	}
+	add(j, root, "app_rule", r->app_rule ? j_str(j, r->app_rule) : cJSON_CreateNull());
+	x = cJSON_CreateArray();
+	for (i = 0; i < r->nwarnings && !j->failed; i++)
+		push(j, x, j_str(j, r->warnings[i]));
+	add(j, root, "warnings", x);
 }
 
 /* What trend adds: the thresholds, the class counts, the suspects. */
@@ -240,6 +284,9 @@ static void classes(struct js *j, cJSON *root)
 		add(j, x, hd_trend_class_name((enum hd_trend_class)i),
 		    j_int((int64_t)r->class_count[i]));
 	add(j, root, "classes", x);
+	add(j, root, "analysis", cJSON_CreateString(r->cumulative ? "increments" : "levels"));
+	add(j, root, "suspects_kind", cJSON_CreateString(r->cumulative ? "allocation-rate" :
+							 "leak"));
 	/* Every suspect, even those --top leaves out of functions, in the
 	 * order of the ranked rows (suspect order under the default sort). */
 	x = cJSON_CreateArray();
@@ -335,10 +382,20 @@ static void fit(struct js *j, cJSON *o, const struct hd_trend_fit *f)
 static cJSON *trend(struct js *j, const struct hd_trend *tr)
 {
 	cJSON *o = cJSON_CreateObject(), *cum = cJSON_CreateObject();
+	int levelled = tr->cls == HD_TREND_LEVELLED;
 
 	add(j, o, "class", cJSON_CreateString(hd_trend_class_name(tr->cls)));
 	add(j, o, "suspect_rank", tr->suspect ? j_int((int64_t)tr->suspect) : cJSON_CreateNull());
 	add(j, o, "score", j_num(tr->score));
+	add(j, o, "level_from", levelled ? j_int((int64_t)tr->level_from) : cJSON_CreateNull());
+	add(j, o, "level_value", levelled ? j_int(tr->level_value) : cJSON_CreateNull());
+	add(j, o, "mk_s", j_num(tr->mk_s));
+	add(j, o, "mk_z", j_num(tr->mk_z));
+	add(j, o, "mk_p", j_num(tr->mk_p));
+	add(j, o, "sen_per_version", j_num(tr->sen_per_version));
+	add(j, o, "sen_per_hour", j_num(tr->sen_per_hour));
+	add(j, o, "floor_rising", cJSON_CreateBool(tr->floor_rising));
+	add(j, o, "peaks_rising", cJSON_CreateBool(tr->peaks_rising));
 	fit(j, o, &tr->flat);
 	add(j, o, "rising_share", j_num(tr->rising));
 	add(j, o, "min", j_int(tr->min));
@@ -348,13 +405,19 @@ static cJSON *trend(struct js *j, const struct hd_trend *tr)
 	return o;
 }
 
+/* The allocation call paths that have callers (render.h). */
 static cJSON *chains(struct js *j, const struct hd_row *row)
 {
 	cJSON *a = cJSON_CreateArray();
 	size_t i, k;
 
 	for (i = 0; i < row->nchains; i++) {
-		cJSON *c = cJSON_CreateObject(), *path = cJSON_CreateArray();
+		cJSON *c, *path;
+
+		if (!hd_chain_shown(&row->chains[i]))
+			continue;
+		c = cJSON_CreateObject();
+		path = cJSON_CreateArray();
 
 		for (k = 0; k < row->chains[i].n; k++)
 			push(j, path, j_str(j, frame_name(j->r, row->chains[i].frames[k])));
@@ -365,11 +428,27 @@ static cJSON *chains(struct js *j, const struct hd_row *row)
 	return a;
 }
 
+/* Leak or churn: {"label", "inuse_delta", "alloc_delta", "kept", "alloc_type"}. */
+static cJSON *retention(struct js *j, const struct hd_row *row)
+{
+	const struct hd_retention *t = &row->ret;
+	cJSON *o = cJSON_CreateObject();
+
+	add(j, o, "label", t->label == HD_RET_NONE ? cJSON_CreateNull() :
+	    cJSON_CreateString(hd_retention_name(t->label)));
+	add(j, o, "inuse_delta", j_int(t->inuse_delta));
+	add(j, o, "alloc_delta", j_int(t->alloc_delta));
+	add(j, o, "kept", j_num(t->kept));
+	add(j, o, "alloc_type", j_str(j, j->r->pair_type));
+	return o;
+}
+
 static cJSON *function(struct js *j, const struct hd_row *row)
 {
 	const struct hd_report *r = j->r;
 	const struct hd_frame *f = hd_model_frame(r->model, row->frame);
 	cJSON *o = cJSON_CreateObject();
+	uint32_t culprit;
 
 	add(j, o, "name", j_str(j, f->name));
 	add(j, o, "function", j_str(j, f->function));
@@ -391,13 +470,23 @@ static cJSON *function(struct js *j, const struct hd_row *row)
 	add(j, o, "delta_cum", j_int(row->dcum));
 	add(j, o, "pct_flat", j_num(row->pct_flat));
 	add(j, o, "pct_cum", j_num(row->pct_cum));
+	culprit = hd_row_culprit(r, row);
+	add(j, o, "culprit", culprit == HD_NO_FRAME ? cJSON_CreateNull() :
+	    j_str(j, frame_name(r, culprit)));
+	add(j, o, "culprit_share", culprit == HD_NO_FRAME ? cJSON_CreateNull() :
+	    j_num(row->culprit_share));
+	add(j, o, "delta_attributed", j_int(row->dattr));
+	if (r->pair_type)
+		add(j, o, "retention", retention(j, row));
 	if (r->command == HD_CMD_TREND) {
 		add(j, o, "delta_vs_first", changes_of(j, row, 0));
 		add(j, o, "delta_vs_prev", changes_of(j, row, 1));
 		add(j, o, "trend", trend(j, row->trend));
 	}
-	if (row->nchains)
-		add(j, o, "ref_chains", chains(j, row));
+	if (hd_row_has_paths(row)) {
+		add(j, o, "call_paths", chains(j, row));
+		add(j, o, "call_paths_other", j_int(row->chains_other));
+	}
 	return o;
 }
 
@@ -433,6 +522,9 @@ static int names_past_room(const struct js *j, size_t shown)
 			for (k = 0; k < row->chains[c].n; k++)
 				if (over(&sum, j->room, frame_name(j->r, row->chains[c].frames[k])))
 					return 1;
+		if (hd_row_culprit(j->r, row) != HD_NO_FRAME &&
+		    over(&sum, j->room, frame_name(j->r, hd_row_culprit(j->r, row))))
+			return 1;
 	}
 	return 0;
 }
@@ -449,8 +541,9 @@ static int document(const struct hd_report *r, const struct hd_render_opts *o,
 	if (names_past_room(&j, shown))
 		j.failed = HD_ERR_LIMIT;
 	header(&j, root);
+	notes(&j, root);
 	if (r->command != HD_CMD_TOP)
-		changes(&j, root);
+		changes(&j, root, o);
 	if (r->memstats)
 		add(&j, root, "memstats", hd_memstats_json(r));
 	if (r->command == HD_CMD_TREND)

@@ -10,7 +10,7 @@
  * cmark-gfm with every extension (autolink, tagfilter, table,
  * strikethrough) nor on GitHub, which links mentions and emoji in text
  * but never in code.  The only raw HTML written is the fixed
- * <details>/<summary> around the reference chains.  So:
+ * <details>/<summary> around the allocation call paths.  So:
  *
  *   md_code()  every string from a profile (frame names, sample types,
  *   md_name()  units, count types) and from the command line (labels,
@@ -39,8 +39,14 @@
  * A trend shows one value column per profile up to HD_TREND_COLS (else
  * the first and the last), a sparkline, and a heat strip: one square per
  * profile (at most HEAT_MAX buckets) by |value| against the largest
- * |value| in the table: ⬜ 0, 🟩 < 25%, 🟨 < 50%, 🟧 < 75%, 🟥 >= 75%
- * (ASCII: _.:+#), so the rows that hold most stand out.
+ * |value| of its own row: ⬜ 0, 🟩 < 25%, 🟨 < 50%, 🟧 < 75%, 🟥 >= 75%
+ * (ASCII: _.:+#), so each row's strip shows its own rise and fall (a
+ * leak's goes from green to red whatever the other rows hold).
+ *
+ * Where the profiles carry the pair of types, diff and trend tables add
+ * the leak-or-churn columns (in-use Δ, allocated, retention); a diff
+ * table whose rows name a culprit other than themselves adds a culprit
+ * column, after the function.
  */
 #include <math.h>
 #include <stdio.h>
@@ -226,9 +232,15 @@ static void top(struct md *m)
 	hd_buf_puts(m->b, "**Total ");
 	md_name(m, r->sample_type, 0);
 	hd_buf_printf(m->b, ": %s**", v1);
+	if (hd_abs_total_cell(r, 0, t))
+		hd_buf_printf(m->b, " (sum of \\|values\\| %s, the base of %%)", t);
 	if (c->time_nanos) {
 		hd_format_time(t, sizeof(t), c->time_nanos);
 		hd_buf_printf(m->b, " at %s", t);
+	}
+	if (c->duration_nanos > 0) {
+		hd_format_duration(t, sizeof(t), c->duration_nanos);
+		hd_buf_printf(m->b, " over %s", t);
 	}
 	if (shown < r->nrows)
 		hd_buf_printf(m->b, " (top %zu of %zu frames)", shown, r->nrows);
@@ -252,26 +264,81 @@ static void top(struct md *m)
 	hd_buf_puts(m->b, "\n");
 }
 
+/* The leak-or-churn cells of a row, "| +1 MiB | +2 MiB | retained " (with
+ * the pair of types only). */
+static void retention_cells(struct md *m, const struct hd_row *row)
+{
+	char c[HD_RC_N][64];
+
+	if (!m->r->pair_type)
+		return;
+	hd_retention_cells(m->r, row, c);
+	hd_buf_printf(m->b, "%s | %s | %s | ", c[HD_RC_INUSE], c[HD_RC_ALLOC], c[HD_RC_LABEL]);
+}
+
+/* " ← `main.handlePool` (98%)" when the row's culprit is another frame. */
+static void culprit(struct md *m, const struct hd_row *row, int in_table)
+{
+	uint32_t c = hd_row_culprit_other(m->r, row);
+	char share[32];
+
+	if (c == HD_NO_FRAME)
+		return;
+	hd_format_share(share, sizeof(share), row->culprit_share);
+	if (!in_table)
+		hd_buf_printf(m->b, " %s ", m->g->larrow);
+	md_name(m, frame_name(m->r, c), in_table);
+	hd_buf_printf(m->b, " (%s)", share);
+}
+
+/* "Leak or churn: `alloc_space` beside `inuse_space`, first to last." */
+static void pair_line(struct md *m)
+{
+	if (!m->r->pair_type)
+		return;
+	hd_buf_puts(m->b, "Leak or churn: ");
+	md_name(m, m->r->pair_type, 0);
+	hd_buf_puts(m->b, " beside ");
+	md_name(m, m->r->sample_type, 0);
+	hd_buf_puts(m->b, ", first to last: in-use Δ, what was allocated over the same "
+		    "interval, and whether it was kept.\n\n");
+}
+
 /* Growers (dir 1) or shrinkers (dir -1) in rank order, o->top of them. */
 static void diff_table(struct md *m, int dir)
 {
 	const struct hd_report *r = m->r;
 	const struct hd_row *const *rows = dir > 0 ? r->growers : r->shrinkers;
 	size_t i, n = hd_shown(dir > 0 ? r->ngrowers : r->nshrinkers, m->o);
+	int culprits = 0;
 	char v[6][64];
 
+	for (i = 0; i < n; i++)
+		culprits |= hd_row_culprit_other(r, rows[i]) != HD_NO_FRAME;
 	for (i = 0; i < n && !m->b->failed; i++) {
 		const struct hd_row *row = rows[i];
 
-		if (i == 0)
+		if (i == 0) {
 			hd_buf_printf(m->b, "### Top %s\n\n"
-				      "| Δflat | Δflat%% | base flat | new flat | Δcum | Δcum%% | status | function |\n"
-				      "|---:|---:|---:|---:|---:|---:|:---|:---|\n",
+				      "| Δflat | Δflat%% | base flat | new flat | Δcum | Δcum%% | status | ",
 				      dir > 0 ? "growers" : "shrinkers");
+			if (r->pair_type)
+				hd_buf_puts(m->b, "in-use Δ | allocated | retention | ");
+			hd_buf_printf(m->b, "function |%s\n|---:|---:|---:|---:|---:|---:|:---|",
+				      culprits ? " culprit |" : "");
+			if (r->pair_type)
+				hd_buf_puts(m->b, "---:|---:|:---|");
+			hd_buf_printf(m->b, ":---|%s\n", culprits ? ":---|" : "");
+		}
 		hd_diff_cells(r, row, v);
 		hd_buf_printf(m->b, "| %s | %s | %s | %s | %s | %s | %s | ", v[0],
 			      v[1], v[2], v[3], v[4], v[5], hd_row_status_name(row->status));
+		retention_cells(m, row);
 		md_name(m, frame_name(r, row->frame), 1);
+		if (culprits) {
+			hd_buf_puts(m->b, " | ");
+			culprit(m, row, 1);
+		}
 		hd_buf_puts(m->b, " |\n");
 	}
 	if (n)
@@ -308,42 +375,57 @@ static void new_and_gone(struct md *m)
 		hd_buf_puts(m->b, "\n");
 }
 
+/* A row's allocation call paths as list items under indent, then
+ * "other paths" when the listed ones do not add up to its change; paths
+ * without callers are not shown. */
+static void paths(struct md *m, const struct hd_row *row, const char *indent)
+{
+	size_t j, k;
+	char v[64];
+
+	for (j = 0; j < row->nchains && !m->b->failed; j++) {
+		const struct hd_chain *c = &row->chains[j];
+
+		if (!hd_chain_shown(c))
+			continue;
+		hd_format_value(v, sizeof(v), c->delta, m->r->sample_unit, 1);
+		hd_buf_printf(m->b, "%s- **%s** ", indent, v);
+		md_name(m, frame_name(m->r, row->frame), 0);
+		for (k = 0; k < c->n; k++) {
+			hd_buf_printf(m->b, " %s ", m->g->larrow);
+			md_name(m, frame_name(m->r, c->frames[k]), 0);
+		}
+		hd_buf_puts(m->b, "\n");
+	}
+	if (row->chains_other) {
+		hd_format_value(v, sizeof(v), row->chains_other, m->r->sample_unit, 1);
+		hd_buf_printf(m->b, "%s- **%s** other paths\n", indent, v);
+	}
+}
+
 static void chains(struct md *m)
 {
 	const struct hd_report *r = m->r;
-	size_t i, j, k;
+	size_t i;
 	int any = 0;
 	char v[64];
 
 	for (i = 0; i < r->nrows && !m->b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 
-		if (!row->nchains)
+		if (!hd_row_has_paths(row))
 			continue;
 		/* Blank lines around the inner Markdown end the HTML blocks,
 		 * so GFM renders the list inside <details>. */
 		if (!any++)
-			hd_buf_printf(m->b, "<details><summary>Reference chains "
+			hd_buf_printf(m->b, "<details><summary>Allocation call paths "
 				      "(up to %d nearest callers, by growth)</summary>\n\n",
 				      r->opts.ref_chain_depth);
 		hd_format_value(v, sizeof(v), row->dcum, r->sample_unit, 1);
 		hd_buf_puts(m->b, "- ");
 		md_name(m, frame_name(r, row->frame), 0);
 		hd_buf_printf(m->b, " (Δcum %s)\n", v);
-		for (j = 0; j < row->nchains; j++) {
-			const struct hd_chain *c = &row->chains[j];
-
-			hd_format_value(v, sizeof(v), c->delta, r->sample_unit, 1);
-			hd_buf_printf(m->b, "  - **%s** ", v);
-			md_name(m, frame_name(r, row->frame), 0);
-			for (k = 0; k < c->n; k++) {
-				hd_buf_puts(m->b, " ← ");
-				md_name(m, frame_name(r, c->frames[k]), 0);
-			}
-			if (c->n == 0)
-				hd_buf_puts(m->b, " (root)");
-			hd_buf_puts(m->b, "\n");
-		}
+		paths(m, row, "  ");
 	}
 	if (any)
 		hd_buf_puts(m->b, "\n</details>\n\n");
@@ -361,6 +443,21 @@ static void summary_row(struct md *m, const char *type, const char *unit,
 	hd_buf_puts(m->b, "| ");
 	md_name(m, type, 1);
 	hd_buf_printf(m->b, " | %s | %s | %s | %s |\n", v0, v1, d, p);
+}
+
+/* "Profiled over 10.0s (BASE), 10.0s (NEW)." for delta profiles. */
+static void durations(struct md *m)
+{
+	const struct hd_column_info *c0 = &m->r->cols[0], *c1 = &m->r->cols[m->r->ncols - 1];
+	char d0[64], d1[64];
+
+	if (c0->duration_nanos <= 0 && c1->duration_nanos <= 0)
+		return;
+	hd_format_duration(d0, sizeof(d0), c0->duration_nanos);
+	hd_format_duration(d1, sizeof(d1), c1->duration_nanos);
+	hd_buf_printf(m->b, "Profiled over %s (base), %s (new).\n\n",
+		      c0->duration_nanos > 0 ? d0 : "no duration",
+		      c1->duration_nanos > 0 ? d1 : "no duration");
 }
 
 static void diff(struct md *m)
@@ -387,16 +484,20 @@ static void diff(struct md *m)
 		hd_buf_printf(m->b, ": %s (%s)** %s → %s\n\n", t[2], t[3], t[0], t[1]);
 	else
 		hd_buf_printf(m->b, ": no change** %s → %s\n\n", t[0], t[1]);
+	if (hd_backwards_note(r, e, sizeof(e)))
+		hd_buf_printf(m->b, "**Note: %s.**\n\n", e);
 
 	type_line(m);
 	hd_buf_puts(m->b, ".\n\n");
 	if (r->opts.normalize)
 		hd_buf_printf(m->b, "Normalized: new scaled by %.6g to the base total "
-			      "(as `pprof -normalize`).\n\n", r->scale);
+			      "(as `pprof -normalize`)%s.\n\n", r->scale, r->scale != 1 ?
+			      "; no growth rate or object counts, which scaling leaves meaningless" :
+			      "");
 	hd_buf_puts(m->b, "| | base | new | Δ | Δ% |\n|:---|---:|---:|---:|---:|\n");
 	summary_row(m, r->sample_type, r->sample_unit, c0->total, c1->total,
 		    r->total_delta, r->total_pct);
-	if (r->have_counts)
+	if (hd_counts_shown(r))
 		summary_row(m, r->count_type, "count", c0->count_total, c1->count_total,
 			    r->count_delta, r->count_pct);
 	hd_buf_puts(m->b, "\n");
@@ -405,9 +506,11 @@ static void diff(struct md *m)
 
 		hd_format_time(t0, sizeof(t0), c0->time_nanos);
 		hd_format_time(t1, sizeof(t1), c1->time_nanos);
-		hd_buf_printf(m->b, "Elapsed %s (%s → %s), growth rate %s.\n\n",
-			      e, t0, t1, rate);
+		hd_buf_printf(m->b, "Elapsed %s (%s → %s)%s%s.\n\n",
+			      e, t0, t1, rate[0] ? ", growth rate " : "", rate);
 	}
+	durations(m);
+	pair_line(m);
 	hd_memstats_markdown(r, m->o, m->b);
 	if (r->unchanged) {
 		hd_buf_puts(m->b, "No change.\n");
@@ -425,7 +528,7 @@ static void trend_header(struct md *m)
 {
 	const struct hd_report *r = m->r;
 	const struct hd_column_info *c0 = &r->cols[0], *c1 = &r->cols[r->ncols - 1];
-	char t[4][64], e[64], rate[64];
+	char t[4][64], e[64], rate[64], note[128];
 
 	hd_buf_printf(m->b, "## heapdiff trend: %zu profiles, ", r->ncols);
 	md_code(m, c0->label, 0);
@@ -435,11 +538,13 @@ static void trend_header(struct md *m)
 	md_name(m, r->sample_type, 0);
 	hd_buf_puts(m->b, ")\n\n");
 
-	if (r->nsuspects)
-		hd_buf_printf(m->b, "**%zu leak suspect%s**", r->nsuspects,
-			      r->nsuspects == 1 ? "" : "s");
-	else
-		hd_buf_puts(m->b, "**No leak suspects**");
+	if (r->nsuspects) {
+		hd_suspects_count(r, r->nsuspects, note, sizeof(note));
+		hd_buf_printf(m->b, "**%s**", note);
+	} else {
+		hd_buf_printf(m->b, "**No %s**", r->cumulative ? "allocation-rate regressions" :
+			      "leak suspects");
+	}
 	hd_total_cells(r, t);
 	hd_buf_puts(m->b, "; total ");
 	md_name(m, r->sample_type, 0);
@@ -447,58 +552,61 @@ static void trend_header(struct md *m)
 		hd_buf_printf(m->b, " %s (%s), %s %s %s", t[2], t[3], t[0], m->g->arrow, t[1]);
 	else
 		hd_buf_printf(m->b, " did not change, %s %s %s", t[0], m->g->arrow, t[1]);
-	if (hd_elapsed_cells(r, e, rate))
-		hd_buf_printf(m->b, " in %s (%s)", e, rate);
+	if (hd_elapsed_cells(r, e, rate)) {
+		hd_buf_printf(m->b, " in %s", e);
+		if (rate[0])
+			hd_buf_printf(m->b, " (%s)", rate);
+	}
 	hd_buf_puts(m->b, ".\n\n");
 
+	if (hd_order_note(r, m->g->dash, note, sizeof(note)))
+		hd_buf_printf(m->b, "%s.\n\n", note);
+	if (r->cumulative) {
+		md_name(m, r->sample_type, 0);
+		hd_buf_puts(m->b, HD_CUMULATIVE_NOTE ".\n\n");
+	}
+	pair_line(m);
 	type_line(m);
 	hd_buf_puts(m->b, ". Growing: ");
 	hd_growing_rule(m->b, r, m->g);
+	hd_buf_puts(m->b, ". Classes: ");
+	hd_class_counts(m->b, r);
 	hd_buf_puts(m->b, ".\n\n");
 }
 
 static void trend_chains(struct md *m, const struct hd_row *row)
 {
-	size_t j, k;
-	char v[64];
-
-	if (row->nchains)
-		hd_buf_printf(m->b, "\n   %s by call path, last vs first:\n\n", m->g->dcum);
-	for (j = 0; j < row->nchains; j++) {
-		const struct hd_chain *c = &row->chains[j];
-
-		hd_format_value(v, sizeof(v), c->delta, m->r->sample_unit, 1);
-		hd_buf_printf(m->b, "   - **%s** ", v);
-		md_name(m, frame_name(m->r, row->frame), 0);
-		for (k = 0; k < c->n; k++) {
-			hd_buf_printf(m->b, " %s ", m->g->larrow);
-			md_name(m, frame_name(m->r, c->frames[k]), 0);
-		}
-		if (c->n == 0)
-			hd_buf_puts(m->b, " (root)");
-		hd_buf_puts(m->b, "\n");
-	}
+	if (!hd_row_has_paths(row))
+		return;
+	hd_buf_printf(m->b, "\n   Allocation call paths, %s last vs first:\n\n", m->g->dcum);
+	paths(m, row, "   ");
 }
 
 static void trend_suspects(struct md *m)
 {
 	const struct hd_report *r = m->r;
 	size_t i, listed = hd_shown(r->nsuspects, m->o);
-	char line[512];
+	char line[512], c[HD_RC_N][64];
 
 	if (!r->nsuspects)
 		return;
-	hd_buf_puts(m->b, "### Leak suspects\n\n");
+	hd_buf_printf(m->b, "### %s\n\n", hd_suspects_title(r));
 	for (i = 0; i < listed && !m->b->failed; i++) {
 		const struct hd_row *row = r->suspects[i];
 
 		hd_suspect_line(r, row, m->g, line, sizeof(line));
 		hd_buf_printf(m->b, "%zu. ", row->trend->suspect);
 		md_name(m, frame_name(r, row->frame), 0);
+		culprit(m, row, 0);
 		hd_buf_puts(m->b, ": ");
 		md_text(m, line);
+		if (r->pair_type && row->ret.label != HD_RET_NONE) {
+			hd_retention_cells(r, row, c);
+			hd_buf_printf(m->b, "; %s: in-use %s, allocated %s", c[HD_RC_LABEL],
+				      c[HD_RC_INUSE], c[HD_RC_ALLOC]);
+		}
 		hd_buf_puts(m->b, " `");
-		hd_sparkline(m->b, r, row, m->g);
+		hd_sparkline(m->b, r, row, 0, m->g);
 		hd_buf_puts(m->b, "`\n");
 		trend_chains(m, row);
 	}
@@ -507,12 +615,16 @@ static void trend_suspects(struct md *m)
 	hd_buf_puts(m->b, "\n");
 }
 
-/* The row's heat strip: one square per bucket, by |value| against max. */
-static void heat(struct md *m, const struct hd_row *row, double max)
+/* The row's heat strip: one square per bucket, by |value| against the
+ * row's largest. */
+static void heat(struct md *m, const struct hd_row *row)
 {
-	double v[HEAT_MAX];
-	size_t w = hd_buckets(m->r, row, v, HEAT_MAX), j;
+	double v[HEAT_MAX], max = 0;
+	size_t w = hd_buckets(m->r, row, hd_trend_by_cum(m->r), v, HEAT_MAX), j;
 
+	for (j = 0; j < w; j++)
+		if (fabs(v[j]) > max)
+			max = fabs(v[j]);
 	for (j = 0; j < w; j++) {
 		double f = max > 0 ? fabs(v[j]) / max : 0;
 		int k = v[j] == 0 ? 0 : f < 0.25 ? 1 : f < 0.5 ? 2 : f < 0.75 ? 3 : 4;
@@ -522,27 +634,32 @@ static void heat(struct md *m, const struct hd_row *row, double max)
 }
 
 static void table_row(struct md *m, const struct hd_row *row, const size_t *cols,
-		      size_t nc, double max)
+		      size_t nc)
 {
 	const struct hd_report *r = m->r;
-	char v[64], c[HD_TC_N][64];
+	int cum = hd_trend_by_cum(r);
+	char v[64], c[HD_TC_N][64], level[128];
 	size_t k;
 
 	hd_buf_puts(m->b, "| ");
 	md_name(m, frame_name(r, row->frame), 1);
-	hd_buf_printf(m->b, row->trend->cls == HD_TREND_GROWING ? " | **%s** |" : " | %s |",
+	hd_buf_printf(m->b, row->trend->cls == HD_TREND_GROWING ? " | **%s**" : " | %s",
 		      hd_trend_class_name(row->trend->cls));
+	if (hd_level_note(r, row, level, sizeof(level)))
+		hd_buf_printf(m->b, " (%s)", level);
+	hd_buf_puts(m->b, " |");
 	for (k = 0; k < nc; k++) {
-		hd_format_value(v, sizeof(v), hd_report_flat(r, row, cols[k]), r->sample_unit, 0);
+		hd_format_value(v, sizeof(v), hd_trend_value(r, row, cols[k]), r->sample_unit, 0);
 		hd_buf_printf(m->b, " %s |", v);
 	}
-	hd_trend_cells(r, row, c);
+	hd_trend_cells(r, row, cum, c);
 	hd_buf_printf(m->b, " %s | %s | %s | ", c[HD_TC_DELTA], c[HD_TC_SLOPE], c[HD_TC_R2]);
+	retention_cells(m, row);
 	if (m->o->ascii)
 		hd_buf_puts(m->b, "`");
-	heat(m, row, max);
+	heat(m, row);
 	hd_buf_puts(m->b, m->o->ascii ? "` | `" : " | `");
-	hd_sparkline(m->b, r, row, m->g);
+	hd_sparkline(m->b, r, row, cum, m->g);
 	hd_buf_puts(m->b, "` |\n");
 }
 
@@ -550,30 +667,36 @@ static void trend_table(struct md *m, size_t shown)
 {
 	const struct hd_report *r = m->r;
 	size_t cols[HD_TREND_COLS], nc = hd_trend_columns(r, cols), i, k;
-	double max = hd_table_max(r, shown);
+	int cum = hd_trend_by_cum(r);
 
-	hd_buf_puts(m->b, "### Functions (flat)\n\n| function | class |");
+	hd_buf_printf(m->b, "### Functions (%s)\n\n| function | class |", cum ? "cum" : "flat");
 	for (k = 0; k < nc; k++) {
 		hd_buf_puts(m->b, " ");
 		md_code(m, r->cols[cols[k]].label, 1);
 		hd_buf_puts(m->b, " |");
 	}
-	hd_buf_printf(m->b, " %s first%slast | slope/profile | %s | heat | trend |\n|:---|:---|",
-		      m->g->delta, m->g->arrow, m->g->r2);
+	hd_buf_printf(m->b, " %s first%slast | slope/profile | %s | ",
+		      cum ? m->g->dcum : m->g->delta, m->g->arrow, m->g->r2);
+	if (r->pair_type)
+		hd_buf_printf(m->b, "in-use %s | allocated | retention | ", m->g->delta);
+	hd_buf_puts(m->b, "heat | trend |\n|:---|:---|");
 	for (k = 0; k < nc; k++)
 		hd_buf_puts(m->b, "---:|");
-	hd_buf_puts(m->b, "---:|---:|---:|:---|:---|\n");
+	hd_buf_puts(m->b, "---:|---:|---:|");
+	if (r->pair_type)
+		hd_buf_puts(m->b, "---:|---:|:---|");
+	hd_buf_puts(m->b, ":---|:---|\n");
 	for (i = 0; i < shown && !m->b->failed; i++)
-		table_row(m, &r->rows[i], cols, nc, max);
+		table_row(m, &r->rows[i], cols, nc);
 	hd_buf_puts(m->b, "\n");
 	if (shown < r->nrows)
 		hd_buf_printf(m->b, "Top %zu of %zu functions. ", shown, r->nrows);
 	if (m->o->ascii)
-		hd_buf_puts(m->b, "Heat: one mark per profile, by value against the table's "
+		hd_buf_puts(m->b, "Heat: one mark per profile, by value against the row's "
 			    "largest: `_` none, `.` below 25%, `:` below 50%, `+` below 75%, "
 			    "`#` above.");
 	else
-		hd_buf_puts(m->b, "Heat: one square per profile, by value against the table's "
+		hd_buf_puts(m->b, "Heat: one square per profile, by value against the row's "
 			    "largest: ⬜ none, 🟩 below 25%, 🟨 below 50%, 🟧 below 75%, "
 			    "🟥 above.");
 	if (r->ncols > HEAT_MAX)

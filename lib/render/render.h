@@ -109,17 +109,25 @@ static inline size_t hd_rows_shown(const struct hd_report *r, const struct hd_re
  * else the first and the last (the sparkline carries the series). */
 #define HD_TREND_COLS 6
 size_t hd_trend_columns(const struct hd_report *r, size_t cols[HD_TREND_COLS]);
-/* The largest |flat| of the first shown rows, over every column: what
- * heat maps shade against. */
+/* The largest |value| (hd_trend_value) of the first shown rows, over
+ * every column: what the page's heat map shades against. */
 double hd_table_max(const struct hd_report *r, size_t shown);
 
 /* ---- cells ------------------------------------------------------------ */
 
 /* The totals: first, last, delta (signed) and delta % of the first. */
 void hd_total_cells(const struct hd_report *r, char cells[4][64]);
-/* Elapsed time and growth rate of the total, first to last profile; 0
- * (cells untouched) unless the last is later than the first. */
+/*
+ * Elapsed time of the total, first to last profile, negative when the
+ * last is older (a backwards diff); 0 (cells untouched) unless both carry
+ * a time and the two differ.  rate: the growth rate of the total, or ""
+ * when it means nothing: the last is older, or NEW was scaled
+ * (r->scale != 1, --normalize).
+ */
 int hd_elapsed_cells(const struct hd_report *r, char elapsed[64], char rate[64]);
+/* 1 when the objects (count) line carries meaning: the report has counts
+ * and NEW was not scaled by the sample type's ratio. */
+int hd_counts_shown(const struct hd_report *r);
 /* A top row: flat, flat%, sum%, cum, cum% (percentages of pprof's total,
  * the sum of |value|). */
 void hd_top_cells(const struct hd_report *r, const struct hd_row *row, char cells[5][64]);
@@ -136,28 +144,89 @@ enum {
 	HD_TC_R2,      /* "0.97", or "n/a" */
 	HD_TC_N
 };
-void hd_trend_cells(const struct hd_report *r, const struct hd_row *row,
+/* Of the row's flat, or (cum) of its cum and the cum fit. */
+void hd_trend_cells(const struct hd_report *r, const struct hd_row *row, int cum,
 		    char cells[HD_TC_N][64]);
+/* 1 when a trend's table shows cum: the rows are sorted by cum or by
+ * delta cum, so the table shows what it is sorted by. */
+int hd_trend_by_cum(const struct hd_report *r);
+/* A row's value in column col: cum when hd_trend_by_cum, else flat. */
+int64_t hd_trend_value(const struct hd_report *r, const struct hd_row *row, size_t col);
+
+/* ---- the verdict's facts: culprits, retention, order, levels ----------- */
+
+/*
+ * The culprit a row names: row->culprit, or HD_NO_FRAME when it has none
+ * that carries any of the row's change (no frame of the user's code
+ * above it, a share that is 0 or NAN).  It may be the row's own frame:
+ * text and Markdown name it only when it is another (hd_row_culprit_other).
+ */
+uint32_t hd_row_culprit(const struct hd_report *r, const struct hd_row *row);
+uint32_t hd_row_culprit_other(const struct hd_report *r, const struct hd_row *row);
+/* The culprit's share of the row's change, "98%" (culprit_share is a
+ * fraction). */
+void hd_format_share(char *buf, size_t n, double share);
+/* A row's leak-or-churn cells when r->pair_type is set: the in-use
+ * change, what was allocated over the interval (both signed, the sample
+ * unit: a pair is space with space, objects with objects) and the label,
+ * "-" for HD_RET_NONE. */
+enum { HD_RC_INUSE, HD_RC_ALLOC, HD_RC_LABEL, HD_RC_N };
+void hd_retention_cells(const struct hd_report *r, const struct hd_row *row,
+			char cells[HD_RC_N][64]);
+/* "Order: by time stamp" or "Order: as given", and when the given
+ * order contradicts the time stamps " <dash> the time stamps say
+ * otherwise"; 0 (buf untouched) unless trend. */
+int hd_order_note(const struct hd_report *r, const char *dash, char *buf, size_t n);
+/* "NEW is older than BASE by 3.0s"; 0 unless r->backwards. */
+int hd_backwards_note(const struct hd_report *r, char *buf, size_t n);
+/* What a cumulative trend says after its sample type, which the format
+ * writes first in its own quoting. */
+#define HD_CUMULATIVE_NOTE " only accumulates: classified the increments between " \
+	"snapshots (allocation per interval)"
+/* "grew to 6.10 MiB by snapshot 4, level since"; 0 unless the row is
+ * classed levelled. */
+int hd_level_note(const struct hd_report *r, const struct hd_row *row, char *buf, size_t n);
+/* The suspects' heading, "Leak suspects" or, on a cumulative type,
+ * "Allocation-rate regressions"; and n of them in a sentence: "1 leak
+ * suspect", "2 allocation-rate regressions". */
+const char *hd_suspects_title(const struct hd_report *r);
+void hd_suspects_count(const struct hd_report *r, size_t n, char *buf, size_t len);
+/* "1 growing, 2 levelled, 40 stable": the classes with rows, in the
+ * order of enum hd_trend_class. */
+void hd_class_counts(struct hd_buf *b, const struct hd_report *r);
+/* 1 when a call path is shown: it has callers (a path of none says
+ * nothing the row does not). */
+static inline int hd_chain_shown(const struct hd_chain *c)
+{
+	return c->n > 0;
+}
+/* 1 when a row has a call path to show. */
+int hd_row_has_paths(const struct hd_row *row);
+/* The top profile's "Total" beside pprof's base of percentages, when
+ * they differ (a delta profile has negative values): 0 unless they do,
+ * else abs set to the sum of |values|. */
+int hd_abs_total_cell(const struct hd_report *r, size_t col, char abs[64]);
 
 /* ---- trend pictures and words, text and Markdown ---------------------- */
 
 /* The glyphs of a trend report, in UTF-8 or (ascii) in ASCII. */
 struct hd_glyphs {
-	const char *delta, *dcum, *arrow, *larrow, *r2, *ge, *cut;
+	const char *delta, *dcum, *arrow, *larrow, *r2, *ge, *cut, *dash;
 	const char *spark[8]; /* ▁ .. █ */
 	const char *heat[5];  /* none, < 25%, < 50%, < 75%, more */
 };
 const struct hd_glyphs *hd_glyphs(int ascii);
-/* The series of row (flat; the totals when row is NULL) averaged into at
- * most max buckets of consecutive columns; returns how many. */
-size_t hd_buckets(const struct hd_report *r, const struct hd_row *row, double *out,
+/* The series of row (flat, or cum; the totals when row is NULL)
+ * averaged into at most max buckets of consecutive columns; returns how
+ * many. */
+size_t hd_buckets(const struct hd_report *r, const struct hd_row *row, int cum, double *out,
 		  size_t max);
 /* One glyph per bucket of at most HD_SPARK_MAX, scaled from min(0, min)
  * to max(0, max): a level series reads as level, and anything above the
  * bottom gets at least the second step. */
 #define HD_SPARK_MAX 32
 void hd_sparkline(struct hd_buf *b, const struct hd_report *r, const struct hd_row *row,
-		  const struct hd_glyphs *g);
+		  int cum, const struct hd_glyphs *g);
 size_t hd_spark_width(const struct hd_report *r);
 /* What a leak suspect did, in one line: growth, slopes, fit, steps. */
 void hd_suspect_line(const struct hd_report *r, const struct hd_row *row,

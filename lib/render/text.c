@@ -122,9 +122,15 @@ int hd_text_top(const struct hd_report *r, const struct hd_render_opts *o,
 	hd_format_time(t, sizeof(t), c->time_nanos);
 	if (c->time_nanos)
 		hd_buf_printf(b, "Time: %s\n", t);
+	if (c->duration_nanos > 0) {
+		hd_format_duration(t, sizeof(t), c->duration_nanos);
+		hd_buf_printf(b, "Duration: %s\n", t);
+	}
 	filters_line(r, b);
 	hd_format_value(v1, sizeof(v1), c->total, r->sample_unit, 0);
 	hd_buf_printf(b, "Total: %s", v1);
+	if (hd_abs_total_cell(r, 0, t))
+		hd_buf_printf(b, " (sum of |values| %s, the base of %%)", t);
 	if (shown < r->nrows)
 		hd_buf_printf(b, " (showing top %zu of %zu frames)", shown, r->nrows);
 	hd_buf_puts(b, "\n");
@@ -156,6 +162,61 @@ static void colored(struct hd_buf *b, const struct hd_render_opts *o,
 		hd_buf_puts(b, RESET);
 }
 
+/* "  ← main.handlePool (98%)" after a row's name, when its culprit is
+ * another frame. */
+static void culprit_suffix(const struct hd_report *r, const struct hd_row *row,
+			   const char *larrow, struct hd_buf *b)
+{
+	uint32_t c = hd_row_culprit_other(r, row);
+	char share[32];
+
+	if (c == HD_NO_FRAME)
+		return;
+	hd_format_share(share, sizeof(share), row->culprit_share);
+	hd_buf_printf(b, "  %s ", larrow);
+	put_name(b, frame_name(r, c));
+	hd_buf_printf(b, " (%s)", share);
+}
+
+/* The leak-or-churn columns' heading, and a row's cells, when the
+ * profiles carry the pair of types. */
+static void retention_head(const struct hd_report *r, const char *delta, struct hd_buf *b)
+{
+	char h[32];
+
+	if (!r->pair_type)
+		return;
+	snprintf(h, sizeof(h), "in-use %s", delta);
+	hd_pad(b, h, 13, 1);
+	hd_buf_printf(b, " %13s  %-15s  ", "allocated", "retention");
+}
+
+static void retention_cells(const struct hd_report *r, const struct hd_row *row,
+			    struct hd_buf *b)
+{
+	char c[HD_RC_N][64];
+
+	if (!r->pair_type)
+		return;
+	hd_retention_cells(r, row, c);
+	hd_pad(b, c[HD_RC_INUSE], 13, 1);
+	hd_buf_puts(b, " ");
+	hd_pad(b, c[HD_RC_ALLOC], 13, 1);
+	hd_buf_printf(b, "  %-15s  ", c[HD_RC_LABEL]);
+}
+
+/* "Leak or churn: alloc_space beside inuse_space, first to last" */
+static void pair_line(const struct hd_report *r, struct hd_buf *b)
+{
+	if (!r->pair_type)
+		return;
+	hd_buf_puts(b, "Leak or churn: ");
+	put_name(b, r->pair_type);
+	hd_buf_puts(b, " beside ");
+	put_name(b, r->sample_type);
+	hd_buf_puts(b, ", first to last\n");
+}
+
 /* The growers or the shrinkers, o->top of them. */
 static void diff_table(const struct hd_report *r, const struct hd_render_opts *o,
 		       struct hd_buf *b, int growers)
@@ -164,10 +225,20 @@ static void diff_table(const struct hd_report *r, const struct hd_render_opts *o
 	size_t i, n = hd_shown(growers ? r->ngrowers : r->nshrinkers, o);
 	char v[6][64];
 
-	if (n)
-		hd_buf_printf(b, "\n%s:\n%14s %10s %12s %12s %14s %10s  %-6s  %s\n",
-			      growers ? "Top growers" : "Top shrinkers", "Δflat", "Δflat%",
-			      "base flat", "new flat", "Δcum", "Δcum%", "status", "name");
+	if (n) {
+		/* Padded by code points, as the rows are: "Δ" is two bytes. */
+		hd_buf_printf(b, "\n%s:\n", growers ? "Top growers" : "Top shrinkers");
+		hd_pad(b, "Δflat", 13, 1);
+		hd_buf_puts(b, " ");
+		hd_pad(b, "Δflat%", 10, 1);
+		hd_buf_printf(b, " %12s %12s ", "base flat", "new flat");
+		hd_pad(b, "Δcum", 13, 1);
+		hd_buf_puts(b, " ");
+		hd_pad(b, "Δcum%", 10, 1);
+		hd_buf_printf(b, "  %-6s  ", "status");
+		retention_head(r, "Δ", b);
+		hd_buf_puts(b, "name\n");
+	}
 	for (i = 0; i < n && !b->failed; i++) {
 		const struct hd_row *row = rows[i];
 
@@ -180,43 +251,62 @@ static void diff_table(const struct hd_report *r, const struct hd_render_opts *o
 		hd_buf_puts(b, " ");
 		hd_pad(b, v[5], 10, 1);
 		hd_buf_printf(b, "  %-6s  ", hd_row_status_name(row->status));
+		retention_cells(r, row, b);
 		put_name(b, frame_name(r, row->frame));
+		culprit_suffix(r, row, "←", b);
 		hd_buf_puts(b, "\n");
+	}
+}
+
+/* A row's allocation call paths, each indented by indent and its
+ * delta in a column of 12, then "other paths: +X" when the listed ones
+ * do not add up to the row's change.  Paths without callers are not
+ * shown: they would say only the row's name. */
+static void paths(const struct hd_report *r, const struct hd_row *row, const char *indent,
+		  const char *larrow, struct hd_buf *b)
+{
+	size_t j, k;
+	char v[64];
+
+	for (j = 0; j < row->nchains && !b->failed; j++) {
+		const struct hd_chain *c = &row->chains[j];
+
+		if (!hd_chain_shown(c))
+			continue;
+		hd_format_value(v, sizeof(v), c->delta, r->sample_unit, 1);
+		hd_buf_printf(b, "%s%12s  ", indent, v);
+		put_name(b, frame_name(r, row->frame));
+		for (k = 0; k < c->n; k++) {
+			hd_buf_printf(b, " %s ", larrow);
+			put_name(b, frame_name(r, c->frames[k]));
+		}
+		hd_buf_puts(b, "\n");
+	}
+	if (row->chains_other) {
+		hd_format_value(v, sizeof(v), row->chains_other, r->sample_unit, 1);
+		hd_buf_printf(b, "%s%12s  other paths\n", indent, v);
 	}
 }
 
 static void chains(const struct hd_report *r, struct hd_buf *b)
 {
-	size_t i, j, k;
+	size_t i;
 	char v[64];
 	int any = 0;
 
 	for (i = 0; i < r->nrows && !b->failed; i++) {
 		const struct hd_row *row = &r->rows[i];
 
-		if (!row->nchains)
+		if (!hd_row_has_paths(row))
 			continue;
 		if (!any++)
-			hd_buf_printf(b, "\nReference chains (up to %d nearest callers, by growth):\n",
+			hd_buf_printf(b, "\nAllocation call paths (up to %d nearest callers, by growth):\n",
 				      r->opts.ref_chain_depth);
 		hd_format_value(v, sizeof(v), row->dcum, r->sample_unit, 1);
 		hd_buf_puts(b, "  ");
 		put_name(b, frame_name(r, row->frame));
 		hd_buf_printf(b, "  (Δcum %s)\n", v);
-		for (j = 0; j < row->nchains; j++) {
-			const struct hd_chain *c = &row->chains[j];
-
-			hd_format_value(v, sizeof(v), c->delta, r->sample_unit, 1);
-			hd_buf_printf(b, "    %12s  ", v);
-			put_name(b, frame_name(r, row->frame));
-			for (k = 0; k < c->n; k++) {
-				hd_buf_puts(b, " ← ");
-				put_name(b, frame_name(r, c->frames[k]));
-			}
-			if (c->n == 0)
-				hd_buf_puts(b, " (root)");
-			hd_buf_puts(b, "\n");
-		}
+		paths(r, row, "    ", "←", b);
 	}
 }
 
@@ -231,6 +321,10 @@ static void profile_line(const struct hd_report *r, struct hd_buf *b,
 	hd_format_time(t, sizeof(t), c->time_nanos);
 	if (c->time_nanos)
 		hd_buf_printf(b, " (%s)", t);
+	if (c->duration_nanos > 0) {
+		hd_format_duration(t, sizeof(t), c->duration_nanos);
+		hd_buf_printf(b, ", over %s", t);
+	}
 	hd_buf_puts(b, "\n");
 }
 
@@ -249,7 +343,7 @@ static void diff_totals(const struct hd_report *r, const struct hd_render_opts *
 	if (o->color && r->total_delta)
 		hd_buf_puts(b, RESET);
 	hd_buf_puts(b, "\n");
-	if (r->have_counts) {
+	if (hd_counts_shown(r)) {
 		hd_format_value(t[0], 64, c0->count_total, "count", 0);
 		hd_format_value(t[1], 64, c1->count_total, "count", 0);
 		hd_format_value(t[2], 64, r->count_delta, "count", 1);
@@ -260,20 +354,26 @@ static void diff_totals(const struct hd_report *r, const struct hd_render_opts *
 			      t[0], t[1], r->count_delta ? t[2] : "no change", t[3]);
 	}
 	if (hd_elapsed_cells(r, e, rate))
-		hd_buf_printf(b, "Elapsed: %s, growth rate %s\n", e, rate);
+		hd_buf_printf(b, "Elapsed: %s%s%s\n", e, rate[0] ? ", growth rate " : "", rate);
 }
 
 int hd_text_diff(const struct hd_report *r, const struct hd_render_opts *o,
 		 struct hd_buf *b)
 {
+	char note[128];
+
 	profile_line(r, b, "Base: ", 0);
 	profile_line(r, b, "New:  ", r->ncols - 1);
+	if (hd_backwards_note(r, note, sizeof(note)))
+		hd_buf_printf(b, "%s\n", note);
 	type_line(r, b);
 	if (r->opts.normalize)
-		hd_buf_printf(b, "Normalized: new scaled by %.6g to the base total (pprof -normalize)\n",
-			      r->scale);
+		hd_buf_printf(b, "Normalized: new scaled by %.6g to the base total (pprof -normalize)%s\n",
+			      r->scale, r->scale != 1 ? "; no growth rate or object counts, "
+			      "which scaling leaves meaningless" : "");
 	filters_line(r, b);
 	diff_totals(r, o, b);
+	pair_line(r, b);
 	hd_memstats_text(r, o, b);
 	if (r->unchanged) {
 		hd_buf_puts(b, "\nNo change.\n");
@@ -344,7 +444,7 @@ static void trend_profile(struct tr *t, size_t c)
 static void trend_header(struct tr *t)
 {
 	const struct hd_report *r = t->r;
-	char tc[4][64], e[64], rate[64];
+	char tc[4][64], e[64], rate[64], note[128];
 	size_t c;
 
 	hd_buf_printf(t->b, "Profiles: %zu\n", r->ncols);
@@ -361,63 +461,85 @@ static void trend_header(struct tr *t)
 	hd_total_cells(r, tc);
 	hd_buf_printf(t->b, "Total: %s %s %s, %s (%s)  ", tc[0], t->g->arrow, tc[1],
 		      r->total_delta ? tc[2] : "no change", tc[3]);
-	hd_sparkline(t->b, r, NULL, t->g);
+	hd_sparkline(t->b, r, NULL, 0, t->g);
 	hd_buf_puts(t->b, "\n");
 	if (hd_elapsed_cells(r, e, rate))
-		hd_buf_printf(t->b, "Elapsed: %s, growth rate %s\n", e, rate);
+		hd_buf_printf(t->b, "Elapsed: %s%s%s\n", e, rate[0] ? ", growth rate " : "", rate);
+	if (hd_order_note(r, t->g->dash, note, sizeof(note)))
+		hd_buf_printf(t->b, "%s\n", note);
+	if (r->cumulative) {
+		put_name(t->b, r->sample_type);
+		hd_buf_puts(t->b, HD_CUMULATIVE_NOTE "\n");
+	}
+	pair_line(r, t->b);
 	hd_buf_puts(t->b, "Growing: ");
 	hd_growing_rule(t->b, r, t->g);
+	hd_buf_puts(t->b, "\n");
+	hd_buf_puts(t->b, "Classes: ");
+	hd_class_counts(t->b, r);
 	hd_buf_puts(t->b, "\n");
 }
 
 static void trend_chains(struct tr *t, const struct hd_row *row)
 {
-	size_t j, k;
-	char v[64];
+	if (hd_row_has_paths(row))
+		hd_buf_printf(t->b, "       allocation call paths, %s last vs first:\n", t->g->dcum);
+	if (hd_row_has_paths(row) || row->chains_other)
+		paths(t->r, row, "       ", t->g->larrow, t->b);
+}
 
-	if (row->nchains)
-		hd_buf_printf(t->b, "       %s by call path, last vs first:\n", t->g->dcum);
-	for (j = 0; j < row->nchains; j++) {
-		const struct hd_chain *c = &row->chains[j];
+/* "       retained: in-use +1.00 MiB of +1.10 MiB allocated" */
+static void trend_retention(struct tr *t, const struct hd_row *row)
+{
+	char c[HD_RC_N][64];
 
-		hd_format_value(v, sizeof(v), c->delta, t->r->sample_unit, 1);
-		hd_buf_printf(t->b, "       %12s  ", v);
-		put_name(t->b, frame_name(t->r, row->frame));
-		for (k = 0; k < c->n; k++) {
-			hd_buf_printf(t->b, " %s ", t->g->larrow);
-			put_name(t->b, frame_name(t->r, c->frames[k]));
-		}
-		if (c->n == 0)
-			hd_buf_puts(t->b, " (root)");
-		hd_buf_puts(t->b, "\n");
-	}
+	if (!t->r->pair_type || row->ret.label == HD_RET_NONE)
+		return;
+	hd_retention_cells(t->r, row, c);
+	hd_buf_printf(t->b, "       %s: in-use %s, allocated %s\n", c[HD_RC_LABEL],
+		      c[HD_RC_INUSE], c[HD_RC_ALLOC]);
 }
 
 static void trend_suspects(struct tr *t)
 {
 	const struct hd_report *r = t->r;
 	size_t i, listed = hd_shown(r->nsuspects, t->o);
+	const char *title = hd_suspects_title(r);
 	char line[512], d[64];
 
 	if (!r->nsuspects) {
 		hd_format_value(d, sizeof(d), r->trend_threshold, r->sample_unit, 0);
-		hd_buf_printf(t->b, "\nLeak suspects: none (nothing grew steadily by more than %s)\n", d);
+		hd_buf_printf(t->b, "\n%s: none (nothing grew steadily by more than %s)\n", title, d);
 		return;
 	}
-	hd_buf_printf(t->b, "\nLeak suspects (%zu, by net growth x %s):\n", r->nsuspects, t->g->r2);
+	hd_buf_printf(t->b, "\n%s (%zu, by net growth x %s):\n", title, r->nsuspects, t->g->r2);
 	for (i = 0; i < listed && !t->b->failed; i++) {
 		const struct hd_row *row = r->suspects[i];
 
 		hd_suspect_line(r, row, t->g, line, sizeof(line));
 		hd_buf_printf(t->b, "  %2zu. ", row->trend->suspect);
 		put_name(t->b, frame_name(r, row->frame));
+		culprit_suffix(r, row, t->g->larrow, t->b);
 		hd_buf_printf(t->b, "  %s  ", line);
-		hd_sparkline(t->b, r, row, t->g);
+		hd_sparkline(t->b, r, row, 0, t->g);
 		hd_buf_puts(t->b, "\n");
+		trend_retention(t, row);
 		trend_chains(t, row);
 	}
 	if (listed < r->nsuspects)
 		hd_buf_printf(t->b, "  ... and %zu more\n", r->nsuspects - listed);
+}
+
+/* The delta column's heading, "Δ first→last" ("Δcum first→last" by
+ * cum), and its width: 15, or the heading's and two spaces. */
+static size_t delta_head(const struct tr *t, char *buf, size_t n)
+{
+	size_t w;
+
+	snprintf(buf, n, "%s first%slast", hd_trend_by_cum(t->r) ? t->g->dcum : t->g->delta,
+		 t->g->arrow);
+	w = hd_width(buf) + 2;
+	return w > 15 ? w : 15;
 }
 
 /* The column headings of the table; *w: the width of a value column. */
@@ -434,7 +556,7 @@ static void table_head(struct tr *t, const size_t *cols, size_t nc, size_t shown
 		if (lw > *w)
 			*w = lw < LABEL_MAX ? lw : LABEL_MAX;
 	}
-	hd_buf_printf(t->b, "\nFunctions (flat");
+	hd_buf_printf(t->b, "\nFunctions (%s", hd_trend_by_cum(r) ? "cum" : "flat");
 	if (shown < r->nrows)
 		hd_buf_printf(t->b, "; top %zu of %zu", shown, r->nrows);
 	hd_buf_puts(t->b, "):\n");
@@ -442,13 +564,13 @@ static void table_head(struct tr *t, const size_t *cols, size_t nc, size_t shown
 		hd_buf_puts(t->b, k ? "  " : "");
 		put_cut(t, r->cols[cols[k]].label, *w, 1);
 	}
-	snprintf(hd, sizeof(hd), "%s first%slast", t->g->delta, t->g->arrow);
-	hd_pad(t->b, hd, 15, 1);
+	hd_pad(t->b, hd, delta_head(t, hd, sizeof(hd)), 1);
 	hd_buf_puts(t->b, " ");
 	hd_pad(t->b, "slope/profile", 13, 1);
 	hd_buf_puts(t->b, " ");
 	hd_pad(t->b, t->g->r2, 5, 1);
 	hd_buf_printf(t->b, "  %-11s  ", "class");
+	retention_head(r, t->g->delta, t->b);
 	hd_pad(t->b, "trend", sw, 0);
 	hd_buf_puts(t->b, "  name\n");
 }
@@ -460,15 +582,15 @@ static void table_row(struct tr *t, const struct hd_row *row, const size_t *cols
 	enum hd_trend_class cls = row->trend->cls;
 	size_t k, sw = hd_spark_width(r) < 5 ? 5 : hd_spark_width(r);
 	const char *col = NULL;
-	char v[64], c[HD_TC_N][64];
+	char v[64], c[HD_TC_N][64], level[128], dh[64];
 
 	for (k = 0; k < nc; k++) {
-		hd_format_value(v, sizeof(v), hd_report_flat(r, row, cols[k]), r->sample_unit, 0);
+		hd_format_value(v, sizeof(v), hd_trend_value(r, row, cols[k]), r->sample_unit, 0);
 		hd_buf_puts(t->b, k ? "  " : "");
 		hd_pad(t->b, v, w, 1);
 	}
-	hd_trend_cells(r, row, c);
-	hd_pad(t->b, c[HD_TC_DELTA], 15, 1);
+	hd_trend_cells(r, row, hd_trend_by_cum(r), c);
+	hd_pad(t->b, c[HD_TC_DELTA], delta_head(t, dh, sizeof(dh)), 1);
 	hd_buf_puts(t->b, " ");
 	hd_pad(t->b, c[HD_TC_SLOPE], 13, 1);
 	hd_buf_puts(t->b, " ");
@@ -480,11 +602,14 @@ static void table_row(struct tr *t, const struct hd_row *row, const size_t *cols
 		col = GREEN;
 	hd_buf_printf(t->b, "%s%-11s%s  ", col ? col : "", hd_trend_class_name(cls),
 		      col ? RESET : "");
-	hd_sparkline(t->b, r, row, t->g);
+	retention_cells(r, row, t->b);
+	hd_sparkline(t->b, r, row, hd_trend_by_cum(r), t->g);
 	for (k = hd_spark_width(r); k < sw; k++)
 		hd_buf_puts(t->b, " ");
 	hd_buf_puts(t->b, "  ");
 	put_name(t->b, frame_name(r, row->frame));
+	if (hd_level_note(r, row, level, sizeof(level)))
+		hd_buf_printf(t->b, "  (%s)", level);
 	hd_buf_puts(t->b, "\n");
 }
 
