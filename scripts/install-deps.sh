@@ -10,7 +10,8 @@ SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 pkgs="gcc clang pkg-config meson ninja-build protobuf-c-compiler libprotobuf-c-dev
       zlib1g-dev libdeflate-dev libcjson-dev golang-go cmark-gfm valgrind python3
-      gzip time bc chromium libdw-dev libjemalloc-dev libgoogle-perftools-dev"
+      gzip time bc chromium libdw-dev libjemalloc-dev libgoogle-perftools-dev
+      openjdk-17-jdk-headless"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -53,6 +53,13 @@ static void test_app_rules(void)
 	for (i = 0; i < sizeof(node) / sizeof(node[0]); i++)
 		CHECK(hd_app_is_user(HD_APP_NODE, node[i].fn, node[i].file) == node[i].user,
 		      "node: '%s' '%s'", node[i].fn, node[i].file);
+	CHECK(hd_app_is_user(HD_APP_JAVA, "LeakApp$Session", "") == 1, "java: the program's class");
+	CHECK(hd_app_is_user(HD_APP_JAVA, "LeakApp$Session[]", "") == 1, "java: its arrays");
+	CHECK(hd_app_is_user(HD_APP_JAVA, "class LeakApp", "") == 1, "java: its Class object");
+	CHECK(hd_app_is_user(HD_APP_JAVA, "java.util.HashMap$Node[]", "") == 0, "java: the JDK's");
+	CHECK(hd_app_is_user(HD_APP_JAVA, "byte[]", "") == 0, "java: primitive arrays");
+	CHECK(hd_app_is_user(HD_APP_JAVA, "com.sun.proxy.X", "") == 0, "java: com.sun.");
+	CHECK(hd_app_is_user(HD_APP_JAVA, "<GC root: Java local>", "") == 0, "java: root kinds");
 	CHECK(hd_app_is_user(HD_APP_ALL, "anything", "") == 1, "all: named frames");
 	CHECK(hd_app_is_user(HD_APP_ALL, "", "") == 0, "all: bare addresses are not");
 }

@@ -19,7 +19,14 @@
  *   node  anything but node's internals (files "node:..." and the older
  *         "internal/...") and V8's pseudo-frames ("(anonymous)",
  *         "(program)", "(garbage collector)", "(root)", "(idle)").
- *   all   any other producer: every named frame is the user's.
+ *   java  a heap dump's class outside the JDK: not java., javax., jdk.,
+ *         sun., com.sun. (nor their arrays, nor a primitive array, nor
+ *         the dump's "<GC root: ...>" pseudo-frames); "class X" (a Class
+ *         object) by X.
+ *   all   any other producer: every named frame is the user's (C and C++
+ *         dumps included: the allocator's own frames are pruned by the
+ *         decoder, and what the program calls in libc or libstdc++ it
+ *         called for a reason of its own).
  *
  * A frame with neither function nor file (a bare address) is never the
  * user's code.
@@ -105,6 +112,27 @@ static int node_is_user(const char *fn, const char *file)
 	return 1;
 }
 
+static int java_is_user(const char *cls)
+{
+	static const char *const jdk[] = {"java.", "javax.", "jdk.", "sun.", "com.sun."};
+	static const char *const prim[] = {
+		"boolean[", "byte[", "char[", "short[", "int[", "long[", "float[", "double[",
+	};
+	size_t i;
+
+	if (*cls == '<')
+		return 0;
+	if (strncmp(cls, "class ", 6) == 0)
+		cls += 6;
+	for (i = 0; i < sizeof(jdk) / sizeof(jdk[0]); i++)
+		if (strncmp(cls, jdk[i], strlen(jdk[i])) == 0)
+			return 0;
+	for (i = 0; i < sizeof(prim) / sizeof(prim[0]); i++)
+		if (strncmp(cls, prim[i], strlen(prim[i])) == 0)
+			return 0;
+	return 1;
+}
+
 int hd_app_is_user(enum hd_app_kind k, const char *function, const char *file)
 {
 	if (!*function && !*file)
@@ -114,6 +142,8 @@ int hd_app_is_user(enum hd_app_kind k, const char *function, const char *file)
 		return *function ? go_function_is_user(function) : go_file_is_user(file);
 	case HD_APP_NODE:
 		return node_is_user(function, file);
+	case HD_APP_JAVA:
+		return java_is_user(*function ? function : file);
 	case HD_APP_UNDECIDED:
 	case HD_APP_ALL:
 	case HD_APP_REGEX:
@@ -127,6 +157,8 @@ enum hd_app_kind hd_app_detect(const struct hd_profile *p)
 	size_t i;
 	int node = 0;
 
+	if (p->decoder && strcmp(p->decoder->name, "hprof") == 0)
+		return HD_APP_JAVA;
 	for (i = 0; i < p->nfuncs; i++) {
 		const char *f = p->funcs[i].filename;
 
@@ -144,6 +176,7 @@ const char *hd_app_kind_name(enum hd_app_kind k)
 	switch (k) {
 	case HD_APP_GO: return "go";
 	case HD_APP_NODE: return "node";
+	case HD_APP_JAVA: return "java";
 	case HD_APP_REGEX: return "regex";
 	case HD_APP_UNDECIDED:
 	case HD_APP_ALL:

@@ -20,7 +20,7 @@
  *  - a few binary magics, each of which pprof.c refuses at its first
  *    bytes (tests/gotext-unit.c checks it): "PERFILE2" ('P' is field 10,
  *    duration_nanos, a varint; 'R' is then field 10 with wire type 2),
- *    "JAVA PROFILE 1.0." ('J': field 9, time_nanos, wire type 2), ELF's
+ *    ELF's
  *    0x7f (wire type 7), "go 1." ('g': wire type 7), "HTTP/1." ('H' field
  *    9, varint 'T', then 'T': wire type 4).
  * Costs: one memchr() over the input, the rest within its first 4 KiB.
@@ -70,8 +70,6 @@ static const char *binary_kind(const unsigned char *d, size_t n)
 {
 	if (prefix(d, n, "PERFILE2") || prefix(d, n, "2ELIFREP"))
 		return "a perf.data file (Linux perf), not a pprof profile: convert it with perf_to_profile";
-	if (prefix(d, n, "JAVA PROFILE 1.0."))
-		return "a Java heap dump (HPROF), not a pprof profile: open it in a Java heap analyzer";
 	if (prefix(d, n, "\x7f" "ELF"))
 		return "an ELF executable or library, not a profile (heapdiff needs the profile alone, no binary)";
 	if (prefix(d, n, "go 1.") && contains(d, n < 16 ? n : 16, " trace"))
