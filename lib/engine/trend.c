@@ -1152,6 +1152,16 @@ int hd_trend_compute(struct hd_report *r, struct hd_error *err)
 		rc = hd_sort(sus, nsus, sizeof(*sus), cmp_suspect, r->model);
 	for (i = 0; !rc && i < nsus; i++)
 		tr[sus[i]->trend - tr].suspect = i + 1;
+	/* The ranking's keys, in the row: sorting 450 000 rows must not
+	 * chase each row's trend through the cache. */
+	for (i = 0; !rc && i < r->nrows; i++) {
+		const struct hd_trend *t = &tr[i];
+		uint64_t mx = uabs(t->max) > uabs(t->min) ? uabs(t->max) : uabs(t->min);
+
+		r->rows[i].rank_suspect = t->suspect ? (uint32_t)t->suspect : UINT32_MAX;
+		r->rows[i].rank_range = (uint64_t)t->max - (uint64_t)t->min;
+		r->rows[i].rank_mag = mx;
+	}
 	r->nsuspects = rc ? 0 : nsus;
 	series_release(&s);
 	free(sus);
@@ -1177,26 +1187,15 @@ int hd_trend_finish(struct hd_report *r, struct hd_error *err)
 
 int hd_trend_cmp(const struct hd_row *a, const struct hd_row *b)
 {
-	const struct hd_trend *x = a->trend, *y = b->trend;
-	uint64_t rx, ry, mx, my;
-
-	if (!x || !y)
+	if (!a->trend || !b->trend)
 		return 0;
-	/* Suspects first, in suspect order. */
-	if (x->suspect != y->suspect) {
-		if (!x->suspect || !y->suspect)
-			return x->suspect ? -1 : 1;
-		return x->suspect < y->suspect ? -1 : 1;
-	}
-	/* Then what moves most, then what holds most, in flat (the table's
-	 * values). */
-	rx = (uint64_t)x->max - (uint64_t)x->min;
-	ry = (uint64_t)y->max - (uint64_t)y->min;
-	if (rx != ry)
-		return rx > ry ? -1 : 1;
-	mx = uabs(x->max) > uabs(x->min) ? uabs(x->max) : uabs(x->min);
-	my = uabs(y->max) > uabs(y->min) ? uabs(y->max) : uabs(y->min);
-	if (mx != my)
-		return mx > my ? -1 : 1;
+	/* Suspects first, in suspect order (UINT32_MAX: none); then what
+	 * moves most, then what holds most (hd_trend_compute's keys). */
+	if (a->rank_suspect != b->rank_suspect)
+		return a->rank_suspect < b->rank_suspect ? -1 : 1;
+	if (a->rank_range != b->rank_range)
+		return a->rank_range > b->rank_range ? -1 : 1;
+	if (a->rank_mag != b->rank_mag)
+		return a->rank_mag > b->rank_mag ? -1 : 1;
 	return 0;
 }
