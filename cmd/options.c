@@ -94,7 +94,7 @@ static const struct option_spec options[] = {
 	 ALL("hide frames whose |delta| is below X: a SIZE (64KiB) or a percentage of "
 	     "the base total (0.5%)")},
 	{"ref-chain-depth", 0, required_argument, OPT_CHAINS, set_chain_depth, "N",
-	 ALL("callers shown per reference chain (default 3; 0 turns chains off)")},
+	 ALL("callers shown per allocation call path (default 3; 0 turns them off)")},
 	{"ascii", 0, no_argument, OPT_TREND, set_ascii, NULL,
 	 ALL("ASCII sparklines (default when the locale's character set is not UTF-8)")},
 	{"fail-on", 0, required_argument, OPT_FAILON, set_fail_on, "RULE", {

@@ -75,7 +75,7 @@ struct column {
 	/* A column between the first and the last keeps only the frames it
 	 * has, by frame id: a trend's memory then follows what each profile
 	 * holds, not the number of profiles times every frame ever seen.
-	 * Its samples are dropped too (the tree and the reference chains
+	 * Its samples are dropped too (the tree and the call paths
 	 * are of the first and the last column). */
 	uint32_t *sfid;
 	int64_t *sflat, *scum;

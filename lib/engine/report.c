@@ -1,6 +1,6 @@
 /*
  * report.c - the model's columns -> a ranked result: totals, per-frame
- * deltas and status, the growers and shrinkers, reference chains; trend.c
+ * deltas and status, the growers and shrinkers, allocation call paths; trend.c
  * adds the trend.  Every fact a renderer prints is computed here, once,
  * by hd_report_finish(); knows nothing of output formats.
  *

@@ -3,7 +3,7 @@
  * hd_report_finish() and read-only after it (lib/ and the tests only).
  *
  * Rows (one per frame with a value or a change), ranked; totals and
- * their deltas; reference chains; trend statistics and classes; the
+ * their deltas; allocation call paths; trend statistics and classes; the
  * verdict of --fail-on rules.  Renderers read it and compute nothing of
  * their own.
  */

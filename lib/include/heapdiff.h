@@ -182,7 +182,7 @@ struct hd_model_opts {
 	const char *show;   /* keep only matching frames in stacks */
 };
 
-/* ---- report: deltas, ranking, reference chains ----------------------- */
+/* ---- report: deltas, ranking, call paths ---------------------------- */
 
 enum hd_command { HD_CMD_TOP, HD_CMD_DIFF, HD_CMD_TREND };
 enum hd_sort {
@@ -233,7 +233,7 @@ struct hd_report_opts {
  * prints no call paths does not pay for them (init: everything). */
 enum {
 	HD_NEED_TREE = 1 << 0,   /* the call tree: flame graphs, folded stacks */
-	HD_NEED_CHAINS = 1 << 1, /* reference chains of the top growers */
+	HD_NEED_CHAINS = 1 << 1, /* allocation call paths of the top growers */
 	HD_NEED_ALL = HD_NEED_TREE | HD_NEED_CHAINS,
 };
 void hd_report_opts_init(struct hd_report_opts *o, enum hd_command c);
