@@ -1796,10 +1796,14 @@ size_t hd_model_sparse(const struct hd_model *m, size_t col, const uint32_t **fr
 	return c->flat ? 0 : c->snnz;
 }
 
-int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,
-			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
-				    int64_t delta),
-			  void *ctx)
+/*
+ * Each distinct stack of column plus, less its value in column minus
+ * (SIZE_MAX: none), once, in the order plus and then minus first hold
+ * them; the non-zero ones go to cb.
+ */
+static int stack_sums(const struct hd_model *m, size_t plus, size_t minus,
+		      int (*cb)(void *ctx, const uint32_t *frames, uint32_t n, int64_t v),
+		      void *ctx)
 {
 	int64_t *d = calloc(m->pool.n + 1, sizeof(*d));
 	uint8_t *seen = calloc(m->pool.n + 1, 1);
@@ -1810,8 +1814,11 @@ int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,
 	if (!d || !seen)
 		goto out;
 	for (k = 0; k < 2; k++) {
-		const struct column *c = &m->cols[k == 0 ? b : a];
+		const struct column *c;
 
+		if (k == 1 && minus == SIZE_MAX)
+			break;
+		c = &m->cols[k == 0 ? plus : minus];
 		for (s = 0; s < c->nsamp; s++) {
 			uint32_t id = c->sid[s];
 
@@ -1836,6 +1843,14 @@ out:
 	free(seen);
 	free(ids);
 	return rc;
+}
+
+int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,
+			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				    int64_t delta),
+			  void *ctx)
+{
+	return stack_sums(m, b, a, cb, ctx);
 }
 
 /* ---- the call tree, built on demand from the stack stores ---- */
@@ -2085,36 +2100,5 @@ int hd_model_stack_values(const struct hd_model *m, size_t col,
 				    int64_t value),
 			  void *ctx)
 {
-	const struct column *c = &m->cols[col];
-	int64_t *v = calloc(m->pool.n + 1, sizeof(*v));
-	uint8_t *seen = calloc(m->pool.n + 1, 1);
-	uint32_t *ids = NULL;
-	size_t nids = 0, cap = 0, s;
-	int rc = HD_ERR_NOMEM;
-
-	if (!v || !seen)
-		goto out;
-	for (s = 0; s < c->nsamp; s++) {
-		uint32_t id = c->sid[s];
-
-		if (!seen[id]) {
-			if (HD_GROW(ids, cap, nids + 1))
-				goto out;
-			seen[id] = 1;
-			ids[nids++] = id;
-		}
-		v[id] = hd_add_sat(v[id], c->vals[s]);
-	}
-	rc = 0;
-	for (s = 0; s < nids && !rc; s++)
-		if (v[ids[s]]) {
-			const uint32_t *st = pool_stack(&m->pool, ids[s]);
-
-			rc = cb(ctx, st + 1, st[0], v[ids[s]]);
-		}
-out:
-	free(v);
-	free(seen);
-	free(ids);
-	return rc;
+	return stack_sums(m, col, SIZE_MAX, cb, ctx);
 }
