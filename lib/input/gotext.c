@@ -204,14 +204,9 @@ static void unsample(int64_t *count, int64_t *size, int64_t rate, int path)
 
 /* ---- the decoder's state ---- */
 
-struct gsample {
-	size_t first;       /* into refs */
-	uint32_t nlocs;
-};
-
 /* hd_profile.priv: the arrays the profile view points into. */
 struct gotext {
-	struct gsample *samples;
+	struct hd_sample_span *samples;
 	uint32_t *refs;     /* every sample's locations, leaf first */
 	int64_t *vals;      /* ntypes per sample */
 	struct hd_pfunc *funcs;
@@ -1147,19 +1142,8 @@ static int gotext_next(const struct hd_profile *p, struct hd_sample_iter *it,
 		       uint32_t *locs, int64_t *values, struct hd_psample *out)
 {
 	const struct gotext *g = p->priv;
-	const struct gsample *s;
 
-	if (it->index >= p->nsamples)
-		return 0;
-	s = &g->samples[it->index];
-	if (s->nlocs)
-		memcpy(locs, g->refs + s->first, s->nlocs * sizeof(*locs));
-	memcpy(values, g->vals + it->index * p->ntypes, p->ntypes * sizeof(*values));
-	out->nlocs = s->nlocs;
-	out->locs = locs;
-	out->values = values;
-	it->index++;
-	return 1;
+	return hd_samples_next(p, g->samples, g->refs, g->vals, it, locs, values, out);
 }
 
 static void gotext_release(struct hd_profile *p)

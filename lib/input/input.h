@@ -74,6 +74,19 @@ struct hd_sample_iter {
 	size_t index;  /* samples read so far */
 };
 
+/*
+ * Samples a text decoder keeps decoded (gotext.c, jemalloc.c): sample i
+ * is refs[spans[i].first ..] (nlocs location indices, leaf first) and
+ * vals[i * ntypes ..]; hd_samples_next() is their decoder's next.
+ */
+struct hd_sample_span {
+	size_t first;
+	uint32_t nlocs;
+};
+int hd_samples_next(const struct hd_profile *p, const struct hd_sample_span *spans,
+		    const uint32_t *refs, const int64_t *vals, struct hd_sample_iter *it,
+		    uint32_t *locs, int64_t *values, struct hd_psample *out);
+
 struct hd_decoder {
 	const char *name;  /* "pprof" */
 	/* 1 when data (already inflated) is this format.  The table is

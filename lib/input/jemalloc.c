@@ -53,14 +53,9 @@
 #include "input/input.h"
 #include "input/symbolize.h"
 
-struct jsample {
-	size_t first;
-	uint32_t nlocs;
-};
-
 /* hd_profile.priv */
 struct jemalloc {
-	struct jsample *samples;
+	struct hd_sample_span *samples;
 	uint32_t *refs;
 	int64_t *vals;
 	struct hd_ploc *locs;
@@ -388,7 +383,7 @@ static void cut_allocator(struct hd_profile *p)
 	size_t i;
 
 	for (i = 0; i < p->nsamples; i++) {
-		struct jsample *s = &j->samples[i];
+		struct hd_sample_span *s = &j->samples[i];
 		uint32_t m, k = 0;
 
 		if (s->nlocs < 2 || (m = p->locs[j->refs[s->first]].mapping) == UINT32_MAX || m == 0)
@@ -445,19 +440,8 @@ static int jemalloc_next(const struct hd_profile *p, struct hd_sample_iter *it,
 			 uint32_t *locs, int64_t *values, struct hd_psample *out)
 {
 	const struct jemalloc *j = p->priv;
-	const struct jsample *s;
 
-	if (it->index >= p->nsamples)
-		return 0;
-	s = &j->samples[it->index];
-	if (s->nlocs)
-		memcpy(locs, j->refs + s->first, s->nlocs * sizeof(*locs));
-	memcpy(values, j->vals + it->index * p->ntypes, p->ntypes * sizeof(*values));
-	out->nlocs = s->nlocs;
-	out->locs = locs;
-	out->values = values;
-	it->index++;
-	return 1;
+	return hd_samples_next(p, j->samples, j->refs, j->vals, it, locs, values, out);
 }
 
 static void jemalloc_release(struct hd_profile *p)

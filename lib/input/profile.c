@@ -36,6 +36,25 @@ int64_t hd_profile_duration_nanos(const struct hd_profile *p)
 	return p->duration_nanos;
 }
 
+int hd_samples_next(const struct hd_profile *p, const struct hd_sample_span *spans,
+		    const uint32_t *refs, const int64_t *vals, struct hd_sample_iter *it,
+		    uint32_t *locs, int64_t *values, struct hd_psample *out)
+{
+	const struct hd_sample_span *s;
+
+	if (it->index >= p->nsamples)
+		return 0;
+	s = &spans[it->index];
+	if (s->nlocs)
+		memcpy(locs, refs + s->first, s->nlocs * sizeof(*locs));
+	memcpy(values, vals + it->index * p->ntypes, p->ntypes * sizeof(*values));
+	out->nlocs = s->nlocs;
+	out->locs = locs;
+	out->values = values;
+	it->index++;
+	return 1;
+}
+
 size_t hd_profile_sample_count(const struct hd_profile *p)
 {
 	return p->nsamples;
