@@ -281,14 +281,16 @@ int hd_native_symbolize(struct hd_profile *p, const unsigned char *maps, size_t 
 	/* Into the arena: the decoder's release frees its own arrays only. */
 	if (!(p->funcs = hd_arena_calloc(&p->arena, nm.nfuncs + 1, sizeof(*p->funcs))))
 		goto nomem;
-	memcpy(p->funcs, nm.funcs, nm.nfuncs * sizeof(*p->funcs));
+	if (nm.nfuncs) /* nm.funcs is NULL without any */
+		memcpy(p->funcs, nm.funcs, nm.nfuncs * sizeof(*p->funcs));
 	p->nfuncs = nm.nfuncs;
 	{
 		struct hd_pline *lines = hd_arena_calloc(&p->arena, nm.nlines + 1, sizeof(*lines));
 
 		if (!lines)
 			goto nomem;
-		memcpy(lines, nm.lines, nm.nlines * sizeof(*lines));
+		if (nm.nlines)
+			memcpy(lines, nm.lines, nm.nlines * sizeof(*lines));
 		for (i = 0; i < p->nlocs; i++)
 			if (nm.first[i] != SIZE_MAX)
 				p->locs[i].lines = lines + nm.first[i];
