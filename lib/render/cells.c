@@ -747,10 +747,10 @@ void hd_verdict_describe(const struct hd_rule_result *res, char *buf, size_t n,
 		break;
 	case HD_RULE_LEAK:
 		if (first)
-			snprintf(buf, n, "%zu frame%s growing%s%s%s", res->nframes,
+			snprintf(buf, n, "%zu leak suspect%s%s%s%s", res->nframes,
 				 res->nframes == 1 ? "" : "s", names ? ": " : "", first, tail);
 		else
-			snprintf(buf, n, "no frame is growing");
+			snprintf(buf, n, "no leak suspect");
 		break;
 	case HD_RULE_MEMSTATS:
 		snprintf(buf, n, "memstats.%s %s %s (%s; limit %s)",
