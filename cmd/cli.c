@@ -2,9 +2,13 @@
  * cli.c - messages, loading and --fail-on for the subcommands: the one
  * place a library error becomes a line on stderr, in cmd/'s words.
  */
+#include <langinfo.h>
+#include <locale.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -198,4 +202,31 @@ void cli_warnings(const struct hd_report *r)
 
 	for (i = 0; i < n; i++)
 		cli_error(NULL, "warning: %s", w[i]);
+}
+
+/*
+ * Whether the user's locale (LC_ALL, LC_CTYPE, LANG) uses UTF-8.  The
+ * locale is set only to ask and then put back to "C", so that regular
+ * expressions and everything else behave as in top and diff.
+ */
+int cli_utf8_locale(void)
+{
+	const char *env[] = {"LC_ALL", "LC_CTYPE", "LANG"}, *v, *cs;
+	int utf8 = 0;
+	size_t i;
+
+	if (setlocale(LC_CTYPE, "")) {
+		cs = nl_langinfo(CODESET);
+		utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "UTF8") == 0);
+		setlocale(LC_CTYPE, "C");
+		return utf8;
+	}
+	/* The locale is not installed: trust the name of the first one set. */
+	for (i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
+		v = getenv(env[i]);
+		if (v && *v)
+			return strstr(v, "UTF-8") || strstr(v, "utf-8") ||
+			       strstr(v, "UTF8") || strstr(v, "utf8");
+	}
+	return 0;
 }

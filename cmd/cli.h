@@ -35,6 +35,8 @@ enum {
 	OPT_TREND = 1 << 12,  /* --order/--ascii/--min-growth/--min-r2/--min-rising */
 	OPT_CHAINS = 1 << 13, /* --ref-chain-depth */
 	OPT_APP = 1 << 14,    /* --app: culprits, for the growers of diff and trend */
+	OPT_FETCH = 1 << 15,  /* --seconds, --timeout: profiles from URLs */
+	OPT_WATCH = 1 << 16,  /* --every, --count, --for, --save, --gc */
 };
 
 #define MAX_RULES 32
@@ -59,6 +61,13 @@ struct cli {
 	int icicle;                     /* svg, html: --icicle */
 	uint64_t max_output;            /* --max-output; 0: the library default */
 	struct hd_trend_opts trend;     /* trend: thresholds */
+	/* watch: seconds between snapshots, how many (0: no limit), for how
+	 * long in seconds (0: no limit), where to save them, ?gc=1. */
+	double every;
+	size_t count;
+	double duration;
+	const char *save;
+	int gc;
 	char **args;
 	int nargs;
 };
@@ -77,7 +86,7 @@ struct subcommand {
 	const char *help;          /* what it does, before the options */
 };
 
-extern const struct subcommand cmd_top, cmd_diff, cmd_trend;
+extern const struct subcommand cmd_top, cmd_diff, cmd_trend, cmd_watch;
 
 /* ---- options.c ---- */
 
@@ -89,7 +98,14 @@ int cli_parse(const struct subcommand *sc, int argc, char **argv, struct cli *c)
 /* "usage: SYNOPSIS", the command's text, its options and notes. */
 void cli_help(const struct subcommand *sc, FILE *f);
 
+/* "30s", "0.5s", "250ms", "10m", "1h", or a number of seconds: 0 and the
+ * seconds in *out (finite, > 0), or -1. */
+int cli_parse_duration(const char *s, double *out);
+
 /* ---- cli.c ---- */
+
+/* Whether the user's locale uses UTF-8 (trend and watch draw sparklines). */
+int cli_utf8_locale(void);
 
 /* "heapdiff: FILE: msg" or "heapdiff: msg" on stderr. */
 void cli_error(const char *file, const char *fmt, ...)

@@ -80,7 +80,7 @@ const struct subcommand cmd_diff = {
 	.command = HD_CMD_DIFF,
 	.options = OPT_FORMAT | OPT_OUTPUT | OPT_TOP | OPT_SAMPLE | OPT_GRAN | OPT_FILTERS |
 		   OPT_SORT | OPT_LIMITS | OPT_COLOR | OPT_DIFF | OPT_CHAINS | OPT_FOLDED |
-		   OPT_FAILON | OPT_APP,
+		   OPT_FAILON | OPT_APP | OPT_FETCH,
 	.run = run,
 	.synopsis = "heapdiff diff [options] BASE NEW",
 	.help =

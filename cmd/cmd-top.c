@@ -40,7 +40,7 @@ const struct subcommand cmd_top = {
 	.name = "top",
 	.command = HD_CMD_TOP,
 	.options = OPT_FORMAT | OPT_OUTPUT | OPT_TOP | OPT_SAMPLE | OPT_GRAN | OPT_FILTERS |
-		   OPT_SORT | OPT_LIMITS | OPT_COLOR | OPT_FOLDED,
+		   OPT_SORT | OPT_LIMITS | OPT_COLOR | OPT_FOLDED | OPT_FETCH,
 	.run = run,
 	.synopsis = "heapdiff top [options] PROFILE",
 	.help =

@@ -11,12 +11,9 @@
  * type reads the series once more (standard input, which cannot be read
  * twice, is kept in memory for it).
  */
-#include <langinfo.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -151,33 +148,6 @@ static int parse_input(const char *arg, struct input *in)
 	return 0;
 }
 
-/*
- * Whether the user's locale (LC_ALL, LC_CTYPE, LANG) uses UTF-8.  The
- * locale is set only to ask and then put back to "C", so that regular
- * expressions and everything else behave as in top and diff.
- */
-static int utf8_locale(void)
-{
-	const char *env[] = {"LC_ALL", "LC_CTYPE", "LANG"}, *v, *cs;
-	int utf8 = 0;
-	size_t i;
-
-	if (setlocale(LC_CTYPE, "")) {
-		cs = nl_langinfo(CODESET);
-		utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "UTF8") == 0);
-		setlocale(LC_CTYPE, "C");
-		return utf8;
-	}
-	/* The locale is not installed: trust the name of the first one set. */
-	for (i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
-		v = getenv(env[i]);
-		if (v && *v)
-			return strstr(v, "UTF-8") || strstr(v, "utf-8") ||
-			       strstr(v, "UTF8") || strstr(v, "utf8");
-	}
-	return 0;
-}
-
 static int run(struct cli *c)
 {
 	struct series s;
@@ -192,7 +162,7 @@ static int run(struct cli *c)
 		return HD_EXIT_TROUBLE;
 	}
 	c->ropts.trend = &c->trend;
-	if (!c->ascii && !utf8_locale())
+	if (!c->ascii && !cli_utf8_locale())
 		c->ascii = 1;
 	s.n = (size_t)c->nargs;
 	s.limits = c->limits;
@@ -245,7 +215,7 @@ const struct subcommand cmd_trend = {
 	.command = HD_CMD_TREND,
 	.options = OPT_FORMAT | OPT_OUTPUT | OPT_TOP | OPT_SAMPLE | OPT_GRAN | OPT_FILTERS |
 		   OPT_SORT | OPT_LIMITS | OPT_COLOR | OPT_CHAINS | OPT_FOLDED | OPT_FAILON |
-		   OPT_TREND | OPT_APP,
+		   OPT_TREND | OPT_APP | OPT_FETCH,
 	.run = run,
 	.synopsis = "heapdiff trend [options] PROFILE PROFILE [PROFILE...]",
 	.help =

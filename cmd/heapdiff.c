@@ -15,6 +15,7 @@ static const struct subcommand *const commands[] = {
 	&cmd_top,
 	&cmd_diff,
 	&cmd_trend,
+	&cmd_watch,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -25,7 +26,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: heapdiff <command> [options] PROFILE...\n"
 		"\n"
-		"Compare pprof heap profiles (profile.proto, gzip or raw).\n"
+		"Compare pprof heap profiles (profile.proto, gzip or raw), from files or\n"
+		"http:// and https:// URLs.\n"
 		"\n"
 		"Commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)

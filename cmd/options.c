@@ -35,7 +35,8 @@ _Static_assert(HD_CMD_TOP == 0 && HD_CMD_DIFF == 1 && HD_CMD_TREND == 2,
 static setter set_format, set_output, set_icicle, set_top, set_sample, set_gran,
 	set_regex, set_sort, set_max_size, set_max_frames, set_max_output, set_color, set_input,
 	set_chain_depth, set_min_delta, set_folded, set_fail_on, set_order,
-	set_trend, set_normalize, set_ascii, set_app, set_help, set_native;
+	set_trend, set_normalize, set_ascii, set_app, set_help, set_native,
+	set_seconds, set_timeout, set_watch;
 
 /* The same text for every command. */
 #define ALL(text) {text, text, text}
@@ -146,6 +147,22 @@ static const struct option_spec options[] = {
 	     "/usr/lib/debug/.build-id, or named after the binary)")},
 	{"max-output", 0, required_argument, OPT_LIMITS, set_max_output, "SIZE",
 	 ALL("refuse to write a report larger than SIZE (default 64MiB)")},
+	{"seconds", 0, required_argument, OPT_FETCH, set_seconds, "N",
+	 ALL("URLs: ask a Go endpoint for a delta profile over N seconds (?seconds=N, "
+	     "as go tool pprof does) and wait for it")},
+	{"timeout", 0, required_argument, OPT_FETCH, set_timeout, "DURATION",
+	 ALL("URLs: give up a fetch after DURATION (default 30s; --seconds N adds N)")},
+	{"every", 0, required_argument, OPT_WATCH, set_watch, "DURATION",
+	 ALL("take a snapshot every DURATION (default 30s), on a fixed schedule")},
+	{"count", 0, required_argument, OPT_WATCH, set_watch, "N",
+	 ALL("stop after N snapshots (default: at --for, or Ctrl-C)")},
+	{"for", 0, required_argument, OPT_WATCH, set_watch, "DURATION",
+	 ALL("stop after DURATION (10m, 1h)")},
+	{"save", 0, required_argument, OPT_WATCH, set_watch, "DIR",
+	 ALL("save each snapshot as served, as DIR/heap-YYYYMMDDTHHMMSSZ.pb.gz "
+	     "(atomically; with milliseconds when --every is under 1s)")},
+	{"gc", 0, no_argument, OPT_WATCH, set_watch, NULL,
+	 ALL("ask the endpoint to collect garbage before each snapshot (?gc=1)")},
 	{"color", 0, optional_argument, OPT_COLOR, set_color, "WHEN",
 	 ALL("auto (default), always or never")},
 	{"colour", 0, optional_argument, OPT_COLOR, set_color, "WHEN", {NULL}},
@@ -162,6 +179,10 @@ static const struct {
 	 "and file names."},
 	{OPT_APP, "REGEX: a POSIX extended regular expression, unanchored, matched against "
 	 "the frame's name as the report shows it."},
+	{OPT_FETCH, "A PROFILE may be an http:// or https:// URL (Go's "
+	 "/debug/pprof/heap): fetched with redirects (at most 10) and TLS verified."},
+	{OPT_WATCH, "DURATION: a number and a unit ms, s, m or h (0.5s, 10m; no unit "
+	 "means seconds)."},
 	{OPT_LIMITS, "SIZE: a number and an optional unit B, K, M, G or T, also written "
 	 "KB or KiB and so on, in any case; all are powers of 1024 (64KiB, 1.5m, 100; "
 	 "see UNITS in heapdiff(1)).  Fractions need a unit past B: 0.5 alone is refused."},
@@ -546,6 +567,72 @@ static int set_trend(struct cli *c, const struct option_spec *o, const char *arg
 	return 0;
 }
 
+int cli_parse_duration(const char *s, double *out)
+{
+	static const struct {
+		const char *unit;
+		double secs;
+	} units[] = {{"", 1}, {"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600}};
+	char *end;
+	double v;
+	size_t i;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || isnan(v) || isinf(v) || v <= 0 || strpbrk(s, "xXpPeE"))
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			v *= units[i].secs;
+			if (!(v > 0) || v > 1e9)
+				return -1;
+			*out = v;
+			return 0;
+		}
+	return -1;
+}
+
+static int set_seconds(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	size_t n;
+
+	/* A delta profile over more than a day is a typo. */
+	if (parse_count(arg, &n) || n == 0 || n > 86400)
+		return bad_value(o, arg, "a number of seconds from 1 to 86400");
+	c->limits.seconds = n;
+	return 0;
+}
+
+static int set_timeout(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (cli_parse_duration(arg, &c->limits.timeout))
+		return bad_value(o, arg, "a duration such as 30s, 2m or 0.5s");
+	return 0;
+}
+
+static int set_watch(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (strcmp(o->name, "every") == 0) {
+		if (cli_parse_duration(arg, &c->every) || c->every < 0.01)
+			return bad_value(o, arg, "a duration of at least 10ms, such as 30s");
+	} else if (strcmp(o->name, "for") == 0) {
+		if (cli_parse_duration(arg, &c->duration))
+			return bad_value(o, arg, "a duration such as 10m or 1h");
+	} else if (strcmp(o->name, "count") == 0) {
+		if (parse_count(arg, &c->count) || c->count < 2)
+			return bad_value(o, arg, "a number of snapshots, at least 2");
+	} else if (strcmp(o->name, "save") == 0) {
+		if (!*arg)
+			return bad_value(o, arg, "a directory");
+		c->save = arg;
+	} else {
+		c->gc = 1;
+	}
+	return 0;
+}
+
 static int set_help(struct cli *c, const struct option_spec *o, const char *arg)
 {
 	cli_help(c->sc, stdout);
@@ -565,6 +652,7 @@ static void defaults(const struct subcommand *sc, struct cli *c)
 	c->limits.max_frames = 0; /* the library default, which grows with the profile */
 	hd_trend_opts_init(&c->trend);
 	hd_report_opts_init(&c->ropts, sc->command);
+	c->every = 30;
 }
 
 /*

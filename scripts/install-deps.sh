@@ -4,14 +4,15 @@
 # libdw (names the frames of C and C++ profiles), and the test oracles (go
 # tool pprof, cmark-gfm, valgrind, chromium for the browser test of the SVG
 # and HTML pictures, jemalloc with jeprof and tcmalloc for the native
-# profiles).  Uses sudo when not root.
+# profiles), and libcurl (profiles from URLs, heapdiff watch).  Uses sudo
+# when not root.
 set -eu
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 pkgs="gcc clang pkg-config meson ninja-build protobuf-c-compiler libprotobuf-c-dev
       zlib1g-dev libdeflate-dev libcjson-dev golang-go cmark-gfm valgrind python3
       gzip time bc chromium libdw-dev libjemalloc-dev libgoogle-perftools-dev
-      openjdk-17-jdk-headless"
+      openjdk-17-jdk-headless libcurl4-openssl-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -19,6 +19,7 @@
 #ifndef HEAPDIFF_H
 #define HEAPDIFF_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,6 +99,14 @@ struct hd_limits {
 	 * executable, when not where its memory map says (--binary), and a
 	 * directory of separate debug files (--symbols); NULL: none. */
 	const char *binary, *symbols;
+	/* URLs (input/fetch.c): the seconds one fetch may take in all (0:
+	 * 30), a Go delta profile over this many seconds (?seconds=N; 0:
+	 * none; the fetch may then take that much longer), and a flag that
+	 * ends a fetch early when it becomes nonzero (a signal handler's;
+	 * NULL: none). */
+	double timeout;
+	uint64_t seconds;
+	const volatile sig_atomic_t *stop;
 };
 
 /* ---- sizes (base/units.c) ------------------------------------------- */
@@ -158,6 +167,33 @@ struct hd_profile;
 int hd_profile_load(const char *path, const struct hd_limits *lim,
 		    struct hd_profile **out, struct hd_error *err);
 void hd_profile_free(struct hd_profile *p);
+/*
+ * The same for bytes in memory (gzip or raw, as a file would hold them);
+ * the bytes are copied.  heapdiff watch fetches once, saves the bytes
+ * and decodes them with this.
+ */
+int hd_profile_load_mem(const void *data, size_t len, const struct hd_limits *lim,
+			struct hd_profile **out, struct hd_error *err);
+
+/*
+ * URLs.  hd_profile_load() takes an http:// or https:// URL wherever it
+ * takes a file: it is fetched with hd_fetch() and decoded like a file's
+ * bytes, and a profile that carries no time stamp gets the moment of the
+ * request.  hd_fetch() GETs url (with ?seconds=N when lim->seconds) into
+ * body, the bytes exactly as served, within lim: the timeout
+ * (hd_fetch_timeout()), at most 10 redirects, TLS verified, max_size
+ * enforced while the body streams in.  *when (may be NULL) is the wall
+ * time of the request in nanoseconds.  Errors name what happened:
+ * "HTTP 404 (page not found)", "connection refused (127.0.0.1 port
+ * 6061)", "timed out after 30 s (see --timeout)"; HD_ERR_IO for what may
+ * go away on a retry (the network, a 5xx), HD_ERR_LIMIT, HD_ERR_USAGE.
+ * A build without libcurl fails every fetch with HD_ERR_USAGE, saying so.
+ */
+int hd_is_url(const char *path);
+int hd_fetch(const char *url, const struct hd_limits *lim, struct hd_buf *body,
+	     int64_t *when, struct hd_error *err);
+/* The seconds a fetch within lim may take (its timeout and seconds). */
+double hd_fetch_timeout(const struct hd_limits *lim);
 /* The profile's time stamp (time_nanos), 0 when it carries none. */
 int64_t hd_profile_time_nanos(const struct hd_profile *p);
 
@@ -286,6 +322,19 @@ int hd_report_failed(const struct hd_report *r);
  * strings.  Returns their number and sets *out.
  */
 size_t hd_report_warnings(const struct hd_report *r, const char *const **out);
+/*
+ * For a progress line (heapdiff watch), after hd_report_finish(): the
+ * total of column i (in time order) in the report's sample type and its
+ * unit ("bytes"); and a trend's leak suspects by culprit, worst first:
+ * the name of each suspect's culprit (itself when it is the user's code),
+ * each name once, at most max of them into out (the report keeps the
+ * strings); returns how many, and *nsuspects (may be NULL) is the number
+ * of suspects in all.
+ */
+int64_t hd_report_total(const struct hd_report *r, size_t i);
+const char *hd_report_sample_unit(const struct hd_report *r);
+size_t hd_report_culprits(const struct hd_report *r, const char **out, size_t max,
+			  size_t *nsuspects);
 
 /* ---- verdicts: --fail-on rules ---------------------------------------- */
 

@@ -28,7 +28,7 @@ static int is_gzip(const unsigned char *p, size_t n)
 	return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
 }
 
-static void format_size(char *out, size_t n, uint64_t v)
+void hd_format_size(char *out, size_t n, uint64_t v)
 {
 	if (v >= ((uint64_t)1 << 30) && v % ((uint64_t)1 << 30) == 0)
 		snprintf(out, n, "%llu GiB", (unsigned long long)(v >> 30));
@@ -44,7 +44,7 @@ static int too_big(struct hd_error *err, uint64_t max)
 {
 	char s[64];
 
-	format_size(s, sizeof(s), max);
+	hd_format_size(s, sizeof(s), max);
 	return hd_fail_about(err, HD_ERR_LIMIT, HD_SUBJ_MAX_SIZE,
 			     "decompressed profile exceeds the size limit of %s", s);
 }
@@ -527,6 +527,41 @@ int hd_profile_parse(const unsigned char *data, size_t len,
 	return decode_owned(copy, len, lim, out, err);
 }
 
+int hd_profile_load_mem(const void *data, size_t len, const struct hd_limits *lim,
+			struct hd_profile **out, struct hd_error *err)
+{
+	struct hd_buf buf;
+	int rc;
+
+	*out = NULL;
+	if (len == 0)
+		return hd_fail(err, HD_ERR_FORMAT, "empty file");
+	rc = hd_load_mem(data, len, lim ? lim->max_size : 0, &buf, err);
+	if (rc)
+		return rc;
+	return decode_owned((unsigned char *)buf.data, buf.len, lim, out, err);
+}
+
+/* A URL: fetched whole (fetch.c caps it as it streams in), then decoded
+ * as a file's bytes; a profile without a time stamp (Go's text format)
+ * gets the request's, so that trend orders URLs by when they were read. */
+static int load_url(const char *url, const struct hd_limits *lim,
+		    struct hd_profile **out, struct hd_error *err)
+{
+	struct hd_buf body;
+	int64_t when = 0;
+	int rc;
+
+	rc = hd_fetch(url, lim, &body, &when, err);
+	if (rc)
+		return rc;
+	rc = hd_profile_load_mem(body.data, body.len, lim, out, err);
+	hd_buf_release(&body);
+	if (!rc && (*out)->time_nanos == 0)
+		(*out)->time_nanos = when;
+	return rc;
+}
+
 int hd_profile_load(const char *path, const struct hd_limits *lim,
 		    struct hd_profile **out, struct hd_error *err)
 {
@@ -534,6 +569,8 @@ int hd_profile_load(const char *path, const struct hd_limits *lim,
 	int rc;
 
 	*out = NULL;
+	if (hd_is_url(path))
+		return load_url(path, lim, out, err);
 	rc = hd_load_file(path, lim ? lim->max_size : 0, &buf, err);
 	if (rc)
 		return rc;

@@ -1,0 +1,262 @@
+/*
+ * fetch.c - bytes in from a URL: an HTTP(S) GET with libcurl, the body
+ * kept exactly as served (no Accept-Encoding, so no transparent
+ * decoding: what watch --save writes is what the server sent).
+ *
+ * Owns: the transfer and its limits (a total timeout, a bounded number
+ * of redirects, http and https only, TLS verified: there is no insecure
+ * mode), and the words of its failures ("HTTP 404 (page not found)",
+ * "connection refused (127.0.0.1 port 6061)", "timed out after 30 s").
+ * The size cap holds while the body streams in: a raw body may not pass
+ * max_size, a gzip body not max_size plus a sixteenth and 1 MiB (what
+ * load.c allows a compressed stream), and load.c's inflater applies the
+ * cap again.  Knows nothing of profile formats.
+ *
+ * Built without libcurl (meson -Dlibcurl=disabled), every URL is an
+ * error that says so, rather than "no such file".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "input/input.h"
+
+#ifdef HD_HAVE_LIBCURL
+#include <curl/curl.h>
+#include <errno.h>
+#endif
+
+/* Default total time of one fetch, plus --seconds when given. */
+#define HD_FETCH_TIMEOUT 30.0
+#define HD_FETCH_REDIRECTS 10
+
+int hd_is_url(const char *path)
+{
+	return path && (strncasecmp(path, "http://", 7) == 0 ||
+			strncasecmp(path, "https://", 8) == 0);
+}
+
+/* "1.5 s", "30 s": a number of seconds as a person says it. */
+static void format_seconds(char *out, size_t n, double s)
+{
+	if (s == (double)(long long)s)
+		snprintf(out, n, "%lld s", (long long)s);
+	else
+		snprintf(out, n, "%g s", s);
+}
+
+double hd_fetch_timeout(const struct hd_limits *lim)
+{
+	double t = lim && lim->timeout > 0 ? lim->timeout : HD_FETCH_TIMEOUT;
+
+	return t + (lim ? (double)lim->seconds : 0);
+}
+
+#ifndef HD_HAVE_LIBCURL
+
+int hd_fetch(const char *url, const struct hd_limits *lim, struct hd_buf *body,
+	     int64_t *when, struct hd_error *err)
+{
+	hd_buf_init(body, 0);
+	return hd_fail(err, HD_ERR_USAGE, "this heapdiff was built without libcurl "
+		       "and cannot fetch URLs (rebuild with libcurl4-openssl-dev)");
+}
+
+#else
+
+/* The words of the status codes a profile endpoint answers with. */
+static const char *status_words(long code)
+{
+	switch (code) {
+	case 400: return "bad request";
+	case 401: return "unauthorized";
+	case 403: return "forbidden";
+	case 404: return "page not found";
+	case 405: return "method not allowed";
+	case 408: return "request timeout";
+	case 410: return "gone";
+	case 429: return "too many requests";
+	case 500: return "internal server error";
+	case 501: return "not implemented";
+	case 502: return "bad gateway";
+	case 503: return "service unavailable";
+	case 504: return "gateway timeout";
+	}
+	return code >= 500 ? "server error" : code >= 400 ? "client error" : "unexpected status";
+}
+
+struct sink {
+	CURL *h;
+	struct hd_buf *body;
+	uint64_t max;       /* the decompressed cap */
+	long status;        /* set once the first body byte came: non-2xx stops */
+	int too_big;
+	const volatile sig_atomic_t *stop;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct sink *s = ctx;
+	size_t len = size * n;
+	const unsigned char *d;
+	uint64_t cap;
+
+	if (!s->status)
+		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->status);
+	if (s->status < 200 || s->status > 299)
+		return 0; /* the status is the message; the body is not read */
+	if (hd_buf_append(s->body, p, len))
+		return 0;
+	d = (const unsigned char *)s->body->data;
+	cap = s->body->len >= 2 && d[0] == 0x1f && d[1] == 0x8b ?
+		s->max + (s->max >> 4) + ((uint64_t)1 << 20) : s->max;
+	if (s->body->len > cap) {
+		s->too_big = 1;
+		return 0;
+	}
+	return len;
+}
+
+static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct sink *s = ctx;
+
+	return s->stop && *s->stop;
+}
+
+/* "127.0.0.1 port 6061", from the URL as curl parsed it. */
+static void host_port(const char *url, char *out, size_t n)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+
+	snprintf(out, n, "the server");
+	if (!u)
+		return;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		snprintf(out, n, "%s port %s", host, port);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+static int transfer_error(CURL *h, CURLcode rc, const char *url, const char *why,
+			  double timeout, struct hd_error *err)
+{
+	char where[300], t[32];
+	long oserr = 0;
+
+	host_port(url, where, sizeof(where));
+	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		if (oserr == ECONNREFUSED)
+			return hd_fail(err, HD_ERR_IO, "connection refused (%s)", where);
+		return hd_fail(err, HD_ERR_IO, "could not connect (%s): %s", where,
+			       oserr ? hd_strerror((int)oserr) : why);
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return hd_fail(err, HD_ERR_IO, "could not resolve the host name (%s)", where);
+	case CURLE_OPERATION_TIMEDOUT:
+		format_seconds(t, sizeof(t), timeout);
+		return hd_fail(err, HD_ERR_IO, "timed out after %s (see --timeout)", t);
+	case CURLE_TOO_MANY_REDIRECTS:
+		return hd_fail(err, HD_ERR_IO, "too many redirects (more than %d)",
+			       HD_FETCH_REDIRECTS);
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return hd_fail(err, HD_ERR_IO, "redirected to a URL that is not http or https");
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return hd_fail(err, HD_ERR_IO, "the server's TLS certificate is not trusted: %s",
+			       why);
+	case CURLE_ABORTED_BY_CALLBACK:
+		return hd_fail(err, HD_ERR_IO, "interrupted");
+	case CURLE_URL_MALFORMAT:
+		return hd_fail(err, HD_ERR_USAGE, "not a valid URL");
+	default:
+		return hd_fail(err, HD_ERR_IO, "%s", why);
+	}
+}
+
+int hd_fetch(const char *url, const struct hd_limits *lim, struct hd_buf *body,
+	     int64_t *when, struct hd_error *err)
+{
+	char ebuf[CURL_ERROR_SIZE], *full = NULL, why[CURL_ERROR_SIZE + 64];
+	double timeout = hd_fetch_timeout(lim);
+	struct timespec now;
+	struct sink s;
+	CURLcode rc;
+	CURL *h;
+	int ret = 0;
+
+	hd_buf_init(body, 0);
+	if (lim && lim->seconds) {
+		size_t n = strlen(url) + 32;
+
+		full = malloc(n);
+		if (!full)
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+		snprintf(full, n, "%s%cseconds=%llu", url, strchr(url, '?') ? '&' : '?',
+			 (unsigned long long)lim->seconds);
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(h = curl_easy_init())) {
+		free(full);
+		return hd_fail(err, HD_ERR_NOMEM, "cannot start libcurl (out of memory)");
+	}
+	memset(&s, 0, sizeof(s));
+	s.h = h;
+	s.body = body;
+	s.max = lim && lim->max_size ? lim->max_size : HD_DEFAULT_MAX_SIZE;
+	s.stop = lim ? lim->stop : NULL;
+	ebuf[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_URL, full ? full : url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)HD_FETCH_REDIRECTS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "heapdiff");
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &s);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (when)
+		*when = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	rc = curl_easy_perform(h);
+	if (!s.status)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &s.status);
+	snprintf(why, sizeof(why), "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
+	if (why[0] >= 'A' && why[0] <= 'Z' && !(why[1] >= 'A' && why[1] <= 'Z'))
+		why[0] = (char)(why[0] - 'A' + 'a');
+	if (s.too_big) {
+		char m[64];
+
+		hd_format_size(m, sizeof(m), s.max);
+		ret = hd_fail_about(err, HD_ERR_LIMIT, HD_SUBJ_MAX_SIZE,
+				    "the response exceeds the size limit of %s", m);
+	} else if (s.status && (s.status < 200 || s.status > 299) &&
+		   (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)) {
+		ret = hd_fail(err, HD_ERR_IO, "HTTP %ld (%s)", s.status, status_words(s.status));
+	} else if (rc == CURLE_WRITE_ERROR && body->failed) {
+		ret = hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	} else if (rc != CURLE_OK) {
+		ret = transfer_error(h, rc, full ? full : url, why, timeout, err);
+	} else if (body->len == 0) {
+		ret = hd_fail(err, HD_ERR_FORMAT, "the server sent an empty response");
+	}
+	curl_easy_cleanup(h);
+	free(full);
+	if (ret)
+		hd_buf_release(body);
+	return ret;
+}
+
+#endif
