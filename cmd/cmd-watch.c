@@ -103,6 +103,17 @@ static void on_signal(int sig)
 	stop = sig;
 }
 
+/* strerror() in lower case, as every message is. */
+static const char *lc_strerror(int e)
+{
+	static char buf[128];
+
+	snprintf(buf, sizeof(buf), "%s", strerror(e));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
 static double now_mono(void)
 {
 	struct timespec ts;
@@ -367,7 +378,7 @@ out:
 	if (made)
 		unlink(tmp); /* linked into place, or a failure's */
 	if (rc)
-		fail(err, HD_ERR_IO, "cannot save the snapshot in %s: %s", dir, strerror(e));
+		fail(err, HD_ERR_IO, "cannot save the snapshot in %s: %s", dir, lc_strerror(e));
 	free(tmp);
 	free(final);
 	return rc;
@@ -527,7 +538,7 @@ static int snapshot_dir(struct watch *w, int last)
 	if (!d) {
 		struct hd_error err = {0};
 
-		fail(&err, HD_ERR_IO, "%s", strerror(errno));
+		fail(&err, HD_ERR_IO, "%s", lc_strerror(errno));
 		note(w, w->target, &err);
 		return w->taken ? 0 : HD_EXIT_TROUBLE;
 	}
@@ -638,7 +649,7 @@ static int setup(struct watch *w, struct cli *c)
 	w->ms_names = c->every < 1;
 	if (w->is_dir) {
 		if (stat(w->target, &st)) {
-			cli_error(w->target, "%s", strerror(errno));
+			cli_error(w->target, "%s", lc_strerror(errno));
 			return HD_EXIT_TROUBLE;
 		}
 		if (!S_ISDIR(st.st_mode)) {
@@ -652,7 +663,7 @@ static int setup(struct watch *w, struct cli *c)
 		}
 	}
 	if (c->save && mkdir(c->save, 0777) && errno != EEXIST) {
-		cli_error(c->save, "cannot create the directory: %s", strerror(errno));
+		cli_error(c->save, "cannot create the directory: %s", lc_strerror(errno));
 		return HD_EXIT_TROUBLE;
 	}
 	if (c->save && (stat(c->save, &st) || !S_ISDIR(st.st_mode))) {

@@ -244,7 +244,9 @@ int hd_fetch(const char *url, const struct hd_limits *lim, struct hd_buf *body,
 				    "the response exceeds the size limit of %s", m);
 	} else if (s.status && (s.status < 200 || s.status > 299) &&
 		   (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)) {
-		ret = hd_fail(err, HD_ERR_IO, "HTTP %ld (%s)", s.status, status_words(s.status));
+		/* A server error may pass on a retry; a 4xx will not. */
+		ret = hd_fail(err, s.status >= 500 ? HD_ERR_IO : HD_ERR_USAGE, "HTTP %ld (%s)",
+			      s.status, status_words(s.status));
 	} else if (rc == CURLE_WRITE_ERROR && body->failed) {
 		ret = hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	} else if (rc != CURLE_OK) {
