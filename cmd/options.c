@@ -710,6 +710,40 @@ static int bad_option(const struct subcommand *sc, int opt, const char *arg)
 	return HD_EXIT_TROUBLE;
 }
 
+/*
+ * getopt_long takes an unambiguous prefix of a long option for it; a
+ * prefix that is itself the whole name of an option of another command
+ * (top --for: watch's --for, not --format) is that option, which this
+ * command does not take.  1 then.
+ */
+/* The argument getopt_long just read an option from ("--name", "--name=V"). */
+static const char *option_token(int argc, char **argv)
+{
+	if (optind < 1 || optind > argc)
+		return "";
+	if (optarg && optarg == argv[optind - 1] && optind >= 2)
+		return argv[optind - 2]; /* "--name VALUE" */
+	return argv[optind - 1];
+}
+
+static int other_command_option(const struct subcommand *sc, const struct option_spec *o,
+				int argc, char **argv)
+{
+	const char *tok = option_token(argc, argv);
+	size_t i, n;
+
+	if (strncmp(tok, "--", 2) != 0)
+		return 0;
+	tok += 2;
+	n = strcspn(tok, "=");
+	if (o && n == strlen(o->name) && strncmp(tok, o->name, n) == 0)
+		return 0;
+	for (i = 0; i < NOPTS; i++)
+		if (strlen(options[i].name) == n && strncmp(options[i].name, tok, n) == 0)
+			return !(options[i].groups & sc->options);
+	return 0;
+}
+
 /* What the options mean together, once all are read. */
 static void settle(struct cli *c)
 {
@@ -734,6 +768,8 @@ int cli_parse(const struct subcommand *sc, int argc, char **argv, struct cli *c)
 		const struct option_spec *o = which(opt, n, spec);
 		int rc;
 
+		if (other_command_option(sc, o, argc, argv))
+			return bad_option(sc, '?', option_token(argc, argv));
 		if (!o)
 			return bad_option(sc, opt, argv[optind - 1]);
 		rc = o->set(c, o, optarg);

@@ -16,7 +16,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import Checks  # noqa: E402
 
-COMMANDS = ("top", "diff", "trend")
+COMMANDS = ("top", "diff", "trend", "watch")
 # Named in the man page only: the British spelling of --color.
 MAN_ONLY = ("colour",)
 

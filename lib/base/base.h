@@ -16,6 +16,9 @@
 
 #include "heapdiff.h"
 
+/* "1 GiB", "64 KiB", "1000 bytes": a cap as messages say it (units.c). */
+void hd_format_size(char *out, size_t n, uint64_t v);
+
 /* strerror() in lower case, as heapdiff's messages are. */
 const char *hd_strerror(int errnum);
 

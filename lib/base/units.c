@@ -14,6 +14,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/base.h"
 
@@ -94,4 +95,16 @@ int hd_parse_size(const char *s, uint64_t *out, struct hd_error *err)
 		return HD_ERR_USAGE;
 	*out = whole * mult + part;
 	return 0;
+}
+
+void hd_format_size(char *out, size_t n, uint64_t v)
+{
+	if (v >= ((uint64_t)1 << 30) && v % ((uint64_t)1 << 30) == 0)
+		snprintf(out, n, "%llu GiB", (unsigned long long)(v >> 30));
+	else if (v >= ((uint64_t)1 << 20) && v % ((uint64_t)1 << 20) == 0)
+		snprintf(out, n, "%llu MiB", (unsigned long long)(v >> 20));
+	else if (v >= 1024 && v % 1024 == 0)
+		snprintf(out, n, "%llu KiB", (unsigned long long)(v >> 10));
+	else
+		snprintf(out, n, "%llu bytes", (unsigned long long)v);
 }

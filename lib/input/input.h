@@ -198,8 +198,6 @@ const unsigned char *hd_native_find_maps(const unsigned char *data, size_t len);
  */
 int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
 		 struct hd_error *err);
-/* "1 GiB", "64 KiB", "1000 bytes": a cap as messages say it. */
-void hd_format_size(char *out, size_t n, uint64_t v);
 /* The same for bytes already in memory (gzip or raw). */
 int hd_load_mem(const unsigned char *data, size_t len, uint64_t max_size,
 		struct hd_buf *out, struct hd_error *err);

@@ -28,18 +28,6 @@ static int is_gzip(const unsigned char *p, size_t n)
 	return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
 }
 
-void hd_format_size(char *out, size_t n, uint64_t v)
-{
-	if (v >= ((uint64_t)1 << 30) && v % ((uint64_t)1 << 30) == 0)
-		snprintf(out, n, "%llu GiB", (unsigned long long)(v >> 30));
-	else if (v >= ((uint64_t)1 << 20) && v % ((uint64_t)1 << 20) == 0)
-		snprintf(out, n, "%llu MiB", (unsigned long long)(v >> 20));
-	else if (v >= 1024 && v % 1024 == 0)
-		snprintf(out, n, "%llu KiB", (unsigned long long)(v >> 10));
-	else
-		snprintf(out, n, "%llu bytes", (unsigned long long)v);
-}
-
 static int too_big(struct hd_error *err, uint64_t max)
 {
 	char s[64];
