@@ -334,6 +334,31 @@ try:
     t.check(not [n for n in dir_files(save) if n.startswith(".")],
             "SIGINT: no temporary file left in --save DIR", dir_files(save))
 
+    # ---- on a terminal: one line, redrawn ------------------------------
+    import pty
+    reset()
+    master, slave = pty.openpty()
+    p = subprocess.Popen([HEAPDIFF, "watch", "--every", "0.2s", "--count", "3", "--format",
+                          "json", BASE + "/heap"], env=ENV, stdout=subprocess.PIPE,
+                         stderr=slave)
+    os.close(slave)
+    out, _ = p.communicate(timeout=30)
+    tty = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        tty += chunk
+    os.close(master)
+    draws = tty.count(b"\r\x1b[K")
+    t.check(p.returncode == 0 and b"\n" not in tty and draws == 4 and
+            b"watch: snapshot 3/3: inuse_space" in tty and tty.endswith(b"\r\x1b[K"),
+            "on a terminal: one line redrawn per snapshot, cleared before the report",
+            (p.returncode, tty[-200:]))
+
     # ---- fewer than two snapshots: exit 2 -------------------------------
     reset()
     code, out, err = run("watch", "--every", "1s", "--for", "0.5s", BASE + "/heap")
