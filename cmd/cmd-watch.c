@@ -560,7 +560,7 @@ static int snapshot_dir(struct watch *w, int last)
 	closedir(d);
 	if (names)
 		qsort(names, n, sizeof(*names), by_name);
-	for (i = 0; i < n && !rc && !stop; i++) {
+	for (i = 0; i < n && !rc && !stop && !(w->c->count && w->taken >= w->c->count); i++) {
 		size_t plen = strlen(w->target) + strlen(names[i]) + 2;
 		char *path = malloc(plen);
 		struct seen *s;
@@ -681,7 +681,7 @@ static int setup(struct watch *w, struct cli *c)
 	else
 		snprintf(w->url, n, "%s", w->target);
 	w->expected = c->count;
-	if (c->duration > 0) {
+	if (c->duration > 0 && !w->is_dir) {
 		size_t by_time = (size_t)floor(c->duration / c->every + 1e-9) + 1;
 
 		if (!w->expected || by_time < w->expected)
@@ -737,7 +737,9 @@ static int run(struct cli *c)
 	sigaction(SIGTERM, &sa, &old_term);
 	w.start = now_mono();
 	rc = 0;
-	for (k = 0; !stop && (!c->count || w.tries < c->count); k++) {
+	/* --count: ticks tried for a URL (a failed one counts: the run keeps
+	 * its length), profiles taken for a directory. */
+	for (k = 0; !stop && (!c->count || (w.is_dir ? w.taken : w.tries) < c->count); k++) {
 		double due = w.start + (double)k * c->every;
 
 		if (c->duration > 0 && due > w.start + c->duration + 1e-6)
@@ -746,8 +748,7 @@ static int run(struct cli *c)
 			break;
 		w.tries++;
 		if (w.is_dir) {
-			int last = (c->count && w.tries == c->count) ||
-				(c->duration > 0 && due + c->every > w.start + c->duration + 1e-6);
+			int last = c->duration > 0 && due + c->every > w.start + c->duration + 1e-6;
 
 			rc = snapshot_dir(&w, last);
 		} else {

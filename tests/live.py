@@ -383,6 +383,16 @@ try:
         cols = []
     t.check(p.returncode == 0 and len(cols) == 4, "watch DIR takes the 4 profiles that appear",
             (p.returncode, len(cols), err.decode()[-300:]))
+    # --count N of a directory counts profiles; the old ones are taken too.
+    code, out, err = run("watch", "--every", "0.1s", "--count", "3", "--format", "json", d)
+    try:
+        cols = json.loads(out).get("profiles") or []
+    except ValueError:
+        cols = []
+    t.check(code == 0 and [os.path.basename(c.get("path", "")) for c in cols] ==
+            ["dump-00.pb.gz", "dump-01.pb.gz", "dump-02.pb.gz"],
+            "watch DIR --count 3: the first 3 profiles in name order",
+            (code, [c.get("path") for c in cols], err.strip()[-200:]))
 
     # ---- usage ----------------------------------------------------------
     for what, args, pat in [
