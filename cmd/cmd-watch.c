@@ -210,37 +210,58 @@ static int live_report(struct watch *w, struct hd_report **out)
 	return 0;
 }
 
-/* "watch: snapshot 3/10: in-use 40.1 MiB (+1.2 MiB); leak suspects: ..." */
+/* Append to line[*len..n), cut at the end (names come from the profile). */
+static void put(char *line, size_t n, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void put(char *line, size_t n, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*len >= n - 1)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(line + *len, n - *len, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*len = *len + (size_t)k < n - 1 ? *len + (size_t)k : n - 1;
+}
+
+/*
+ * "watch: snapshot 3/10: inuse_space 40.1 MiB (+1.2 MiB); leak suspects:
+ * main.steadyLeak, ..."; the names may hold anything (a profile's), so
+ * control characters are shown as '?' rather than sent to a terminal.
+ */
 static void progress(struct watch *w)
 {
 	struct hd_report *r = NULL;
 	char line[1024], a[64], d[64];
-	size_t len;
+	size_t len = 0, i;
 
-	len = (size_t)snprintf(line, sizeof(line), "watch: snapshot %zu", w->taken);
+	put(line, sizeof(line), &len, "watch: snapshot %zu", w->taken);
 	if (w->expected)
-		len += (size_t)snprintf(line + len, sizeof(line) - len, "/%zu", w->expected);
+		put(line, sizeof(line), &len, "/%zu", w->expected);
 	if (live_report(w, &r) == 0) {
 		const char *names[NAMED + 1];
-		size_t i, ns, n = hd_report_culprits(r, names, NAMED + 1, &ns);
+		size_t ns, n = hd_report_culprits(r, names, NAMED + 1, &ns);
 		size_t last = hd_report_columns(r) - 1;
 		const char *unit = hd_report_sample_unit(r);
 
 		format_value(a, sizeof(a), hd_report_total(r, last), unit, 0);
 		format_value(d, sizeof(d), hd_report_total(r, last) - hd_report_total(r, 0), unit, 1);
-		len += (size_t)snprintf(line + len, sizeof(line) - len, ": %s %s (%s)",
-					hd_report_sample_type(r), a, d);
+		put(line, sizeof(line), &len, ": %.64s %s (%s)", hd_report_sample_type(r), a, d);
 		if (!n)
-			len += (size_t)snprintf(line + len, sizeof(line) - len, "; no leak suspects");
-		for (i = 0; i < n && i < NAMED && len < sizeof(line); i++)
-			len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s",
-						i ? ", " : "; leak suspects: ", names[i]);
-		if (n > NAMED && len < sizeof(line))
-			len += (size_t)snprintf(line + len, sizeof(line) - len, ", ...");
+			put(line, sizeof(line), &len, "; no leak suspects");
+		for (i = 0; i < n && i < NAMED; i++)
+			put(line, sizeof(line), &len, "%s%.200s", i ? ", " : "; leak suspects: ",
+			    names[i]);
+		if (n > NAMED)
+			put(line, sizeof(line), &len, ", ...");
 		hd_report_free(r);
 	}
-	if (len >= sizeof(line))
-		len = sizeof(line) - 1;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
 	if (w->tty) {
 		struct winsize ws;
 		size_t cols = 80;

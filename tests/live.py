@@ -17,6 +17,7 @@ and a port that refuses.  Checked:
 - watch --save writes each snapshot byte for byte as the server sent it,
   under names that sort in time order, and nothing else: no temporary or
   half-written file is left in the directory by any case;
+- https with a self-signed certificate is refused (TLS is verified);
 - SIGINT during a watch prints the report of the snapshots so far, and
   --fail-on leak decides the exit status (run-8 leaks: 1);
 - watch DIR takes the profiles that appear in a directory.
@@ -265,6 +266,29 @@ try:
         t.check(code == 2 and out == "" and dir_files(save) == [],
                 "watch --save %s: exit 2, nothing saved" % what,
                 (code, err.strip(), dir_files(save)))
+
+    # ---- TLS is verified: a self-signed certificate is refused ----------
+    openssl = shutil.which("openssl")
+    if openssl:
+        import ssl
+        key, crt = os.path.join(tmp, "key.pem"), os.path.join(tmp, "crt.pem")
+        subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", crt], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        tls = Server(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(crt, key)
+        tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
+        threading.Thread(target=tls.serve_forever, daemon=True).start()
+        turl = "https://127.0.0.1:%d/heap" % tls.server_address[1]
+        code, out, err = run("top", turl)
+        t.check(code == 2 and out == "" and len(err.splitlines()) == 1 and
+                "TLS certificate is not trusted" in err,
+                "https with a self-signed certificate: refused, one line", (code, err.strip()))
+        tls.shutdown()
+    else:
+        print("SKIP: no openssl to make a certificate: the TLS check did not run")
 
     # ---- watch: bytes as served, names in time order -------------------
     reset()
