@@ -12,8 +12,15 @@
  * load.c allows a compressed stream), and load.c's inflater applies the
  * cap again.  Knows nothing of profile formats.
  *
- * Built without libcurl (meson -Dlibcurl=disabled), every URL is an
- * error that says so, rather than "no such file".
+ * libcurl is opened with dlopen() on the first fetch of a run, not
+ * linked: it brings some thirty libraries (OpenSSL, GnuTLS, LDAP,
+ * Kerberos, ...) whose start-up code would otherwise run, and could fail
+ * (out of memory: GnuTLS prints), for every file-only run too.  Its
+ * functions are looked up into a table on the stack of each fetch, so
+ * there is no writable static state (render-wall checks); RTLD_NODELETE
+ * keeps the library loaded across fetches.  Without libcurl at build
+ * time (meson -Dlibcurl=disabled) or at run time, a URL is an error that
+ * says so, rather than "no such file".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +31,9 @@
 #include "input/input.h"
 
 #ifdef HD_HAVE_LIBCURL
+#define CURL_DISABLE_TYPECHECK 1 /* the functions are called through pointers */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #endif
 
@@ -66,6 +75,60 @@ int hd_fetch(const char *url, const struct hd_limits *lim, struct hd_buf *body,
 
 #else
 
+/* The libcurl functions fetch.c calls, from the library opened at run time. */
+struct curl_api {
+	void *lib;
+	CURLcode (*global_init)(long flags);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *h, CURLoption o, ...);
+	CURLcode (*easy_perform)(CURL *h);
+	CURLcode (*easy_getinfo)(CURL *h, CURLINFO i, ...);
+	void (*easy_cleanup)(CURL *h);
+	const char *(*easy_strerror)(CURLcode rc);
+	CURLU *(*url)(void);
+	CURLUcode (*url_set)(CURLU *u, CURLUPart what, const char *part, unsigned int flags);
+	CURLUcode (*url_get)(const CURLU *u, CURLUPart what, char **part, unsigned int flags);
+	void (*url_cleanup)(CURLU *u);
+	void (*free)(void *p);
+};
+
+#define HD_LIBCURL "libcurl.so.4"
+
+static int curl_open(struct curl_api *c, struct hd_error *err)
+{
+	static const char *const names[] = {
+		"curl_global_init", "curl_easy_init", "curl_easy_setopt", "curl_easy_perform",
+		"curl_easy_getinfo", "curl_easy_cleanup", "curl_easy_strerror", "curl_url",
+		"curl_url_set", "curl_url_get", "curl_url_cleanup", "curl_free",
+	};
+	void **slot[] = {
+		(void **)&c->global_init, (void **)&c->easy_init, (void **)&c->easy_setopt,
+		(void **)&c->easy_perform, (void **)&c->easy_getinfo, (void **)&c->easy_cleanup,
+		(void **)&c->easy_strerror, (void **)&c->url, (void **)&c->url_set,
+		(void **)&c->url_get, (void **)&c->url_cleanup, (void **)&c->free,
+	};
+	size_t i;
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(slot) / sizeof(slot[0]),
+		       "a slot per name");
+	memset(c, 0, sizeof(*c));
+	c->lib = dlopen(HD_LIBCURL, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	if (!c->lib)
+		return hd_fail(err, HD_ERR_USAGE, "cannot fetch URLs without libcurl "
+			       "(%s, Debian's libcurl4): %s", HD_LIBCURL, dlerror());
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		void *f = dlsym(c->lib, names[i]);
+
+		if (!f) {
+			dlclose(c->lib);
+			return hd_fail(err, HD_ERR_USAGE, "cannot fetch URLs: %s has no %s "
+				       "(libcurl 7.62 or later is needed)", HD_LIBCURL, names[i]);
+		}
+		memcpy(slot[i], &f, sizeof(f));
+	}
+	return 0;
+}
+
 /* The words of the status codes a profile endpoint answers with. */
 static const char *status_words(long code)
 {
@@ -88,6 +151,7 @@ static const char *status_words(long code)
 }
 
 struct sink {
+	const struct curl_api *api;
 	CURL *h;
 	struct hd_buf *body;
 	uint64_t max;       /* the decompressed cap */
@@ -104,7 +168,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	uint64_t cap;
 
 	if (!s->status)
-		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->status);
+		s->api->easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->status);
 	if (s->status < 200 || s->status > 299)
 		return 0; /* the status is the message; the body is not read */
 	if (hd_buf_append(s->body, p, len))
@@ -127,31 +191,31 @@ static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 }
 
 /* "127.0.0.1 port 6061", from the URL as curl parsed it. */
-static void host_port(const char *url, char *out, size_t n)
+static void host_port(const struct curl_api *c, const char *url, char *out, size_t n)
 {
-	CURLU *u = curl_url();
+	CURLU *u = c->url();
 	char *host = NULL, *port = NULL;
 
 	snprintf(out, n, "the server");
 	if (!u)
 		return;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+	if (c->url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    c->url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    c->url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
 		snprintf(out, n, "%s port %s", host, port);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
+	c->free(host);
+	c->free(port);
+	c->url_cleanup(u);
 }
 
-static int transfer_error(CURL *h, CURLcode rc, const char *url, const char *why,
-			  double timeout, struct hd_error *err)
+static int transfer_error(const struct curl_api *c, CURL *h, CURLcode rc, const char *url,
+			  const char *why, double timeout, struct hd_error *err)
 {
 	char where[300], t[32];
 	long oserr = 0;
 
-	host_port(url, where, sizeof(where));
-	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
+	host_port(c, url, where, sizeof(where));
+	c->easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 		if (oserr == ECONNREFUSED)
@@ -185,6 +249,7 @@ int hd_fetch(const char *url, const struct hd_limits *lim, struct hd_buf *body,
 {
 	char ebuf[CURL_ERROR_SIZE], *full = NULL, why[CURL_ERROR_SIZE + 64];
 	double timeout = hd_fetch_timeout(lim);
+	struct curl_api c;
 	struct timespec now;
 	struct sink s;
 	CURLcode rc;
@@ -192,48 +257,54 @@ int hd_fetch(const char *url, const struct hd_limits *lim, struct hd_buf *body,
 	int ret = 0;
 
 	hd_buf_init(body, 0);
+	if ((ret = curl_open(&c, err)))
+		return ret;
 	if (lim && lim->seconds) {
 		size_t n = strlen(url) + 32;
 
 		full = malloc(n);
-		if (!full)
+		if (!full) {
+			dlclose(c.lib);
 			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+		}
 		snprintf(full, n, "%s%cseconds=%llu", url, strchr(url, '?') ? '&' : '?',
 			 (unsigned long long)lim->seconds);
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(h = curl_easy_init())) {
+	if (c.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(h = c.easy_init())) {
 		free(full);
+		dlclose(c.lib);
 		return hd_fail(err, HD_ERR_NOMEM, "cannot start libcurl (out of memory)");
 	}
 	memset(&s, 0, sizeof(s));
+	s.api = &c;
 	s.h = h;
 	s.body = body;
 	s.max = lim && lim->max_size ? lim->max_size : HD_DEFAULT_MAX_SIZE;
 	s.stop = lim ? lim->stop : NULL;
 	ebuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, full ? full : url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)HD_FETCH_REDIRECTS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "heapdiff");
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &s);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	c.easy_setopt(h, CURLOPT_URL, full ? full : url);
+	c.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	c.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	c.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	c.easy_setopt(h, CURLOPT_MAXREDIRS, (long)HD_FETCH_REDIRECTS);
+	c.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+	c.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	c.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	c.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	c.easy_setopt(h, CURLOPT_USERAGENT, "heapdiff");
+	c.easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	c.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	c.easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	c.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	c.easy_setopt(h, CURLOPT_XFERINFODATA, &s);
+	c.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (when)
 		*when = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-	rc = curl_easy_perform(h);
+	rc = c.easy_perform(h);
 	if (!s.status)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &s.status);
-	snprintf(why, sizeof(why), "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
+		c.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &s.status);
+	snprintf(why, sizeof(why), "%s", ebuf[0] ? ebuf : c.easy_strerror(rc));
 	if (why[0] >= 'A' && why[0] <= 'Z' && !(why[1] >= 'A' && why[1] <= 'Z'))
 		why[0] = (char)(why[0] - 'A' + 'a');
 	if (s.too_big) {
@@ -250,11 +321,12 @@ int hd_fetch(const char *url, const struct hd_limits *lim, struct hd_buf *body,
 	} else if (rc == CURLE_WRITE_ERROR && body->failed) {
 		ret = hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	} else if (rc != CURLE_OK) {
-		ret = transfer_error(h, rc, full ? full : url, why, timeout, err);
+		ret = transfer_error(&c, h, rc, full ? full : url, why, timeout, err);
 	} else if (body->len == 0) {
 		ret = hd_fail(err, HD_ERR_FORMAT, "the server sent an empty response");
 	}
-	curl_easy_cleanup(h);
+	c.easy_cleanup(h);
+	dlclose(c.lib); /* RTLD_NODELETE: stays loaded for the next fetch */
 	free(full);
 	if (ret)
 		hd_buf_release(body);
