@@ -47,15 +47,6 @@ int hd_is_url(const char *path)
 			strncasecmp(path, "https://", 8) == 0);
 }
 
-/* "1.5 s", "30 s": a number of seconds as a person says it. */
-static void format_seconds(char *out, size_t n, double s)
-{
-	if (s == (double)(long long)s)
-		snprintf(out, n, "%lld s", (long long)s);
-	else
-		snprintf(out, n, "%g s", s);
-}
-
 double hd_fetch_timeout(const struct hd_limits *lim)
 {
 	double t = lim && lim->timeout > 0 ? lim->timeout : HD_FETCH_TIMEOUT;
@@ -74,6 +65,15 @@ int hd_fetch(const char *url, const struct hd_limits *lim, struct hd_buf *body,
 }
 
 #else
+
+/* "1.5 s", "30 s": a number of seconds as a person says it. */
+static void format_seconds(char *out, size_t n, double s)
+{
+	if (s == (double)(long long)s)
+		snprintf(out, n, "%lld s", (long long)s);
+	else
+		snprintf(out, n, "%g s", s);
+}
 
 /* The libcurl functions fetch.c calls, from the library opened at run time. */
 struct curl_api {
