@@ -318,6 +318,20 @@ try:
     except ValueError as e:
         t.check(False, "watch --format json prints JSON", e)
 
+    # ---- a rule on another sample type reads the saved files -----------
+    reset()
+    save = os.path.join(tmp, "other-type")
+    code, out, err = run("watch", "--every", "0.1s", "--count", "3", "--save", save,
+                         "--fail-on", "inuse_objects/total:+1%", BASE + "/heap")
+    t.check(code == 1 and "inuse_objects" in out, "watch --save, a rule on inuse_objects: exit 1",
+            (code, err.strip()[-300:]))
+    reset()
+    code, out, err = run("watch", "--every", "0.1s", "--count", "3",
+                         "--fail-on", "inuse_objects/total:+1%", BASE + "/heap")
+    t.check(code == 2 and out == "" and "needs --save DIR" in err,
+            "watch without --save, a rule on inuse_objects: exit 2, says --save",
+            (code, err.strip()[-300:]))
+
     # ---- a 500 is retried within the interval --------------------------
     reset()
     code, out, err = run("watch", "--every", "0.5s", "--count", "3", BASE + "/flaky")
