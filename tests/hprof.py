@@ -33,7 +33,10 @@ built; trend of the series classes each leak growing and a suspect, its
 own culprit, the warm-up cache levelled and churn no suspect, and
 --fail-on leak exits 1 on it and 0 on the steady series (no leak).
 
-With --jvm, also: per class, instances and bytes equal jmap -histo:live
+With --jvm, also: dumps of a JVM without compressed oops, and without
+compressed class pointers too, sized as jmap -histo:live sizes them for
+the program's own classes, the layout read from the dump.  And per
+class, instances and bytes equal jmap -histo:live
 taken on the same quiescent JVM right after each dump, exactly, for the
 program's own classes and their arrays; the JDK's classes are counted
 (how many agree) but not asserted (see hprof.c for why they differ).
@@ -465,6 +468,41 @@ def jmap_histo(pid):
     return h
 
 
+def own_histo(heapdiff, path, *opts):
+    h = {}
+    for k, t in ((0, "inuse_objects"), (1, "inuse_space")):
+        d = json.loads(run(heapdiff, "top", "-f", "json", "--top", "0", "--sample-index", t, *opts, path))
+        for f in d["functions"]:
+            if OWN.match(f["name"]):
+                h.setdefault(f["name"], [0, 0])[k] = f["flat"][0]
+    return h
+
+
+def layouts(ck, heapdiff, gen, tmp):
+    """Without compressed oops (and class pointers), one dump each: the
+    layout heapdiff reads from the dump gives jmap -histo:live's numbers
+    for the program's own classes, and so does --hprof-layout naming it."""
+    for name, flags in (("wide-refs", ["-XX:-UseCompressedOops"]),
+                        ("wide", ["-XX:-UseCompressedOops", "-XX:-UseCompressedClassPointers"])):
+        out = os.path.join(tmp, name)
+        os.makedirs(out)
+        cmd = ["java"] + open(os.path.join(gen, "jvm-flags")).read().split() + flags + \
+            ["-cp", tmp, "HeapGen", out, "1"]
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        w = p.stdout.readline().split()
+        h = {n: v for n, v in jmap_histo(w[3]).items() if OWN.match(n)}
+        p.stdin.write("next\n")
+        p.stdin.flush()
+        p.wait()
+        auto, named = own_histo(heapdiff, w[1]), own_histo(heapdiff, w[1], "--hprof-layout", name)
+        ck.check(len(h) >= 9 and auto == h and named == h,
+                 "%s: own classes against jmap -histo:live, layout read from the dump and named "
+                 "(%s; auto %s; jmap %s)" % (" ".join(flags), len(h), sorted(auto.items())[:3],
+                                              sorted(h.items())[:3]))
+        print("ok   %s: %d own classes equal jmap -histo:live, layout %s read from the dump" %
+              (" ".join(flags), len(h), name))
+
+
 KEEP = (0, 2, 3)  # the dumps of each series testdata/java commits
 
 
@@ -512,6 +550,7 @@ def jvm(ck, heapdiff, src, keep=None):
                                  for n in sorted(arrays))))
             series[mode] = (paths, oracle)
         check_series(ck, heapdiff, series["leaks"][0], series["leaks"][1], series["steady"][0])
+        layouts(ck, heapdiff, gen, tmp)
         if keep:  # three of each series, their symbol tables cut (strip.py)
             os.makedirs(keep, exist_ok=True)
             for f in os.listdir(keep):

@@ -91,6 +91,16 @@ const char *hd_status_str(int code);
 
 /* What one profile may cost; a zero field (or a NULL pointer) takes the
  * default.  Past either, loading fails with HD_ERR_LIMIT. */
+enum hd_hprof_layout {
+	HD_HPROF_AUTO,       /* 0, so that a zeroed hd_limits reads the dump */
+	HD_HPROF_COMPRESSED, /* 12-byte headers, 4-byte references (default under 32 GiB) */
+	HD_HPROF_WIDE_REFS,  /* 12-byte headers, 8-byte references (-XX:-UseCompressedOops) */
+	HD_HPROF_WIDE,       /* 16-byte headers, 8-byte references (and
+			      * -XX:-UseCompressedClassPointers) */
+};
+/* "auto", "compressed", "wide-refs", "wide" */
+int hd_hprof_layout_parse(const char *s, enum hd_hprof_layout *out);
+
 struct hd_limits {
 	uint64_t max_size;    /* decompressed bytes */
 	uint64_t max_frames;  /* expanded frames of all samples */
@@ -98,6 +108,9 @@ struct hd_limits {
 	 * executable, when not where its memory map says (--binary), and a
 	 * directory of separate debug files (--symbols); NULL: none. */
 	const char *binary, *symbols;
+	/* How the JVM that wrote a Java heap dump laid objects out (shallow
+	 * sizes); AUTO: read from the dump (lib/input/hprof.c). */
+	enum hd_hprof_layout hprof_layout;
 };
 
 /* ---- sizes (base/units.c) ------------------------------------------- */

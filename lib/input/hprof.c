@@ -36,9 +36,14 @@
  * hold is ignored (MAT does the same); an instance whose class is not in
  * the dump is an error.
  *
- * Shallow sizes are HotSpot's on 64 bits with compressed oops and class
- * pointers (the default below 32 GiB of heap): a 12-byte header, then the
- * fields (a reference 4 bytes), rounded up to 8; arrays a 16-byte header.
+ * Shallow sizes are HotSpot's on 64 bits, by default with compressed oops
+ * and class pointers (the default below 32 GiB of heap): a 12-byte
+ * header, then the fields (a reference 4 bytes), rounded up to 8; arrays
+ * a 16-byte header.  Without compressed oops (a heap of 32 GiB or more,
+ * -XX:-UseCompressedOops) a reference is 8 bytes; without compressed
+ * class pointers too, headers are 16 and 24 bytes.  The dump does not
+ * say which; pick_layout() reads it from the distances between object
+ * ids, and hd_limits.hprof_layout (--hprof-layout) overrides it.
  * jmap -histo agrees for classes without fields the VM injects (the
  * dump does not list those: java.lang.Class, ClassLoader, MemberName,
  * ...); a Class is its java.lang.Class instance plus its static fields.
@@ -113,13 +118,26 @@ struct hclass {
 	uint32_t own_len;    /* HPROF bytes of its own instance fields */
 	uint32_t inst_len;   /* and of its superclasses' */
 	uint32_t ref_first, nrefs; /* into refoff: where an instance's references are */
-	uint64_t hs_fields;  /* HotSpot bytes of its instance fields, superclasses' too */
+	uint64_t hs_fields;  /* HotSpot bytes of its primitive instance fields,
+			      * superclasses' too (references: nrefs) */
 	uint64_t hs_statics; /* HotSpot bytes of its static fields */
 	uint32_t name;       /* index into lnames, or NONE */
 	uint32_t func, cfunc; /* "Foo", "class Foo": NONE until wanted */
 	uint32_t obj;        /* the object index of its Class */
 	uint32_t weak_off;   /* where an instance's Reference.referent is, or NONE */
 	uint8_t state;       /* layout: 0 to do, 1 on the way, 2 done */
+};
+
+/* How the JVM laid objects out: the header of an instance and of an
+ * array, and a reference (see the top of the file). */
+struct hlayout {
+	unsigned hdr, arr, ref;
+};
+static const struct hlayout layouts[HD_HPROF_WIDE + 1] = {
+	[HD_HPROF_AUTO] = { 12, 16, 4 },
+	[HD_HPROF_COMPRESSED] = { 12, 16, 4 },
+	[HD_HPROF_WIDE_REFS] = { 12, 16, 8 },
+	[HD_HPROF_WIDE] = { 16, 24, 8 },
 };
 
 struct hstring {
@@ -182,6 +200,7 @@ struct parser {
 	uint64_t dangling;
 	uint32_t rfunc[RK_COUNT], pfunc[12]; /* NONE until wanted */
 	int64_t class_size;        /* java.lang.Class's own instance size, or -1 */
+	struct hlayout lay;
 	struct hd_map trie_index;
 	uint32_t *scratch;
 	size_t scratch_cap;
@@ -442,7 +461,7 @@ static int class_dump(struct parser *ps, size_t start, size_t *at, size_t end)
 		if (!hprof_size(ps, t))
 			return bad(ps, q + id, "an instance field of type %u, which HPROF does not have", t);
 		own += hprof_size(ps, t); /* at most 65535 * 8 */
-		hsf += hs_size[t];
+		hsf += t == 2 ? 0 : hs_size[t];
 		q += id + 1;
 	}
 	c->own_len = own;
@@ -902,7 +921,7 @@ static int object_edges(struct parser *ps, size_t i)
 
 			if (t == 2 && (rc = add_edge(ps, rd_id(ps, q + id + 1))))
 				return rc;
-			statics += hs_size[t];
+			statics += t == 2 ? ps->lay.ref : hs_size[t];
 			q += id + 1 + hprof_size(ps, t);
 		}
 		ps->osize8[i] = size8((uint64_t)(ps->class_size >= 0 ? ps->class_size : 96) + statics);
@@ -924,7 +943,7 @@ static int object_edges(struct parser *ps, size_t i)
 		for (k = 0; k < c->nrefs; k++)
 			if ((rc = add_edge(ps, rd_id(ps, q + r[k]))))
 				return rc;
-		ps->osize8[i] = size8(12 + c->hs_fields);
+		ps->osize8[i] = size8(ps->lay.hdr + c->hs_fields + (uint64_t)ps->lay.ref * c->nrefs);
 		return 0;
 	}
 	case SUB_OBJ_ARRAY_DUMP:
@@ -935,7 +954,7 @@ static int object_edges(struct parser *ps, size_t i)
 		for (k = 0, q = at + 2 * id + 8; k < n; k++, q += id)
 			if ((rc = add_edge(ps, rd_id(ps, q))))
 				return rc;
-		ps->osize8[i] = size8(16 + 4 * n);
+		ps->osize8[i] = size8(ps->lay.arr + ps->lay.ref * n);
 		return 0;
 	default: { /* SUB_PRIM_ARRAY_DUMP: read_records saw to it */
 		unsigned t = ps->d[at + id + 8];
@@ -943,10 +962,63 @@ static int object_edges(struct parser *ps, size_t i)
 		n = rd4(ps, at + id + 4);
 		if ((rc = fixed_func(ps, &ps->pfunc[t], prim_names[t], &ps->ofunc[i])))
 			return rc;
-		ps->osize8[i] = size8(16 + n * hs_size[t]);
+		ps->osize8[i] = size8(ps->lay.arr + n * hs_size[t]);
 		return 0;
 	}
 	}
+}
+
+/* Object i's shallow size in layout L, 0 for a Class (whose size has
+ * fields the dump does not list) or what is not an object. */
+static uint64_t shallow(const struct parser *ps, size_t i, const struct hlayout *L)
+{
+	unsigned id = ps->idsize;
+	size_t at = (size_t)ps->objs[i].off + 1;
+	uint32_t ci;
+	const struct hclass *c;
+
+	switch (ps->d[at - 1]) {
+	case SUB_INSTANCE_DUMP:
+		if (!hd_map_get(&ps->class_index, rd_id(ps, at + id + 4), &ci))
+			return 0;
+		c = &ps->classes[ci];
+		return (L->hdr + c->hs_fields + (uint64_t)L->ref * c->nrefs + 7) / 8 * 8;
+	case SUB_OBJ_ARRAY_DUMP:
+		return (L->arr + (uint64_t)L->ref * rd4(ps, at + id + 4) + 7) / 8 * 8;
+	case SUB_PRIM_ARRAY_DUMP:
+		return (L->arr + (uint64_t)hs_size[ps->d[at + id + 8]] * rd4(ps, at + id + 4) + 7) / 8 * 8;
+	}
+	return 0;
+}
+
+/*
+ * The layout, when the caller did not say: HotSpot's object ids are
+ * addresses and it dumps its heap in address order, so where two objects
+ * lie side by side (most of them: allocation is a bump of a pointer) the
+ * difference of their ids is the first one's size.  The layout whose
+ * sizes explain the most of those differences wins; compressed oops, the
+ * default, unless another explains strictly more.
+ */
+static void pick_layout(struct parser *ps, const struct hd_limits *lim)
+{
+	size_t score[HD_HPROF_WIDE + 1] = {0}, i, k, best = HD_HPROF_COMPRESSED;
+
+	if (lim && lim->hprof_layout > HD_HPROF_AUTO && lim->hprof_layout <= HD_HPROF_WIDE) {
+		ps->lay = layouts[lim->hprof_layout];
+		return;
+	}
+	for (i = 0; i + 1 < ps->nobjs; i++) {
+		uint64_t gap = ps->objs[i + 1].id - ps->objs[i].id;
+
+		if (gap > 4096)
+			continue;
+		for (k = HD_HPROF_COMPRESSED; k <= HD_HPROF_WIDE; k++)
+			score[k] += shallow(ps, i, &layouts[k]) == gap;
+	}
+	for (k = HD_HPROF_COMPRESSED; k <= HD_HPROF_WIDE; k++)
+		if (score[k] > score[best])
+			best = k;
+	ps->lay = layouts[best];
 }
 
 static int build_graph(struct parser *ps)
@@ -963,7 +1035,7 @@ static int build_graph(struct parser *ps)
 
 		c->obj = find_obj(ps, c->id);
 		if (s && s->len == 15 && memcmp(ps->d + s->off, "java/lang/Class", 15) == 0)
-			ps->class_size = (int64_t)(12 + c->hs_fields);
+			ps->class_size = (int64_t)(ps->lay.hdr + c->hs_fields + (uint64_t)ps->lay.ref * c->nrefs);
 	}
 	if (!(ps->ofunc = malloc((n + 1) * sizeof(*ps->ofunc))) ||
 	    !(ps->osize8 = malloc((n + 1) * sizeof(*ps->osize8))) ||
@@ -1863,8 +1935,10 @@ static int hprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 		rc = nomem(&ps);
 		goto done;
 	}
-	if ((rc = read_records(&ps, at)) || (rc = layout_classes(&ps)) || (rc = index_objs(&ps)) ||
-	    (rc = build_graph(&ps)) || (rc = held_by(&ps)))
+	if ((rc = read_records(&ps, at)) || (rc = layout_classes(&ps)) || (rc = index_objs(&ps)))
+		goto done;
+	pick_layout(&ps, lim);
+	if ((rc = build_graph(&ps)) || (rc = held_by(&ps)))
 		goto done;
 	free(ps.objs);
 	ps.objs = NULL;
@@ -1938,3 +2012,16 @@ static void hprof_release(struct hd_profile *p)
 const struct hd_decoder hd_decoder_hprof = {
 	"hprof", hprof_sniff, hprof_decode, hprof_next, hprof_release,
 };
+
+int hd_hprof_layout_parse(const char *s, enum hd_hprof_layout *out)
+{
+	static const char *const names[] = { "auto", "compressed", "wide-refs", "wide" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum hd_hprof_layout)i;
+			return 0;
+		}
+	return HD_ERR_USAGE;
+}
