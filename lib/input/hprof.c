@@ -87,6 +87,7 @@ enum {
 	RK_NATIVE, RK_BLOCK, RK_MONITOR, RK_UNKNOWN, RK_SEVERAL, RK_UNREACHABLE, RK_COUNT
 };
 #define RK_KIND 0x0f
+#define RK_WEAK 0x40 /* its first reference is Reference.referent */
 #define RK_REFD 0x80
 
 static const char *const root_names[RK_COUNT] = {
@@ -936,12 +937,20 @@ static int object_edges(struct parser *ps, size_t i)
 		if (n != c->inst_len)
 			return bad(ps, at - 1, "an instance of %llu bytes, but its class's fields take %u",
 				   (unsigned long long)n, c->inst_len);
+		q = at + 2 * id + 8;
+		if (c->weak_off != NONE) { /* first, marked, for held_by() */
+			size_t e = ps->nedges;
+
+			if ((rc = add_edge(ps, rd_id(ps, q + c->weak_off))))
+				return rc;
+			if (ps->nedges > e)
+				ps->rkind[i] |= RK_WEAK;
+		}
 		if ((rc = class_func(ps, c, 0, &ps->ofunc[i])) || (rc = add_edge(ps, c->id)))
 			return rc;
-		q = at + 2 * id + 8;
 		r = ps->refoff + c->ref_first;
 		for (k = 0; k < c->nrefs; k++)
-			if ((rc = add_edge(ps, rd_id(ps, q + r[k]))))
+			if (r[k] != c->weak_off && (rc = add_edge(ps, rd_id(ps, q + r[k]))))
 				return rc;
 		ps->osize8[i] = size8(ps->lay.hdr + c->hs_fields + (uint64_t)ps->lay.ref * c->nrefs);
 		return 0;
@@ -1405,19 +1414,11 @@ static int held_by(struct parser *ps)
 			queue[tail++] = (uint32_t)i;
 		}
 	while (head < tail) {
-		uint32_t v = queue[head++], skip = NONE, e;
-		const struct hclass *c;
-		size_t q;
+		uint32_t v = queue[head++], e = ps->row[v];
 
-		if ((c = inst_class(ps, v, &q)) && c->weak_off != NONE)
-			skip = find_obj(ps, rd_id(ps, q + c->weak_off));
-		for (e = ps->row[v]; e < ps->row[v + 1]; e++) {
+		for (e += ps->rkind[v] & RK_WEAK ? 1 : 0; e < ps->row[v + 1]; e++) {
 			uint32_t w = ps->edges[e];
 
-			if (w == skip) {
-				skip = NONE;
-				continue;
-			}
 			if (C.parent[w] == NONE) {
 				C.parent[w] = v;
 				queue[tail++] = w;
@@ -1940,6 +1941,10 @@ static int hprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 	pick_layout(&ps, lim);
 	if ((rc = build_graph(&ps)) || (rc = held_by(&ps)))
 		goto done;
+	/* The dump's bytes are read no more (names are in the arena): gone
+	 * before the dominators, the peak, which need only the arrays. */
+	free(p->data);
+	p->data = NULL;
 	free(ps.objs);
 	ps.objs = NULL;
 	free(ps.bstart);
