@@ -201,6 +201,7 @@ struct parser {
 	uint64_t dangling;
 	uint32_t rfunc[RK_COUNT], pfunc[12]; /* NONE until wanted */
 	int64_t class_size;        /* java.lang.Class's own instance size, or -1 */
+	uint64_t max_frames, frames; /* the frames cap, and the paths' frames so far */
 	struct hlayout lay;
 	struct hd_map trie_index;
 	uint32_t *scratch;
@@ -1764,7 +1765,13 @@ static int build_paths(struct parser *ps, struct dom *D)
 		}
 		if ((rc = trie_child(ps, up, ps->ofunc[o], &node[k])))
 			return rc;
-		h->tcount[node[k]]++;
+		/* The frames cap, checked as the paths are made: a path's walk
+		 * (trie_child) costs no more than its frames, so a chain of n
+		 * distinct classes (n^2 / 2 frames) is refused in O(cap). */
+		if (h->tcount[node[k]]++ == 0 && (ps->frames += h->tdepth[node[k]]) > ps->max_frames)
+			return hd_fail_about(ps->err, HD_ERR_LIMIT, HD_SUBJ_MAX_FRAMES,
+					     "the dominator paths expand to more than %llu frames",
+					     (unsigned long long)ps->max_frames);
 		h->tbytes[node[k]] = hd_add_sat(h->tbytes[node[k]], (int64_t)ps->osize8[o] * 8);
 	}
 	return 0;
@@ -1945,6 +1952,7 @@ static int hprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 	 * before the dominators, the peak, which need only the arrays. */
 	free(p->data);
 	p->data = NULL;
+	ps.max_frames = lim && lim->max_frames ? lim->max_frames : hd_default_max_frames(p->len);
 	free(ps.objs);
 	ps.objs = NULL;
 	free(ps.bstart);
