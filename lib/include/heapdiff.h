@@ -89,8 +89,6 @@ const char *hd_status_str(int code);
  */
 #define HD_DEFAULT_MAX_OUTPUT ((size_t)64 << 20)
 
-/* What one profile may cost; a zero field (or a NULL pointer) takes the
- * default.  Past either, loading fails with HD_ERR_LIMIT. */
 enum hd_hprof_layout {
 	HD_HPROF_AUTO,       /* 0, so that a zeroed hd_limits reads the dump */
 	HD_HPROF_COMPRESSED, /* 12-byte headers, 4-byte references (default under 32 GiB) */
@@ -101,6 +99,8 @@ enum hd_hprof_layout {
 /* "auto", "compressed", "wide-refs", "wide" */
 int hd_hprof_layout_parse(const char *s, enum hd_hprof_layout *out);
 
+/* What one profile may cost; a zero field (or a NULL pointer) takes the
+ * default.  Past either, loading fails with HD_ERR_LIMIT. */
 struct hd_limits {
 	uint64_t max_size;    /* decompressed bytes */
 	uint64_t max_frames;  /* expanded frames of all samples */
