@@ -36,7 +36,8 @@ static setter set_format, set_output, set_icicle, set_top, set_sample, set_gran,
 	set_regex, set_sort, set_max_size, set_max_frames, set_max_output, set_color, set_input,
 	set_chain_depth, set_min_delta, set_folded, set_fail_on, set_order,
 	set_trend, set_normalize, set_ascii, set_app, set_help, set_native,
-	set_seconds, set_timeout, set_watch;
+	set_seconds, set_timeout, set_watch,
+	set_hprof_layout;
 
 /* The same text for every command. */
 #define ALL(text) {text, text, text}
@@ -145,6 +146,11 @@ static const struct option_spec options[] = {
 	{"symbols", 0, required_argument, OPT_LIMITS, set_native, "DIR",
 	 ALL("C, C++ profiles: a directory of separate debug files (laid out as "
 	     "/usr/lib/debug/.build-id, or named after the binary)")},
+	{"hprof-layout", 0, required_argument, OPT_LIMITS, set_hprof_layout, "LAYOUT",
+	 ALL("Java heap dumps: how the JVM laid objects out, for shallow sizes: "
+	     "auto (default: read from the dump), compressed (compressed oops), "
+	     "wide-refs (-XX:-UseCompressedOops) or wide (also "
+	     "-XX:-UseCompressedClassPointers)")},
 	{"max-output", 0, required_argument, OPT_LIMITS, set_max_output, "SIZE",
 	 ALL("refuse to write a report larger than SIZE (default 64MiB)")},
 	{"seconds", 0, required_argument, OPT_FETCH, set_seconds, "N",
@@ -430,6 +436,13 @@ static int set_native(struct cli *c, const struct option_spec *o, const char *ar
 		c->limits.binary = arg;
 	else
 		c->limits.symbols = arg;
+	return 0;
+}
+
+static int set_hprof_layout(struct cli *c, const struct option_spec *o, const char *arg)
+{
+	if (hd_hprof_layout_parse(arg, &c->limits.hprof_layout))
+		return bad_value(o, arg, "auto, compressed, wide-refs or wide");
 	return 0;
 }
 

@@ -25,11 +25,18 @@ Hostile dumps (made here): truncated, absurd lengths, dangling and
 looping classes, duplicates are refused with one line and exit 2; a
 dangling field reference is ignored; a 200 000-node list is one path.
 
-Then: diff of the first and last dump names LeakApp$Session among the
-growers with the retained growth computed here; trend of the series
-classes it growing and a leak suspect, and Churn$Item not.
+Then the verdicts: diff of the first and last dump names LeakApp$Session
+among the growers with the retained growth computed here, and each of
+the three leaks (a static collection, a listener left on an event bus, a
+ThreadLocal of a worker thread) held by the reference chain the program
+built; trend of the series classes each leak growing and a suspect, its
+own culprit, the warm-up cache levelled and churn no suspect, and
+--fail-on leak exits 1 on it and 0 on the steady series (no leak).
 
-With --jvm, also: per class, instances and bytes equal jmap -histo:live
+With --jvm, also: dumps of a JVM without compressed oops, and without
+compressed class pointers too, sized as jmap -histo:live sizes them for
+the program's own classes, the layout read from the dump.  And per
+class, instances and bytes equal jmap -histo:live
 taken on the same quiescent JVM right after each dump, exactly, for the
 program's own classes and their arrays; the JDK's classes are counted
 (how many agree) but not asserted (see hprof.c for why they differ).
@@ -45,7 +52,7 @@ import subprocess
 import sys
 import tempfile
 
-OWN = re.compile(r"^(HeapGen|LeakApp|WarmCache|Churn)\b")
+OWN = re.compile(r"^(HeapGen|LeakApp|Listeners|ThreadLocals|WarmCache|Churn)\b")
 ROOT_KINDS = {  # sub-record tag: (priority, frame name, extra bytes past the id)
     0x05: (1, "<GC root: system class>", 0),
     0x08: (2, "<GC root: thread>", 8),
@@ -374,30 +381,76 @@ def check_dump(ck, heapdiff, path):
     return want
 
 
-def check_series(ck, heapdiff, paths, oracle):
-    """diff of the first and last; trend of them all, given three or more."""
+# The leaks HeapGen builds, each with the reference chain it built, holder
+# first, as diff, trend and top print it under the leaking class.
+LEAKS = {
+    "LeakApp$Session": ["LeakApp.sessions", "java.util.ArrayList.elementData", "java.lang.Object[]"],
+    "Listeners$View": ["Listeners.bus", "Listeners$EventBus.listeners", "java.util.ArrayList.elementData",
+                       "java.lang.Object[]", "Listeners$View$Handler.this$0"],
+    "ThreadLocals$Context": ['thread "request-worker"', "java.lang.Thread.threadLocals",
+                             "java.lang.ThreadLocal$ThreadLocalMap.table",
+                             "java.lang.ThreadLocal$ThreadLocalMap$Entry[]",
+                             "java.lang.ThreadLocal$ThreadLocalMap$Entry.value",
+                             "java.util.ArrayList.elementData", "java.lang.Object[]"],
+}
+QUIET = ("Churn$Item", "WarmCache$Entry")
+
+
+def check_series(ck, heapdiff, paths, oracle, steady=()):
+    """diff of the first and last; trend of them all, given three or more;
+    the verdicts: every leak a suspect named by itself (its culprit) and
+    the chain that holds it, warm-up levelled, churn no suspect, and
+    --fail-on leak 1 on this series and 0 on the steady one."""
     first, last = oracle[0], oracle[-1]
     leak = "LeakApp$Session"
-    d = json.loads(run(heapdiff, "diff", "-f", "json", "--top", "0", paths[0], paths[-1]))
+    d = json.loads(run(heapdiff, "diff", "-f", "json", "--top", "0", "--ref-chain-depth", "16",
+                       paths[0], paths[-1]))
     rows = {f["name"]: f for f in d["functions"]}
     r = rows.get(leak)
     ck.check(r is not None and r["delta_cum"] == last[leak][3] - first[leak][3] > 0 and
              r["status"] == "grew",
              "diff: %s grew by its retained size (%s)" % (leak, r and r["delta_cum"]))
+    for name, chain in LEAKS.items():
+        r = rows.get(name)
+        ck.check(r is not None and r["status"] in ("grew", "new") and r.get("held_by") == chain,
+                 "diff: %s grew, held by the chain the program built: %s" %
+                 (name, r and r.get("held_by")))
     text = run(heapdiff, "diff", paths[0], paths[-1])
-    ck.check(leak in text.split("Top growers:")[-1][:4000], "diff's text names %s among the growers" % leak)
-    print("ok   diff: %s grows by %d retained bytes" % (leak, last[leak][3] - first[leak][3]))
+    growers = text.split("Top growers:")[-1].split("Top shrinkers:")[0]
+    ck.check(leak in growers[:4000], "diff's text names %s among the growers" % leak)
+    want = "\n        held by %s → %s\n" % (LEAKS[leak][0], " → ".join(LEAKS[leak][-2:]))
+    ck.check(want in growers, "diff's text: %s held by its static field, cut to 3 steps: %r" %
+             (leak, want))
+    print("ok   diff: %s grows by %d retained bytes; %s held as built" %
+          (leak, last[leak][3] - first[leak][3], ", ".join(LEAKS)))
     if len(paths) < 3:
         return
-    t = json.loads(run(heapdiff, "trend", "-f", "json", "--top", "0", *paths))
+    t = json.loads(run(heapdiff, "trend", "-f", "json", "--top", "0", "--ref-chain-depth", "16", *paths))
     rows = {f["name"]: f for f in t["functions"]}
-    ck.check(rows[leak]["trend"]["class"] == "growing" and leak in t["suspects"],
-             "trend: %s growing (%s) and a suspect" % (leak, rows[leak]["trend"]["class"]))
-    for quiet in ("Churn$Item", "WarmCache$Entry"):
+    for name, chain in LEAKS.items():
+        r = rows[name]
+        ck.check(r["trend"]["class"] == "growing" and name in t["suspects"] and
+                 r["culprit"] == name and r.get("held_by") == chain,
+                 "trend: %s growing (%s), a suspect, its own culprit (%s), held by %s" %
+                 (name, r["trend"]["class"], r["culprit"], r.get("held_by")))
+    ck.check(rows["WarmCache$Entry"]["trend"]["class"] == "levelled",
+             "trend: the warm-up cache levelled (%s)" % rows["WarmCache$Entry"]["trend"]["class"])
+    for quiet in QUIET:
         ck.check(quiet not in t["suspects"] and rows[quiet]["trend"]["class"] != "growing",
                  "trend: %s not a suspect (%s)" % (quiet, rows[quiet]["trend"]["class"]))
-    print("ok   trend of %d dumps: %s growing and a suspect; Churn$Item, WarmCache$Entry not" %
-          (len(paths), leak))
+    p = subprocess.run([heapdiff, "trend", "--fail-on", "leak", *paths], capture_output=True, text=True)
+    ck.check(p.returncode == 1 and "FAIL" in p.stdout, "trend --fail-on leak: exit 1 on the leaks (%d)"
+             % p.returncode)
+    print("ok   trend of %d dumps: %s growing, suspects, held as built; WarmCache$Entry levelled;"
+          " Churn$Item no suspect; --fail-on leak exits 1" % (len(paths), ", ".join(LEAKS)))
+    if len(steady) < 3:
+        return
+    t = json.loads(run(heapdiff, "trend", "-f", "json", "--top", "0", *steady))
+    p = subprocess.run([heapdiff, "trend", "--fail-on", "leak", *steady], capture_output=True, text=True)
+    ck.check(not t["suspects"] and p.returncode == 0 and "PASS" in p.stdout,
+             "trend --fail-on leak: exit 0 and no suspect on the steady series (%d, %s)" %
+             (p.returncode, t["suspects"]))
+    print("ok   trend of %d steady dumps: no suspect, --fail-on leak exits 0" % len(steady))
 
 
 def jmap_histo(pid):
@@ -415,6 +468,44 @@ def jmap_histo(pid):
     return h
 
 
+def own_histo(heapdiff, path, *opts):
+    h = {}
+    for k, t in ((0, "inuse_objects"), (1, "inuse_space")):
+        d = json.loads(run(heapdiff, "top", "-f", "json", "--top", "0", "--sample-index", t, *opts, path))
+        for f in d["functions"]:
+            if OWN.match(f["name"]):
+                h.setdefault(f["name"], [0, 0])[k] = f["flat"][0]
+    return h
+
+
+def layouts(ck, heapdiff, gen, tmp):
+    """Without compressed oops (and class pointers), one dump each: the
+    layout heapdiff reads from the dump gives jmap -histo:live's numbers
+    for the program's own classes, and so does --hprof-layout naming it."""
+    for name, flags in (("wide-refs", ["-XX:-UseCompressedOops"]),
+                        ("wide", ["-XX:-UseCompressedOops", "-XX:-UseCompressedClassPointers"])):
+        out = os.path.join(tmp, name)
+        os.makedirs(out)
+        cmd = ["java"] + open(os.path.join(gen, "jvm-flags")).read().split() + flags + \
+            ["-cp", tmp, "HeapGen", out, "1"]
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        w = p.stdout.readline().split()
+        h = {n: v for n, v in jmap_histo(w[3]).items() if OWN.match(n)}
+        p.stdin.write("next\n")
+        p.stdin.flush()
+        p.wait()
+        auto, named = own_histo(heapdiff, w[1]), own_histo(heapdiff, w[1], "--hprof-layout", name)
+        ck.check(len(h) >= 9 and auto == h and named == h,
+                 "%s: own classes against jmap -histo:live, layout read from the dump and named "
+                 "(%s; auto %s; jmap %s)" % (" ".join(flags), len(h), sorted(auto.items())[:3],
+                                              sorted(h.items())[:3]))
+        print("ok   %s: %d own classes equal jmap -histo:live, layout %s read from the dump" %
+              (" ".join(flags), len(h), name))
+
+
+KEEP = (0, 2, 3)  # the dumps of each series testdata/java commits
+
+
 def jvm(ck, heapdiff, src, keep=None):
     for tool in ("java", "javac", "jmap"):
         if not shutil.which(tool):
@@ -425,42 +516,50 @@ def jvm(ck, heapdiff, src, keep=None):
         gen = os.path.join(src, "testdata", "gen", "java")
         subprocess.run(["javac", "-d", tmp] + [os.path.join(gen, f) for f in sorted(os.listdir(gen))
                                                if f.endswith(".java")], check=True)
-        cmd = ["java"] + open(os.path.join(gen, "jvm-flags")).read().split() + \
-            ["-cp", tmp, "HeapGen", tmp, "4"]
-        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        paths, histos = [], []
-        for _ in range(4):
-            w = p.stdout.readline().split()
-            paths.append(w[1])
-            histos.append(jmap_histo(w[3]))
-            p.stdin.write("next\n")
-            p.stdin.flush()
-        p.wait()
-        oracle = []
-        for path, h in zip(paths, histos):
-            o = check_dump(ck, heapdiff, path)
-            oracle.append(o)
-            own = [n for n in h if OWN.match(n)]
-            bad = [n for n in own if o.get(n, [0, 0])[:2] != h[n]]
-            for n in bad:
-                print("  %s: jmap %s, heapdiff %s" % (n, h[n], o.get(n)))
-            ck.check(len(own) >= 5 and not bad, "%s: own classes against jmap -histo:live (%d)"
-                     % (os.path.basename(path), len(own)))
-            jdk = [n for n in h if not OWN.match(n)]
-            same = [n for n in jdk if o.get(n, [0, 0])[:2] == h[n]]
-            arrays = [n for n in jdk if n.endswith("[]") and n.split("[")[0] in KW.values()]
-            print("ok   %s: %d own classes equal jmap -histo:live; JDK classes: %d of %d equal"
-                  " (primitive arrays %s)" %
-                  (os.path.basename(path), len(own), len(same), len(jdk),
-                   ", ".join("%s %s" % (n, "=" if o.get(n, [0, 0])[:2] == h[n] else
-                                        "%s vs jmap %s" % (o.get(n, [0, 0])[:2], h[n]))
-                             for n in sorted(arrays))))
-        check_series(ck, heapdiff, paths, oracle)
-        if keep:  # the first and the last, their symbol tables cut (strip.py)
+        series = {}
+        for mode in ("leaks", "steady"):
+            cmd = ["java"] + open(os.path.join(gen, "jvm-flags")).read().split() + \
+                ["-cp", tmp, "HeapGen", tmp, "4", mode]
+            p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            paths, histos = [], []
+            for _ in range(4):
+                w = p.stdout.readline().split()
+                paths.append(w[1])
+                histos.append(jmap_histo(w[3]))
+                p.stdin.write("next\n")
+                p.stdin.flush()
+            p.wait()
+            oracle = []
+            for path, h in zip(paths, histos):
+                o = check_dump(ck, heapdiff, path)
+                oracle.append(o)
+                own = [n for n in h if OWN.match(n)]
+                bad = [n for n in own if o.get(n, [0, 0])[:2] != h[n]]
+                for n in bad:
+                    print("  %s: jmap %s, heapdiff %s" % (n, h[n], o.get(n)))
+                ck.check(len(own) >= 4 and not bad, "%s: own classes against jmap -histo:live (%d)"
+                         % (os.path.basename(path), len(own)))
+                jdk = [n for n in h if not OWN.match(n)]
+                same = [n for n in jdk if o.get(n, [0, 0])[:2] == h[n]]
+                arrays = [n for n in jdk if n.endswith("[]") and n.split("[")[0] in KW.values()]
+                print("ok   %s: %d own classes equal jmap -histo:live; JDK classes: %d of %d equal"
+                      " (primitive arrays %s)" %
+                      (os.path.basename(path), len(own), len(same), len(jdk),
+                       ", ".join("%s %s" % (n, "=" if o.get(n, [0, 0])[:2] == h[n] else
+                                            "%s vs jmap %s" % (o.get(n, [0, 0])[:2], h[n]))
+                                 for n in sorted(arrays))))
+            series[mode] = (paths, oracle)
+        check_series(ck, heapdiff, series["leaks"][0], series["leaks"][1], series["steady"][0])
+        layouts(ck, heapdiff, gen, tmp)
+        if keep:  # three of each series, their symbol tables cut (strip.py)
             os.makedirs(keep, exist_ok=True)
-            for path in (paths[0], paths[-1]):
-                subprocess.run([sys.executable, os.path.join(gen, "strip.py"), path,
-                                os.path.join(keep, os.path.basename(path) + ".gz")], check=True)
+            for f in os.listdir(keep):
+                if f.endswith(".hprof.gz"):
+                    os.unlink(os.path.join(keep, f))
+            for paths, _ in series.values():
+                for k in KEEP:
+                    subprocess.run([sys.executable, os.path.join(gen, "strip.py"), paths[k],
+                                    os.path.join(keep, os.path.basename(paths[k]) + ".gz")], check=True)
     finally:
         shutil.rmtree(tmp)
 
@@ -551,7 +650,7 @@ def hostile_cases(real):
 
 def hostile(ck, heapdiff, src):
     d = os.path.join(src, "testdata", "java")
-    first = sorted(f for f in os.listdir(d) if f.endswith(".hprof.gz"))[0]
+    first = sorted(f for f in os.listdir(d) if f.startswith("heapgen-"))[0]
     real = gzip.decompress(open(os.path.join(d, first), "rb").read())
     tmp = tempfile.mkdtemp(prefix="heapdiff-hprof.")
     try:
@@ -594,9 +693,10 @@ def main():
         jvm(ck, heapdiff, src, os.path.join(src, "testdata", "java") if keep else None)
     else:
         d = os.path.join(src, "testdata", "java")
-        paths = sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".hprof.gz"))
-        oracle = [check_dump(ck, heapdiff, p) for p in paths]
-        check_series(ck, heapdiff, paths, oracle)
+        paths = sorted(os.path.join(d, f) for f in os.listdir(d) if f.startswith("heapgen-"))
+        steady = sorted(os.path.join(d, f) for f in os.listdir(d) if f.startswith("steady-"))
+        oracle = [check_dump(ck, heapdiff, p) for p in paths + steady]
+        check_series(ck, heapdiff, paths, oracle[:len(paths)], steady)
         hostile(ck, heapdiff, src)
     print("%d passed, %d failed" % (ck.passed, ck.failed))
     sys.exit(1 if ck.failed else 0)

@@ -1229,6 +1229,15 @@ static int location_frames(struct hd_model *m, struct add_state *st,
 				 noname ? st->p->funcs[fi].start_line : 0,
 				 addr, st->shownf[fi], &st->lbuf[st->lbuf_len]))
 			return HD_ERR_NOMEM;
+		if (st->p->held_by && st->p->held_by[fi]) { /* the newest profile's wins */
+			struct hd_frame *pf = &m->frames[st->lbuf[st->lbuf_len]].pub;
+			const char *h = st->p->held_by[fi];
+
+			if (!pf->held_by || strcmp(pf->held_by, h))
+				pf->held_by = hd_arena_strndup(&m->arena, h, strlen(h));
+			if (!pf->held_by)
+				return HD_ERR_NOMEM;
+		}
 		st->lbuf_len++;
 	}
 	s->n = (uint32_t)st->lbuf_len - s->first;

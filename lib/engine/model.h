@@ -22,6 +22,10 @@ struct hd_frame {
 	int64_t line;
 	uint64_t address;
 	int app;              /* the user's own code (hd_model_app_rule) */
+	/* What holds its objects (hd_profile.held_by: a Java heap dump's
+	 * reference chain), from the last profile added that had one; in
+	 * the model's arena.  NULL: none. */
+	const char *held_by;
 };
 
 /* How one profile enters the model. */

@@ -767,3 +767,35 @@ const char *hd_order_name(enum hd_order o)
 	}
 	return "?";
 }
+
+size_t hd_row_held_by(const struct hd_report *r, const struct hd_row *row,
+		      struct hd_held_step *steps, size_t *gap)
+{
+	const char *s = hd_model_frame(r->model, row->frame)->held_by, *e;
+	size_t total = 1, n = 0, k = 0, max = r->opts.ref_chain_depth > 0 ?
+		(size_t)r->opts.ref_chain_depth : 0;
+
+	*gap = 0;
+	if (max > HD_HELD_BY_MAX)
+		max = HD_HELD_BY_MAX;
+	if (!s || !max)
+		return 0;
+	for (e = s; (e = strchr(e, HD_HELD_BY_SEP[0])); e++)
+		total++;
+	/* the holder, then the max - 1 steps nearest the row */
+	for (;; k++) {
+		e = strchr(s, HD_HELD_BY_SEP[0]);
+		if (total <= max || k == 0 || k >= total - (max - 1)) {
+			if (n == 1 && k > 1)
+				*gap = 1;
+			steps[n].s = s;
+			steps[n++].len = e ? (size_t)(e - s) : strlen(s);
+		}
+		if (!e || n == max)
+			break;
+		s = e + 1;
+	}
+	if (n < total && !*gap)
+		*gap = n;
+	return n;
+}

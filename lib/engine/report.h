@@ -301,6 +301,27 @@ static inline int64_t hd_report_change(const struct hd_report *r,
 		hd_sub_sat(hd_report_flat(r, row, col), hd_report_flat(r, row, base));
 }
 
+/*
+ * What holds row's objects, when its profile says (a Java heap dump: the
+ * shortest reference chain from a GC root or a static field to one of
+ * the class's instances, hprof.c; from the newest profile that had one):
+ * at most opts.ref_chain_depth steps into steps[HD_HELD_BY_MAX], the
+ * holder first, then the steps nearest the row.  Returns how many, 0 when
+ * there is no chain or --ref-chain-depth is 0; *gap is the index before
+ * which steps were left out (n: after the last), 0 when none were.  The steps point into the
+ * model.
+ */
+#ifndef HD_HELD_BY_SEP
+#define HD_HELD_BY_SEP "\x1f" /* as input.h: between a chain's steps */
+#define HD_HELD_BY_MAX 16
+#endif
+struct hd_held_step {
+	const char *s;
+	size_t len;
+};
+size_t hd_row_held_by(const struct hd_report *r, const struct hd_row *row,
+		      struct hd_held_step *steps, size_t *gap);
+
 struct hd_rule_result {
 	struct hd_rule rule;
 	int pass;

@@ -90,6 +90,16 @@ const char *hd_status_str(int code);
  */
 #define HD_DEFAULT_MAX_OUTPUT ((size_t)64 << 20)
 
+enum hd_hprof_layout {
+	HD_HPROF_AUTO,       /* 0, so that a zeroed hd_limits reads the dump */
+	HD_HPROF_COMPRESSED, /* 12-byte headers, 4-byte references (default under 32 GiB) */
+	HD_HPROF_WIDE_REFS,  /* 12-byte headers, 8-byte references (-XX:-UseCompressedOops) */
+	HD_HPROF_WIDE,       /* 16-byte headers, 8-byte references (and
+			      * -XX:-UseCompressedClassPointers) */
+};
+/* "auto", "compressed", "wide-refs", "wide" */
+int hd_hprof_layout_parse(const char *s, enum hd_hprof_layout *out);
+
 /* What one profile may cost; a zero field (or a NULL pointer) takes the
  * default.  Past either, loading fails with HD_ERR_LIMIT. */
 struct hd_limits {
@@ -107,6 +117,9 @@ struct hd_limits {
 	double timeout;
 	uint64_t seconds;
 	const volatile sig_atomic_t *stop;
+	/* How the JVM that wrote a Java heap dump laid objects out (shallow
+	 * sizes); AUTO: read from the dump (lib/input/hprof.c). */
+	enum hd_hprof_layout hprof_layout;
 };
 
 /* ---- sizes (base/units.c) ------------------------------------------- */

@@ -36,9 +36,14 @@
  * hold is ignored (MAT does the same); an instance whose class is not in
  * the dump is an error.
  *
- * Shallow sizes are HotSpot's on 64 bits with compressed oops and class
- * pointers (the default below 32 GiB of heap): a 12-byte header, then the
- * fields (a reference 4 bytes), rounded up to 8; arrays a 16-byte header.
+ * Shallow sizes are HotSpot's on 64 bits, by default with compressed oops
+ * and class pointers (the default below 32 GiB of heap): a 12-byte
+ * header, then the fields (a reference 4 bytes), rounded up to 8; arrays
+ * a 16-byte header.  Without compressed oops (a heap of 32 GiB or more,
+ * -XX:-UseCompressedOops) a reference is 8 bytes; without compressed
+ * class pointers too, headers are 16 and 24 bytes.  The dump does not
+ * say which; pick_layout() reads it from the distances between object
+ * ids, and hd_limits.hprof_layout (--hprof-layout) overrides it.
  * jmap -histo agrees for classes without fields the VM injects (the
  * dump does not list those: java.lang.Class, ClassLoader, MemberName,
  * ...); a Class is its java.lang.Class instance plus its static fields.
@@ -82,6 +87,7 @@ enum {
 	RK_NATIVE, RK_BLOCK, RK_MONITOR, RK_UNKNOWN, RK_SEVERAL, RK_UNREACHABLE, RK_COUNT
 };
 #define RK_KIND 0x0f
+#define RK_WEAK 0x40 /* its first reference is Reference.referent */
 #define RK_REFD 0x80
 
 static const char *const root_names[RK_COUNT] = {
@@ -113,12 +119,26 @@ struct hclass {
 	uint32_t own_len;    /* HPROF bytes of its own instance fields */
 	uint32_t inst_len;   /* and of its superclasses' */
 	uint32_t ref_first, nrefs; /* into refoff: where an instance's references are */
-	uint64_t hs_fields;  /* HotSpot bytes of its instance fields, superclasses' too */
+	uint64_t hs_fields;  /* HotSpot bytes of its primitive instance fields,
+			      * superclasses' too (references: nrefs) */
 	uint64_t hs_statics; /* HotSpot bytes of its static fields */
 	uint32_t name;       /* index into lnames, or NONE */
 	uint32_t func, cfunc; /* "Foo", "class Foo": NONE until wanted */
 	uint32_t obj;        /* the object index of its Class */
+	uint32_t weak_off;   /* where an instance's Reference.referent is, or NONE */
 	uint8_t state;       /* layout: 0 to do, 1 on the way, 2 done */
+};
+
+/* How the JVM laid objects out: the header of an instance and of an
+ * array, and a reference (see the top of the file). */
+struct hlayout {
+	unsigned hdr, arr, ref;
+};
+static const struct hlayout layouts[HD_HPROF_WIDE + 1] = {
+	[HD_HPROF_AUTO] = { 12, 16, 4 },
+	[HD_HPROF_COMPRESSED] = { 12, 16, 4 },
+	[HD_HPROF_WIDE_REFS] = { 12, 16, 8 },
+	[HD_HPROF_WIDE] = { 16, 24, 8 },
 };
 
 struct hstring {
@@ -128,6 +148,7 @@ struct hstring {
 
 struct hroot {
 	uint64_t id;
+	uint32_t thread;     /* its thread's serial number; 0: none */
 	uint8_t kind;
 };
 
@@ -139,6 +160,8 @@ struct hprof {
 	uint32_t *tparent, *tfunc, *tdepth;
 	int64_t *tcount, *tbytes;
 	uint32_t *samples;   /* trie nodes with objects, in the order made */
+	const char **held;   /* held_by of the first nheld functions */
+	size_t nheld;
 	size_t ntrie, trie_cap, nfuncs, funcs_cap;
 };
 
@@ -178,6 +201,8 @@ struct parser {
 	uint64_t dangling;
 	uint32_t rfunc[RK_COUNT], pfunc[12]; /* NONE until wanted */
 	int64_t class_size;        /* java.lang.Class's own instance size, or -1 */
+	uint64_t max_frames, frames; /* the frames cap, and the paths' frames so far */
+	struct hlayout lay;
 	struct hd_map trie_index;
 	uint32_t *scratch;
 	size_t scratch_cap;
@@ -266,12 +291,46 @@ static int add_func(struct parser *ps, const char *name, size_t n, uint32_t *out
  * "java.lang.String[]"; with prefix ("class "), the Class object's.  A
  * name HPROF did not give is "<class 0xID>".
  */
-static int class_func(struct parser *ps, struct hclass *c, int mirror, uint32_t *out)
+static void class_name(const struct parser *ps, const struct hclass *c, struct hd_buf *b)
 {
 	const struct hstring *s = c->name != NONE ? string_of(ps, ps->lnames[c->name]) : NULL;
-	struct hd_buf b;
 	size_t dims = 0, i, n;
 	const unsigned char *q;
+
+	if (!s) {
+		char tmp[40];
+
+		snprintf(tmp, sizeof(tmp), "<class 0x%llx>", (unsigned long long)c->id);
+		hd_buf_append(b, tmp, strlen(tmp));
+		return;
+	}
+	q = ps->d + s->off;
+	n = s->len;
+	while (dims < n && q[dims] == '[')
+		dims++;
+	q += dims;
+	n -= dims;
+	if (dims && n == 1 && strchr("ZCFDBSIJ", q[0])) {
+		static const char *const kw[] = {
+			"boolean", "char", "float", "double", "byte", "short", "int", "long",
+		};
+		const char *k = kw[strchr("ZCFDBSIJ", q[0]) - "ZCFDBSIJ"];
+
+		hd_buf_append(b, k, strlen(k));
+		n = 0;
+	} else if (dims && n >= 2 && q[0] == 'L' && q[n - 1] == ';') {
+		q++;
+		n -= 2;
+	}
+	for (i = 0; i < n; i++)
+		hd_buf_append(b, q[i] == '/' ? "." : (const char *)q + i, 1);
+	for (i = 0; i < dims; i++)
+		hd_buf_append(b, "[]", 2);
+}
+
+static int class_func(struct parser *ps, struct hclass *c, int mirror, uint32_t *out)
+{
+	struct hd_buf b;
 	int rc;
 
 	if (*(mirror ? &c->cfunc : &c->func) != NONE) {
@@ -281,35 +340,7 @@ static int class_func(struct parser *ps, struct hclass *c, int mirror, uint32_t 
 	hd_buf_init(&b, 0);
 	if (mirror)
 		hd_buf_append(&b, "class ", 6);
-	if (!s) {
-		char tmp[40];
-
-		snprintf(tmp, sizeof(tmp), "<class 0x%llx>", (unsigned long long)c->id);
-		hd_buf_append(&b, tmp, strlen(tmp));
-	} else {
-		q = ps->d + s->off;
-		n = s->len;
-		while (dims < n && q[dims] == '[')
-			dims++;
-		q += dims;
-		n -= dims;
-		if (dims && n == 1 && strchr("ZCFDBSIJ", q[0])) {
-			static const char *const kw[] = {
-				"boolean", "char", "float", "double", "byte", "short", "int", "long",
-			};
-			const char *k = kw[strchr("ZCFDBSIJ", q[0]) - "ZCFDBSIJ"];
-
-			hd_buf_append(&b, k, strlen(k));
-			n = 0;
-		} else if (dims && n >= 2 && q[0] == 'L' && q[n - 1] == ';') {
-			q++;
-			n -= 2;
-		}
-		for (i = 0; i < n; i++)
-			hd_buf_append(&b, q[i] == '/' ? "." : (const char *)q + i, 1);
-		for (i = 0; i < dims; i++)
-			hd_buf_append(&b, "[]", 2);
-	}
+	class_name(ps, c, &b);
 	if (b.failed) {
 		hd_buf_release(&b);
 		return nomem(ps);
@@ -341,11 +372,12 @@ static int need(struct parser *ps, size_t at, size_t end, uint64_t n, const char
 	return 0;
 }
 
-static int add_root(struct parser *ps, uint64_t id, uint8_t kind)
+static int add_root(struct parser *ps, uint64_t id, uint8_t kind, uint32_t thread)
 {
 	if (HD_GROW(ps->roots, ps->roots_cap, ps->nroots + 1))
 		return nomem(ps);
 	ps->roots[ps->nroots].id = id;
+	ps->roots[ps->nroots].thread = thread;
 	ps->roots[ps->nroots++].kind = kind;
 	return 0;
 }
@@ -383,7 +415,7 @@ static int class_dump(struct parser *ps, size_t start, size_t *at, size_t end)
 	c->id = rd_id(ps, q);
 	c->super_id = rd_id(ps, q + id + 4);
 	c->off = q + id + 4;
-	c->super = c->name = c->func = c->cfunc = c->obj = NONE;
+	c->super = c->name = c->func = c->cfunc = c->obj = c->weak_off = NONE;
 	q += 7 * id + 4 + 4;
 	/* the constant pool: u2 index, u1 type, value (HotSpot writes none) */
 	n = be(ps->d + q, 2);
@@ -431,7 +463,7 @@ static int class_dump(struct parser *ps, size_t start, size_t *at, size_t end)
 		if (!hprof_size(ps, t))
 			return bad(ps, q + id, "an instance field of type %u, which HPROF does not have", t);
 		own += hprof_size(ps, t); /* at most 65535 * 8 */
-		hsf += hs_size[t];
+		hsf += t == 2 ? 0 : hs_size[t];
 		q += id + 1;
 	}
 	c->own_len = own;
@@ -476,7 +508,9 @@ static int heap_dump(struct parser *ps, size_t at, size_t end)
 
 			if ((rc = need(ps, at, end, id + extra, "a GC root")))
 				return rc;
-			if ((rc = add_root(ps, rd_id(ps, at), sub == SUB_ROOT_UNKNOWN ? RK_UNKNOWN : kinds[sub])))
+			/* a thread object, Java and JNI locals: the thread's serial */
+			if ((rc = add_root(ps, rd_id(ps, at), sub == SUB_ROOT_UNKNOWN ? RK_UNKNOWN : kinds[sub],
+					   extra == 8 ? rd4(ps, at + id) : 0)))
 				return rc;
 			at += id + extra;
 			break;
@@ -583,6 +617,40 @@ static int read_records(struct parser *ps, size_t at)
 	return 0;
 }
 
+/* 1 when string sid is s. */
+static int str_is(const struct parser *ps, uint64_t sid, const char *s)
+{
+	const struct hstring *h = string_of(ps, sid);
+	size_t n = strlen(s);
+
+	return h && h->len == n && memcmp(ps->d + h->off, s, n) == 0;
+}
+
+static int class_is(const struct parser *ps, const struct hclass *c, const char *name)
+{
+	return c->name != NONE && str_is(ps, ps->lnames[c->name], name);
+}
+
+/* Where c's own instance field name lies in an instance's bytes (its
+ * type into *t), or NONE. */
+static uint32_t own_field(const struct parser *ps, const struct hclass *c, const char *name,
+			  unsigned *t)
+{
+	size_t nf = be(ps->d + c->fields, 2), k, q = c->fields + 2;
+	uint32_t off = 0;
+
+	for (k = 0; k < nf; k++, q += ps->idsize + 1) {
+		unsigned ty = ps->d[q + ps->idsize];
+
+		if (str_is(ps, rd_id(ps, q), name)) {
+			*t = ty;
+			return off;
+		}
+		off += hprof_size(ps, ty);
+	}
+	return NONE;
+}
+
 /* ---- classes: layouts ---- */
 
 /* Each class's instance length and reference offsets, its superclasses'
@@ -672,6 +740,14 @@ static int layout_classes(struct parser *ps)
 			}
 			c->ref_first = (uint32_t)first;
 			c->nrefs = (uint32_t)(ps->nrefoff - first);
+			c->weak_off = s && s->weak_off != NONE ? c->own_len + s->weak_off : NONE;
+			if (class_is(ps, c, "java/lang/ref/Reference")) {
+				unsigned t = 0;
+				uint32_t w = own_field(ps, c, "referent", &t);
+
+				if (w != NONE && t == 2)
+					c->weak_off = w;
+			}
 			c->state = 2;
 			sp--;
 		}
@@ -847,7 +923,7 @@ static int object_edges(struct parser *ps, size_t i)
 
 			if (t == 2 && (rc = add_edge(ps, rd_id(ps, q + id + 1))))
 				return rc;
-			statics += hs_size[t];
+			statics += t == 2 ? ps->lay.ref : hs_size[t];
 			q += id + 1 + hprof_size(ps, t);
 		}
 		ps->osize8[i] = size8((uint64_t)(ps->class_size >= 0 ? ps->class_size : 96) + statics);
@@ -862,14 +938,22 @@ static int object_edges(struct parser *ps, size_t i)
 		if (n != c->inst_len)
 			return bad(ps, at - 1, "an instance of %llu bytes, but its class's fields take %u",
 				   (unsigned long long)n, c->inst_len);
+		q = at + 2 * id + 8;
+		if (c->weak_off != NONE) { /* first, marked, for held_by() */
+			size_t e = ps->nedges;
+
+			if ((rc = add_edge(ps, rd_id(ps, q + c->weak_off))))
+				return rc;
+			if (ps->nedges > e)
+				ps->rkind[i] |= RK_WEAK;
+		}
 		if ((rc = class_func(ps, c, 0, &ps->ofunc[i])) || (rc = add_edge(ps, c->id)))
 			return rc;
-		q = at + 2 * id + 8;
 		r = ps->refoff + c->ref_first;
 		for (k = 0; k < c->nrefs; k++)
-			if ((rc = add_edge(ps, rd_id(ps, q + r[k]))))
+			if (r[k] != c->weak_off && (rc = add_edge(ps, rd_id(ps, q + r[k]))))
 				return rc;
-		ps->osize8[i] = size8(12 + c->hs_fields);
+		ps->osize8[i] = size8(ps->lay.hdr + c->hs_fields + (uint64_t)ps->lay.ref * c->nrefs);
 		return 0;
 	}
 	case SUB_OBJ_ARRAY_DUMP:
@@ -880,7 +964,7 @@ static int object_edges(struct parser *ps, size_t i)
 		for (k = 0, q = at + 2 * id + 8; k < n; k++, q += id)
 			if ((rc = add_edge(ps, rd_id(ps, q))))
 				return rc;
-		ps->osize8[i] = size8(16 + 4 * n);
+		ps->osize8[i] = size8(ps->lay.arr + ps->lay.ref * n);
 		return 0;
 	default: { /* SUB_PRIM_ARRAY_DUMP: read_records saw to it */
 		unsigned t = ps->d[at + id + 8];
@@ -888,10 +972,63 @@ static int object_edges(struct parser *ps, size_t i)
 		n = rd4(ps, at + id + 4);
 		if ((rc = fixed_func(ps, &ps->pfunc[t], prim_names[t], &ps->ofunc[i])))
 			return rc;
-		ps->osize8[i] = size8(16 + n * hs_size[t]);
+		ps->osize8[i] = size8(ps->lay.arr + n * hs_size[t]);
 		return 0;
 	}
 	}
+}
+
+/* Object i's shallow size in layout L, 0 for a Class (whose size has
+ * fields the dump does not list) or what is not an object. */
+static uint64_t shallow(const struct parser *ps, size_t i, const struct hlayout *L)
+{
+	unsigned id = ps->idsize;
+	size_t at = (size_t)ps->objs[i].off + 1;
+	uint32_t ci;
+	const struct hclass *c;
+
+	switch (ps->d[at - 1]) {
+	case SUB_INSTANCE_DUMP:
+		if (!hd_map_get(&ps->class_index, rd_id(ps, at + id + 4), &ci))
+			return 0;
+		c = &ps->classes[ci];
+		return (L->hdr + c->hs_fields + (uint64_t)L->ref * c->nrefs + 7) / 8 * 8;
+	case SUB_OBJ_ARRAY_DUMP:
+		return (L->arr + (uint64_t)L->ref * rd4(ps, at + id + 4) + 7) / 8 * 8;
+	case SUB_PRIM_ARRAY_DUMP:
+		return (L->arr + (uint64_t)hs_size[ps->d[at + id + 8]] * rd4(ps, at + id + 4) + 7) / 8 * 8;
+	}
+	return 0;
+}
+
+/*
+ * The layout, when the caller did not say: HotSpot's object ids are
+ * addresses and it dumps its heap in address order, so where two objects
+ * lie side by side (most of them: allocation is a bump of a pointer) the
+ * difference of their ids is the first one's size.  The layout whose
+ * sizes explain the most of those differences wins; compressed oops, the
+ * default, unless another explains strictly more.
+ */
+static void pick_layout(struct parser *ps, const struct hd_limits *lim)
+{
+	size_t score[HD_HPROF_WIDE + 1] = {0}, i, k, best = HD_HPROF_COMPRESSED;
+
+	if (lim && lim->hprof_layout > HD_HPROF_AUTO && lim->hprof_layout <= HD_HPROF_WIDE) {
+		ps->lay = layouts[lim->hprof_layout];
+		return;
+	}
+	for (i = 0; i + 1 < ps->nobjs; i++) {
+		uint64_t gap = ps->objs[i + 1].id - ps->objs[i].id;
+
+		if (gap > 4096)
+			continue;
+		for (k = HD_HPROF_COMPRESSED; k <= HD_HPROF_WIDE; k++)
+			score[k] += shallow(ps, i, &layouts[k]) == gap;
+	}
+	for (k = HD_HPROF_COMPRESSED; k <= HD_HPROF_WIDE; k++)
+		if (score[k] > score[best])
+			best = k;
+	ps->lay = layouts[best];
 }
 
 static int build_graph(struct parser *ps)
@@ -908,7 +1045,7 @@ static int build_graph(struct parser *ps)
 
 		c->obj = find_obj(ps, c->id);
 		if (s && s->len == 15 && memcmp(ps->d + s->off, "java/lang/Class", 15) == 0)
-			ps->class_size = (int64_t)(12 + c->hs_fields);
+			ps->class_size = (int64_t)(ps->lay.hdr + c->hs_fields + (uint64_t)ps->lay.ref * c->nrefs);
 	}
 	if (!(ps->ofunc = malloc((n + 1) * sizeof(*ps->ofunc))) ||
 	    !(ps->osize8 = malloc((n + 1) * sizeof(*ps->osize8))) ||
@@ -930,6 +1067,449 @@ static int build_graph(struct parser *ps)
 			ps->rkind[o] = (uint8_t)((ps->rkind[o] & ~RK_KIND) | ps->roots[i].kind);
 	}
 	return 0;
+}
+
+/* ---- reference chains: who holds each class's instances ---- */
+
+/*
+ * For every class, the shortest path from a holder to one of its
+ * instances, as Eclipse MAT's "path to GC roots" and LeakCanary's leak
+ * trace print it, in hd_profile.held_by.  A holder is a
+ * Class (its static fields hold what they refer to: "LeakApp.sessions")
+ * or a GC root (a thread: 'thread "main"'; a local: 'Java local in thread
+ * "main"').  One breadth-first search from all of them at once, Classes
+ * first, over the references of the graph but Reference.referent (weak,
+ * soft, phantom and final references hold nothing, as MAT excludes
+ * them), gives each object its parent: 4 bytes per object and a queue of
+ * 4, freed before the dominators.  The instance a class's chain leads to:
+ * of the classes whose objects are the parents of its instances, take
+ * the one that so holds the most bytes of them (for byte[], where a leak
+ * puts its payloads rather than the JDK's first array), and the first of
+ * its instances the search reached, so at the least distance from a
+ * holder among those.
+ *
+ * A step is "Class.field" (the holder's own class, the field that
+ * refers onwards), "T[]" for an array (the index collapsed) and the
+ * holder first; the instance's own class, which the row names, is not
+ * in it.  Steps are separated by HD_HELD_BY_SEP.  Bounds, as input cannot choose its
+ * cost: a class whose nearest instance is more than CHAIN_LOOK hops from
+ * its holder gets no chain, a step's name is cut at STEP_MAX bytes, and
+ * all chains together stay within a budget of bytes and of field reads
+ * proportional to the dump; past it the remaining classes get none.
+ */
+#define CHAIN_LOOK 256
+#define STEP_MAX 256
+
+/* The class of instance o and where its field bytes start, or NULL when o
+ * is no instance. */
+static struct hclass *inst_class(const struct parser *ps, uint32_t o, size_t *data)
+{
+	size_t at = (size_t)ps->objs[o].off;
+	uint32_t ci;
+
+	if (ps->d[at] != SUB_INSTANCE_DUMP ||
+	    !hd_map_get(&ps->class_index, rd_id(ps, at + 1 + ps->idsize + 4), &ci))
+		return NULL;
+	*data = at + 1 + 2 * (size_t)ps->idsize + 8;
+	return &ps->classes[ci];
+}
+
+static const struct hclass *super_of(const struct parser *ps, const struct hclass *c)
+{
+	return c->super != NONE ? &ps->classes[c->super] : NULL;
+}
+
+/* An instance field of c or of its superclasses: where it lies in an
+ * instance's bytes, or NONE (layout_classes refused superclass loops). */
+static uint32_t inst_field(const struct parser *ps, const struct hclass *c, const char *name,
+			   unsigned *t)
+{
+	uint32_t base = 0, o;
+
+	for (; c; c = super_of(ps, c)) {
+		if ((o = own_field(ps, c, name, t)) != NONE)
+			return base + o;
+		base += c->own_len;
+	}
+	return NONE;
+}
+
+/* The name of the field at offset off of an instance of c, or NULL. */
+static const struct hstring *field_at(const struct parser *ps, const struct hclass *c, uint32_t off)
+{
+	for (; c; c = super_of(ps, c)) {
+		if (off < c->own_len) {
+			size_t nf = be(ps->d + c->fields, 2), k, q = c->fields + 2;
+			uint32_t at = 0;
+
+			for (k = 0; k < nf; k++, q += ps->idsize + 1) {
+				if (at == off)
+					return string_of(ps, rd_id(ps, q));
+				at += hprof_size(ps, ps->d[q + ps->idsize]);
+			}
+			return NULL;
+		}
+		off -= c->own_len;
+	}
+	return NULL;
+}
+
+static void put_hstring(const struct parser *ps, const struct hstring *s, struct hd_buf *b)
+{
+	if (s)
+		hd_buf_append(b, ps->d + s->off, s->len);
+	else
+		hd_buf_puts(b, "?");
+}
+
+/* '"main"' of a java.lang.Thread: its name field, a String of Latin-1
+ * or UTF-16 bytes (JDK 9 on: coder 0 or 1; HotSpot writes the array as
+ * it lies in memory, little-endian here) or of chars (JDK 8).  0 when
+ * the dump does not say. */
+static int thread_name(const struct parser *ps, uint32_t t, struct hd_buf *b)
+{
+	const struct hclass *c, *sc;
+	size_t q, sq, at, k, n;
+	uint32_t off, coff, s, v;
+	unsigned ty = 0, cty = 0, et;
+	int utf16 = 0;
+
+	if (!(c = inst_class(ps, t, &q)) || (off = inst_field(ps, c, "name", &ty)) == NONE || ty != 2 ||
+	    (s = find_obj(ps, rd_id(ps, q + off))) == NONE || !(sc = inst_class(ps, s, &sq)) ||
+	    (off = inst_field(ps, sc, "value", &ty)) == NONE || ty != 2 ||
+	    (v = find_obj(ps, rd_id(ps, sq + off))) == NONE ||
+	    ps->d[ps->objs[v].off] != SUB_PRIM_ARRAY_DUMP)
+		return 0;
+	if ((coff = inst_field(ps, sc, "coder", &cty)) != NONE && cty == 8)
+		utf16 = ps->d[sq + coff] == 1;
+	at = (size_t)ps->objs[v].off + 1;
+	n = rd4(ps, at + ps->idsize + 4);
+	et = ps->d[at + ps->idsize + 8];
+	at += ps->idsize + 9;
+	if (et != 8 && et != 5)
+		return 0;
+	if (et == 5 || utf16)
+		n /= et == 5 ? 1 : 2;
+	hd_buf_puts(b, "thread \"");
+	for (k = 0; k < n && k < 64; k++) {
+		unsigned u = et == 5 ? (unsigned)be(ps->d + at + 2 * k, 2) :
+			utf16 ? ps->d[at + 2 * k] | (unsigned)ps->d[at + 2 * k + 1] << 8 : ps->d[at + k];
+		char e[4];
+
+		if (u < 0x80) {
+			e[0] = (char)u;
+			hd_buf_append(b, e, 1);
+		} else if (u < 0x800) {
+			e[0] = (char)(0xc0 | u >> 6);
+			e[1] = (char)(0x80 | (u & 0x3f));
+			hd_buf_append(b, e, 2);
+		} else if (u < 0xd800 || u > 0xdfff) {
+			e[0] = (char)(0xe0 | u >> 12);
+			e[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+			e[2] = (char)(0x80 | (u & 0x3f));
+			hd_buf_append(b, e, 3);
+		} else {
+			hd_buf_puts(b, "?");
+		}
+	}
+	hd_buf_puts(b, k < n ? "…\"" : "\"");
+	return 1;
+}
+
+struct chains {
+	uint32_t *parent;
+	struct hd_map rootof;   /* holder object -> its best root */
+	struct hd_map threads;  /* thread serial -> its thread object */
+	uint64_t reads;         /* field reads left */
+};
+
+/* The step from holder p to w: "C.field", "T[]", "C.<class loader>". */
+static void edge_label(struct parser *ps, struct chains *C, uint32_t p, uint32_t w,
+		       struct hd_buf *b)
+{
+	unsigned id = ps->idsize;
+	size_t at = (size_t)ps->objs[p].off, q, k, n;
+	uint64_t wid = ps->objs[w].id;
+	uint32_t ci;
+	const struct hclass *c;
+
+	switch (ps->d[at]) {
+	case SUB_CLASS_DUMP: {
+		static const char *const slots[4] = {
+			".<superclass>", ".<class loader>", ".<signers>", ".<protection domain>",
+		};
+
+		if (!hd_map_get(&ps->class_index, rd_id(ps, at + 1), &ci))
+			break;
+		c = &ps->classes[ci];
+		class_name(ps, c, b);
+		n = be(ps->d + c->statics, 2);
+		for (k = 0, q = c->statics + 2; k < n && C->reads; k++, C->reads--) {
+			unsigned t = ps->d[q + id];
+
+			if (t == 2 && rd_id(ps, q + id + 1) == wid) {
+				hd_buf_puts(b, ".");
+				put_hstring(ps, string_of(ps, rd_id(ps, q)), b);
+				return;
+			}
+			q += id + 1 + hprof_size(ps, t);
+		}
+		for (k = 0; k < 4; k++)
+			if (rd_id(ps, at + 1 + id + 4 + k * id) == wid) {
+				hd_buf_puts(b, slots[k]);
+				return;
+			}
+		hd_buf_puts(b, ".?");
+		return;
+	}
+	case SUB_INSTANCE_DUMP: {
+		const uint32_t *r;
+
+		if (!(c = inst_class(ps, p, &q)))
+			break;
+		class_name(ps, c, b);
+		r = ps->refoff + c->ref_first;
+		for (k = 0; k < c->nrefs && C->reads; k++, C->reads--)
+			if (r[k] != c->weak_off && rd_id(ps, q + r[k]) == wid) {
+				hd_buf_puts(b, ".");
+				put_hstring(ps, field_at(ps, c, r[k]), b);
+				return;
+			}
+		hd_buf_puts(b, ".?");
+		return;
+	}
+	case SUB_OBJ_ARRAY_DUMP:
+		if (!hd_map_get(&ps->class_index, rd_id(ps, at + 1 + id + 8), &ci))
+			break;
+		class_name(ps, &ps->classes[ci], b);
+		return;
+	}
+	hd_buf_puts(b, "?");
+}
+
+/* The holder h's own step when it is a GC root (a Class's static field
+ * is its first edge's step). */
+static void root_label(struct parser *ps, struct chains *C, uint32_t h, struct hd_buf *b)
+{
+	uint32_t r, t;
+	const struct hroot *rt;
+
+	if (!hd_map_get(&C->rootof, (uint64_t)h + 1, &r)) {
+		hd_buf_puts(b, "?");
+		return;
+	}
+	rt = &ps->roots[r];
+	if (rt->kind == RK_THREAD && thread_name(ps, h, b))
+		return;
+	if ((rt->kind == RK_FRAME || rt->kind == RK_JNI_LOCAL) && rt->thread &&
+	    hd_map_get(&C->threads, rt->thread, &t)) {
+		struct hd_buf tn;
+
+		hd_buf_init(&tn, 0);
+		if (thread_name(ps, t, &tn) && !tn.failed) {
+			hd_buf_puts(b, rt->kind == RK_FRAME ? "Java local in " : "JNI local in ");
+			hd_buf_append(b, tn.data, tn.len);
+			hd_buf_release(&tn);
+			return;
+		}
+		hd_buf_release(&tn);
+	}
+	hd_buf_puts(b, root_names[rt->kind]);
+}
+
+/* One step appended to the chain: cut at STEP_MAX bytes (not inside a
+ * UTF-8 sequence), the separator byte taken out of names. */
+static void put_step(struct hd_buf *chain, struct hd_buf *step)
+{
+	size_t n = step->len, k;
+
+	if (step->failed || !step->data) {
+		hd_buf_puts(chain, "?");
+		return;
+	}
+	if (n > STEP_MAX) {
+		n = STEP_MAX;
+		while (n && ((unsigned char)step->data[n] & 0xc0) == 0x80)
+			n--;
+	}
+	for (k = 0; k < n; k++)
+		if (step->data[k] == HD_HELD_BY_SEP[0])
+			step->data[k] = '?';
+	if (chain->len)
+		hd_buf_puts(chain, HD_HELD_BY_SEP);
+	hd_buf_append(chain, step->data, n);
+	if (n < step->len)
+		hd_buf_puts(chain, "…");
+	hd_buf_reset(step);
+}
+
+static int chain_of(struct parser *ps, struct chains *C, uint32_t v, uint32_t *path,
+		    struct hd_buf *chain, struct hd_buf *step)
+{
+	uint32_t x = v, k = 0, j;
+
+	while (C->parent[x] != x) {
+		if (k == CHAIN_LOOK)
+			return 0; /* too far: no chain */
+		path[k++] = x;
+		x = C->parent[x];
+	}
+	path[k++] = x; /* the holder; path[0] is the instance */
+	hd_buf_reset(chain);
+	if (ps->d[ps->objs[x].off] != SUB_CLASS_DUMP) {
+		root_label(ps, C, x, step);
+		put_step(chain, step);
+	}
+	for (j = k - 1; j > 0; j--) {
+		edge_label(ps, C, path[j], path[j - 1], step);
+		put_step(chain, step);
+	}
+	return 1;
+}
+
+static int held_by(struct parser *ps)
+{
+	size_t n = ps->nobjs, head = 0, tail = 0, i, nf = ps->h->nfuncs;
+	uint64_t bytes = ps->len / 2 + ((uint64_t)1 << 20);
+	uint32_t *queue = malloc((n + 1) * sizeof(*queue));
+	uint32_t *first = malloc((nf + 1) * sizeof(*first));
+	uint32_t *path = malloc((CHAIN_LOOK + 1) * sizeof(*path));
+	uint64_t *best = malloc((nf + 1) * sizeof(*best)), *sums = NULL;
+	size_t npairs = 0, sums_cap = 0;
+	struct hd_map pairs;
+	struct chains C;
+	struct hd_buf chain, step;
+	int rc = 0;
+
+	memset(&C, 0, sizeof(C));
+	C.parent = malloc((n + 1) * sizeof(*C.parent));
+	C.reads = (uint64_t)ps->len + 4096;
+	hd_buf_init(&chain, 0);
+	hd_buf_init(&step, 0);
+	memset(&pairs, 0, sizeof(pairs));
+	if (!(ps->h->held = calloc(nf + 1, sizeof(*ps->h->held)))) {
+		rc = nomem(ps);
+		goto done;
+	}
+	ps->h->nheld = nf;
+	if (!queue || !first || !best || !path || !C.parent || hd_map_init(&C.rootof, ps->nroots + 1) ||
+	    hd_map_init(&C.threads, 64) || hd_map_init(&pairs, 1024)) {
+		rc = nomem(ps);
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		C.parent[i] = NONE;
+	for (i = 0; i < nf; i++)
+		first[i] = NONE;
+	for (i = 0; i < ps->nclasses; i++) {
+		uint32_t o = ps->classes[i].obj;
+
+		if (o != NONE && C.parent[o] == NONE) {
+			C.parent[o] = o;
+			queue[tail++] = o;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if ((ps->rkind[i] & RK_KIND) && C.parent[i] == NONE) {
+			C.parent[i] = (uint32_t)i;
+			queue[tail++] = (uint32_t)i;
+		}
+	while (head < tail) {
+		uint32_t v = queue[head++], e = ps->row[v];
+
+		for (e += ps->rkind[v] & RK_WEAK ? 1 : 0; e < ps->row[v + 1]; e++) {
+			uint32_t w = ps->edges[e];
+
+			if (C.parent[w] == NONE) {
+				C.parent[w] = v;
+				queue[tail++] = w;
+			}
+		}
+	}
+	/* Which instance: of the classes holding a class's instances (their
+	 * parents'), the one holding the most bytes of them; the first
+	 * instance it holds. */
+	for (i = 0; i < tail; i++) {
+		uint32_t v = queue[i], k;
+		uint64_t key;
+
+		if (C.parent[v] == v)
+			continue;
+		key = ((uint64_t)ps->ofunc[v] + 1) << 32 | ps->ofunc[C.parent[v]];
+		if (!hd_map_get(&pairs, key, &k)) {
+			k = (uint32_t)npairs++;
+			if (HD_GROW(sums, sums_cap, npairs) || hd_map_put(&pairs, key, k)) {
+				rc = nomem(ps);
+				goto done;
+			}
+			sums[k] = 0;
+		}
+		sums[k] += (uint64_t)ps->osize8[v] * 8;
+	}
+	for (i = 0; i < tail; i++) {
+		uint32_t v = queue[i], k, f = ps->ofunc[v];
+
+		if (C.parent[v] == v)
+			continue;
+		hd_map_get(&pairs, ((uint64_t)f + 1) << 32 | ps->ofunc[C.parent[v]], &k);
+		if (first[f] == NONE || sums[k] > best[f]) {
+			first[f] = v;
+			best[f] = sums[k];
+		}
+	}
+	free(queue);
+	queue = NULL;
+	free(sums);
+	sums = NULL;
+	free(best);
+	best = NULL;
+	hd_map_release(&pairs);
+	for (i = 0; i < ps->nroots; i++) {
+		uint32_t o = find_obj(ps, ps->roots[i].id), r;
+
+		if (o == NONE)
+			continue;
+		if ((!hd_map_get(&C.rootof, (uint64_t)o + 1, &r) || ps->roots[i].kind < ps->roots[r].kind) &&
+		    hd_map_put(&C.rootof, (uint64_t)o + 1, (uint32_t)i)) {
+			rc = nomem(ps);
+			goto done;
+		}
+		if (ps->roots[i].kind == RK_THREAD && ps->roots[i].thread &&
+		    hd_map_put(&C.threads, ps->roots[i].thread, o)) {
+			rc = nomem(ps);
+			goto done;
+		}
+	}
+	for (i = 0; i < nf && C.reads; i++) {
+		uint32_t v = first[i];
+
+		if (v == NONE || C.parent[v] == v || !chain_of(ps, &C, v, path, &chain, &step))
+			continue;
+		if (chain.failed || step.failed) {
+			rc = nomem(ps);
+			goto done;
+		}
+		if (chain.len + 1 > bytes)
+			break; /* the budget: the rest get none */
+		bytes -= chain.len + 1;
+		if (!(ps->h->held[i] = hd_arena_strndup(&ps->p->arena, chain.data, chain.len))) {
+			rc = nomem(ps);
+			goto done;
+		}
+	}
+done:
+	free(queue);
+	free(first);
+	free(best);
+	free(sums);
+	hd_map_release(&pairs);
+	free(path);
+	free(C.parent);
+	hd_map_release(&C.rootof);
+	hd_map_release(&C.threads);
+	hd_buf_release(&chain);
+	hd_buf_release(&step);
+	return rc;
 }
 
 /* ---- dominators ---- */
@@ -1185,7 +1765,13 @@ static int build_paths(struct parser *ps, struct dom *D)
 		}
 		if ((rc = trie_child(ps, up, ps->ofunc[o], &node[k])))
 			return rc;
-		h->tcount[node[k]]++;
+		/* The frames cap, checked as the paths are made: a path's walk
+		 * (trie_child) costs no more than its frames, so a chain of n
+		 * distinct classes (n^2 / 2 frames) is refused in O(cap). */
+		if (h->tcount[node[k]]++ == 0 && (ps->frames += h->tdepth[node[k]]) > ps->max_frames)
+			return hd_fail_about(ps->err, HD_ERR_LIMIT, HD_SUBJ_MAX_FRAMES,
+					     "the dominator paths expand to more than %llu frames",
+					     (unsigned long long)ps->max_frames);
 		h->tbytes[node[k]] = hd_add_sat(h->tbytes[node[k]], (int64_t)ps->osize8[o] * 8);
 	}
 	return 0;
@@ -1298,6 +1884,10 @@ static int finish(struct parser *ps, const struct hd_limits *lim)
 		h->locs[i].nlines = 1;
 		h->locs[i].lines = &h->lines[i];
 	}
+	if (!(p->held_by = hd_arena_calloc(&p->arena, h->nfuncs + 1, sizeof(*p->held_by))))
+		return nomem(ps);
+	if (h->nheld)
+		memcpy(p->held_by, h->held, h->nheld * sizeof(*h->held));
 	p->funcs = h->funcs;
 	p->nfuncs = h->nfuncs;
 	p->locs = h->locs;
@@ -1353,9 +1943,16 @@ static int hprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 		rc = nomem(&ps);
 		goto done;
 	}
-	if ((rc = read_records(&ps, at)) || (rc = layout_classes(&ps)) || (rc = index_objs(&ps)) ||
-	    (rc = build_graph(&ps)))
+	if ((rc = read_records(&ps, at)) || (rc = layout_classes(&ps)) || (rc = index_objs(&ps)))
 		goto done;
+	pick_layout(&ps, lim);
+	if ((rc = build_graph(&ps)) || (rc = held_by(&ps)))
+		goto done;
+	/* The dump's bytes are read no more (names are in the arena): gone
+	 * before the dominators, the peak, which need only the arrays. */
+	free(p->data);
+	p->data = NULL;
+	ps.max_frames = lim && lim->max_frames ? lim->max_frames : hd_default_max_frames(p->len);
 	free(ps.objs);
 	ps.objs = NULL;
 	free(ps.bstart);
@@ -1418,6 +2015,7 @@ static void hprof_release(struct hd_profile *p)
 	free(h->tcount);
 	free(h->tbytes);
 	free(h->samples);
+	free(h->held);
 	free(h);
 	p->priv = NULL;
 	p->funcs = NULL;
@@ -1427,3 +2025,16 @@ static void hprof_release(struct hd_profile *p)
 const struct hd_decoder hd_decoder_hprof = {
 	"hprof", hprof_sniff, hprof_decode, hprof_next, hprof_release,
 };
+
+int hd_hprof_layout_parse(const char *s, enum hd_hprof_layout *out)
+{
+	static const char *const names[] = { "auto", "compressed", "wide-refs", "wide" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum hd_hprof_layout)i;
+			return 0;
+		}
+	return HD_ERR_USAGE;
+}

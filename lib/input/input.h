@@ -66,6 +66,9 @@ struct hd_memstats {
 	size_t nfields;
 };
 
+#define HD_HELD_BY_SEP "\x1f"
+#define HD_HELD_BY_MAX 16 /* steps a report shows, at most */
+
 struct hd_profile;
 
 /* A decoder's cursor over a profile's samples; start with {0, 0}. */
@@ -133,6 +136,11 @@ struct hd_profile {
 	size_t max_locs;       /* the most locations in one sample */
 	size_t nrefs;          /* location references in all samples together */
 	const struct hd_memstats *memstats; /* from Go's text heap profile, else NULL */
+	/* What holds each function's objects, when the format knows it (a
+	 * Java heap dump: the reference chain from a GC root to a class's
+	 * instances, hprof.c): NULL, or nfuncs entries, each NULL or steps
+	 * root first separated by HD_HELD_BY_SEP; in the arena. */
+	const char **held_by;
 	/* What the decoder could not do but went on without (a binary not
 	 * found, a build-id mismatch), for the report's warnings; in the
 	 * arena. */

@@ -238,6 +238,35 @@ static void suspect_chains(struct page *p, const struct hd_row *row)
 	hd_buf_puts(p->b, "</ul>");
 }
 
+/* '<div class="held-by">held by <code>LeakApp.sessions</code> → …</div>':
+ * what holds the row's objects (a Java heap dump, hd_row_held_by). */
+static void held_by(struct page *p, const struct hd_row *row)
+{
+	struct hd_held_step st[HD_HELD_BY_MAX];
+	size_t gap, n = hd_row_held_by(p->r, row, st, &gap), k;
+	char s[1024];
+
+	if (!n)
+		return;
+	hd_buf_puts(p->b, "<div class=\"held-by\">held by ");
+	for (k = 0; k < n; k++) {
+		size_t l = st[k].len < sizeof(s) - 1 ? st[k].len : sizeof(s) - 1;
+
+		memcpy(s, st[k].s, l);
+		s[l] = 0;
+		if (k && k == gap)
+			hd_buf_puts(p->b, " \xe2\x86\x92 \xe2\x80\xa6");
+		if (k)
+			hd_buf_puts(p->b, " \xe2\x86\x92 ");
+		hd_buf_puts(p->b, "<code>");
+		put_cut(p, s);
+		hd_buf_puts(p->b, "</code>");
+	}
+	if (gap && gap == n)
+		hd_buf_puts(p->b, " \xe2\x86\x92 \xe2\x80\xa6");
+	hd_buf_puts(p->b, "</div>");
+}
+
 /* The culprit's name and share in a cell, when it is another frame. */
 static void culprit_cell(struct page *p, const struct hd_row *row)
 {
@@ -298,6 +327,7 @@ static void suspects(struct page *p)
 			      tr->suspect);
 		put_cut(p, frame_name(p, row->frame));
 		hd_buf_puts(p->b, "</code>");
+		held_by(p, row);
 		suspect_chains(p, row);
 		hd_buf_puts(p->b, "</td>");
 		culprit_cell(p, row);

@@ -463,6 +463,33 @@ static cJSON *retention(struct js *j, const struct hd_row *row)
 	return o;
 }
 
+/* "held_by": ["LeakApp.sessions", "…", "java.lang.Object[]",
+ * "LeakApp$Session.payload"], when the row's objects have a holder (a
+ * Java heap dump, hd_row_held_by); "…" where steps were left out. */
+static void held_by(struct js *j, cJSON *o, const struct hd_row *row)
+{
+	struct hd_held_step st[HD_HELD_BY_MAX];
+	size_t gap, n = hd_row_held_by(j->r, row, st, &gap), k;
+	cJSON *a;
+	char s[1024];
+
+	if (!n)
+		return;
+	a = cJSON_CreateArray();
+	for (k = 0; k < n; k++) {
+		size_t l = st[k].len < sizeof(s) - 1 ? st[k].len : sizeof(s) - 1;
+
+		memcpy(s, st[k].s, l);
+		s[l] = 0;
+		if (k && k == gap)
+			push(j, a, j_str(j, "…"));
+		push(j, a, j_str(j, s));
+	}
+	if (gap && gap == n)
+		push(j, a, j_str(j, "…"));
+	add(j, o, "held_by", a);
+}
+
 static cJSON *function(struct js *j, const struct hd_row *row)
 {
 	const struct hd_report *r = j->r;
@@ -483,6 +510,7 @@ static cJSON *function(struct js *j, const struct hd_row *row)
 	}
 	add(j, o, "flat", values(j, row, 0));
 	add(j, o, "cum", values(j, row, 1));
+	held_by(j, o, row);
 	if (r->command == HD_CMD_TOP)
 		return o;
 	add(j, o, "status", cJSON_CreateString(hd_row_status_name(row->status)));

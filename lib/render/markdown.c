@@ -276,6 +276,30 @@ static void retention_cells(struct md *m, const struct hd_row *row)
 	hd_buf_printf(m->b, "%s | %s | %s | ", c[HD_RC_INUSE], c[HD_RC_ALLOC], c[HD_RC_LABEL]);
 }
 
+/* "`LeakApp.sessions` → … → `LeakApp$Session.payload`": what holds the
+ * row's objects (a Java heap dump, hd_row_held_by); 0 when nothing. */
+static int held_by(struct md *m, const struct hd_row *row, int in_table)
+{
+	struct hd_held_step st[HD_HELD_BY_MAX];
+	size_t gap, n = hd_row_held_by(m->r, row, st, &gap), k;
+	char s[1024];
+
+	for (k = 0; k < n; k++) {
+		size_t l = st[k].len < sizeof(s) - 1 ? st[k].len : sizeof(s) - 1;
+
+		memcpy(s, st[k].s, l);
+		s[l] = 0;
+		if (k && k == gap)
+			hd_buf_printf(m->b, " %s %s", m->g->arrow, m->g->cut);
+		if (k)
+			hd_buf_printf(m->b, " %s ", m->g->arrow);
+		md_name(m, s, in_table);
+	}
+	if (gap && gap == n)
+		hd_buf_printf(m->b, " %s %s", m->g->arrow, m->g->cut);
+	return n > 0;
+}
+
 /* " ← `main.handlePool` (98%)" when the row's culprit is another frame. */
 static void culprit(struct md *m, const struct hd_row *row, int in_table)
 {
@@ -310,11 +334,15 @@ static void diff_table(struct md *m, int dir)
 	const struct hd_report *r = m->r;
 	const struct hd_row *const *rows = dir > 0 ? r->growers : r->shrinkers;
 	size_t i, n = hd_shown(dir > 0 ? r->ngrowers : r->nshrinkers, m->o);
-	int culprits = 0;
+	int culprits = 0, holders = 0;
 	char v[6][64];
+	struct hd_held_step st[HD_HELD_BY_MAX];
+	size_t gap;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		culprits |= hd_row_culprit_other(r, rows[i]) != HD_NO_FRAME;
+		holders |= hd_row_held_by(r, rows[i], st, &gap) > 0;
+	}
 	for (i = 0; i < n && !m->b->failed; i++) {
 		const struct hd_row *row = rows[i];
 
@@ -324,11 +352,12 @@ static void diff_table(struct md *m, int dir)
 				      dir > 0 ? "growers" : "shrinkers");
 			if (r->pair_type)
 				hd_buf_puts(m->b, "in-use Δ | allocated | retention | ");
-			hd_buf_printf(m->b, "function |%s\n|---:|---:|---:|---:|---:|---:|:---|",
-				      culprits ? " culprit |" : "");
+			hd_buf_printf(m->b, "function |%s%s\n|---:|---:|---:|---:|---:|---:|:---|",
+				      culprits ? " culprit |" : "", holders ? " held by |" : "");
 			if (r->pair_type)
 				hd_buf_puts(m->b, "---:|---:|:---|");
-			hd_buf_printf(m->b, ":---|%s\n", culprits ? ":---|" : "");
+			hd_buf_printf(m->b, ":---|%s%s\n", culprits ? ":---|" : "",
+				      holders ? ":---|" : "");
 		}
 		hd_diff_cells(r, row, v);
 		hd_buf_printf(m->b, "| %s | %s | %s | %s | %s | %s | %s | ", v[0],
@@ -338,6 +367,10 @@ static void diff_table(struct md *m, int dir)
 		if (culprits) {
 			hd_buf_puts(m->b, " | ");
 			culprit(m, row, 1);
+		}
+		if (holders) {
+			hd_buf_puts(m->b, " | ");
+			held_by(m, row, 1);
 		}
 		hd_buf_puts(m->b, " |\n");
 	}
@@ -585,8 +618,9 @@ static void trend_chains(struct md *m, const struct hd_row *row)
 static void trend_suspects(struct md *m)
 {
 	const struct hd_report *r = m->r;
-	size_t i, listed = hd_shown(r->nsuspects, m->o);
+	size_t i, listed = hd_shown(r->nsuspects, m->o), gap;
 	char line[512], c[HD_RC_N][64];
+	struct hd_held_step st[HD_HELD_BY_MAX];
 
 	if (!r->nsuspects)
 		return;
@@ -608,6 +642,11 @@ static void trend_suspects(struct md *m)
 		hd_buf_puts(m->b, " `");
 		hd_sparkline(m->b, r, row, 0, m->g);
 		hd_buf_puts(m->b, "`\n");
+		if (hd_row_held_by(r, row, st, &gap)) {
+			hd_buf_puts(m->b, "\n   held by ");
+			held_by(m, row, 0);
+			hd_buf_puts(m->b, "\n");
+		}
 		trend_chains(m, row);
 	}
 	if (listed < r->nsuspects)

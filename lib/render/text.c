@@ -106,6 +106,35 @@ static void verdict(const struct hd_report *r, const struct hd_render_opts *o,
 	hd_buf_puts(b, "\n");
 }
 
+/* "    held by LeakApp.sessions → java.util.ArrayList.elementData →
+ * java.lang.Object[]" under a row whose objects have a holder (a Java
+ * heap dump's reference chain, hd_row_held_by). */
+static void held_by(const struct hd_report *r, const struct hd_row *row, const char *indent,
+		    const struct hd_glyphs *g, struct hd_buf *b)
+{
+	struct hd_held_step st[HD_HELD_BY_MAX];
+	size_t gap, n = hd_row_held_by(r, row, st, &gap), k;
+	char s[1024];
+
+	if (!n)
+		return;
+	hd_buf_printf(b, "%sheld by ", indent);
+	for (k = 0; k < n; k++) {
+		size_t l = st[k].len < sizeof(s) - 1 ? st[k].len : sizeof(s) - 1;
+
+		memcpy(s, st[k].s, l);
+		s[l] = 0;
+		if (k && k == gap)
+			hd_buf_printf(b, " %s %s", g->arrow, g->cut);
+		if (k)
+			hd_buf_printf(b, " %s ", g->arrow);
+		put_name(b, s);
+	}
+	if (gap && gap == n)
+		hd_buf_printf(b, " %s %s", g->arrow, g->cut);
+	hd_buf_puts(b, "\n");
+}
+
 /* ---- top ---- */
 
 int hd_text_top(const struct hd_report *r, const struct hd_render_opts *o,
@@ -145,6 +174,7 @@ int hd_text_top(const struct hd_report *r, const struct hd_render_opts *o,
 			      cell[3], cell[4]);
 		put_name(b, frame_name(r, row->frame));
 		hd_buf_puts(b, "\n");
+		held_by(r, row, "        ", hd_glyphs(0), b);
 	}
 	verdict(r, o, b);
 	return 0;
@@ -255,6 +285,7 @@ static void diff_table(const struct hd_report *r, const struct hd_render_opts *o
 		put_name(b, frame_name(r, row->frame));
 		culprit_suffix(r, row, "←", b);
 		hd_buf_puts(b, "\n");
+		held_by(r, row, "        ", hd_glyphs(0), b);
 	}
 }
 
@@ -523,6 +554,7 @@ static void trend_suspects(struct tr *t)
 		hd_buf_printf(t->b, "  %s  ", line);
 		hd_sparkline(t->b, r, row, 0, t->g);
 		hd_buf_puts(t->b, "\n");
+		held_by(r, row, "       ", t->g, t->b);
 		trend_retention(t, row);
 		trend_chains(t, row);
 	}

@@ -28,6 +28,7 @@ the inputs record what used to be quadratic, not what will be.
 
 import gzip
 import os
+import struct
 import sys
 import zlib
 
@@ -640,6 +641,74 @@ def g_many(outdir, n):
     return one(outdir, "many-%d.pb.gz" % n, p.encode())
 
 
+# ---- Java heap dumps (issue #21) ----------------------------------------------
+
+def _hprof(records, subs, idsize=8):
+    """An HPROF file: records (tag, body), then one HEAP DUMP SEGMENT of subs."""
+    seg = b"".join(subs)
+    out = [b"JAVA PROFILE 1.0.2\0", struct.pack(">IQ", idsize, 0)]
+    out += [struct.pack(">BII", t, 0, len(b)) + b for t, b in records]
+    out.append(struct.pack(">BII", 0x1C, 0, len(seg)) + seg)
+    return b"".join(out)
+
+
+def _hclass(cid, super_id, fields=(), loader=0):
+    b = b"\x20" + struct.pack(">QIQQ", cid, 0, super_id, loader) + b"\0" * 32
+    b += struct.pack(">IHH", 0, 0, 0) + struct.pack(">H", len(fields))
+    return b + b"".join(struct.pack(">QB", n, t) for n, t in fields)
+
+
+def _hnames(*pairs):
+    recs = []
+    for k, (cid, name) in enumerate(pairs):
+        recs.append((0x01, struct.pack(">Q", 0x1000 + k) + name.encode()))
+        recs.append((0x02, struct.pack(">IQIQ", k + 1, cid, 0, 0x1000 + k)))
+    return recs
+
+
+def _hinst(oid, cid, data):
+    return b"\x21" + struct.pack(">QIQI", oid, 0, cid, len(data)) + data
+
+
+def g_hprof(outdir, variant):
+    """One malformed or awkward heap dump, by variant: 1 a segment cut
+    short, 2 an instance of a class the dump lacks, 3 superclasses in a
+    loop, 4 class loaders in a cycle (legal: read), 5 an array of 2^32 - 1
+    elements."""
+    names = _hnames((0x10, "java/lang/Object"), (0x20, "Loader"), (0x30, "App"))
+    obj = _hclass(0x10, 0)
+    root = b"\x05" + struct.pack(">Q", 0x10)
+    if variant == 1:
+        data = _hprof(names, [obj, root, _hinst(0x500, 0x10, b"")])[:-7]
+    elif variant == 2:
+        data = _hprof(names, [obj, root, _hinst(0x500, 0x77, b"")])
+    elif variant == 3:
+        data = _hprof(names, [_hclass(0x20, 0x30), _hclass(0x30, 0x20)])
+    elif variant == 4:
+        # Loader is loaded by loader 0x600, an instance of Loader whose
+        # field refers to App, which loader 0x600 loaded: a cycle.
+        data = _hprof(names, [obj, _hclass(0x20, 0x10, [(0x1000, 2)], loader=0x600),
+                              _hclass(0x30, 0x10, loader=0x600), root,
+                              _hinst(0x600, 0x20, struct.pack(">Q", 0x30))])
+    else:
+        data = _hprof(names, [obj, root, b"\x23" + struct.pack(">QIIB", 0x500, 0, 0xFFFFFFFF, 8)])
+    return one(outdir, "hprof-%d.hprof" % variant, data, gz=False)
+
+
+def g_hprof_list(outdir, n):
+    """A chain of n objects, each its own class's only instance past the
+    first 256, all under one static field: the reference chains' bound."""
+    names = _hnames((0x10, "java/lang/Object"), *[(0x100 + k, "C%d" % k) for k in range(n)])
+    subs = [_hclass(0x10, 0)]
+    for k in range(n):
+        subs.append(_hclass(0x100 + k, 0x10, [(0x1000, 2)]))
+    subs.append(b"\x03" + struct.pack(">QII", 0x100000, 1, 0))
+    for k in range(n):
+        nxt = 0x100000 + 16 * (k + 1) if k + 1 < n else 0
+        subs.append(_hinst(0x100000 + 16 * k, 0x100 + k, struct.pack(">Q", nxt)))
+    return one(outdir, "hprof-list-%d.hprof" % n, _hprof(names, subs), gz=False)
+
+
 GENERATORS = {
     "drop_counted": g_drop_counted, "drop_backref": g_drop_backref,
     "keep_backref": g_keep_backref, "loc_ids": g_loc_ids, "nameless": g_nameless,
@@ -648,7 +717,7 @@ GENERATORS = {
     "comments": g_comments, "valueonly": g_valueonly, "emptysamples": g_emptysamples,
     "zero_bomb": g_zero_bomb, "zero_stored": g_zero_stored, "series": g_series,
     "markdown": g_markdown, "bidi": g_bidi, "badutf8": g_badutf8, "rate": g_rate,
-    "many": g_many,
+    "many": g_many, "hprof": g_hprof, "hprof_list": g_hprof_list,
 }
 
 _cache = {}

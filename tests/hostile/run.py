@@ -657,6 +657,19 @@ CASES = [
          "rate", 0, r18_umask),
     Case("r18-sigterm", 18, "SIGTERM while -o FILE is being written",
          "many", 100000, None, special=r18_sigterm),
+    Case("r19-hprof-truncated", 19, "Java heap dump: a heap dump segment cut short",
+         "hprof", 1, single("top", "FILES", expect="refuse")),
+    Case("r19-hprof-dangling", 19, "Java heap dump: an instance of a class id not in the dump",
+         "hprof", 2, single("top", "FILES", expect="refuse")),
+    Case("r19-hprof-superclass-loop", 19, "Java heap dump: superclasses in a loop",
+         "hprof", 3, single("top", "FILES", expect="refuse")),
+    Case("r19-hprof-loader-cycle", 19, "Java heap dump: class loaders in a cycle (legal)",
+         "hprof", 4, single("top", "FILES", expect="complete")),
+    Case("r19-hprof-absurd-length", 19, "Java heap dump: an array of 2^32 - 1 elements in 40 bytes",
+         "hprof", 5, single("top", "FILES", expect="refuse")),
+    Case("r19-hprof-chain", 19, "Java heap dump: 40 000 classes, one instance each, in one chain",
+         "hprof_list", 40000, single("top", "FILES", expect="refuse"),
+         scale=[2500, 10000, 40000]),
 ]
 
 
