@@ -106,7 +106,7 @@ static const struct option_spec options[] = {
 		"(% of the base total; with --normalize, on normalized values)\n"
 		"memstats.HeapInuse:+10%  memstats.Sys:+64MiB\n"
 		"(runtime.MemStats: Go's text heap profile)",
-	 [HD_CMD_TREND] = "exit 1 when crossed: leak (any growing function), or a diff "
+	 [HD_CMD_TREND] = "exit 1 when crossed: leak (any leak suspect), or a diff "
 		"rule (total:+8%, ..., memstats.HeapInuse:+10%) applied to the first and "
 		"last profiles"}},
 	{"folded-columns", 0, required_argument, OPT_FOLDED, set_folded, "C", {
