@@ -8,8 +8,9 @@
  * order at hd_report_finish (--order), each with its path and label, so
  * every file is read once; after finish, column i need not be argument
  * i, and nothing here assumes it.  A --fail-on rule on another sample
- * type reads the series once more (standard input, which cannot be read
- * twice, is kept in memory for it).
+ * type reads the series once more: standard input, which cannot be read
+ * twice, is kept in memory for it, and so is the body of each URL, so
+ * that the rule sees the snapshot the report saw, not a later one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,9 @@
 struct input {
 	const char *path;
 	char *label;     /* NAME of NAME=PATH, or NULL for the base name */
+	struct hd_buf body; /* a URL's bytes as served, when kept */
+	int64_t when;       /* ... and when they were asked for */
+	int kept;
 };
 
 struct series {
@@ -32,6 +36,7 @@ struct series {
 	size_t n;
 	struct hd_limits limits;
 	struct hd_profile *stdin_p; /* "-" is read once and kept */
+	int keep_urls;              /* a rule may read the series again */
 	int progress;               /* stderr is a terminal and n is large */
 	int shown;                  /* a progress line is on the screen */
 };
@@ -63,6 +68,19 @@ static int load(struct series *s, size_t i, struct hd_profile **p, int *owned,
 	*owned = strcmp(path, "-") != 0;
 	if (!*owned && s->stdin_p) {
 		*p = s->stdin_p;
+		return 0;
+	}
+	if (s->keep_urls && hd_is_url(path)) {
+		struct input *in = &s->in[i];
+
+		if (!in->kept) {
+			if (hd_fetch(path, &s->limits, &in->body, &in->when, err))
+				return HD_EXIT_TROUBLE;
+			in->kept = 1;
+		}
+		if (hd_profile_load_mem(in->body.data, in->body.len, in->when, &s->limits, p,
+					err))
+			return HD_EXIT_TROUBLE;
 		return 0;
 	}
 	if (hd_profile_load(path, &s->limits, p, err))
@@ -167,6 +185,8 @@ static int run(struct cli *c)
 	s.n = (size_t)c->nargs;
 	s.limits = c->limits;
 	s.progress = s.n >= PROGRESS_MIN && isatty(STDERR_FILENO);
+	for (i = 0; i < (size_t)c->nrules; i++)
+		s.keep_urls |= c->rules[i].sample_type[0] != '\0';
 	s.in = calloc(s.n, sizeof(*s.in));
 	rc = HD_EXIT_TROUBLE;
 	if (!s.in) {
@@ -204,8 +224,10 @@ static int run(struct cli *c)
 out:
 	hd_report_free(r);
 	hd_profile_free(s.stdin_p);
-	for (i = 0; s.in && i < s.n; i++)
+	for (i = 0; s.in && i < s.n; i++) {
 		free(s.in[i].label);
+		hd_buf_release(&s.in[i].body);
+	}
 	free(s.in);
 	return rc;
 }

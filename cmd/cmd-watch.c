@@ -53,6 +53,7 @@
 struct snap {
 	unsigned char *data;
 	size_t len;
+	int64_t when; /* hd_fetch()'s, the stamp of a profile without one */
 };
 
 /* A file seen in watch DIR: taken, or waiting for its size to settle. */
@@ -192,7 +193,7 @@ static int live_report(struct watch *w, struct hd_report **out)
 	for (i = 0; i < n; i++) {
 		const struct snap *s = i < w->nkept ? &w->kept[i] : &w->last;
 		struct hd_profile *p = NULL;
-		int rc = hd_profile_load_mem(s->data, s->len, &w->lim, &p, &err);
+		int rc = hd_profile_load_mem(s->data, s->len, s->when, &w->lim, &p, &err);
 
 		if (!rc)
 			rc = hd_report_add(r, w->target, NULL, p, &err);
@@ -282,7 +283,7 @@ static void progress(struct watch *w)
 }
 
 /* Keep s's bytes for the progress line: the thinned sample and the latest. */
-static int keep(struct watch *w, const unsigned char *data, size_t len)
+static int keep(struct watch *w, const unsigned char *data, size_t len, int64_t when)
 {
 	unsigned char *copy = malloc(len ? len : 1);
 	size_t i;
@@ -301,13 +302,13 @@ static int keep(struct watch *w, const unsigned char *data, size_t len)
 			w->nkept = KEEP / 2;
 			w->stride *= 2;
 			if ((w->seq - 1) % w->stride != 0) {
-				w->last = (struct snap){copy, len};
+				w->last = (struct snap){copy, len, when};
 				return 0;
 			}
 		}
-		w->kept[w->nkept++] = (struct snap){copy, len};
+		w->kept[w->nkept++] = (struct snap){copy, len, when};
 	} else {
-		w->last = (struct snap){copy, len};
+		w->last = (struct snap){copy, len, when};
 	}
 	return 0;
 }
@@ -456,7 +457,7 @@ static int snapshot_url(struct watch *w, double due)
 		memset(&err, 0, sizeof(err));
 		rc = hd_fetch(w->url, &w->lim, &body, &when, &err);
 		if (!rc) {
-			rc = hd_profile_load_mem(body.data, body.len, &w->lim, &p, &err);
+			rc = hd_profile_load_mem(body.data, body.len, when, &w->lim, &p, &err);
 			if (rc)
 				hd_buf_release(&body);
 		}
@@ -502,7 +503,7 @@ static int snapshot_url(struct watch *w, double due)
 		w->saved[w->nsaved++] = saved;
 	}
 	label_of(label, sizeof(label), when, w->ms_names || w->c->every < 1);
-	rc = keep(w, (unsigned char *)body.data, body.len);
+	rc = keep(w, (unsigned char *)body.data, body.len, when);
 	hd_buf_release(&body);
 	if (rc) {
 		hd_profile_free(p);

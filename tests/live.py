@@ -332,6 +332,16 @@ try:
             "watch without --save, a rule on inuse_objects: exit 2, says --save",
             (code, err.strip()[-300:]))
 
+    # ---- trend: a rule on another sample type sees the same snapshots --
+    reset()
+    with State.lock:
+        State.hits = {}
+    code, out, err = run("trend", "--fail-on", "inuse_objects/total:+1%",
+                         BASE + "/heap", BASE + "/heap", BASE + "/heap")
+    t.check(code == 1 and State.hits.get("/heap") == 3,
+            "trend of URLs, a rule on inuse_objects: each URL fetched once, exit 1",
+            (code, State.hits, err.strip()[-300:]))
+
     # ---- a 500 is retried within the interval --------------------------
     reset()
     code, out, err = run("watch", "--every", "0.5s", "--count", "3", BASE + "/flaky")

@@ -182,11 +182,13 @@ int hd_profile_load(const char *path, const struct hd_limits *lim,
 void hd_profile_free(struct hd_profile *p);
 /*
  * The same for bytes in memory (gzip or raw, as a file would hold them);
- * the bytes are copied.  heapdiff watch fetches once, saves the bytes
- * and decodes them with this.
+ * the bytes are copied.  when, if not 0, is the time stamp (nanoseconds
+ * since the epoch) of a profile that carries none: hd_fetch()'s, for
+ * bytes fetched once and decoded (heapdiff watch, a trend's rules).
  */
-int hd_profile_load_mem(const void *data, size_t len, const struct hd_limits *lim,
-			struct hd_profile **out, struct hd_error *err);
+int hd_profile_load_mem(const void *data, size_t len, int64_t when,
+			const struct hd_limits *lim, struct hd_profile **out,
+			struct hd_error *err);
 
 /*
  * URLs.  hd_profile_load() takes an http:// or https:// URL wherever it

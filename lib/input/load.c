@@ -515,8 +515,9 @@ int hd_profile_parse(const unsigned char *data, size_t len,
 	return decode_owned(copy, len, lim, out, err);
 }
 
-int hd_profile_load_mem(const void *data, size_t len, const struct hd_limits *lim,
-			struct hd_profile **out, struct hd_error *err)
+int hd_profile_load_mem(const void *data, size_t len, int64_t when,
+			const struct hd_limits *lim, struct hd_profile **out,
+			struct hd_error *err)
 {
 	struct hd_buf buf;
 	int rc;
@@ -527,7 +528,10 @@ int hd_profile_load_mem(const void *data, size_t len, const struct hd_limits *li
 	rc = hd_load_mem(data, len, lim ? lim->max_size : 0, &buf, err);
 	if (rc)
 		return rc;
-	return decode_owned((unsigned char *)buf.data, buf.len, lim, out, err);
+	rc = decode_owned((unsigned char *)buf.data, buf.len, lim, out, err);
+	if (!rc && (*out)->time_nanos == 0)
+		(*out)->time_nanos = when;
+	return rc;
 }
 
 /* A URL: fetched whole (fetch.c caps it as it streams in), then decoded
@@ -543,10 +547,8 @@ static int load_url(const char *url, const struct hd_limits *lim,
 	rc = hd_fetch(url, lim, &body, &when, err);
 	if (rc)
 		return rc;
-	rc = hd_profile_load_mem(body.data, body.len, lim, out, err);
+	rc = hd_profile_load_mem(body.data, body.len, when, lim, out, err);
 	hd_buf_release(&body);
-	if (!rc && (*out)->time_nanos == 0)
-		(*out)->time_nanos = when;
 	return rc;
 }
 
