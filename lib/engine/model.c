@@ -945,6 +945,8 @@ struct add_state {
 	 */
 	struct memo_tab names, files;
 	struct stack_batch b;       /* stacks waiting for their ids */
+	struct hd_error *err;       /* a malformed sample's message goes here */
+	int failed;                 /* ... and was put there */
 };
 
 static void add_release(struct add_state *st)
@@ -1418,7 +1420,13 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 		int64_t val, pval;
 		int k;
 
-		if (!hd_profile_next(v, &it, sloc, sval, &s))
+		/* The decoder checks each sample as it is read (input.h). */
+		if ((k = hd_profile_read(v, &it, sloc, sval, &s, st->err)) < 0) {
+			rc = k;
+			st->failed = 1;
+			goto out;
+		}
+		if (k == 0)
 			break;
 		val = hd_scale_value(s.values[st->ao->sample_index], st->ao->scale);
 		pval = pi == SIZE_MAX ? 0 : hd_scale_value(s.values[pi], st->ao->scale);
@@ -1660,6 +1668,7 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	memset(&st, 0, sizeof(st));
 	st.p = p;
 	st.ao = ao;
+	st.err = err;
 	col = &m->cols[m->ncols];
 	memset(col, 0, sizeof(*col));
 	col->time = p->time_nanos;
@@ -1672,7 +1681,9 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	if (compile_prune(&st, ao->frames_from ? ao->frames_from : p) ||
 	    index_functions(m, &st) || index_mappings(m, &st) ||
 	    resolve_locations(m, &st) || stamp_fit(m) ||
-	    column_start(m, col, with_pair) || add_samples(m, &st, col))
+	    column_start(m, col, with_pair))
+		goto out;
+	if ((rc = add_samples(m, &st, col)))
 		goto out;
 	rc = (int)m->ncols++;
 out:
@@ -1685,7 +1696,8 @@ out:
 		free(col->pflat);
 		free(col->pown);
 		memset(col, 0, sizeof(*col));
-		hd_fail(err, rc, "out of memory");
+		if (!st.failed)
+			hd_fail(err, rc, "out of memory");
 	}
 	add_release(&st);
 	return rc;
