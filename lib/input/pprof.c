@@ -304,6 +304,69 @@ static uint64_t location_id(const void *items, size_t i) { return ((const struct
 
 /* ---- the top-level message ---- */
 
+/* Bytes of [q, e) that end a varint (the high bit clear), a word at a
+ * time: a packed field's count of values, without decoding them. */
+static size_t count_ends(const unsigned char *q, const unsigned char *e)
+{
+	size_t n = 0;
+	uint64_t x;
+
+	for (; e - q >= 8; q += 8) {
+		memcpy(&x, q, 8);
+		/* One bit per ending byte, summed by the multiply. */
+		n += (size_t)((((~x & 0x8080808080808080ull) >> 7) *
+			       0x0101010101010101ull) >> 56);
+	}
+	for (; q < e; q++)
+		n += *q < 0x80;
+	return n;
+}
+
+/*
+ * The location ids of the Sample message [pl, pl + plen), counted from
+ * its fields' tags and lengths and the varints' last bytes, nothing
+ * decoded: exact for a well-formed sample, and never more than plen (a
+ * reference takes a byte), so a malformed one still gets a bound;
+ * pprof_next finds what is wrong when the model reads it.  Gives max_locs
+ * and nrefs, the model's reservations, at the cost of a look at bytes
+ * that are in the cache anyway.
+ */
+static size_t count_refs(const unsigned char *pl, size_t plen)
+{
+	const unsigned char *q = pl, *e = pl + plen;
+	size_t n = 0;
+
+	while (q < e) {
+		uint64_t t, len;
+
+		if (!(q = varint_at(q, e, &t)))
+			return plen;
+		switch (t & 7) {
+		case 0:
+			if (!(q = varint_at(q, e, &len)))
+				return plen;
+			n += (t >> 3) == 1;
+			break;
+		case 1:
+		case 5:
+			if ((size_t)(e - q) < ((t & 7) == 1 ? 8u : 4u))
+				return plen;
+			q += (t & 7) == 1 ? 8 : 4;
+			break;
+		case 2:
+			if (!(q = varint_at(q, e, &len)) || len > (uint64_t)(e - q))
+				return plen;
+			if ((t >> 3) == 1)
+				n += count_ends(q, q + len);
+			q += len;
+			break;
+		default:
+			return plen;
+		}
+	}
+	return n;
+}
+
 /* What the first pass collects. */
 struct scan {
 	struct raw_type *types, period_type;
@@ -506,11 +569,13 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 			if (p->nsamples++ == 0)
 				pp(p)->first_sample = (size_t)(at - p->data);
 			pp(p)->end_sample = (size_t)(pl + plen - p->data);
-			/* A location reference takes a byte at least: bounds
-			 * for the samples read later (input.h). */
-			if (plen > p->max_locs)
-				p->max_locs = plen;
-			p->nrefs += plen;
+			{
+				size_t n = count_refs(pl, plen);
+
+				if (n > p->max_locs)
+					p->max_locs = n;
+				p->nrefs += n;
+			}
 			break;
 		case 1:
 		case 3:
@@ -747,9 +812,11 @@ static int pprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
 	if (!next_sample_field(p, it, &pl, &plen))
 		return 0;
 	wire_init(&w, pl, plen);
-	/* max_locs is the longest Sample message: room for every id. */
+	/* A malformed sample may have more ids than count_refs() saw:
+	 * sample_read stores max_locs of them and counts on. */
 	if (sample_read(p, &w, locs, p->max_locs, &nl, values, p->ntypes, &nv, &chk) ||
-	    nv != p->ntypes || nl > UINT32_MAX || chk.has_bad_loc || chk.bad_str >= 0) {
+	    nv != p->ntypes || nl > p->max_locs || nl > UINT32_MAX || chk.has_bad_loc ||
+	    chk.bad_str >= 0) {
 		*it = at;
 		return -1;
 	}
