@@ -2082,6 +2082,18 @@ uint32_t hd_model_node_parent(const struct hd_model *m, uint32_t n) { return tre
 uint32_t hd_model_node_frame(const struct hd_model *m, uint32_t n) { return tree_of(m)->frame[n]; }
 int hd_model_node_recursive(const struct hd_model *m, uint32_t n) { return tree_of(m)->rec[n]; }
 
+void hd_model_tree_arrays(const struct hd_model *cm, size_t col, const uint32_t **parent,
+			  const uint32_t **frame, const int64_t **self, size_t *nself)
+{
+	const struct hd_model *m = tree_of(cm);
+	const struct column *c = &m->cols[col];
+
+	*parent = m->parent;
+	*frame = m->frame;
+	*self = c->self;
+	*nself = c->self ? c->len : 0;
+}
+
 int64_t hd_model_node_self(const struct hd_model *m, uint32_t n, size_t col)
 {
 	const struct column *c = &tree_of(m)->cols[col];

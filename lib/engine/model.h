@@ -139,6 +139,12 @@ size_t hd_model_node_count(const struct hd_model *m);
 uint32_t hd_model_node_parent(const struct hd_model *m, uint32_t n);
 uint32_t hd_model_node_frame(const struct hd_model *m, uint32_t n);
 int64_t hd_model_node_self(const struct hd_model *m, uint32_t n, size_t col);
+/* The same for a walk over every node: the parent and frame arrays
+ * (hd_model_node_count() entries) and column col's self values, *nself
+ * of them (a node past them has 0).  Read only; valid until the model is
+ * freed. */
+void hd_model_tree_arrays(const struct hd_model *m, size_t col, const uint32_t **parent,
+			  const uint32_t **frame, const int64_t **self, size_t *nself);
 /* 1 when an ancestor of node n has the same frame (recursion). */
 int hd_model_node_recursive(const struct hd_model *m, uint32_t n);
 /* Subtree sums of self for one column, into out[hd_model_node_count()]. */

@@ -53,7 +53,7 @@
 #include "render/render.h"
 
 struct line {
-	const char *stack;   /* into the stacks buffer, once it stops growing */
+	const char *stack;   /* into the stacks buffer */
 	size_t off, len;
 	int64_t v[2];
 };
@@ -123,61 +123,71 @@ static size_t shown_columns(const struct hd_report *r, const struct hd_render_op
 struct fold {
 	const struct hd_model *m;
 	size_t col[2], ncol;
-	struct hd_buf names, stacks;
+	struct hd_buf names;
+	char *stacks;            /* every line's stack, sized by check_size() */
+	size_t slen;
 	size_t *off;             /* frame f's name: names.data[off[f] .. off[f+1]) */
 	struct line *lines;
 	size_t nlines, linecap;
 	uint32_t *path;          /* scratch: one node's frames, leaf first */
 	size_t pathcap;
+	/* The tree, read straight (a call per node and column was a tenth
+	 * of folded's time): hd_model_tree_arrays(). */
+	const uint32_t *parent, *frame;
+	const int64_t *self[2];
+	size_t nself[2];
 };
 
-/* The line of node n (values v), its stack appended to f->stacks. */
+/* The line of node n (values v), its stack appended to f->stacks (which
+ * check_size() made big enough for every line): a copy per frame, not a
+ * checked append, since this is most of folded's time. */
 static int add_line(struct fold *f, uint32_t n, const int64_t v[2])
 {
 	size_t depth = 0;
 	struct line *l;
 	uint32_t p;
-	int rc = 0;
 
-	for (p = n; p != 0; p = hd_model_node_parent(f->m, p)) {
+	for (p = n; p != 0; p = f->parent[p]) {
 		if (HD_GROW(f->path, f->pathcap, depth + 1))
 			return HD_ERR_NOMEM;
-		f->path[depth++] = hd_model_node_frame(f->m, p);
+		f->path[depth++] = f->frame[p];
 	}
 	if (HD_GROW(f->lines, f->linecap, f->nlines + 1))
 		return HD_ERR_NOMEM;
 	l = &f->lines[f->nlines++];
-	l->off = f->stacks.len;
+	l->off = f->slen;
 	l->v[0] = v[0];
 	l->v[1] = v[1];
-	while (depth-- > 0 && !rc) {
+	while (depth-- > 0) {
 		uint32_t fr = f->path[depth];
+		size_t k = f->off[fr + 1] - f->off[fr];
 
-		rc = hd_buf_append(&f->stacks, f->names.data + f->off[fr],
-				   f->off[fr + 1] - f->off[fr]);
-		if (depth && !rc)
-			rc = hd_buf_append(&f->stacks, ";", 1);
+		memcpy(f->stacks + f->slen, f->names.data + f->off[fr], k);
+		f->slen += k;
+		if (depth)
+			f->stacks[f->slen++] = ';';
 	}
-	l->len = f->stacks.len - l->off;
-	return rc; /* HD_ERR_LIMIT or HD_ERR_NOMEM */
+	l->len = f->slen - l->off;
+	return 0;
 }
 
 /* The self values of node n in the shown columns; 1 when any is non-zero
  * (the node has a line). */
-static int node_values(const struct fold *f, uint32_t n, int64_t v[2])
+static inline int node_values(const struct fold *f, uint32_t n, int64_t v[2])
 {
 	size_t k;
 
 	v[0] = v[1] = 0;
 	for (k = 0; k < f->ncol; k++)
-		v[k] = hd_model_node_self(f->m, n, f->col[k]);
+		v[k] = n < f->nself[k] ? f->self[k][n] : 0;
 	return v[0] || v[1];
 }
 
-/* HD_ERR_LIMIT when the stacks of every line would not fit in room bytes:
- * each node's stack length follows from its caller's (callers have
- * smaller ids), so this is one pass and no stack is built. */
-static int check_size(const struct fold *f, size_t room)
+/* HD_ERR_LIMIT when the stacks of every line would not fit in room bytes,
+ * else their size in *need: each node's stack length follows from its
+ * caller's (callers have smaller ids), so this is one pass and no stack
+ * is built. */
+static int check_size(const struct fold *f, size_t room, size_t *need)
 {
 	size_t nn = hd_model_node_count(f->m), total = 0;
 	size_t *len = malloc(nn * sizeof(*len));
@@ -188,7 +198,7 @@ static int check_size(const struct fold *f, size_t room)
 		return HD_ERR_NOMEM;
 	len[0] = 0;
 	for (n = 1; n < nn && !rc; n++) {
-		uint32_t p = hd_model_node_parent(f->m, n), fr = hd_model_node_frame(f->m, n);
+		uint32_t p = f->parent[n], fr = f->frame[n];
 		size_t own = f->off[fr + 1] - f->off[fr] + (p ? 1 : 0);
 		int64_t v[2];
 
@@ -203,6 +213,7 @@ static int check_size(const struct fold *f, size_t room)
 			total += len[n];
 	}
 	free(len);
+	*need = total;
 	return rc;
 }
 
@@ -223,8 +234,25 @@ static int collect(struct fold *f)
 			return rc;
 	}
 	for (i = 0; i < f->nlines; i++)
-		f->lines[i].stack = f->stacks.data ? f->stacks.data + f->lines[i].off : "";
+		f->lines[i].stack = f->stacks + f->lines[i].off;
 	return 0;
+}
+
+/* " V" into out (room for 21 bytes): its length.  v >= 0. */
+static size_t put_value(char *out, int64_t v)
+{
+	char d[20];
+	size_t n = 0, k = 0;
+	uint64_t u = (uint64_t)v;
+
+	do {
+		d[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	out[k++] = ' ';
+	while (n)
+		out[k++] = d[--n];
+	return k;
 }
 
 /* The lines sorted, equal stacks merged, negatives as 0, into b. */
@@ -246,11 +274,16 @@ static void write_lines(struct fold *f, struct hd_buf *b)
 		v[1] = v[1] < 0 ? 0 : v[1];
 		if (!v[0] && !v[1])
 			continue;
-		hd_buf_append(b, lines[i].stack, lines[i].len);
-		hd_buf_printf(b, " %" PRId64, v[0]);
-		if (f->ncol == 2)
-			hd_buf_printf(b, " %" PRId64, v[1]);
-		hd_buf_append(b, "\n", 1);
+		{
+			char tail[48];
+			size_t t = put_value(tail, v[0]);
+
+			if (f->ncol == 2)
+				t += put_value(tail + t, v[1]);
+			tail[t++] = '\n';
+			hd_buf_append(b, lines[i].stack, lines[i].len);
+			hd_buf_append(b, tail, t);
+		}
 		if (b->failed)
 			break;  /* hd_render() reports it */
 	}
@@ -260,6 +293,7 @@ int hd_folded_stacks(const struct hd_report *r, const struct hd_render_opts *o,
 		     struct hd_buf *b)
 {
 	struct fold f;
+	size_t need = 0;
 	int rc = 0;
 
 	if (!hd_model_has_tree(r->model))
@@ -267,19 +301,22 @@ int hd_folded_stacks(const struct hd_report *r, const struct hd_render_opts *o,
 	memset(&f, 0, sizeof(f));
 	f.m = r->model;
 	f.ncol = shown_columns(r, o, f.col);
+	for (size_t k = 0; k < f.ncol; k++)
+		hd_model_tree_arrays(f.m, f.col[k], &f.parent, &f.frame, &f.self[k], &f.nself[k]);
 	hd_buf_init(&f.names, 0);
-	hd_buf_init(&f.stacks, b->max);
 	f.off = malloc((hd_model_frame_count(f.m) + 1) * sizeof(*f.off));
 	if (!f.off || frame_names(f.m, &f.names, f.off))
 		rc = HD_ERR_NOMEM;
 	if (!rc)
-		rc = check_size(&f, b->max - b->len - 1);
+		rc = check_size(&f, b->max - b->len - 1, &need);
+	if (!rc && !(f.stacks = malloc(need + 1)))
+		rc = HD_ERR_NOMEM;
 	if (!rc)
 		rc = collect(&f);
 	if (!rc)
 		write_lines(&f, b);
 	hd_buf_release(&f.names);
-	hd_buf_release(&f.stacks);
+	free(f.stacks);
 	free(f.lines);
 	free(f.path);
 	free(f.off);
