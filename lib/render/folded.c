@@ -289,12 +289,199 @@ static void write_lines(struct fold *f, struct hd_buf *b)
 	}
 }
 
+/* ---- the ordered walk ----
+ *
+ * Sorting every line's stack costs a copy of the whole output and a sort
+ * of strings.  The tree gives the order for less: every line below a
+ * node starts with that node's stack, so at each node its callees' lines
+ * only need ordering among themselves, by the callee's name.  A callee c
+ * stands for two runs of lines: its own line, whose stack ends in
+ * name(c), and the lines below it, which go on name(c) ";" ...; with no
+ * ';' inside a name, the runs order exactly as the strings name(c)
+ * (ending there, before any byte) and name(c) ";" do.  So every frame
+ * gets two ranks, own and below, from one sort of the frames' two keys,
+ * and the walk writes the lines in the order the sort of whole stacks
+ * gives, straight into the output.  Two frames with the same cleaned
+ * name would need their lines merged: then the sort of whole stacks
+ * runs instead.
+ */
+
+/* Key k of the frames' 2 * nf: frame k / 2's name, then (k odd) a ';'. */
+static int cmp_key(const void *a, const void *b, void *ctx)
+{
+	const struct fold *f = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	const unsigned char *p = (const unsigned char *)f->names.data + f->off[x / 2];
+	const unsigned char *q = (const unsigned char *)f->names.data + f->off[y / 2];
+	size_t n = f->off[x / 2 + 1] - f->off[x / 2], m = f->off[y / 2 + 1] - f->off[y / 2];
+	int c = memcmp(p, q, n < m ? n : m);
+
+	if (c)
+		return c;
+	if (n == m)
+		return (int)(x & 1) - (int)(y & 1);
+	/* One name goes on; the other's end (before any byte) or ';'
+	 * meets its next byte, never a ';'. */
+	if (n < m)
+		return !(x & 1) ? -1 : (';' < q[n] ? -1 : 1);
+	return !(y & 1) ? 1 : (p[m] < ';' ? -1 : 1);
+}
+
+/* rank[2 f] and rank[2 f + 1]: frame f's own line and the lines below
+ * it, in output order; *same when two frames have the same name. */
+static int frame_ranks(const struct fold *f, size_t nf, uint32_t *rank, int *same)
+{
+	uint32_t *k = malloc((2 * nf + 1) * sizeof(*k));
+	size_t i;
+
+	if (!k)
+		return HD_ERR_NOMEM;
+	for (i = 0; i < 2 * nf; i++)
+		k[i] = (uint32_t)i;
+	if (nf && hd_sort(k, 2 * nf, sizeof(*k), cmp_key, (void *)f)) {
+		free(k);
+		return HD_ERR_NOMEM;
+	}
+	*same = 0;
+	for (i = 0; i < 2 * nf; i++) {
+		rank[k[i]] = (uint32_t)i;
+		/* Equal names sort their keys side by side, ends first. */
+		if (i && !(k[i] & 1) && !(k[i - 1] & 1) &&
+		    cmp_key(&k[i - 1], &k[i], (void *)f) == 0)
+			*same = 1;
+	}
+	free(k);
+	return 0;
+}
+
+struct item {
+	uint32_t node;
+	uint32_t below;    /* 1: the lines below node; 0: its own line */
+	size_t plen;       /* its caller's stack: the first plen bytes of cur */
+};
+
+struct walk {
+	const uint32_t *size;  /* per node: its subtree, size[n] nodes from n */
+	const uint32_t *rank;  /* frame_ranks() */
+	uint64_t *keys;        /* scratch: one node's callees' runs, two per
+				* callee, and a node's callees have distinct
+				* frames: room for 2 * nf */
+	struct item *st;       /* runs to write, the next on top */
+	size_t nst, stcap;
+	char *cur;             /* the stack being written, and its line */
+	size_t curcap;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The runs of node n's callees onto the stack, the first on top. */
+static int push_callees(const struct fold *f, struct walk *w, uint32_t n, size_t plen)
+{
+	size_t nk = 0, i;
+	uint32_t c;
+
+	/* Key: the run's rank, whether it is the lines below, the node. */
+	for (c = n + 1; c < n + w->size[n]; c += w->size[c]) {
+		int64_t v[2];
+
+		if (node_values(f, c, v))
+			w->keys[nk++] = (uint64_t)w->rank[2 * f->frame[c]] << 33 | c;
+		if (w->size[c] > 1)
+			w->keys[nk++] = (uint64_t)w->rank[2 * f->frame[c] + 1] << 33 |
+					(uint64_t)1 << 32 | c;
+	}
+	if (nk > 1)
+		qsort(w->keys, nk, sizeof(*w->keys), cmp_u64);
+	if (HD_GROW(w->st, w->stcap, w->nst + nk))
+		return HD_ERR_NOMEM;
+	for (i = nk; i-- > 0;) {
+		struct item *it = &w->st[w->nst++];
+
+		it->node = (uint32_t)w->keys[i];
+		it->below = (uint32_t)(w->keys[i] >> 32) & 1;
+		it->plen = plen;
+	}
+	return 0;
+}
+
+/* Every line in order into b, by the walk above, each stack held in
+ * w.cur (at most room bytes: check_size() held every line's stack to
+ * that, and a stack with no line below it is not written); *same when it
+ * cannot (then nothing is written). */
+static int walk_lines(struct fold *f, struct hd_buf *b, size_t room, int *same)
+{
+	size_t nn = hd_model_node_count(f->m), nf = hd_model_frame_count(f->m);
+	uint32_t *size = malloc((nn + 1) * sizeof(*size));
+	uint32_t *rank = malloc((2 * nf + 1) * sizeof(*rank));
+	struct walk w = {size, rank, malloc((2 * nf + 2) * sizeof(uint64_t)), NULL, 0, 0, NULL, 0};
+	uint32_t n;
+	int rc = 0;
+
+	if (!size || !rank || !w.keys)
+		rc = HD_ERR_NOMEM;
+	if (rc || (rc = frame_ranks(f, nf, rank, same)) || *same)
+		goto out;
+	/* Preorder (model.c builds the tree from the sorted stacks). */
+	for (n = 0; n < nn; n++)
+		size[n] = 1;
+	for (n = (uint32_t)nn; n-- > 1;)
+		size[f->parent[n]] += size[n];
+	rc = nn ? push_callees(f, &w, 0, 0) : 0;
+	while (!rc && w.nst > 0) {
+		struct item it = w.st[--w.nst];
+		uint32_t fr = f->frame[it.node];
+		size_t k = f->off[fr + 1] - f->off[fr], len = it.plen;
+		int64_t v[2];
+
+		/* The stack, then room for the values and the newline. */
+		if (k + 1 > room - len) {
+			rc = HD_ERR_LIMIT;
+			break;
+		}
+		if (HD_GROW(w.cur, w.curcap, len + k + 1 + 48)) {
+			rc = HD_ERR_NOMEM;
+			break;
+		}
+		if (f->parent[it.node])
+			w.cur[len++] = ';';
+		memcpy(w.cur + len, f->names.data + f->off[fr], k);
+		len += k;
+		if (it.below) {
+			rc = push_callees(f, &w, it.node, len);
+			continue;
+		}
+		node_values(f, it.node, v);
+		v[0] = v[0] < 0 ? 0 : v[0];
+		v[1] = v[1] < 0 ? 0 : v[1];
+		if (!v[0] && !v[1])
+			continue;
+		len += put_value(w.cur + len, v[0]);
+		if (f->ncol == 2)
+			len += put_value(w.cur + len, v[1]);
+		w.cur[len++] = '\n';
+		if (hd_buf_append(b, w.cur, len))
+			break;  /* hd_render() reports b->failed */
+	}
+out:
+	free(size);
+	free(rank);
+	free(w.keys);
+	free(w.st);
+	free(w.cur);
+	return rc;
+}
+
 int hd_folded_stacks(const struct hd_report *r, const struct hd_render_opts *o,
 		     struct hd_buf *b)
 {
 	struct fold f;
 	size_t need = 0;
-	int rc = 0;
+	int rc = 0, same = 0;
 
 	if (!hd_model_has_tree(r->model))
 		return HD_ERR_USAGE; /* finished without HD_NEED_TREE */
@@ -309,11 +496,13 @@ int hd_folded_stacks(const struct hd_report *r, const struct hd_render_opts *o,
 		rc = HD_ERR_NOMEM;
 	if (!rc)
 		rc = check_size(&f, b->max - b->len - 1, &need);
-	if (!rc && !(f.stacks = malloc(need + 1)))
+	if (!rc)
+		rc = walk_lines(&f, b, b->max - b->len - 1, &same);
+	if (!rc && same && !(f.stacks = malloc(need + 1)))
 		rc = HD_ERR_NOMEM;
-	if (!rc)
+	if (!rc && same)
 		rc = collect(&f);
-	if (!rc)
+	if (!rc && same)
 		write_lines(&f, b);
 	hd_buf_release(&f.names);
 	free(f.stacks);
