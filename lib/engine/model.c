@@ -1865,6 +1865,48 @@ int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,
 	return stack_sums(m, b, a, cb, ctx);
 }
 
+int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
+			 int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				   int64_t va, int64_t vb),
+			 void *ctx)
+{
+	int64_t *v = calloc(2 * (m->pool.n + 1), sizeof(*v));
+	uint8_t *seen = calloc(m->pool.n + 1, 1);
+	uint32_t *ids = NULL;
+	size_t nids = 0, cap = 0, s, k;
+	int rc = HD_ERR_NOMEM;
+
+	if (!v || !seen)
+		goto out;
+	for (k = 0; k < 2; k++) {
+		const struct column *c = &m->cols[k == 0 ? a : b];
+
+		for (s = 0; s < c->nsamp; s++) {
+			uint32_t id = c->sid[s];
+
+			if (!seen[id]) {
+				if (HD_GROW(ids, cap, nids + 1))
+					goto out;
+				seen[id] = 1;
+				ids[nids++] = id;
+			}
+			v[2 * id + k] = hd_add_sat(v[2 * id + k], c->vals[s]);
+		}
+	}
+	rc = 0;
+	for (s = 0; s < nids && !rc; s++)
+		if (v[2 * ids[s]] || v[2 * ids[s] + 1]) {
+			const uint32_t *st = pool_stack(&m->pool, ids[s]);
+
+			rc = cb(ctx, st + 1, st[0], v[2 * ids[s]], v[2 * ids[s] + 1]);
+		}
+out:
+	free(v);
+	free(seen);
+	free(ids);
+	return rc;
+}
+
 /* ---- the call tree, built on demand from the stack stores ---- */
 
 /*

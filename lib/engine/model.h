@@ -109,6 +109,17 @@ int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,
 			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
 				    int64_t delta),
 			  void *ctx);
+/*
+ * Each distinct stack of columns a and b, once, with its value in each
+ * (summed over its samples, saturating; a == b gives one column twice)
+ * and its frames root first, when either is non-zero.  The same work
+ * as hd_model_stack_deltas(), with no call tree: folded output is
+ * these stacks.
+ */
+int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
+			 int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				   int64_t va, int64_t vb),
+			 void *ctx);
 
 /*
  * After the last hd_model_add(): put the columns in order (enum hd_order;

@@ -3,8 +3,9 @@
  * inferno, speedscope.
  *
  * One line per call-tree node with a non-zero self value in a shown
- * column: the frames root first, joined by ';', a space, then the value
- * of each shown column separated by spaces.
+ * column (that is, per distinct stack of the model: no tree is built):
+ * the frames root first, joined by ';', a space, then the value of each
+ * shown column separated by spaces.
  *
  *   top          one column, the profile's
  *   diff, trend  o->folded: both "stack BASE NEW" (the first and the last
@@ -33,16 +34,15 @@
  *   - Lines are sorted by stack (bytewise, as flamegraph.pl sorts), and
  *     nodes whose stacks read the same after the rewriting above are
  *     merged into one line, summing values before the clamp to 0.
- *   - No recursion: stacks can be 100 000 frames deep.  Each node's path
- *     is found by walking parent links into an array, so the work is
- *     proportional to the output.
+ *   - No recursion: stacks can be 100 000 frames deep.  The lines are
+ *     ordered without writing them (below), so the work is a sort of the
+ *     distinct stacks plus the output.
  *   - The output repeats every caller's name on every line below it, so a
  *     small profile (a long name, a deep stack, many leaves) can ask for
  *     an enormous one.  The stacks, before equal ones are merged, are
- *     held to the output buffer's cap: their size is added up from the
- *     tree first (a node's stack is its caller's plus its own name), so
+ *     held to the output buffer's cap: their size is added up first, so
  *     rendering fails with HD_ERR_LIMIT before a byte of them is built,
- *     at no cost beyond one pass over the nodes.
+ *     at no cost beyond one pass over the stacks.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -51,23 +51,6 @@
 
 #include "render/formats.h"
 #include "render/render.h"
-
-struct line {
-	const char *stack;   /* into the stacks buffer */
-	size_t off, len;
-	int64_t v[2];
-};
-
-static int cmp_line(const void *a, const void *b)
-{
-	const struct line *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->stack, y->stack, n);
-
-	if (c)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
 
 /* The rules above, applied to one cleaned name in place (same length). */
 static void protect_name(char *s, size_t n)
@@ -119,125 +102,6 @@ static size_t shown_columns(const struct hd_report *r, const struct hd_render_op
 	return 2;
 }
 
-/* What the lines are made of: names, the stacks being written, the lines. */
-struct fold {
-	const struct hd_model *m;
-	size_t col[2], ncol;
-	struct hd_buf names;
-	char *stacks;            /* every line's stack, sized by check_size() */
-	size_t slen;
-	size_t *off;             /* frame f's name: names.data[off[f] .. off[f+1]) */
-	struct line *lines;
-	size_t nlines, linecap;
-	uint32_t *path;          /* scratch: one node's frames, leaf first */
-	size_t pathcap;
-	/* The tree, read straight (a call per node and column was a tenth
-	 * of folded's time): hd_model_tree_arrays(). */
-	const uint32_t *parent, *frame;
-	const int64_t *self[2];
-	size_t nself[2];
-};
-
-/* The line of node n (values v), its stack appended to f->stacks (which
- * check_size() made big enough for every line): a copy per frame, not a
- * checked append, since this is most of folded's time. */
-static int add_line(struct fold *f, uint32_t n, const int64_t v[2])
-{
-	size_t depth = 0;
-	struct line *l;
-	uint32_t p;
-
-	for (p = n; p != 0; p = f->parent[p]) {
-		if (HD_GROW(f->path, f->pathcap, depth + 1))
-			return HD_ERR_NOMEM;
-		f->path[depth++] = f->frame[p];
-	}
-	if (HD_GROW(f->lines, f->linecap, f->nlines + 1))
-		return HD_ERR_NOMEM;
-	l = &f->lines[f->nlines++];
-	l->off = f->slen;
-	l->v[0] = v[0];
-	l->v[1] = v[1];
-	while (depth-- > 0) {
-		uint32_t fr = f->path[depth];
-		size_t k = f->off[fr + 1] - f->off[fr];
-
-		memcpy(f->stacks + f->slen, f->names.data + f->off[fr], k);
-		f->slen += k;
-		if (depth)
-			f->stacks[f->slen++] = ';';
-	}
-	l->len = f->slen - l->off;
-	return 0;
-}
-
-/* The self values of node n in the shown columns; 1 when any is non-zero
- * (the node has a line). */
-static inline int node_values(const struct fold *f, uint32_t n, int64_t v[2])
-{
-	size_t k;
-
-	v[0] = v[1] = 0;
-	for (k = 0; k < f->ncol; k++)
-		v[k] = n < f->nself[k] ? f->self[k][n] : 0;
-	return v[0] || v[1];
-}
-
-/* HD_ERR_LIMIT when the stacks of every line would not fit in room bytes,
- * else their size in *need: each node's stack length follows from its
- * caller's (callers have smaller ids), so this is one pass and no stack
- * is built. */
-static int check_size(const struct fold *f, size_t room, size_t *need)
-{
-	size_t nn = hd_model_node_count(f->m), total = 0;
-	size_t *len = malloc(nn * sizeof(*len));
-	uint32_t n;
-	int rc = 0;
-
-	if (!len)
-		return HD_ERR_NOMEM;
-	len[0] = 0;
-	for (n = 1; n < nn && !rc; n++) {
-		uint32_t p = f->parent[n], fr = f->frame[n];
-		size_t own = f->off[fr + 1] - f->off[fr] + (p ? 1 : 0);
-		int64_t v[2];
-
-		/* Past room is past room: saturate at room + 1, never wrap
-		 * (room < SIZE_MAX: the buffer's NUL is not in it). */
-		len[n] = own > room || len[p] > room - own ? room + 1 : len[p] + own;
-		if (!node_values(f, n, v))
-			continue;
-		if (len[n] > room - total)
-			rc = HD_ERR_LIMIT;
-		else
-			total += len[n];
-	}
-	free(len);
-	*need = total;
-	return rc;
-}
-
-/* One line per node with a non-zero self value in a shown column. */
-static int collect(struct fold *f)
-{
-	size_t nn = hd_model_node_count(f->m), i;
-	uint32_t n;
-	int rc;
-
-	/* Node 0 is the root: its self is the samples with no frames. */
-	for (n = 1; n < nn; n++) {
-		int64_t v[2];
-
-		if (!node_values(f, n, v))
-			continue;
-		if ((rc = add_line(f, n, v)))
-			return rc;
-	}
-	for (i = 0; i < f->nlines; i++)
-		f->lines[i].stack = f->stacks + f->lines[i].off;
-	return 0;
-}
-
 /* " V" into out (room for 21 bytes): its length.  v >= 0. */
 static size_t put_value(char *out, int64_t v)
 {
@@ -255,56 +119,37 @@ static size_t put_value(char *out, int64_t v)
 	return k;
 }
 
-/* The lines sorted, equal stacks merged, negatives as 0, into b. */
-static void write_lines(struct fold *f, struct hd_buf *b)
-{
-	struct line *lines = f->lines;
-	size_t i, k, nlines = f->nlines;
-
-	if (nlines > 1) /* lines is NULL when there are none */
-		qsort(lines, nlines, sizeof(*lines), cmp_line);
-	for (i = 0; i < nlines; i = k) {
-		int64_t v[2] = {lines[i].v[0], lines[i].v[1]};
-
-		for (k = i + 1; k < nlines && cmp_line(&lines[i], &lines[k]) == 0; k++) {
-			v[0] = hd_add_sat(v[0], lines[k].v[0]);
-			v[1] = hd_add_sat(v[1], lines[k].v[1]);
-		}
-		v[0] = v[0] < 0 ? 0 : v[0];
-		v[1] = v[1] < 0 ? 0 : v[1];
-		if (!v[0] && !v[1])
-			continue;
-		{
-			char tail[48];
-			size_t t = put_value(tail, v[0]);
-
-			if (f->ncol == 2)
-				t += put_value(tail + t, v[1]);
-			tail[t++] = '\n';
-			hd_buf_append(b, lines[i].stack, lines[i].len);
-			hd_buf_append(b, tail, t);
-		}
-		if (b->failed)
-			break;  /* hd_render() reports it */
-	}
-}
-
-/* ---- the ordered walk ----
- *
- * Sorting every line's stack costs a copy of the whole output and a sort
- * of strings.  The tree gives the order for less: every line below a
- * node starts with that node's stack, so at each node its callees' lines
- * only need ordering among themselves, by the callee's name.  A callee c
- * stands for two runs of lines: its own line, whose stack ends in
- * name(c), and the lines below it, which go on name(c) ";" ...; with no
- * ';' inside a name, the runs order exactly as the strings name(c)
- * (ending there, before any byte) and name(c) ";" do.  So every frame
- * gets two ranks, own and below, from one sort of the frames' two keys,
- * and the walk writes the lines in the order the sort of whole stacks
- * gives, straight into the output.  Two frames with the same cleaned
- * name would need their lines merged: then the sort of whole stacks
- * runs instead.
+/*
+ * The lines are the model's distinct stacks (hd_model_stack_pairs: a
+ * call-tree node's self value is the sum of the stacks that end at it,
+ * so no tree is built), in the order of a bytewise sort of their
+ * written stacks, found without writing them.  A stack's string is its
+ * frames' names joined by ';'; with no ';' inside a name, comparing two
+ * of them bytewise is comparing, at the first frame where the names
+ * differ, name + (end or ';'): the end when the stack stops there (which
+ * comes before any byte), ';' when it goes on.  So each frame gets two
+ * ranks from one sort of the frames' 2 * nf keys (equal names, equal
+ * ranks), and stacks compare as integer sequences.  Stacks that read the
+ * same compare equal, sort side by side and are merged.
  */
+
+/* What the lines are made of. */
+struct fold {
+	const struct hd_model *m;
+	size_t col[2], ncol;
+	struct hd_buf names;
+	size_t *off;             /* frame f's name: names.data[off[f] .. off[f+1]) */
+	uint32_t *rank;          /* per frame: 2 f its end, 2 f + 1 its ';' */
+	struct line *lines;
+	size_t nlines, linecap;
+	size_t room, size;       /* the stacks' bytes, held to room */
+};
+
+struct line {
+	const uint32_t *frames;  /* root first, in the model's pool */
+	uint32_t n;
+	int64_t v[2];
+};
 
 /* Key k of the frames' 2 * nf: frame k / 2's name, then (k odd) a ';'. */
 static int cmp_key(const void *a, const void *b, void *ctx)
@@ -327,187 +172,156 @@ static int cmp_key(const void *a, const void *b, void *ctx)
 	return !(y & 1) ? 1 : (p[m] < ';' ? -1 : 1);
 }
 
-/* rank[2 f] and rank[2 f + 1]: frame f's own line and the lines below
- * it, in output order; *same when two frames have the same name. */
-static int frame_ranks(const struct fold *f, size_t nf, uint32_t *rank, int *same)
+/* rank[] from the frames' names: equal keys, equal ranks. */
+static int frame_ranks(struct fold *f, size_t nf)
 {
 	uint32_t *k = malloc((2 * nf + 1) * sizeof(*k));
+	uint32_t r = 0;
 	size_t i;
 
-	if (!k)
-		return HD_ERR_NOMEM;
-	for (i = 0; i < 2 * nf; i++)
-		k[i] = (uint32_t)i;
-	if (nf && hd_sort(k, 2 * nf, sizeof(*k), cmp_key, (void *)f)) {
+	f->rank = malloc((2 * nf + 1) * sizeof(*f->rank));
+	if (!k || !f->rank) {
 		free(k);
 		return HD_ERR_NOMEM;
 	}
-	*same = 0;
+	for (i = 0; i < 2 * nf; i++)
+		k[i] = (uint32_t)i;
+	if (nf && hd_sort(k, 2 * nf, sizeof(*k), cmp_key, f)) {
+		free(k);
+		return HD_ERR_NOMEM;
+	}
 	for (i = 0; i < 2 * nf; i++) {
-		rank[k[i]] = (uint32_t)i;
-		/* Equal names sort their keys side by side, ends first. */
-		if (i && !(k[i] & 1) && !(k[i - 1] & 1) &&
-		    cmp_key(&k[i - 1], &k[i], (void *)f) == 0)
-			*same = 1;
+		if (i && cmp_key(&k[i - 1], &k[i], f) != 0)
+			r++;
+		f->rank[k[i]] = r;
 	}
 	free(k);
 	return 0;
 }
 
-struct item {
-	uint32_t node;
-	uint32_t below;    /* 1: the lines below node; 0: its own line */
-	size_t plen;       /* its caller's stack: the first plen bytes of cur */
-};
-
-struct walk {
-	const uint32_t *size;  /* per node: its subtree, size[n] nodes from n */
-	const uint32_t *rank;  /* frame_ranks() */
-	uint64_t *keys;        /* scratch: one node's callees' runs, two per
-				* callee, and a node's callees have distinct
-				* frames: room for 2 * nf */
-	struct item *st;       /* runs to write, the next on top */
-	size_t nst, stcap;
-	char *cur;             /* the stack being written, and its line */
-	size_t curcap;
-};
-
-static int cmp_u64(const void *a, const void *b)
+/* Two stacks in the order of their written strings; 0: they read the same. */
+static int cmp_stack(const void *a, const void *b, void *ctx)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	const struct line *x = a, *y = b;
+	const uint32_t *rank = ctx;
+	uint32_t n = x->n < y->n ? x->n : y->n, i;
 
-	return x < y ? -1 : x > y;
+	for (i = 0; i < n; i++) {
+		uint32_t fx = x->frames[i], fy = y->frames[i], rx, ry;
+
+		if (fx == fy)
+			continue;
+		rx = rank[2 * fx + (i + 1 < x->n)];
+		ry = rank[2 * fy + (i + 1 < y->n)];
+		if (rx != ry)
+			return rx < ry ? -1 : 1;
+	}
+	return x->n < y->n ? -1 : x->n > y->n;
 }
 
-/* The runs of node n's callees onto the stack, the first on top. */
-static int push_callees(const struct fold *f, struct walk *w, uint32_t n, size_t plen)
+/* hd_model_stack_pairs() callback: one line, its size counted (and held
+ * to room before a byte is written: the output repeats every caller on
+ * every line, so a small profile can ask for an enormous one). */
+static int add_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t va, int64_t vb)
 {
-	size_t nk = 0, i;
-	uint32_t c;
+	struct fold *f = ctx;
+	struct line *l;
+	size_t len = n ? n - 1 : 0, i;
 
-	/* Key: the run's rank, whether it is the lines below, the node. */
-	for (c = n + 1; c < n + w->size[n]; c += w->size[c]) {
-		int64_t v[2];
-
-		if (node_values(f, c, v))
-			w->keys[nk++] = (uint64_t)w->rank[2 * f->frame[c]] << 33 | c;
-		if (w->size[c] > 1)
-			w->keys[nk++] = (uint64_t)w->rank[2 * f->frame[c] + 1] << 33 |
-					(uint64_t)1 << 32 | c;
-	}
-	if (nk > 1)
-		qsort(w->keys, nk, sizeof(*w->keys), cmp_u64);
-	if (HD_GROW(w->st, w->stcap, w->nst + nk))
+	if (n == 0)
+		return 0; /* the root's: no frame to write */
+	if (f->ncol == 1)
+		vb = 0;
+	if (!va && !vb)
+		return 0;
+	for (i = 0; i < n && len <= f->room; i++)
+		len += f->off[frames[i] + 1] - f->off[frames[i]];
+	if (len > f->room - f->size)
+		return HD_ERR_LIMIT;
+	f->size += len;
+	if (HD_GROW(f->lines, f->linecap, f->nlines + 1))
 		return HD_ERR_NOMEM;
-	for (i = nk; i-- > 0;) {
-		struct item *it = &w->st[w->nst++];
-
-		it->node = (uint32_t)w->keys[i];
-		it->below = (uint32_t)(w->keys[i] >> 32) & 1;
-		it->plen = plen;
-	}
+	l = &f->lines[f->nlines++];
+	l->frames = frames;
+	l->n = n;
+	l->v[0] = va;
+	l->v[1] = vb;
 	return 0;
 }
 
-/* Every line in order into b, by the walk above, each stack held in
- * w.cur (at most room bytes: check_size() held every line's stack to
- * that, and a stack with no line below it is not written); *same when it
- * cannot (then nothing is written). */
-static int walk_lines(struct fold *f, struct hd_buf *b, size_t room, int *same)
+/* The lines sorted, equal stacks merged, negatives as 0, into b: each
+ * line put together in one scratch buffer and appended once (a checked
+ * append per name was most of the time). */
+static int write_lines(struct fold *f, struct hd_buf *b)
 {
-	size_t nn = hd_model_node_count(f->m), nf = hd_model_frame_count(f->m);
-	uint32_t *size = malloc((nn + 1) * sizeof(*size));
-	uint32_t *rank = malloc((2 * nf + 1) * sizeof(*rank));
-	struct walk w = {size, rank, malloc((2 * nf + 2) * sizeof(uint64_t)), NULL, 0, 0, NULL, 0};
-	uint32_t n;
-	int rc = 0;
+	struct line *lines = f->lines;
+	size_t i, k, j, nlines = f->nlines, cap = 0;
+	char *buf = NULL;
 
-	if (!size || !rank || !w.keys)
-		rc = HD_ERR_NOMEM;
-	if (rc || (rc = frame_ranks(f, nf, rank, same)) || *same)
-		goto out;
-	/* Preorder (model.c builds the tree from the sorted stacks). */
-	for (n = 0; n < nn; n++)
-		size[n] = 1;
-	for (n = (uint32_t)nn; n-- > 1;)
-		size[f->parent[n]] += size[n];
-	rc = nn ? push_callees(f, &w, 0, 0) : 0;
-	while (!rc && w.nst > 0) {
-		struct item it = w.st[--w.nst];
-		uint32_t fr = f->frame[it.node];
-		size_t k = f->off[fr + 1] - f->off[fr], len = it.plen;
-		int64_t v[2];
+	for (i = 0; i < nlines; i = k) {
+		int64_t v[2] = {lines[i].v[0], lines[i].v[1]};
+		char tail[48];
+		size_t t, len;
 
-		/* The stack, then room for the values and the newline. */
-		if (k + 1 > room - len) {
-			rc = HD_ERR_LIMIT;
-			break;
+		for (k = i + 1; k < nlines && cmp_stack(&lines[i], &lines[k], f->rank) == 0; k++) {
+			v[0] = hd_add_sat(v[0], lines[k].v[0]);
+			v[1] = hd_add_sat(v[1], lines[k].v[1]);
 		}
-		if (HD_GROW(w.cur, w.curcap, len + k + 1 + 48)) {
-			rc = HD_ERR_NOMEM;
-			break;
-		}
-		if (f->parent[it.node])
-			w.cur[len++] = ';';
-		memcpy(w.cur + len, f->names.data + f->off[fr], k);
-		len += k;
-		if (it.below) {
-			rc = push_callees(f, &w, it.node, len);
-			continue;
-		}
-		node_values(f, it.node, v);
 		v[0] = v[0] < 0 ? 0 : v[0];
 		v[1] = v[1] < 0 ? 0 : v[1];
 		if (!v[0] && !v[1])
 			continue;
-		len += put_value(w.cur + len, v[0]);
+		t = put_value(tail, v[0]);
 		if (f->ncol == 2)
-			len += put_value(w.cur + len, v[1]);
-		w.cur[len++] = '\n';
-		if (hd_buf_append(b, w.cur, len))
+			t += put_value(tail + t, v[1]);
+		tail[t++] = '\n';
+		/* add_stack() counted the stack: len of it and the tail. */
+		for (j = 0, len = 0; j < lines[i].n; j++) {
+			uint32_t fr = lines[i].frames[j];
+			size_t nb = f->off[fr + 1] - f->off[fr];
+
+			if (HD_GROW(buf, cap, len + nb + 1 + t)) {
+				free(buf);
+				return HD_ERR_NOMEM;
+			}
+			if (j)
+				buf[len++] = ';';
+			memcpy(buf + len, f->names.data + f->off[fr], nb);
+			len += nb;
+		}
+		memcpy(buf + len, tail, t);
+		if (hd_buf_append(b, buf, len + t))
 			break;  /* hd_render() reports b->failed */
 	}
-out:
-	free(size);
-	free(rank);
-	free(w.keys);
-	free(w.st);
-	free(w.cur);
-	return rc;
+	free(buf);
+	return 0;
 }
 
 int hd_folded_stacks(const struct hd_report *r, const struct hd_render_opts *o,
 		     struct hd_buf *b)
 {
+	size_t nf = hd_model_frame_count(r->model);
 	struct fold f;
-	size_t need = 0;
-	int rc = 0, same = 0;
+	int rc = 0;
 
-	if (!hd_model_has_tree(r->model))
-		return HD_ERR_USAGE; /* finished without HD_NEED_TREE */
 	memset(&f, 0, sizeof(f));
 	f.m = r->model;
 	f.ncol = shown_columns(r, o, f.col);
-	for (size_t k = 0; k < f.ncol; k++)
-		hd_model_tree_arrays(f.m, f.col[k], &f.parent, &f.frame, &f.self[k], &f.nself[k]);
+	f.room = b->max - b->len - 1;
 	hd_buf_init(&f.names, 0);
-	f.off = malloc((hd_model_frame_count(f.m) + 1) * sizeof(*f.off));
-	if (!f.off || frame_names(f.m, &f.names, f.off))
+	f.off = malloc((nf + 1) * sizeof(*f.off));
+	if (!f.off || frame_names(f.m, &f.names, f.off) || frame_ranks(&f, nf))
 		rc = HD_ERR_NOMEM;
 	if (!rc)
-		rc = check_size(&f, b->max - b->len - 1, &need);
-	if (!rc)
-		rc = walk_lines(&f, b, b->max - b->len - 1, &same);
-	if (!rc && same && !(f.stacks = malloc(need + 1)))
+		rc = hd_model_stack_pairs(f.m, f.col[0], f.ncol == 2 ? f.col[1] : f.col[0],
+					  add_stack, &f);
+	if (!rc && f.nlines > 1 && hd_sort(f.lines, f.nlines, sizeof(*f.lines), cmp_stack, f.rank))
 		rc = HD_ERR_NOMEM;
-	if (!rc && same)
-		rc = collect(&f);
-	if (!rc && same)
-		write_lines(&f, b);
+	if (!rc)
+		rc = write_lines(&f, b);
 	hd_buf_release(&f.names);
-	free(f.stacks);
 	free(f.lines);
-	free(f.path);
 	free(f.off);
+	free(f.rank);
 	return rc;
 }
