@@ -280,7 +280,10 @@ static double room(const struct fg *g, uint32_t n)
 static int layout(struct fg *g)
 {
 	size_t nn = g->nn, i, ns0, ns1;
-	double *inner = calloc(nn, sizeof(double));
+	/* The callees' widths, summed bottom-up, live in x until the
+	 * offsets replace them top-down: one array of a double per node
+	 * less (x is calloc'd by the caller). */
+	double *inner = g->x;
 	const uint32_t *parent, *frame;
 	const int64_t *self0, *self1;
 	uint32_t *kids = NULL, *first = NULL;
@@ -288,10 +291,8 @@ static int layout(struct fg *g)
 
 	hd_model_tree_arrays(g->m, g->c0, &parent, &frame, &self0, &ns0);
 	hd_model_tree_arrays(g->m, g->c1, &parent, &frame, &self1, &ns1);
-	if (!inner || order_kids(g, parent, frame, &kids, &first)) {
-		free(inner);
+	if (order_kids(g, parent, frame, &kids, &first))
 		return HD_ERR_NOMEM;
-	}
 	for (n = (uint32_t)nn; n-- > 0;) {
 		int64_t s0 = n < ns0 ? self0[n] : 0, s1 = n < ns1 ? self1[n] : 0;
 		double w = room(g, n), self = s0 > s1 ? (double)s0 : (double)s1;
@@ -315,7 +316,6 @@ static int layout(struct fg *g)
 		}
 	}
 	g->scale = g->w[0] > 0 ? PLOT / g->w[0] : 0;
-	free(inner);
 	free(kids);
 	free(first);
 	return 0;
@@ -590,7 +590,7 @@ int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 	g.cum0 = malloc(g.nn * sizeof(int64_t));
 	g.cum1 = malloc(g.nn * sizeof(int64_t));
 	g.w = malloc(g.nn * sizeof(double));
-	g.x = malloc(g.nn * sizeof(double));
+	g.x = calloc(g.nn, sizeof(double)); /* layout() sums in it first */
 	g.depth = malloc(g.nn * sizeof(uint32_t));
 	g.drawn = malloc(g.nn);
 	if (!g.cum0 || !g.cum1 || !g.w || !g.x || !g.depth || !g.drawn) {
