@@ -945,6 +945,8 @@ struct add_state {
 	 */
 	struct memo_tab names, files;
 	struct stack_batch b;       /* stacks waiting for their ids */
+	struct hd_error *err;       /* a malformed sample's message goes here */
+	int failed;                 /* ... and was put there */
 };
 
 static void add_release(struct add_state *st)
@@ -1427,7 +1429,13 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 		int64_t val, pval;
 		int k;
 
-		if (!hd_profile_next(v, &it, sloc, sval, &s))
+		/* The decoder checks each sample as it is read (input.h). */
+		if ((k = hd_profile_read(v, &it, sloc, sval, &s, st->err)) < 0) {
+			rc = k;
+			st->failed = 1;
+			goto out;
+		}
+		if (k == 0)
 			break;
 		val = hd_scale_value(s.values[st->ao->sample_index], st->ao->scale);
 		pval = pi == SIZE_MAX ? 0 : hd_scale_value(s.values[pi], st->ao->scale);
@@ -1669,6 +1677,7 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	memset(&st, 0, sizeof(st));
 	st.p = p;
 	st.ao = ao;
+	st.err = err;
 	col = &m->cols[m->ncols];
 	memset(col, 0, sizeof(*col));
 	col->time = p->time_nanos;
@@ -1681,7 +1690,9 @@ int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 	if (compile_prune(&st, ao->frames_from ? ao->frames_from : p) ||
 	    index_functions(m, &st) || index_mappings(m, &st) ||
 	    resolve_locations(m, &st) || stamp_fit(m) ||
-	    column_start(m, col, with_pair) || add_samples(m, &st, col))
+	    column_start(m, col, with_pair))
+		goto out;
+	if ((rc = add_samples(m, &st, col)))
 		goto out;
 	rc = (int)m->ncols++;
 out:
@@ -1694,7 +1705,8 @@ out:
 		free(col->pflat);
 		free(col->pown);
 		memset(col, 0, sizeof(*col));
-		hd_fail(err, rc, "out of memory");
+		if (!st.failed)
+			hd_fail(err, rc, "out of memory");
 	}
 	add_release(&st);
 	return rc;
@@ -1860,6 +1872,48 @@ int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,
 			  void *ctx)
 {
 	return stack_sums(m, b, a, cb, ctx);
+}
+
+int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
+			 int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				   int64_t va, int64_t vb),
+			 void *ctx)
+{
+	int64_t *v = calloc(2 * (m->pool.n + 1), sizeof(*v));
+	uint8_t *seen = calloc(m->pool.n + 1, 1);
+	uint32_t *ids = NULL;
+	size_t nids = 0, cap = 0, s, k;
+	int rc = HD_ERR_NOMEM;
+
+	if (!v || !seen)
+		goto out;
+	for (k = 0; k < 2; k++) {
+		const struct column *c = &m->cols[k == 0 ? a : b];
+
+		for (s = 0; s < c->nsamp; s++) {
+			uint32_t id = c->sid[s];
+
+			if (!seen[id]) {
+				if (HD_GROW(ids, cap, nids + 1))
+					goto out;
+				seen[id] = 1;
+				ids[nids++] = id;
+			}
+			v[2 * id + k] = hd_add_sat(v[2 * id + k], c->vals[s]);
+		}
+	}
+	rc = 0;
+	for (s = 0; s < nids && !rc; s++)
+		if (v[2 * ids[s]] || v[2 * ids[s] + 1]) {
+			const uint32_t *st = pool_stack(&m->pool, ids[s]);
+
+			rc = cb(ctx, st + 1, st[0], v[2 * ids[s]], v[2 * ids[s] + 1]);
+		}
+out:
+	free(v);
+	free(seen);
+	free(ids);
+	return rc;
 }
 
 /* ---- the call tree, built on demand from the stack stores ---- */
@@ -2078,6 +2132,18 @@ size_t hd_model_node_count(const struct hd_model *m) { return tree_of(m)->nnodes
 uint32_t hd_model_node_parent(const struct hd_model *m, uint32_t n) { return tree_of(m)->parent[n]; }
 uint32_t hd_model_node_frame(const struct hd_model *m, uint32_t n) { return tree_of(m)->frame[n]; }
 int hd_model_node_recursive(const struct hd_model *m, uint32_t n) { return tree_of(m)->rec[n]; }
+
+void hd_model_tree_arrays(const struct hd_model *cm, size_t col, const uint32_t **parent,
+			  const uint32_t **frame, const int64_t **self, size_t *nself)
+{
+	const struct hd_model *m = tree_of(cm);
+	const struct column *c = &m->cols[col];
+
+	*parent = m->parent;
+	*frame = m->frame;
+	*self = c->self;
+	*nself = c->self ? c->len : 0;
+}
 
 int64_t hd_model_node_self(const struct hd_model *m, uint32_t n, size_t col)
 {

@@ -113,6 +113,17 @@ int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,
 			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
 				    int64_t delta),
 			  void *ctx);
+/*
+ * Each distinct stack of columns a and b, once, with its value in each
+ * (summed over its samples, saturating; a == b gives one column twice)
+ * and its frames root first, when either is non-zero.  The same work
+ * as hd_model_stack_deltas(), with no call tree: folded output is
+ * these stacks.
+ */
+int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
+			 int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				   int64_t va, int64_t vb),
+			 void *ctx);
 
 /*
  * After the last hd_model_add(): put the columns in order (enum hd_order;
@@ -143,6 +154,12 @@ size_t hd_model_node_count(const struct hd_model *m);
 uint32_t hd_model_node_parent(const struct hd_model *m, uint32_t n);
 uint32_t hd_model_node_frame(const struct hd_model *m, uint32_t n);
 int64_t hd_model_node_self(const struct hd_model *m, uint32_t n, size_t col);
+/* The same for a walk over every node: the parent and frame arrays
+ * (hd_model_node_count() entries) and column col's self values, *nself
+ * of them (a node past them has 0).  Read only; valid until the model is
+ * freed. */
+void hd_model_tree_arrays(const struct hd_model *m, size_t col, const uint32_t **parent,
+			  const uint32_t **frame, const int64_t **self, size_t *nself);
 /* 1 when an ancestor of node n has the same frame (recursion). */
 int hd_model_node_recursive(const struct hd_model *m, uint32_t n);
 /* Subtree sums of self for one column, into out[hd_model_node_count()]. */

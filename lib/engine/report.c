@@ -244,17 +244,6 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 					   p->period_unit ? strlen(p->period_unit) : 0);
 	if (!ci->period_type || !ci->period_unit)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-	ci->raw_total = hd_profile_total(p, si);
-	if (r->count_type && find_type(p, r->count_type, NULL, &ci_idx)) {
-		ci->have_count = 1;
-		ci->raw_count_total = hd_profile_total(p, ci_idx);
-		ci->count_total = ci->raw_count_total;
-		if (scale != 1.0 && r->ncols > 0 && r->cols[0].have_count) {
-			double cs = ci->raw_count_total == 0 ? 0.0 :
-				(double)r->cols[0].raw_count_total / (double)ci->raw_count_total;
-			ci->count_total = hd_profile_total_scaled(p, ci_idx, cs);
-		}
-	}
 	ao.sample_index = si;
 	ao.scale = scale;
 	ao.frames_from = frames_from;
@@ -277,6 +266,19 @@ static int add_column(struct hd_report *r, const char *path, const char *label,
 	rc = hd_model_add(r->model, p, &ao, err);
 	if (rc < 0)
 		return rc;
+	/* After the model read the samples: a pprof profile's totals are
+	 * summed by that read (input.h), which also checked them. */
+	ci->raw_total = hd_profile_total(p, si);
+	if (r->count_type && find_type(p, r->count_type, NULL, &ci_idx)) {
+		ci->have_count = 1;
+		ci->raw_count_total = hd_profile_total(p, ci_idx);
+		ci->count_total = ci->raw_count_total;
+		if (scale != 1.0 && r->ncols > 0 && r->cols[0].have_count) {
+			double cs = ci->raw_count_total == 0 ? 0.0 :
+				(double)r->cols[0].raw_count_total / (double)ci->raw_count_total;
+			ci->count_total = hd_profile_total_scaled(p, ci_idx, cs);
+		}
+	}
 	ci->total = hd_model_total(r->model, (size_t)rc);
 	ci->abs_total = hd_model_abs_total(r->model, (size_t)rc);
 	r->ncols++;

@@ -175,7 +175,9 @@ struct hd_profile;
 /*
  * Read the file at path ("-" is standard input), inflate it when it is
  * gzip, recognize its format by content and decode it.  The profile owns
- * everything it decoded; free it with hd_profile_free().
+ * everything it decoded; free it with hd_profile_free().  A pprof
+ * profile's samples are checked as they are read, once: a malformed one
+ * fails the hd_report_add that reads it, with the message load would give.
  */
 int hd_profile_load(const char *path, const struct hd_limits *lim,
 		    struct hd_profile **out, struct hd_error *err);

@@ -101,9 +101,12 @@ struct hd_decoder {
 	int (*decode)(struct hd_profile *p, const struct hd_limits *lim,
 		      struct hd_error *err);
 	/* The next sample into locs (room for max_locs) and values (room
-	 * for ntypes), *out pointing into them: 1, or 0 past the last.
-	 * Cannot fail: decode validated every sample.  Samples come in the
-	 * order the input holds them, nsamples in all. */
+	 * for ntypes), *out pointing into them: 1, or 0 past the last, or
+	 * -1 when that sample is malformed: *it is left on it, and
+	 * hd_profile_sample_error() says what is wrong.  Only pprof fails:
+	 * it checks each sample as it reads it, so that a sample is decoded
+	 * once (the text formats hold theirs decoded and checked).  Samples
+	 * come in the order the input holds them, nsamples in all. */
 	int (*next)(const struct hd_profile *p, struct hd_sample_iter *it,
 		    uint32_t *locs, int64_t *values, struct hd_psample *out);
 	/* Free what decode put in p->priv; NULL-safe. */
@@ -129,12 +132,19 @@ struct hd_profile {
 	size_t ntypes;
 	const char **type_names, **type_units;
 	int64_t *totals;       /* per sample type, saturating */
+	/* NULL when decode summed totals; else the decoder's count of the
+	 * samples its next has summed so far (the first pass in order sums
+	 * them); hd_profile_total() reads the rest when asked earlier. */
+	const size_t *totals_upto;
 	size_t nfuncs, nlocs, nmappings, nsamples;
 	struct hd_pfunc *funcs;
 	struct hd_ploc *locs;
 	struct hd_pmapping *mappings;
-	size_t max_locs;       /* the most locations in one sample */
-	size_t nrefs;          /* location references in all samples together */
+	/* The most locations in one sample, and in all samples together;
+	 * a decoder that reads samples lazily may give bounds instead
+	 * (pprof: the bytes of the longest Sample message, of them all). */
+	size_t max_locs;
+	size_t nrefs;
 	const struct hd_memstats *memstats; /* from Go's text heap profile, else NULL */
 	/* What holds each function's objects, when the format knows it (a
 	 * Java heap dump: the reference chain from a GC root to a class's
@@ -211,9 +221,10 @@ int hd_load_mem(const unsigned char *data, size_t len, uint64_t max_size,
 		struct hd_buf *out, struct hd_error *err);
 
 /*
- * Decode inflated bytes in any known format (a copy is taken).  The
- * profile owns an arena holding everything decoded; free it with
- * hd_profile_free().
+ * Decode inflated bytes in any known format (a copy is taken), every
+ * sample checked (hd_profile_check).  The profile owns an arena holding
+ * everything decoded; free it with hd_profile_free().  hd_profile_load
+ * (heapdiff.h) leaves pprof's samples to be checked as they are read.
  */
 int hd_profile_parse(const unsigned char *data, size_t len,
 		     const struct hd_limits *lim, struct hd_profile **out,
@@ -224,6 +235,29 @@ static inline int hd_profile_next(const struct hd_profile *p, struct hd_sample_i
 {
 	return p->decoder->next(p, it, locs, values, out);
 }
+
+/* What is wrong with the sample at *it, where next returned -1: the
+ * error (HD_ERR_FORMAT, _INVALID or _LIMIT) into err, in the words decode
+ * uses.  hd_pprof_sample_error() is pprof's. */
+int hd_profile_sample_error(const struct hd_profile *p, const struct hd_sample_iter *it,
+			    struct hd_error *err);
+int hd_pprof_sample_error(const struct hd_profile *p, const struct hd_sample_iter *it,
+			  struct hd_error *err);
+
+/* hd_profile_next, failing: 1, 0 past the last, or the error of a
+ * malformed sample, filled in err. */
+static inline int hd_profile_read(const struct hd_profile *p, struct hd_sample_iter *it,
+				  uint32_t *locs, int64_t *values, struct hd_psample *out,
+				  struct hd_error *err)
+{
+	int rc = p->decoder->next(p, it, locs, values, out);
+
+	return rc >= 0 ? rc : hd_profile_sample_error(p, it, err);
+}
+
+/* Read every sample once, failing on the first malformed one: what a
+ * caller does that wants every error at load (hd_profile_parse). */
+int hd_profile_check(const struct hd_profile *p, struct hd_error *err);
 
 size_t hd_profile_sample_type_count(const struct hd_profile *p);
 /* Type and unit names of sample type i ("inuse_space", "bytes"). */

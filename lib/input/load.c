@@ -506,13 +506,19 @@ int hd_profile_parse(const unsigned char *data, size_t len,
 		     struct hd_error *err)
 {
 	unsigned char *copy = malloc(len + 1);
+	int rc;
 
 	*out = NULL;
 	if (!copy)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	if (len)
 		memcpy(copy, data, len);
-	return decode_owned(copy, len, lim, out, err);
+	rc = decode_owned(copy, len, lim, out, err);
+	if (!rc && (rc = hd_profile_check(*out, err))) {
+		hd_profile_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int hd_profile_load_mem(const void *data, size_t len, int64_t when,

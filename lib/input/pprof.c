@@ -53,6 +53,10 @@ struct pprof {
 	 * so a million empty samples cost no memory of their own. */
 	size_t first_sample, end_sample;
 	struct id_index loc_index;
+	size_t nstrs;   /* the string table's size, for the labels' check */
+	/* Samples whose values are in p->totals: the first pass of next in
+	 * order sums them, so totals are final at nsamples (input.h). */
+	size_t summed;
 };
 
 static inline struct pprof *pp(const struct hd_profile *p)
@@ -300,6 +304,69 @@ static uint64_t location_id(const void *items, size_t i) { return ((const struct
 
 /* ---- the top-level message ---- */
 
+/* Bytes of [q, e) that end a varint (the high bit clear), a word at a
+ * time: a packed field's count of values, without decoding them. */
+static size_t count_ends(const unsigned char *q, const unsigned char *e)
+{
+	size_t n = 0;
+	uint64_t x;
+
+	for (; e - q >= 8; q += 8) {
+		memcpy(&x, q, 8);
+		/* One bit per ending byte, summed by the multiply. */
+		n += (size_t)((((~x & 0x8080808080808080ull) >> 7) *
+			       0x0101010101010101ull) >> 56);
+	}
+	for (; q < e; q++)
+		n += *q < 0x80;
+	return n;
+}
+
+/*
+ * The location ids of the Sample message [pl, pl + plen), counted from
+ * its fields' tags and lengths and the varints' last bytes, nothing
+ * decoded: exact for a well-formed sample, and never more than plen (a
+ * reference takes a byte), so a malformed one still gets a bound;
+ * pprof_next finds what is wrong when the model reads it.  Gives max_locs
+ * and nrefs, the model's reservations, at the cost of a look at bytes
+ * that are in the cache anyway.
+ */
+static size_t count_refs(const unsigned char *pl, size_t plen)
+{
+	const unsigned char *q = pl, *e = pl + plen;
+	size_t n = 0;
+
+	while (q < e) {
+		uint64_t t, len;
+
+		if (!(q = varint_at(q, e, &t)))
+			return plen;
+		switch (t & 7) {
+		case 0:
+			if (!(q = varint_at(q, e, &len)))
+				return plen;
+			n += (t >> 3) == 1;
+			break;
+		case 1:
+		case 5:
+			if ((size_t)(e - q) < ((t & 7) == 1 ? 8u : 4u))
+				return plen;
+			q += (t & 7) == 1 ? 8 : 4;
+			break;
+		case 2:
+			if (!(q = varint_at(q, e, &len)) || len > (uint64_t)(e - q))
+				return plen;
+			if ((t >> 3) == 1)
+				n += count_ends(q, q + len);
+			q += len;
+			break;
+		default:
+			return plen;
+		}
+	}
+	return n;
+}
+
 /* What the first pass collects. */
 struct scan {
 	struct raw_type *types, period_type;
@@ -502,6 +569,13 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 			if (p->nsamples++ == 0)
 				pp(p)->first_sample = (size_t)(at - p->data);
 			pp(p)->end_sample = (size_t)(pl + plen - p->data);
+			{
+				size_t n = count_refs(pl, plen);
+
+				if (n > p->max_locs)
+					p->max_locs = n;
+				p->nrefs += n;
+			}
 			break;
 		case 1:
 		case 3:
@@ -675,28 +749,10 @@ static int next_sample_field(const struct hd_profile *p, struct hd_sample_iter *
 	return 1;
 }
 
-static int pprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
-		      uint32_t *locs, int64_t *values, struct hd_psample *out)
-{
-	const unsigned char *pl;
-	size_t plen, nl = 0, nv = 0;
-	struct wire w;
-
-	if (!next_sample_field(p, it, &pl, &plen))
-		return 0;
-	wire_init(&w, pl, plen);
-	/* Validated when the profile was parsed: it cannot fail now. */
-	sample_read(p, &w, locs, p->max_locs, &nl, values, p->ntypes, &nv, NULL);
-	out->nlocs = (uint32_t)nl;
-	out->locs = locs;
-	out->values = values;
-	return 1;
-}
-
 /*
- * Check every sample and sum its values per type (pass 2).  The model
- * expands every sample's stack, every inlined line of every location, so
- * the total is bounded by max_frames (see HD_DEFAULT_MAX_FRAMES).
+ * Check sample i, the Sample message at [pl, pl + plen), and read its
+ * locations and values into cb; *nl is how many locations it has.  The
+ * words of every message about a malformed sample are here.
  */
 struct check_buf {
 	uint32_t *locs;
@@ -704,10 +760,9 @@ struct check_buf {
 	int64_t *vals;
 };
 
-/* Check sample i, the Sample message at [pl, pl + plen), and read its
- * locations and values into cb; *nl is how many locations it has. */
-static int check_sample(struct hd_profile *p, struct check_buf *cb, const unsigned char *pl,
-			size_t plen, size_t i, size_t nstrs, size_t *nl, struct hd_error *err)
+static int check_sample(const struct hd_profile *p, struct check_buf *cb,
+			const unsigned char *pl, size_t plen, size_t i, size_t nstrs,
+			size_t *nl, struct hd_error *err)
 {
 	struct sample_check chk = { nstrs, -1, 0, 0 };
 	struct wire w;
@@ -718,13 +773,6 @@ static int check_sample(struct hd_profile *p, struct check_buf *cb, const unsign
 		return hd_fail(err, HD_ERR_FORMAT,
 			       "not a pprof profile (malformed protobuf at byte %zu: %s)",
 			       (size_t)(w.bad_at - p->data), w.why);
-	if (*nl > cb->loccap) {
-		/* Rare: read it again with room for every location. */
-		if (HD_GROW(cb->locs, cb->loccap, *nl))
-			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-		wire_init(&w, pl, plen);
-		sample_read(p, &w, cb->locs, cb->loccap, nl, cb->vals, p->ntypes, &nv, NULL);
-	}
 	if (nv != p->ntypes)
 		return hd_fail(err, HD_ERR_INVALID,
 			       "sample %zu has %zu value%s but the profile has %zu sample type%s",
@@ -743,30 +791,109 @@ static int check_sample(struct hd_profile *p, struct check_buf *cb, const unsign
 }
 
 /*
- * The model expands every sample's stack, every inlined line of every
- * location, so the total is bounded by max_frames (HD_DEFAULT_MAX_FRAMES).
- * Counting each reference's lines costs a pass of its own, needed only
- * when the references times the longest location could pass the cap (a
- * profile with inlining, or a bomb).
+ * The next sample, validated as it is read.  Samples stay encoded until
+ * the model asks for them, so this is the one decode a sample gets on
+ * the way to a report (two decodes, a check and a read, were a quarter
+ * of a diff).  A malformed sample returns -1 and leaves *it on it, for
+ * hd_pprof_sample_error() to say what is wrong; the fast path formats
+ * nothing.  The first pass in order sums the values into p->totals
+ * (whose array, not the profile, is written through the const).
  */
-static int check_frames(struct hd_profile *p, struct check_buf *cb, uint64_t max_frames,
-			struct hd_error *err)
+static int pprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
+		      uint32_t *locs, int64_t *values, struct hd_psample *out)
+{
+	struct pprof *st = pp(p);
+	struct sample_check chk = { st->nstrs, -1, 0, 0 };
+	struct hd_sample_iter at = *it;
+	const unsigned char *pl;
+	size_t plen, nl = 0, nv = 0, j;
+	struct wire w;
+
+	if (!next_sample_field(p, it, &pl, &plen))
+		return 0;
+	wire_init(&w, pl, plen);
+	/* A malformed sample may have more ids than count_refs() saw:
+	 * sample_read stores max_locs of them and counts on. */
+	if (sample_read(p, &w, locs, p->max_locs, &nl, values, p->ntypes, &nv, &chk) ||
+	    nv != p->ntypes || nl > p->max_locs || nl > UINT32_MAX || chk.has_bad_loc ||
+	    chk.bad_str >= 0) {
+		*it = at;
+		return -1;
+	}
+	if (st->summed == it->index - 1) {
+		for (j = 0; j < p->ntypes; j++)
+			p->totals[j] = hd_add_sat(p->totals[j], values[j]);
+		st->summed++;
+	}
+	out->nlocs = (uint32_t)nl;
+	out->locs = locs;
+	out->values = values;
+	return 1;
+}
+
+int hd_pprof_sample_error(const struct hd_profile *p, const struct hd_sample_iter *it,
+			  struct hd_error *err)
+{
+	struct check_buf cb = {NULL, 0, NULL};
+	struct hd_sample_iter at = *it;
+	const unsigned char *pl;
+	size_t plen, nl = 0;
+	int rc;
+
+	if (!next_sample_field(p, &at, &pl, &plen))
+		return hd_fail(err, HD_ERR_INVALID, "a sample past the last was asked for");
+	cb.loccap = p->max_locs + 1;
+	cb.locs = malloc(cb.loccap * sizeof(*cb.locs));
+	cb.vals = malloc((p->ntypes + 1) * sizeof(*cb.vals));
+	if (!cb.locs || !cb.vals)
+		rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	else if (!(rc = check_sample(p, &cb, pl, plen, at.index - 1, pp(p)->nstrs, &nl, err)))
+		rc = hd_fail(err, HD_ERR_INVALID, "sample %zu could not be read", at.index - 1);
+	free(cb.locs);
+	free(cb.vals);
+	return rc;
+}
+
+/*
+ * The model expands every sample's stack, every inlined line of every
+ * location, so the total is bounded by max_frames (HD_DEFAULT_MAX_FRAMES),
+ * checked before the model spends anything.  Counting each reference's
+ * lines costs a pass of its own (which validates the samples as it goes),
+ * needed only when the samples' bytes (at least one per reference) times
+ * the longest location could pass the cap: a profile with deep inlining,
+ * or a bomb.
+ */
+static int check_frames(struct hd_profile *p, uint64_t max_frames, struct hd_error *err)
 {
 	uint64_t frames = 0, maxlines = 1;
 	struct hd_sample_iter it = {0, 0};
 	struct hd_psample smp;
+	uint32_t *locs;
+	int64_t *vals;
 	size_t j;
+	int rc = 0;
 
 	for (j = 0; j < p->nlocs; j++)
 		if (p->locs[j].nlines > maxlines)
 			maxlines = p->locs[j].nlines;
 	if (p->nrefs <= max_frames / maxlines)
 		return 0;
-	while (frames <= max_frames && pprof_next(p, &it, cb->locs, cb->vals, &smp))
+	locs = malloc((p->max_locs + 1) * sizeof(*locs));
+	vals = malloc((p->ntypes + 1) * sizeof(*vals));
+	if (!locs || !vals) {
+		free(locs);
+		free(vals);
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	}
+	while (frames <= max_frames && (rc = pprof_next(p, &it, locs, vals, &smp)) > 0)
 		/* Stops one location past the cap: no overflow below
 		 * 2^64 - 2^32. */
 		for (j = 0; j < smp.nlocs && frames <= max_frames; j++)
-			frames += p->locs[cb->locs[j]].nlines ? p->locs[cb->locs[j]].nlines : 1;
+			frames += p->locs[locs[j]].nlines ? p->locs[locs[j]].nlines : 1;
+	free(locs);
+	free(vals);
+	if (rc < 0)
+		return hd_pprof_sample_error(p, &it, err);
 	if (frames > max_frames)
 		return hd_fail_about(err, HD_ERR_LIMIT, HD_SUBJ_MAX_FRAMES,
 				     "the samples' stacks expand to more than %llu frames, inlined lines counted",
@@ -774,37 +901,20 @@ static int check_frames(struct hd_profile *p, struct check_buf *cb, uint64_t max
 	return 0;
 }
 
-/* Check every sample and sum its values per type (pass 2). */
+/*
+ * Ready the samples for pprof_next, which checks each as it reads it
+ * (pass 2 is the model's read): their totals start at zero and are
+ * summed by that read (p->totals_upto), and the frames cap is checked.
+ */
 static int check_samples(struct hd_profile *p, size_t nstrs, uint64_t max_frames,
 			 struct hd_error *err)
 {
-	struct check_buf cb = {NULL, 0, NULL};
-	struct hd_sample_iter it = {0, 0};
-	const unsigned char *pl;
-	uint64_t refs = 0;
-	size_t plen, i, j;
-	int rc = 0;
-
-	cb.vals = hd_arena_alloc(&p->arena, (p->ntypes + 1) * sizeof(int64_t));
+	pp(p)->nstrs = nstrs;
 	p->totals = hd_arena_calloc(&p->arena, p->ntypes + 1, sizeof(int64_t));
-	if (!cb.vals || !p->totals || HD_GROW(cb.locs, cb.loccap, 64))
+	if (!p->totals)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
-	for (i = 0; !rc && next_sample_field(p, &it, &pl, &plen); i++) {
-		size_t nl = 0;
-
-		if ((rc = check_sample(p, &cb, pl, plen, i, nstrs, &nl, err)))
-			break;
-		refs += nl;
-		if (nl > p->max_locs)
-			p->max_locs = nl;
-		for (j = 0; j < p->ntypes; j++)
-			p->totals[j] = hd_add_sat(p->totals[j], cb.vals[j]);
-	}
-	p->nrefs = (size_t)refs; /* at most one per byte of the message */
-	if (!rc)
-		rc = check_frames(p, &cb, max_frames, err);
-	free(cb.locs);
-	return rc;
+	p->totals_upto = &pp(p)->summed;
+	return check_frames(p, max_frames, err);
 }
 
 /* ---- resolution (pass 2) ---- */

@@ -151,8 +151,53 @@ int hd_profile_find_sample_type(const struct hd_profile *p, const char *spec,
 		       "no sample type '%s' (the profile has: %s)", spec, types);
 }
 
+int hd_profile_sample_error(const struct hd_profile *p, const struct hd_sample_iter *it,
+			    struct hd_error *err)
+{
+	if (p->decoder == &hd_decoder_pprof)
+		return hd_pprof_sample_error(p, it, err);
+	return hd_fail(err, HD_ERR_INVALID, "sample %zu could not be read", it->index);
+}
+
+/* Read every sample from the first: 0, or on a malformed one its error
+ * in err (-1 when err is NULL). */
+static int read_all(const struct hd_profile *p, struct hd_error *err)
+{
+	uint32_t *locs = malloc((p->max_locs + 1) * sizeof(*locs));
+	int64_t *vals = malloc((p->ntypes + 1) * sizeof(*vals));
+	struct hd_sample_iter it = {0, 0};
+	struct hd_psample smp;
+	int rc = 0;
+
+	if (!locs || !vals)
+		rc = err ? hd_fail(err, HD_ERR_NOMEM, "out of memory") : -1;
+	else
+		while ((rc = hd_profile_next(p, &it, locs, vals, &smp)) > 0)
+			;
+	if (rc < 0 && err && locs && vals)
+		rc = hd_profile_sample_error(p, &it, err);
+	free(locs);
+	free(vals);
+	return rc;
+}
+
+int hd_profile_check(const struct hd_profile *p, struct hd_error *err)
+{
+	if (!p->totals_upto)
+		return 0; /* checked when decoded */
+	return read_all(p, err);
+}
+
+/*
+ * A decoder that sums totals as the samples are read (totals_upto) has
+ * them once the model read them; asked before, a pass of its own reads
+ * them (--normalize's scale of NEW does).  A malformed sample stops that
+ * pass short, and the model's read then fails on it with its message.
+ */
 int64_t hd_profile_total(const struct hd_profile *p, size_t i)
 {
+	if (p->totals_upto && *p->totals_upto < p->nsamples)
+		(void)read_all(p, NULL);
 	return p->totals[i];
 }
 
@@ -185,7 +230,8 @@ int64_t hd_profile_total_scaled(const struct hd_profile *p, size_t i, double sca
 		free(vals);
 		return scale == 1.0 ? p->totals[i] : hd_scale_value(p->totals[i], scale);
 	}
-	while (hd_profile_next(p, &it, locs, vals, &smp))
+	/* A malformed sample stops the sum: the model's read names it. */
+	while (hd_profile_next(p, &it, locs, vals, &smp) > 0)
 		t = hd_add_sat(t, hd_scale_value(smp.values[i], scale));
 	free(locs);
 	free(vals);

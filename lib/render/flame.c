@@ -158,22 +158,105 @@ static void warm_colour(char *buf, size_t n, const char *name)
 
 /* ---- layout ---- */
 
-struct kid {
-	uint32_t parent, node;
-	const char *name;
-};
-
-static int cmp_kid(const void *a, const void *b)
+/* Frames by name, for name_rank(). */
+static int cmp_frame_name(const void *a, const void *b, void *ctx)
 {
-	const struct kid *x = a, *y = b;
-	int c;
+	const struct hd_model *m = ctx;
 
-	if (x->parent != y->parent)
-		return x->parent < y->parent ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	if (c)
-		return c;
-	return x->node < y->node ? -1 : x->node > y->node;
+	return strcmp(hd_model_frame(m, *(const uint32_t *)a)->name,
+		      hd_model_frame(m, *(const uint32_t *)b)->name);
+}
+
+/* Each frame's place in name order, equal names equal: *out, nf of them
+ * (sorting a million nodes by strcmp was a third of the picture's time;
+ * the frames are far fewer). */
+static int name_rank(const struct hd_model *m, uint32_t **out)
+{
+	size_t nf = hd_model_frame_count(m), i;
+	uint32_t *ids = malloc((nf + 1) * sizeof(*ids)), *rank = malloc((nf + 1) * sizeof(*rank));
+	uint32_t r = 0;
+
+	if (!ids || !rank)
+		goto fail;
+	for (i = 0; i < nf; i++)
+		ids[i] = (uint32_t)i;
+	if (nf > 1 && hd_sort(ids, nf, sizeof(*ids), cmp_frame_name, (void *)m))
+		goto fail;
+	for (i = 0; i < nf; i++) {
+		if (i && cmp_frame_name(&ids[i - 1], &ids[i], (void *)m))
+			r++;
+		rank[ids[i]] = r;
+	}
+	free(ids);
+	*out = rank;
+	return 0;
+fail:
+	free(ids);
+	free(rank);
+	return HD_ERR_NOMEM;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The callees of every node in name order, ties in node order (as a
+ * sort by (caller, name, node) gives them): grouped by caller with a
+ * counting pass, callers in node order, so kids[first[p] .. first[p + 1])
+ * are p's.  Within a caller, keys (name rank, node) sort as integers.
+ */
+static int order_kids(const struct fg *g, const uint32_t *parent, const uint32_t *frame,
+		      uint32_t **kids_out, uint32_t **first_out)
+{
+	size_t nn = g->nn, i, n, most = 0;
+	uint32_t *first = calloc(nn + 1, sizeof(*first));
+	uint32_t *kids = malloc((nn + 1) * sizeof(*kids)), *rank = NULL;
+	uint64_t *keys = NULL;
+	int rc = HD_ERR_NOMEM;
+
+	if (!first || !kids || name_rank(g->m, &rank))
+		goto out;
+	for (n = 1; n < nn; n++)
+		first[parent[n] + 1]++;
+	for (n = 0; n < nn; n++) {
+		if (first[n + 1] > most)
+			most = first[n + 1];
+		first[n + 1] += first[n];
+	}
+	for (n = 1; n < nn; n++)
+		kids[first[parent[n]]++] = (uint32_t)n;
+	/* first[p] is now where p's callees end: shift back. */
+	for (n = nn; n-- > 1;)
+		first[n] = first[n - 1];
+	first[0] = 0;
+	keys = malloc((most + 1) * sizeof(*keys));
+	if (!keys)
+		goto out;
+	for (n = 0; n < nn; n++) {
+		size_t a = first[n], e = first[n + 1];
+
+		if (e - a < 2)
+			continue;
+		for (i = a; i < e; i++)
+			keys[i - a] = (uint64_t)rank[frame[kids[i]]] << 32 | kids[i];
+		qsort(keys, e - a, sizeof(*keys), cmp_u64);
+		for (i = a; i < e; i++)
+			kids[i] = (uint32_t)keys[i - a];
+	}
+	*kids_out = kids;
+	*first_out = first;
+	kids = first = NULL;
+	rc = 0;
+out:
+	free(first);
+	free(kids);
+	free(rank);
+	free(keys);
+	return rc;
 }
 
 static const char *node_name(const struct fg *g, uint32_t n)
@@ -196,18 +279,22 @@ static double room(const struct fg *g, uint32_t n)
  */
 static int layout(struct fg *g)
 {
-	size_t nn = g->nn, i, nk = nn - 1;
-	double *inner = calloc(nn, sizeof(double));
-	struct kid *kids = nk ? malloc(nk * sizeof(*kids)) : NULL;
+	size_t nn = g->nn, i, ns0, ns1;
+	/* The callees' widths, summed bottom-up, live in x until the
+	 * offsets replace them top-down: one array of a double per node
+	 * less (x is calloc'd by the caller). */
+	double *inner = g->x;
+	const uint32_t *parent, *frame;
+	const int64_t *self0, *self1;
+	uint32_t *kids = NULL, *first = NULL;
 	uint32_t n;
 
-	if (!inner || (nk && !kids)) {
-		free(inner);
-		free(kids);
+	hd_model_tree_arrays(g->m, g->c0, &parent, &frame, &self0, &ns0);
+	hd_model_tree_arrays(g->m, g->c1, &parent, &frame, &self1, &ns1);
+	if (order_kids(g, parent, frame, &kids, &first))
 		return HD_ERR_NOMEM;
-	}
 	for (n = (uint32_t)nn; n-- > 0;) {
-		int64_t s0 = hd_model_node_self(g->m, n, g->c0), s1 = hd_model_node_self(g->m, n, g->c1);
+		int64_t s0 = n < ns0 ? self0[n] : 0, s1 = n < ns1 ? self1[n] : 0;
 		double w = room(g, n), self = s0 > s1 ? (double)s0 : (double)s1;
 
 		/* Widened: the callees and the frame's own value side by side. */
@@ -215,29 +302,22 @@ static int layout(struct fg *g)
 			inner[n] += self;
 		g->w[n] = inner[n] > w ? inner[n] : w;
 		if (n)
-			inner[hd_model_node_parent(g->m, n)] += g->w[n];
+			inner[parent[n]] += g->w[n];
 	}
-	for (n = 1; n < nn; n++) {
-		kids[n - 1].parent = hd_model_node_parent(g->m, n);
-		kids[n - 1].node = n;
-		kids[n - 1].name = node_name(g, n);
-	}
-	if (nk > 1)
-		qsort(kids, nk, sizeof(*kids), cmp_kid);
-	/* inner[] now serves as each caller's next free offset; kids are
-	 * grouped by caller in caller order, callers before callees. */
-	g->x[0] = inner[0] = 0;
-	for (i = 0; i < nk; i++) {
-		uint32_t k = kids[i].node, p = kids[i].parent;
+	/* Callers before callees (node order), each one's callees side by
+	 * side from its own offset, in name order. */
+	g->x[0] = 0;
+	for (n = 0; n < nn; n++) {
+		double at = g->x[n];
 
-		if (i == 0 || kids[i - 1].parent != p)
-			inner[p] = g->x[p];
-		g->x[k] = inner[p];
-		inner[p] += g->w[k];
+		for (i = first[n]; i < first[n + 1]; i++) {
+			g->x[kids[i]] = at;
+			at += g->w[kids[i]];
+		}
 	}
 	g->scale = g->w[0] > 0 ? PLOT / g->w[0] : 0;
-	free(inner);
 	free(kids);
+	free(first);
 	return 0;
 }
 
@@ -510,7 +590,7 @@ int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 	g.cum0 = malloc(g.nn * sizeof(int64_t));
 	g.cum1 = malloc(g.nn * sizeof(int64_t));
 	g.w = malloc(g.nn * sizeof(double));
-	g.x = malloc(g.nn * sizeof(double));
+	g.x = calloc(g.nn, sizeof(double)); /* layout() sums in it first */
 	g.depth = malloc(g.nn * sizeof(uint32_t));
 	g.drawn = malloc(g.nn);
 	if (!g.cum0 || !g.cum1 || !g.w || !g.x || !g.depth || !g.drawn) {

@@ -29,7 +29,7 @@ static const struct renderer {
 			 HD_NEED_CHAINS, NULL},
 	/* The first and the last column, whatever the command. */
 	[HD_FMT_FOLDED] = {"folded", NULL, hd_folded_stacks, hd_folded_stacks,
-			   hd_folded_stacks, HD_NEED_TREE, NULL},
+			   hd_folded_stacks, 0, NULL},
 	[HD_FMT_SVG] = {"svg", NULL, hd_svg_document, hd_svg_document, hd_svg_document,
 			HD_NEED_TREE, NULL},
 	/* A single profile or a pair has nothing for the page's table, heat
