@@ -1406,6 +1406,121 @@ static int sample_leaf(const struct hd_model *m, const struct add_state *st,
 	return found;
 }
 
+/*
+ * pprof's merge, for a scaled column (--normalize).  go tool pprof merges
+ * the samples of a profile whose locations and labels are the same into
+ * one before -normalize rounds each value (profile.Merge, then
+ * Normalize), so a sum of roundings here must be over those merged
+ * samples, not over the input's: Go writes such twins (one allocation
+ * site, one object size, two buckets), and rounding them apart moves a
+ * total by a byte.  A group is one merged sample: its key (the location
+ * indexes, and the labels' bytes, which stay in the profile's data), the
+ * sums of the two values the column reads, and the first sample of it,
+ * which carries the group; the others carry nothing.  Locations are
+ * compared by index, as a decoder resolves each id once.
+ */
+struct sgroup {
+	uint64_t hash;
+	uint32_t next;          /* the next group of the same hash slot */
+	uint32_t first;         /* the sample that carries the group */
+	size_t key;             /* offset of its location indexes in keys */
+	uint32_t nlocs;
+	const unsigned char *labels;
+	size_t nlabels;
+	int64_t val, pval;
+};
+
+struct sgroups {
+	struct sgroup *g;
+	size_t n, cap;
+	uint32_t *keys;         /* every group's location indexes */
+	size_t nkeys, keys_cap;
+	uint32_t *head;         /* hash slot -> first group + 1; 0: none */
+	size_t mask;
+	uint32_t *of;           /* sample -> its group */
+};
+
+static void sgroups_release(struct sgroups *gs)
+{
+	free(gs->g);
+	free(gs->keys);
+	free(gs->head);
+	free(gs->of);
+}
+
+static int sgroups_build(const struct add_state *st, struct sgroups *gs)
+{
+	const struct hd_profile *v = st->p;
+	size_t pi = st->ao->pair_index < v->ntypes ? st->ao->pair_index : SIZE_MAX;
+	size_t slots = 16, i;
+	uint32_t *sloc = malloc((v->max_locs + 1) * sizeof(*sloc));
+	int64_t *sval = malloc((v->ntypes + 1) * sizeof(*sval));
+	struct hd_sample_iter it = {0, 0};
+	struct hd_hash_key hk;
+	int rc = HD_ERR_NOMEM, k;
+
+	memset(gs, 0, sizeof(*gs));
+	hd_hash_key_init(&hk);
+	while (slots < v->nsamples * 2)
+		slots *= 2;
+	gs->mask = slots - 1;
+	gs->head = calloc(slots, sizeof(*gs->head));
+	gs->of = malloc((v->nsamples + 1) * sizeof(*gs->of));
+	if (!sloc || !sval || !gs->head || !gs->of)
+		goto out;
+	for (i = 0;; i++) {
+		struct hd_psample s;
+		struct sgroup *g = NULL;
+		uint64_t h;
+		uint32_t at;
+
+		if ((k = hd_profile_read(v, &it, sloc, sval, &s, st->err)) < 0) {
+			rc = k;
+			goto out;
+		}
+		if (k == 0 || i >= v->nsamples)
+			break;
+		h = hd_hash_words(&hk, s.locs, s.nlocs);
+		if (s.nlabels)
+			h ^= hd_hash_u64(&hk, hd_hash_mem(&hk, s.labels, s.nlabels));
+		for (at = gs->head[h & gs->mask]; at; at = g->next) {
+			g = &gs->g[at - 1];
+			if (g->hash == h && g->nlocs == s.nlocs && g->nlabels == s.nlabels &&
+			    (!s.nlocs ||
+			     !memcmp(gs->keys + g->key, s.locs, s.nlocs * sizeof(*s.locs))) &&
+			    (!s.nlabels || !memcmp(g->labels, s.labels, s.nlabels)))
+				break;
+		}
+		if (!at) {
+			if (HD_GROW(gs->g, gs->cap, gs->n + 1) ||
+			    HD_GROW(gs->keys, gs->keys_cap, gs->nkeys + s.nlocs + 1))
+				goto out;
+			g = &gs->g[gs->n];
+			g->hash = h;
+			g->next = gs->head[h & gs->mask];
+			g->first = (uint32_t)i;
+			g->key = gs->nkeys;
+			g->nlocs = s.nlocs;
+			g->labels = s.labels;
+			g->nlabels = s.nlabels;
+			g->val = g->pval = 0;
+			if (s.nlocs)
+				memcpy(gs->keys + gs->nkeys, s.locs, s.nlocs * sizeof(*s.locs));
+			gs->nkeys += s.nlocs;
+			gs->head[h & gs->mask] = (uint32_t)++gs->n;
+		}
+		g->val = hd_add_sat(g->val, s.values[st->ao->sample_index]);
+		if (pi != SIZE_MAX)
+			g->pval = hd_add_sat(g->pval, s.values[pi]);
+		gs->of[i] = (uint32_t)(g - gs->g);
+	}
+	rc = 0;
+out:
+	free(sloc);
+	free(sval);
+	return rc;
+}
+
 /* Every sample of the profile into column col. */
 static int add_samples(struct hd_model *m, struct add_state *st, struct column *col)
 {
@@ -1414,15 +1529,23 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 	uint32_t *sloc = malloc((v->max_locs + 1) * sizeof(*sloc));
 	int64_t *sval = malloc((v->ntypes + 1) * sizeof(*sval));
 	struct hd_sample_iter it = {0, 0};
+	struct sgroups gs = {0};
+	int scaled = st->ao->scale != 1.0;
+	size_t i;
 	int rc = HD_ERR_NOMEM;
 
+	if (scaled && (rc = sgroups_build(st, &gs))) {
+		st->failed = rc != HD_ERR_NOMEM;
+		goto out;
+	}
+	rc = HD_ERR_NOMEM;
 	/* A stack per sample at most, of a word per location plus its
 	 * depth (inlined lines add more, and HD_GROW then takes over). */
 	if (!sloc || !sval || HD_RESERVE(col->sid, col->sid_cap, v->nsamples) ||
 	    HD_RESERVE(col->vals, col->vals_cap, v->nsamples) ||
 	    pool_reserve(&m->pool, v->nsamples, v->nrefs + v->nsamples))
 		goto out;
-	for (;;) {
+	for (i = 0;; i++) {
 		struct hd_psample s;
 		uint32_t lo, cul;
 		const uint32_t *stk;
@@ -1437,8 +1560,21 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 		}
 		if (k == 0)
 			break;
-		val = hd_scale_value(s.values[st->ao->sample_index], st->ao->scale);
-		pval = pi == SIZE_MAX ? 0 : hd_scale_value(s.values[pi], st->ao->scale);
+		if (scaled) {
+			const struct sgroup *g;
+
+			if (i >= v->nsamples)
+				break; /* as sgroups_build stopped */
+			g = &gs.g[gs.of[i]];
+
+			if (g->first != i)
+				continue; /* merged into the group's first sample */
+			val = hd_scale_value(g->val, st->ao->scale);
+			pval = pi == SIZE_MAX ? 0 : hd_scale_value(g->pval, st->ao->scale);
+		} else {
+			val = s.values[st->ao->sample_index];
+			pval = pi == SIZE_MAX ? 0 : s.values[pi];
+		}
 		col->total = hd_add_sat(col->total, val);
 		col->abs_total = hd_add_sat(col->abs_total, val < 0 ? hd_sub_sat(0, val) : val);
 		if ((val == 0 && pval == 0) || !sample_kept(st, &s, &lo))
@@ -1479,6 +1615,7 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 		goto out;
 	rc = 0;
 out:
+	sgroups_release(&gs);
 	free(sloc);
 	free(sval);
 	return rc;

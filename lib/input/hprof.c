@@ -1996,6 +1996,8 @@ static int hprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
 		locs[k++] = h->tfunc[t];
 	out->locs = locs;
 	out->values = values;
+	out->labels = NULL;
+	out->nlabels = 0;
 	it->index++;
 	return 1;
 }

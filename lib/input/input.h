@@ -41,6 +41,12 @@ struct hd_psample {
 	uint32_t nlocs;
 	uint32_t *locs;      /* indexes into locs, leaf first */
 	const int64_t *values;
+	/* The sample's labels as the input holds them (pprof: the bytes from
+	 * its first Label to the end of its last), nlabels bytes; NULL and 0
+	 * for none.  Only compared: samples with the same locations and
+	 * labels are one sample to pprof's merge (model.c, --normalize). */
+	const unsigned char *labels;
+	size_t nlabels;
 };
 
 /*

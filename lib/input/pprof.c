@@ -617,14 +617,15 @@ bad:
  * locs (UINT32_MAX when one does not resolve) and its values, storing at
  * most loccap and valcap of them but counting all.  With chk, the first
  * location id that does not resolve and the first label string index out
- * of range are recorded there; without, labels are skipped.  Only a wire
- * error fails.
+ * of range are recorded there, and the bytes from the first Label to the
+ * end of the last; without, labels are skipped.  Only a wire error fails.
  */
 struct sample_check {
 	size_t nstrs;      /* the string table's size */
 	int64_t bad_str;   /* the first label string index out of range, or -1 */
 	uint64_t bad_loc;  /* the first location id that does not resolve */
 	int has_bad_loc;
+	const unsigned char *lab, *lab_end; /* the labels' bytes; NULL: none */
 };
 
 /* Inlined at each call, so the fast decode (chk NULL) has no checks. */
@@ -691,6 +692,9 @@ int sample_read(const struct hd_profile *p, struct wire *w,
 		if (field == 3 && chk) {
 			struct wire lw;
 
+			if (!chk->lab)
+				chk->lab = at;
+			chk->lab_end = w->p;
 			wire_init(&lw, pl, plen);
 			while (lw.p < lw.end) {
 				const unsigned char *lat = lw.p;
@@ -764,7 +768,7 @@ static int check_sample(const struct hd_profile *p, struct check_buf *cb,
 			const unsigned char *pl, size_t plen, size_t i, size_t nstrs,
 			size_t *nl, struct hd_error *err)
 {
-	struct sample_check chk = { nstrs, -1, 0, 0 };
+	struct sample_check chk = { nstrs, -1, 0, 0, NULL, NULL };
 	struct wire w;
 	size_t nv = 0;
 
@@ -803,7 +807,7 @@ static int pprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
 		      uint32_t *locs, int64_t *values, struct hd_psample *out)
 {
 	struct pprof *st = pp(p);
-	struct sample_check chk = { st->nstrs, -1, 0, 0 };
+	struct sample_check chk = { st->nstrs, -1, 0, 0, NULL, NULL };
 	struct hd_sample_iter at = *it;
 	const unsigned char *pl;
 	size_t plen, nl = 0, nv = 0, j;
@@ -828,6 +832,8 @@ static int pprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
 	out->nlocs = (uint32_t)nl;
 	out->locs = locs;
 	out->values = values;
+	out->labels = chk.lab;
+	out->nlabels = chk.lab ? (size_t)(chk.lab_end - chk.lab) : 0;
 	return 1;
 }
 

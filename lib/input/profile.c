@@ -51,6 +51,8 @@ int hd_samples_next(const struct hd_profile *p, const struct hd_sample_span *spa
 	out->nlocs = s->nlocs;
 	out->locs = locs;
 	out->values = values;
+	out->labels = NULL;
+	out->nlabels = 0;
 	it->index++;
 	return 1;
 }
