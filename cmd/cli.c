@@ -190,6 +190,16 @@ int cli_check_rules(const struct cli *c, struct hd_report *r,
 	return 0;
 }
 
+int cli_rules_reread(const struct cli *c)
+{
+	int i;
+
+	for (i = 0; i < c->nrules; i++)
+		if (c->rules[i].sample_type[0])
+			return 1;
+	return 0;
+}
+
 int cli_verdict_status(const struct hd_report *r)
 {
 	return hd_report_failed(r) ? HD_EXIT_REGRESSION : HD_EXIT_PASS;

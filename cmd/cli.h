@@ -135,6 +135,10 @@ int cli_check_rules(const struct cli *c, struct hd_report *r,
 		    int (*fill)(void *ctx, struct hd_report *other, struct hd_error *err),
 		    void *ctx);
 
+/* 1 when a --fail-on rule names a sample type, so that its profiles may
+ * be read again (cli_check_rules' fill): keep them, or what they came from. */
+int cli_rules_reread(const struct cli *c);
+
 /* The exit status for a report that was written successfully. */
 int cli_verdict_status(const struct hd_report *r);
 

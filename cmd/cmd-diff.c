@@ -54,6 +54,14 @@ static int run(struct cli *c)
 		cli_lib_error(hd_report_columns(r) == 0 ? bpath : npath, &err);
 		goto out;
 	}
+	/* The report keeps what it needs (as trend frees each profile once
+	 * in); only a rule on another sample type reads them again.  Freed
+	 * here, their inflated bytes are not beside the report's peak. */
+	if (!cli_rules_reread(c)) {
+		hd_profile_free(base);
+		hd_profile_free(newp);
+		base = newp = NULL;
+	}
 	if (hd_report_finish(r, &err)) {
 		cli_lib_error(NULL, &err);
 		goto out;

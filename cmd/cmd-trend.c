@@ -185,8 +185,7 @@ static int run(struct cli *c)
 	s.n = (size_t)c->nargs;
 	s.limits = c->limits;
 	s.progress = s.n >= PROGRESS_MIN && isatty(STDERR_FILENO);
-	for (i = 0; i < (size_t)c->nrules; i++)
-		s.keep_urls |= c->rules[i].sample_type[0] != '\0';
+	s.keep_urls = cli_rules_reread(c);
 	s.in = calloc(s.n, sizeof(*s.in));
 	rc = HD_EXIT_TROUBLE;
 	if (!s.in) {
