@@ -34,6 +34,38 @@ static void test_arithmetic(void)
 	CHECK(hd_sym_call_pc(0, 0) == 0, "0 does not wrap");
 }
 
+/* C++ names as pprof's default demangling prints them (the Go demangler's
+ * NoParams and NoTemplateParams, checked against go tool pprof's vendored
+ * copy): no parameters, template arguments or clone suffix, and an
+ * operator's own "<" kept. */
+static void test_demangle(void)
+{
+	static const char *const cases[][2] = {
+		{ "_ZN5store4PoolINS_5BlockEE4growEm", "store::Pool::grow" },
+		{ "_ZN5store5churnEd.cold", "store::churn" },
+		{ "_Z3fooIiEvT_", "foo" },
+		{ "_ZZ4mainENKUlvE_clEv", "main::{lambda()#1}::operator()" },
+		{ "_ZN12_GLOBAL__N_13fooEv", "(anonymous namespace)::foo" },
+		{ "_ZltRK1AS1_", "operator<" },
+		{ "_ZN1AIiEltERKS0_", "A::operator<" },
+		{ "_ZNKSt5ctypeIcE8do_widenEc", "std::ctype::do_widen" },
+		{ "_Znwm", "operator new" },
+	};
+	char buf[256];
+	size_t k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		size_t n = hd_sym_demangle(cases[k][0], buf, sizeof(buf));
+
+		CHECK(n && strcmp(buf, cases[k][1]) == 0, "demangle %s: %s, not %s", cases[k][0],
+		      n ? buf : "(none)", cases[k][1]);
+	}
+	CHECK(hd_sym_demangle("main", buf, sizeof(buf)) == 0, "a C name is no C++ name");
+	CHECK(hd_sym_demangle("_Zgarbage", buf, sizeof(buf)) == 0, "a bad mangled name stays");
+	CHECK(hd_sym_demangle("_ZN5store4PoolINS_5BlockEE4growEm", buf, 6) == 5 &&
+	      strcmp(buf, "store") == 0, "truncated to the room");
+}
+
 static struct hd_profile *load(const char *rel, const char *binary, struct hd_error *err)
 {
 	struct hd_limits lim = { .max_size = HD_DEFAULT_MAX_SIZE };
@@ -125,6 +157,28 @@ static void test_committed(void)
 		CHECK(leaf_total(p, 3, "new_block") == 1273650, "new_block %lld",
 		      (long long)leaf_total(p, 3, "new_block"));
 		CHECK(leaf_total(p, 3, "fill_cache") == 1048576, "fill_cache");
+		hd_profile_free(p);
+	}
+}
+
+/* The committed C++ program's tcmalloc dump, by its demangled names. */
+static void test_committed_cxx(void)
+{
+	struct hd_error err = { 0 };
+	struct hd_profile *p = load("testdata/native/tcxx.0004.heap", "testdata/native/leakxx", &err);
+
+	CHECK(p, "tcxx.0004.heap: %s", err.msg);
+	if (p) {
+		size_t i, sys = 0;
+
+		/* jeprof --text --show_bytes --inuse_space leakxx tcxx.0004.heap */
+		CHECK(leaf_total(p, 3, "store::Pool::grow") == 1200000, "store::Pool::grow %lld",
+		      (long long)leaf_total(p, 3, "store::Pool::grow"));
+		CHECK(has_func(p, "std::vector::push_back", "stl_vector.h"), "an inlined C++ frame");
+		for (i = 0; i < p->nfuncs; i++)
+			sys += strcmp(p->funcs[i].name, "store::Pool::grow") == 0 &&
+				strcmp(p->funcs[i].system_name, "_ZN5store4PoolINS_5BlockEE4growEm") == 0;
+		CHECK(sys == 1, "the mangled name is the system name");
 		hd_profile_free(p);
 	}
 }
@@ -236,6 +290,12 @@ int main(int argc, char **argv)
 	}
 	hd_profile_free(p);
 	test_committed();
+	if (hd_sym_demangle("_Znwm", (char[16]){ 0 }, 16)) {
+		test_demangle();
+		test_committed_cxx();
+	} else {
+		printf("native-unit: built without libiberty, C++ names not checked\n");
+	}
 	test_missing();
 	test_hostile();
 	printf("native-unit: %d checks, %d failed\n", checks, failures);

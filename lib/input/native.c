@@ -145,7 +145,8 @@ static int nomem(struct hd_error *err)
 
 /* The function (name, file), made on first sight; a collision of two
  * different pairs gives the second a function of its own. */
-static int intern(struct namer *nm, const char *name, const char *file, uint32_t *out)
+static int intern(struct namer *nm, const char *name, const char *sysname, const char *file,
+		  uint32_t *out)
 {
 	size_t nl = strlen(name), fl = strlen(file);
 	uint64_t h = hd_hash_mem(&nm->key, name, nl);
@@ -163,23 +164,27 @@ static int intern(struct namer *nm, const char *name, const char *file, uint32_t
 		return hd_fail(nm->err, HD_ERR_LIMIT, "the profile has too many functions");
 	if (HD_GROW(nm->funcs, nm->funcs_cap, nm->nfuncs + 1))
 		return nomem(nm->err);
-	nm->funcs[nm->nfuncs].name = nm->funcs[nm->nfuncs].system_name =
-		hd_arena_strndup(&nm->p->arena, name, nl);
+	nm->funcs[nm->nfuncs].name = hd_arena_strndup(&nm->p->arena, name, nl);
+	nm->funcs[nm->nfuncs].system_name =
+		sysname ? hd_arena_strndup(&nm->p->arena, sysname, strlen(sysname)) :
+		nm->funcs[nm->nfuncs].name;
 	nm->funcs[nm->nfuncs].filename = hd_arena_strndup(&nm->p->arena, file, fl);
 	nm->funcs[nm->nfuncs].start_line = 0;
-	if (!nm->funcs[nm->nfuncs].name || !nm->funcs[nm->nfuncs].filename ||
+	if (!nm->funcs[nm->nfuncs].name || !nm->funcs[nm->nfuncs].system_name ||
+	    !nm->funcs[nm->nfuncs].filename ||
 	    (!found && hd_map_put(&nm->index, h, (uint32_t)nm->nfuncs)))
 		return nomem(nm->err);
 	*out = (uint32_t)nm->nfuncs++;
 	return 0;
 }
 
-static int add_line(struct namer *nm, const char *name, const char *file, int64_t line)
+static int add_line(struct namer *nm, const char *name, const char *sysname, const char *file,
+		    int64_t line)
 {
 	uint32_t fi = 0;
 	int rc;
 
-	if ((rc = intern(nm, name, file, &fi)))
+	if ((rc = intern(nm, name, sysname, file, &fi)))
 		return rc;
 	if (HD_GROW(nm->lines, nm->lines_cap, nm->nlines + 1))
 		return nomem(nm->err);
@@ -199,7 +204,7 @@ static int name_location(struct namer *nm, struct hd_sym *s, struct hd_ploc *l, 
 	l->mapping = r.file;
 	nm->first[li] = nm->nlines;
 	for (k = 0; k < r.nframes; k++)
-		if ((rc = add_line(nm, r.frames[k].func ? r.frames[k].func : "??",
+		if ((rc = add_line(nm, r.frames[k].func ? r.frames[k].func : "??", r.frames[k].sysname,
 				   r.frames[k].file ? r.frames[k].file : "", r.frames[k].line)))
 			return rc;
 	if (r.nframes == 0) {
@@ -208,7 +213,7 @@ static int name_location(struct namer *nm, struct hd_sym *s, struct hd_ploc *l, 
 				 r.path, (unsigned long long)r.offset);
 		else
 			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)l->address);
-		if ((rc = add_line(nm, buf, "", 0)))
+		if ((rc = add_line(nm, buf, NULL, "", 0)))
 			return rc;
 	}
 	l->nlines = (uint32_t)(nm->nlines - nm->first[li]);

@@ -22,6 +22,13 @@
  * table (.symtab, else .dynsym: a name, no line).  A separate debug file
  * whose build ID is not the binary's is refused, with a warning.
  *
+ * C++ names (DW_AT_linkage_name, or a symbol) are demangled with binutils'
+ * libiberty, the demangler behind addr2line -C and c++filt (jeprof's
+ * names come from it), without parameters, and their template arguments
+ * are then dropped: the names pprof's default demangling prints, so
+ * overloads and instantiations of one function are one frame, as in
+ * pprof and jeprof; the mangled name stays the frame's system name.
+ *
  * Hostile maps: only regular files are opened (O_NONBLOCK, then fstat:
  * /dev/zero, a FIFO or a directory is refused), at most HD_SYM_MAX_FILE
  * bytes and HD_SYM_MAX_FILES files; a file that is no ELF is a warning.
@@ -38,6 +45,9 @@
 
 #include "input/symbolize.h"
 
+#ifdef HD_HAVE_LIBIBERTY
+#include <libiberty/demangle.h>
+#endif
 #ifdef HD_HAVE_LIBDW
 #include <dwarf.h>
 #include <elfutils/libdwelf.h>
@@ -441,6 +451,7 @@ static void push(struct hd_sym_result *r, const char *func, const char *file, in
 	if (r->nframes >= HD_SYM_MAX_INLINE)
 		return;
 	r->frames[r->nframes].func = func;
+	r->frames[r->nframes].sysname = NULL;
 	r->frames[r->nframes].file = file;
 	r->frames[r->nframes].line = line;
 	r->nframes++;
@@ -543,6 +554,104 @@ static void resolve(struct hd_sym *s, const struct smap *m, struct hd_sym_result
 
 #endif
 
+static int is_ident(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * in without its template argument lists: each "<...>" with what it
+ * nests, but not the "<", ">", "<<", "->" ... of an operator's name
+ * ("A::operator<", "operator->").  out has room for strlen(in) + 1.
+ */
+static void drop_template_args(const char *in, char *out)
+{
+	static const char opchars[] = "<>=-*";
+	size_t depth = 0, k = 0;
+	const char *q = in;
+
+	while (*q) {
+		if (strncmp(q, "operator", 8) == 0 && (q == in || !is_ident((unsigned char)q[-1])) &&
+		    !is_ident((unsigned char)q[8])) {
+			const char *e = q + 8;
+
+			while (*e && strchr(opchars, *e))
+				e++;
+			if (depth == 0) {
+				memcpy(out + k, q, (size_t)(e - q));
+				k += (size_t)(e - q);
+			}
+			q = e;
+			continue;
+		}
+		if (*q == '<')
+			depth++;
+		else if (*q == '>' && depth)
+			depth--;
+		else if (depth == 0)
+			out[k++] = *q;
+		q++;
+	}
+	out[k] = '\0';
+}
+
+size_t hd_sym_demangle(const char *name, char *out, size_t n)
+{
+#ifdef HD_HAVE_LIBIBERTY
+	char *d, *t;
+	size_t len;
+
+	if (!name || name[0] != '_' || name[1] != 'Z' || n == 0)
+		return 0;
+	/* No DMGL_PARAMS: the name without its parameters or return type,
+	 * as pprof's demangle.NoParams; DMGL_ANSI keeps a const member's
+	 * qualifier out of the way the same. */
+	if (!(d = cplus_demangle(name, DMGL_ANSI)))
+		return 0;
+	if (!(t = malloc(strlen(d) + 1))) {
+		free(d);
+		return 0;
+	}
+	drop_template_args(d, t);
+	free(d);
+	len = strlen(t);
+	if (len == 0) {
+		free(t);
+		return 0;
+	}
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, t, len);
+	out[len] = '\0';
+	free(t);
+	return len;
+#else
+	(void)name;
+	(void)out;
+	(void)n;
+	return 0;
+#endif
+}
+
+/* Each mangled frame name of r demangled, into the arena; the mangled one
+ * kept as its system name.  A name that does not demangle stays. */
+static void demangle_frames(struct hd_sym *s, struct hd_sym_result *r)
+{
+	char buf[4096];
+	size_t k, n;
+
+	for (k = 0; k < r->nframes; k++) {
+		const char *d;
+
+		if (!r->frames[k].func || !(n = hd_sym_demangle(r->frames[k].func, buf, sizeof(buf))))
+			continue;
+		if ((d = hd_arena_strndup(&s->arena, buf, n))) {
+			r->frames[k].sysname = r->frames[k].func;
+			r->frames[k].func = d;
+		}
+	}
+}
+
 void hd_sym_lookup(struct hd_sym *s, uint64_t addr, struct hd_sym_result *r)
 {
 	const struct smap *m;
@@ -557,4 +666,5 @@ void hd_sym_lookup(struct hd_sym *s, uint64_t addr, struct hd_sym_result *r)
 	r->path = s->files[m->file].path;
 	r->offset = addr - m->start + m->off;
 	resolve(s, m, r);
+	demangle_frames(s, r);
 }

@@ -32,7 +32,8 @@ struct hd_sym_opts {
 };
 
 struct hd_sym_frame {
-	const char *func;    /* NULL: unknown */
+	const char *func;    /* NULL: unknown; a C++ name demangled as pprof shows it */
+	const char *sysname; /* the name in the file (mangled), or NULL: func */
 	const char *file;    /* NULL: unknown */
 	int64_t line;
 };
@@ -56,6 +57,14 @@ int hd_sym_add_mapping(struct hd_sym *s, uint64_t start, uint64_t limit, uint64_
 /* Resolve addr (a PC, already moved back into its call for a return
  * address) into *r.  Cannot fail: what is not found stays unresolved. */
 void hd_sym_lookup(struct hd_sym *s, uint64_t addr, struct hd_sym_result *r);
+
+/*
+ * A C++ name as pprof's default demangling prints it (no parameters, no
+ * template arguments, no clone suffix: "store::Pool::grow"), into
+ * out[0..n); 0 when name is not a mangled C++ name (or heapdiff was built
+ * without libiberty), else the length (truncated to n - 1).
+ */
+size_t hd_sym_demangle(const char *name, char *out, size_t n);
 
 /* The mapped files (hd_sym_result.file indexes them). */
 size_t hd_sym_file_count(const struct hd_sym *s);
