@@ -205,10 +205,44 @@ static void test_missing(void)
 	CHECK(warned(p, "no-such-binary: no such file"), "one warning naming the missing file");
 	CHECK(p->nwarnings >= 1, "warnings");
 	for (i = 0; i < p->nfuncs; i++)
-		if (strncmp(p->funcs[i].name, "0x", 2) == 0 && strstr(p->funcs[i].name, "leak+0x"))
+		if (strstr(p->funcs[i].name, "/leak+0x"))
 			addr++;
-	CHECK(addr > 0, "frames left as 0xADDR (file+0xOFFSET)");
+	CHECK(addr > 0, "frames left as FILE+0xOFFSET");
 	hd_profile_free(p);
+}
+
+static struct hd_profile *from_text(const char *text, const char *binary, struct hd_error *err);
+
+/* The same code in two runs at other load addresses (ASLR), its file
+ * missing: one name, FILE+0xOFFSET, so a diff joins the two. */
+static void test_aslr(void)
+{
+	static const char *const runs[] = {
+		"heap_v2/1\n  t*: 1: 64 [0: 0]\n@ 0x55a000001235\n  t*: 1: 64 [0: 0]\n\n"
+		"MAPPED_LIBRARIES:\n55a000001000-55a000002000 r-xp 00001000 fe:00 1 /no/such/app\n",
+		"heap_v2/1\n  t*: 1: 64 [0: 0]\n@ 0x563fff001235\n  t*: 1: 64 [0: 0]\n\n"
+		"MAPPED_LIBRARIES:\n563fff001000-563fff002000 r-xp 00001000 fe:00 1 /no/such/app\n",
+	};
+	const char *names[2] = { NULL, NULL };
+	struct hd_profile *p[2];
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		struct hd_error err = { 0 };
+
+		p[k] = from_text(runs[k], NULL, &err);
+		CHECK(p[k], "run %d: %s", k, err.msg);
+		if (p[k] && p[k]->nlocs == 1 && p[k]->locs[0].nlines == 1)
+			names[k] = p[k]->funcs[p[k]->locs[0].lines[0].func].name;
+	}
+	/* 0x...1235 is a return address: its call is at offset 0x1234 */
+	CHECK(names[0] && strcmp(names[0], "/no/such/app+0x1234") == 0, "run 0: %s",
+	      names[0] ? names[0] : "(none)");
+	CHECK(names[0] && names[1] && strcmp(names[0], names[1]) == 0,
+	      "two load addresses, one name: %s, %s", names[0] ? names[0] : "(none)",
+	      names[1] ? names[1] : "(none)");
+	hd_profile_free(p[0]);
+	hd_profile_free(p[1]);
 }
 
 /* A profile whose memory map is text, written to a temporary file. */
@@ -297,6 +331,7 @@ int main(int argc, char **argv)
 		printf("native-unit: built without libiberty, C++ names not checked\n");
 	}
 	test_missing();
+	test_aslr();
 	test_hostile();
 	printf("native-unit: %d checks, %d failed\n", checks, failures);
 	return failures != 0;

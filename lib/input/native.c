@@ -11,9 +11,12 @@
  *
  * Every distinct address is looked up once: a decoder makes one location
  * per distinct address, and this resolves each location once.  A frame
- * the symbolizer cannot name becomes a function "0xADDR (FILE+0xOFFSET)"
- * (or "0xADDR" outside every mapping), so the report still runs, and
- * the symbolizer's warnings say which files were missing.
+ * the symbolizer cannot name becomes a function "FILE+0xOFFSET" (or
+ * "0xADDR" outside every mapping), so the report still runs, and the
+ * symbolizer's warnings say which files were missing.  The offset, not the
+ * address: two runs of one program, loaded at other bases (ASLR), give
+ * the same code the same name, so a diff or a trend joins them; the
+ * address itself stays the location's (--granularity addresses).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,8 +212,7 @@ static int name_location(struct namer *nm, struct hd_sym *s, struct hd_ploc *l, 
 			return rc;
 	if (r.nframes == 0) {
 		if (r.path)
-			snprintf(buf, sizeof(buf), "0x%llx (%s+0x%llx)", (unsigned long long)l->address,
-				 r.path, (unsigned long long)r.offset);
+			snprintf(buf, sizeof(buf), "%s+0x%llx", r.path, (unsigned long long)r.offset);
 		else
 			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)l->address);
 		if ((rc = add_line(nm, buf, NULL, "", 0)))
