@@ -264,6 +264,40 @@ static struct hd_profile *from_text(const char *text, const char *binary, struct
 	return p;
 }
 
+/* --binary of another build than the file the profile's map names (here
+ * on this machine too): one warning naming both, and the report runs,
+ * named from --binary. */
+static void test_build_id(void)
+{
+	struct hd_error err = { 0 };
+	char text[8192], bin[4200];
+	struct hd_profile *p;
+	size_t i, named = 0, n = 0;
+
+	snprintf(bin, sizeof(bin), "%s/testdata/native/leak", root);
+	/* leak's fill_cache, at 0x1339 in leak (a PIE: offset = address) */
+	snprintf(text, sizeof(text),
+		 "heap_v2/1\n  t*: 1: 64 [0: 0]\n@ 0x55a000001339\n  t*: 1: 64 [0: 0]\n\n"
+		 "MAPPED_LIBRARIES:\n55a000001000-55a000002000 r-xp 00001000 fe:00 1 "
+		 "%s/testdata/native/leakxx\n", root);
+	p = from_text(text, bin, &err);
+	CHECK(p, "a build-id mismatch is no failure: %s", err.msg);
+	if (!p)
+		return;
+	for (i = 0; i < p->nwarnings; i++)
+		if (strstr(p->warnings[i], "build ID")) {
+			n++;
+			CHECK(strstr(p->warnings[i], "testdata/native/leak: build ID") &&
+			      strstr(p->warnings[i], "testdata/native/leakxx, which the profile's map names"),
+			      "the warning names both files: %s", p->warnings[i]);
+		}
+	CHECK(n == 1, "one build-id warning, not %zu", n);
+	for (i = 0; i < p->nfuncs; i++)
+		named += strcmp(p->funcs[i].name, "fill_cache") == 0;
+	CHECK(named == 1, "named from --binary all the same");
+	hd_profile_free(p);
+}
+
 static void test_hostile(void)
 {
 	static const char *const maps[] = {
@@ -332,6 +366,7 @@ int main(int argc, char **argv)
 	}
 	test_missing();
 	test_aslr();
+	test_build_id();
 	test_hostile();
 	printf("native-unit: %d checks, %d failed\n", checks, failures);
 	return failures != 0;

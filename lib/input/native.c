@@ -119,7 +119,7 @@ int hd_native_parse_maps(struct hd_sym *s, const unsigned char *q, const unsigne
 			goto next;
 		memcpy(buf, path, n);
 		buf[n] = '\0';
-		if ((rc = hd_sym_add_mapping(s, start, limit, off, buf, err)))
+		if ((rc = hd_sym_add_mapping(s, start, limit, off, buf, NULL, err)))
 			return rc;
 next:
 		q = nl ? nl + 1 : e;

@@ -64,6 +64,7 @@ struct load {
 struct symfile {
 	const char *path;       /* as the profile names it */
 	const char *open_path;  /* what is opened: path, or --binary */
+	const char *build_id;   /* the build ID the profile gives it (hex), or NULL */
 	int state;              /* 0: not tried; 1: open; -1: unusable */
 #ifdef HD_HAVE_LIBDW
 	Dwfl *dwfl;
@@ -209,8 +210,10 @@ void hd_sym_free(struct hd_sym *s)
 	free(s);
 }
 
-/* The file of path, made on first sight. */
-static int file_of(struct hd_sym *s, const char *path, uint32_t *out, struct hd_error *err)
+/* The file of path, made on first sight; build_id kept from the first
+ * mapping that gives one. */
+static int file_of(struct hd_sym *s, const char *path, const char *build_id, uint32_t *out,
+		   struct hd_error *err)
 {
 	size_t n = strlen(path);
 	uint64_t h = hd_hash_mem(&s->key, path, n);
@@ -219,6 +222,10 @@ static int file_of(struct hd_sym *s, const char *path, uint32_t *out, struct hd_
 
 	h += h == 0;
 	if (hd_map_get(&s->file_index, h, &v) && strcmp(s->files[v].path, path) == 0) {
+		f = &s->files[v];
+		if (!f->build_id && build_id && *build_id &&
+		    !(f->build_id = hd_arena_strndup(&s->arena, build_id, strlen(build_id))))
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 		*out = v;
 		return 0;
 	}
@@ -230,6 +237,8 @@ static int file_of(struct hd_sym *s, const char *path, uint32_t *out, struct hd_
 	memset(f, 0, sizeof(*f));
 	f->owner = s;
 	if (!(f->path = hd_arena_strndup(&s->arena, path, n)) ||
+	    (build_id && *build_id &&
+	     !(f->build_id = hd_arena_strndup(&s->arena, build_id, strlen(build_id)))) ||
 	    hd_map_put(&s->file_index, h, (uint32_t)s->nfiles))
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	/* The main executable is the first file mapped. */
@@ -239,7 +248,7 @@ static int file_of(struct hd_sym *s, const char *path, uint32_t *out, struct hd_
 }
 
 int hd_sym_add_mapping(struct hd_sym *s, uint64_t start, uint64_t limit, uint64_t off,
-		       const char *path, struct hd_error *err)
+		       const char *path, const char *build_id, struct hd_error *err)
 {
 	struct smap *m;
 	uint32_t file = 0;
@@ -247,7 +256,7 @@ int hd_sym_add_mapping(struct hd_sym *s, uint64_t start, uint64_t limit, uint64_
 
 	if (limit <= start || s->nmaps >= UINT32_MAX - 1)
 		return 0;
-	if ((rc = file_of(s, path, &file, err)) < 0)
+	if ((rc = file_of(s, path, build_id, &file, err)) < 0)
 		return rc;
 	if (rc) {
 		warn(s, "more than %d mapped files: the rest are not symbolized", HD_SYM_MAX_FILES);
@@ -313,6 +322,65 @@ static int same_build_id(int fd, const void *id, int n)
 	same = k == n && memcmp(other, id, (size_t)n) == 0;
 	elf_end(e);
 	return same;
+}
+
+/* The build ID of the ELF file at fd, in hex, into hex[0..2 * 64 + 1):
+ * its length, or 0 when it has none. */
+static size_t build_id_hex(int fd, char *hex)
+{
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	const unsigned char *id;
+	const void *raw;
+	ssize_t k;
+	size_t i, n = 0;
+
+	if (!e)
+		return 0;
+	k = dwelf_elf_gnu_build_id(e, &raw);
+	id = raw;
+	if (k > 0 && k <= 64)
+		for (i = 0; i < (size_t)k; i++)
+			n += (size_t)snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	hex[n] = '\0';
+	elf_end(e);
+	return n;
+}
+
+/* Whether two hex build IDs are one, case aside. */
+static int same_hex(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if ((*a | 0x20) != (*b | 0x20))
+			return 0;
+	return *a == *b;
+}
+
+/*
+ * f's build ID (of the file at fd) against what the profile says: its
+ * mapping's build ID, and for --binary the build ID of the file the
+ * profile's map names, when that exists here.  A mismatch is a warning;
+ * the file is used all the same.
+ */
+static void check_build_id(struct hd_sym *s, struct symfile *f, int fd)
+{
+	char have[2 * 64 + 1], want[2 * 64 + 1];
+	const char *why;
+	int other;
+
+	if (!build_id_hex(fd, have))
+		return;
+	if (f->build_id) {
+		if (!same_hex(have, f->build_id))
+			warn(s, "%s: build ID %s, but the profile's is %.128s: its names may be "
+			     "another build's", f->open_path, have, f->build_id);
+		return;
+	}
+	if (f->open_path == f->path || (other = open_elf(f->path, HD_SYM_MAX_FILE, &why)) < 0)
+		return;
+	if (build_id_hex(other, want) && !same_hex(have, want))
+		warn(s, "%s: build ID %s, but %s, which the profile's map names, has %s: its "
+		     "names may be another build's", f->open_path, have, f->path, want);
+	close(other);
 }
 
 /* A debug file from --symbols DIR: DIR/xx/rest.debug and
@@ -409,6 +477,8 @@ static int open_file(struct hd_sym *s, struct symfile *f)
 		warn(s, "%s: %s; its frames are left as addresses", f->open_path, why);
 		return 0;
 	}
+	elf_version(EV_CURRENT); /* libelf's once-only setup, before dwfl_begin does it */
+	check_build_id(s, f, fd);
 	if (!(f->dwfl = dwfl_begin(&s->cb))) {
 		close(fd);
 		return 0;
