@@ -26,6 +26,9 @@ checked as such:
     "new_block (inline)", heapdiff as new_block (both from the DWARF); Go
     1.19's pprof does not expand it, so its leak_one holds new_block's flat:
     heapdiff runs with --hide '^new_block$' against pprof.
+Each tcmalloc case runs twice: on the dump, and on the pprof profile of
+addresses only that `go tool pprof -symbolize=none -proto DUMP` writes of it
+(mappings with has_functions false), which heapdiff names the same way.
 C++ (leakxx): the frames are compared by their demangled names, so a name
 heapdiff spells otherwise than the oracle fails.  The oracle is jeprof for
 both allocators (jeprof reads gperftools' profiles too):
@@ -124,6 +127,18 @@ def pprof(go, d, t, dumps):
     return parse_rows(env_out)
 
 
+def addresses_proto(go, d, dump):
+    """dump as go tool pprof writes it without symbols: a pprof profile whose
+    mappings have has_functions false, its locations addresses only."""
+    out = dump[:-len(".heap")] + ".addr.pb.gz"
+    if not os.path.exists(os.path.join(d, out)):
+        data = subprocess.run([go, "tool", "pprof", "-symbolize=none", "-proto", dump], cwd=d,
+                              capture_output=True, check=True).stdout
+        with open(os.path.join(d, out), "wb") as f:
+            f.write(data)
+    return out
+
+
 def records(d, dump):
     with open(os.path.join(d, dump)) as f:
         return sum(1 for line in f if line.startswith("@"))
@@ -214,8 +229,13 @@ def main():
                         elif kind == "tc":
                             if not have_go:
                                 continue
-                            check(label, heapdiff(hd, d, t, c, hide="^new_block$"),
-                                  pprof(a.go, d, t, c))
+                            theirs = pprof(a.go, d, t, c)
+                            check(label, heapdiff(hd, d, t, c, hide="^new_block$"), theirs)
+                            # the same dumps as pprof of addresses only
+                            # (has_functions false), named by heapdiff
+                            check(label + " (pprof -symbolize=none -proto)",
+                                  heapdiff(hd, d, t, [addresses_proto(a.go, d, x) for x in c],
+                                           hide="^new_block$"), theirs)
                         else:
                             if not have_je:
                                 continue

@@ -161,6 +161,32 @@ static void test_committed(void)
 	}
 }
 
+/* A pprof profile of addresses only: go tool pprof -symbolize=none -proto
+ * tc.0004.heap writes tc.0004.heap's samples with its memory map as
+ * mappings with has_functions false.  Named by the same symbolizer, with
+ * the dump's own numbers. */
+static void test_pprof_addresses(void)
+{
+	struct hd_error err = { 0 };
+	struct hd_profile *p = load("testdata/native/tc.0004.addresses.pb.gz", "testdata/native/leak",
+				    &err);
+
+	CHECK(p, "tc.0004.addresses.pb.gz: %s", err.msg);
+	if (!p)
+		return;
+	CHECK(strcmp(p->decoder->name, "pprof") == 0, "decoder %s", p->decoder->name);
+	CHECK(p->nmappings == 3 && !p->mappings[0].has_functions &&
+	      p->mappings[0].memory_start == 0x55ae462fa000 &&
+	      p->mappings[0].memory_limit == 0x55ae462fb000 && p->mappings[0].file_offset == 0x1000 &&
+	      strcmp(p->mappings[0].file, "/tmp/heapdiff-native/leak") == 0,
+	      "the mapping kept: %zu mappings", p->nmappings);
+	CHECK(leaf_total(p, 3, "new_block") == 1273650, "new_block %lld",
+	      (long long)leaf_total(p, 3, "new_block"));
+	CHECK(leaf_total(p, 3, "fill_cache") == 1048576, "fill_cache");
+	CHECK(inlined_ok(p), "the inlined frame of new_block in leak_one");
+	hd_profile_free(p);
+}
+
 /* The committed C++ program's tcmalloc dump, by its demangled names. */
 static void test_committed_cxx(void)
 {
@@ -358,6 +384,7 @@ int main(int argc, char **argv)
 	}
 	hd_profile_free(p);
 	test_committed();
+	test_pprof_addresses();
 	if (hd_sym_demangle("_Znwm", (char[16]){ 0 }, 16)) {
 		test_demangle();
 		test_committed_cxx();
