@@ -6,6 +6,9 @@
  * Usage: native-unit SOURCE_ROOT.  Exit 77 when heapdiff was built without
  * libdw (the names cannot be checked).
  */
+#define _XOPEN_SOURCE 700 /* realpath, mkdtemp */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +327,108 @@ static void test_build_id(void)
 	hd_profile_free(p);
 }
 
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[16384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* je.2.heap's frames named through bin and symbols: how many of leak.c's
+ * functions have their file (so came from DWARF), and whether warned. */
+static int debug_names(const char *bin, const char *symbols, const char *warning, int *warned_out)
+{
+	struct hd_limits lim = { .max_size = HD_DEFAULT_MAX_SIZE, .binary = bin, .symbols = symbols };
+	static const char *const funcs[] = { "leak", "churn", "fill_cache", "main", "leak_one" };
+	struct hd_error err = { 0 };
+	struct hd_profile *p = NULL;
+	char path[8192];
+	int n = 0;
+	size_t k;
+
+	snprintf(path, sizeof(path), "%s/testdata/native/je.2.heap", root);
+	if (hd_profile_load(path, &lim, &p, &err))
+		return -1;
+	for (k = 0; k < sizeof(funcs) / sizeof(funcs[0]); k++)
+		n += has_func(p, funcs[k], "leak.c");
+	if (warned_out)
+		*warned_out = warning && warned(p, warning);
+	hd_profile_free(p);
+	return n;
+}
+
+/*
+ * A stripped binary with its DWARF in a separate debug file, made with
+ * binutils from the committed leak (its dump's addresses are that
+ * build's): found through --symbols DIR by build ID (DIR/.build-id/xx/
+ * rest.debug, and DIR/xx/rest.debug as /usr/lib/debug/.build-id itself
+ * is laid out), through the binary's .gnu_debuglink beside it, and a
+ * debug file of another build refused with a warning.
+ */
+static void test_debug_file(void)
+{
+	char dir[] = "/tmp/native-unit-dbg.XXXXXX", bin[4200], sym[4200], hex[129];
+	const char *leak = "testdata/native/leak";
+	FILE *f;
+	int n, w = 0;
+
+	if (sh("command -v objcopy >/dev/null && command -v strip >/dev/null") != 0) {
+		printf("native-unit: SKIP separate debug files: no objcopy or strip\n");
+		return;
+	}
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(bin, sizeof(bin), "%s/leak", dir);
+	/* the build ID, as readelf prints it */
+	snprintf(sym, sizeof(sym),
+		 "readelf -n '%s/%s' | sed -n 's/.*Build ID: *\\([0-9a-f]*\\).*/\\1/p' > %s/id",
+		 root, leak, dir);
+	CHECK(sh("%s", sym) == 0, "readelf");
+	snprintf(sym, sizeof(sym), "%s/id", dir);
+	hex[0] = '\0';
+	if ((f = fopen(sym, "r"))) {
+		if (!fgets(hex, sizeof(hex), f))
+			hex[0] = '\0';
+		fclose(f);
+	}
+	hex[strcspn(hex, "\n")] = '\0';
+	CHECK(strlen(hex) == 40, "leak's build ID: '%s'", hex);
+	CHECK(sh("cd %s && objcopy --only-keep-debug '%s/%s' leak.debug && "
+		 "strip -o leak.stripped '%s/%s' && "
+		 "objcopy --add-gnu-debuglink=leak.debug leak.stripped leak && "
+		 "mkdir -p syms/.build-id/%.2s flat/%.2s && cp leak.debug syms/.build-id/%.2s/%s.debug && "
+		 "cp leak.debug flat/%.2s/%s.debug && mv leak.debug leak.dbg",
+		 dir, root, leak, root, leak, hex, hex, hex, hex + 2, hex, hex + 2) == 0,
+	      "objcopy, strip");
+	snprintf(sym, sizeof(sym), "%s/leak.stripped", dir);
+	n = debug_names(sym, NULL, NULL, NULL);
+	CHECK(n == 0, "the stripped binary alone names %d of leak.c's functions with their file", n);
+	snprintf(sym, sizeof(sym), "%s/syms", dir);
+	n = debug_names(bin, sym, NULL, NULL);
+	CHECK(n == 5, "--symbols DIR/.build-id/xx/rest.debug: %d of 5 named from DWARF", n);
+	snprintf(sym, sizeof(sym), "%s/flat", dir);
+	n = debug_names(bin, sym, NULL, NULL);
+	CHECK(n == 5, "--symbols DIR/xx/rest.debug: %d of 5 named from DWARF", n);
+	/* .gnu_debuglink: leak.debug beside the binary */
+	CHECK(sh("cd %s && cp leak.dbg leak.debug", dir) == 0, "cp");
+	n = debug_names(bin, NULL, NULL, NULL);
+	CHECK(n == 5, ".gnu_debuglink beside the binary: %d of 5 named from DWARF", n);
+	/* another build's debug info where leak's should be */
+	CHECK(sh("cd %s && rm leak.debug && objcopy --only-keep-debug '%s/testdata/native/leakxx' "
+		 "syms/.build-id/%.2s/%s.debug", dir, root, hex, hex + 2) == 0, "objcopy leakxx");
+	snprintf(sym, sizeof(sym), "%s/syms", dir);
+	n = debug_names(bin, sym, "build ID differs", &w);
+	CHECK(n == 0 && w, "a debug file of another build refused (%d named, warned %d)", n, w);
+	sh("rm -rf '%s'", dir);
+}
+
 static void test_hostile(void)
 {
 	static const char *const maps[] = {
@@ -374,7 +479,9 @@ int main(int argc, char **argv)
 	struct hd_error err = { 0 };
 	struct hd_profile *p;
 
-	snprintf(root, sizeof(root), "%s", argc > 1 ? argv[1] : ".");
+	/* absolute: the debug-file test runs commands elsewhere */
+	if (!realpath(argc > 1 ? argv[1] : ".", root))
+		snprintf(root, sizeof(root), "%s", argc > 1 ? argv[1] : ".");
 	test_arithmetic();
 	p = load("testdata/native/je.2.heap", "testdata/native/leak", &err);
 	if (p && !has_func(p, "leak", "leak.c")) {
@@ -394,6 +501,7 @@ int main(int argc, char **argv)
 	test_missing();
 	test_aslr();
 	test_build_id();
+	test_debug_file();
 	test_hostile();
 	printf("native-unit: %d checks, %d failed\n", checks, failures);
 	return failures != 0;
