@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "input/input.h"
@@ -443,7 +444,7 @@ static void test_hostile(void)
 		"2000-1000 r-xp 00000000 00:00 0 /bin/sh\n"
 		"1000-2000 r-xp ffffffffffffffff 00:00 0 /bin/sh\n",
 	};
-	char text[4096];
+	char text[16384];
 	size_t k;
 
 	for (k = 0; k < sizeof(maps) / sizeof(maps[0]); k++) {
@@ -463,6 +464,51 @@ static void test_hostile(void)
 			CHECK(warned(p, "/etc/passwd: not an ELF file"), "a text file refused");
 		}
 		hd_profile_free(p);
+	}
+	{
+		/* made here: a FIFO (opening it for reading would block), a
+		 * directory, and files that start as ELF and are not */
+		char dir[] = "/tmp/native-unit-hostile.XXXXXX", path[4200];
+		struct hd_error err = { 0 };
+		struct hd_profile *p;
+		time_t t0 = time(NULL);
+		FILE *f;
+
+		if (!mkdtemp(dir)) {
+			CHECK(0, "mkdtemp: %s", strerror(errno));
+			return;
+		}
+		snprintf(path, sizeof(path), "%s/fifo", dir);
+		CHECK(mkfifo(path, 0600) == 0, "mkfifo: %s", strerror(errno));
+		snprintf(path, sizeof(path), "%s/elf-junk", dir);
+		if ((f = fopen(path, "wb"))) {
+			fputs("\177ELF\002\001\001junk junk junk", f);
+			fclose(f);
+		}
+		snprintf(path, sizeof(path), "%s/elf-short", dir);
+		if ((f = fopen(path, "wb"))) {
+			fputs("\177ELF", f);
+			fclose(f);
+		}
+		snprintf(text, sizeof(text),
+			 "heap_v2/1\n  t*: 3: 300 [0: 0]\n@ 0x1001 0x2001 0x3001 0x4001 0x5001\n  t*: 3: 300 [0: 0]\n"
+			 "\nMAPPED_LIBRARIES:\n"
+			 "1000-2000 r-xp 00000000 00:00 0 %s/fifo\n"
+			 "2000-3000 r-xp 00000000 00:00 0 %s\n"
+			 "3000-4000 r-xp 00000000 00:00 0 %s/elf-junk\n"
+			 "4000-5000 r-xp 00000000 00:00 0 %s/elf-short\n"
+			 "3800-6000 r-xp fffffffffffff000 00:00 0 %s/testdata/native/leak\n",
+			 dir, dir, dir, dir, root);
+		p = from_text(text, NULL, &err);
+		CHECK(p, "hostile files: %s", err.msg);
+		CHECK(time(NULL) - t0 < 10, "hostile files took %lld s", (long long)(time(NULL) - t0));
+		if (p) {
+			CHECK(warned(p, "/fifo: not a regular file"), "a FIFO refused");
+			CHECK(warned(p, "hostile.") && warned(p, "elf-short"), "a short ELF refused");
+			CHECK(p->nsamples == 1, "the sample kept");
+		}
+		hd_profile_free(p);
+		sh("rm -rf '%s'", dir);
 	}
 	{
 		struct hd_error err = { 0 };
