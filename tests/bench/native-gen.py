@@ -9,7 +9,8 @@ own locals and loops, so -g writes a lot of DWARF per function (inlined
 subroutines, lexical blocks, locations); it calls one of two next
 functions, chosen by a bit of its path, from two call sites, so a walk of
 depth D from main reaches 2^D distinct stacks.  main.c walks the first
-STACKS paths (argv[1]) and allocates at the end of each.  Deterministic:
+STACKS paths (argv[1]), allocates at the end of each, and dumps the heap
+with mallctl("prof.dump") into bench.heap (run it under jemalloc).  Deterministic:
 the same arguments write the same files.
 """
 import os
@@ -71,17 +72,17 @@ int main(int argc, char **argv)
 {
 	unsigned long stacks = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000, p;
 	int depth = 0;
-	void (*dump)(const char *) = (void (*)(const char *))dlsym(RTLD_DEFAULT, "HeapProfilerDump");
+	int (*mallctl)(const char *, void *, size_t *, void *, size_t) =
+		(int (*)(const char *, void *, size_t *, void *, size_t))dlsym(RTLD_DEFAULT, "mallctl");
+	const char *name = "bench.heap";
 
 	while ((1UL << depth) < stacks)
 		depth++;
 	bench_keep = malloc(stacks * sizeof(*bench_keep));
 	for (p = 0; p < stacks; p++)
 		f_0(p, depth, p);
-	if (dump)
-		dump("bench");
-	else
-		fprintf(stderr, "not under tcmalloc: no HeapProfilerDump\\n");
+	if (!mallctl || mallctl("prof.dump", NULL, NULL, &name, sizeof(name)))
+		fprintf(stderr, "not under jemalloc with MALLOC_CONF=prof:true\\n");
 	return 0;
 }
 ''')
