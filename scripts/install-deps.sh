@@ -9,7 +9,7 @@
 set -eu
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
-pkgs="gcc clang pkg-config meson ninja-build protobuf-c-compiler libprotobuf-c-dev
+pkgs="gcc g++ libiberty-dev clang pkg-config meson ninja-build protobuf-c-compiler libprotobuf-c-dev
       zlib1g-dev libdeflate-dev libcjson-dev golang-go cmark-gfm valgrind python3
       gzip time bc chromium libdw-dev libjemalloc-dev libgoogle-perftools-dev
       openjdk-17-jdk-headless libcurl4-openssl-dev"

@@ -33,8 +33,13 @@ struct hd_ploc {
 	struct hd_pline *lines; /* innermost first */
 };
 
+/* A mapped file.  pprof's mappings give all of it; a native dump's only
+ * file (its memory map is the symbolizer's, symbolize.h). */
 struct hd_pmapping {
 	const char *file;
+	const char *build_id;  /* NULL or "" when none */
+	uint64_t memory_start, memory_limit, file_offset;
+	int has_functions;     /* 0: its locations are addresses for the symbolizer */
 };
 
 struct hd_psample {
@@ -210,6 +215,12 @@ int hd_native_parse_maps(struct hd_sym *s, const unsigned char *q, const unsigne
 			 struct hd_error *err);
 int hd_native_symbolize(struct hd_profile *p, const unsigned char *maps, size_t len,
 			const struct hd_limits *lim, struct hd_error *err);
+/* Name the locations without lines of p (a pprof profile) whose mapping
+ * has no functions (has_functions false: written by a tool that recorded
+ * addresses only), from the mappings' files, as hd_native_symbolize
+ * names a dump's; p's mappings stay.  0 when there is nothing to do. */
+int hd_native_symbolize_mappings(struct hd_profile *p, const struct hd_limits *lim,
+				 struct hd_error *err);
 /* The text after the "MAPPED_LIBRARIES:" (or "--- Memory map: ---") line
  * of data[0..len): its start, or NULL. */
 const unsigned char *hd_native_find_maps(const unsigned char *data, size_t len);

@@ -151,12 +151,15 @@ malformed:
 	return bad(ps, "malformed counts (want \"tN: COUNT: BYTES [COUNT: BYTES]\")");
 }
 
-/* jeprof's AdjustSamples for heap_v2, truncated. */
+/* jeprof's AdjustSamples for heap_v2, truncated.  Objects of no bytes
+ * (no allocator writes them: a hostile dump) stay as they are: their
+ * scale, 1 / (1 - e^0), is infinite, and 0 times it NaN (jeprof dies
+ * dividing by zero there). */
 static void unsample(int64_t *n, int64_t *s, int64_t rate)
 {
 	double scale, x;
 
-	if (*n == 0 || rate <= 0)
+	if (*n == 0 || *s == 0 || rate <= 0)
 		return;
 	scale = 1 / (1 - exp(-(((double)*s / (double)*n) / (double)rate)));
 	x = (double)*n * scale;

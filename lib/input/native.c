@@ -11,9 +11,12 @@
  *
  * Every distinct address is looked up once: a decoder makes one location
  * per distinct address, and this resolves each location once.  A frame
- * the symbolizer cannot name becomes a function "0xADDR (FILE+0xOFFSET)"
- * (or "0xADDR" outside every mapping), so the report still runs, and
- * the symbolizer's warnings say which files were missing.
+ * the symbolizer cannot name becomes a function "FILE+0xOFFSET" (or
+ * "0xADDR" outside every mapping), so the report still runs, and the
+ * symbolizer's warnings say which files were missing.  The offset, not the
+ * address: two runs of one program, loaded at other bases (ASLR), give
+ * the same code the same name, so a diff or a trend joins them; the
+ * address itself stays the location's (--granularity addresses).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,7 +119,7 @@ int hd_native_parse_maps(struct hd_sym *s, const unsigned char *q, const unsigne
 			goto next;
 		memcpy(buf, path, n);
 		buf[n] = '\0';
-		if ((rc = hd_sym_add_mapping(s, start, limit, off, buf, err)))
+		if ((rc = hd_sym_add_mapping(s, start, limit, off, buf, NULL, err)))
 			return rc;
 next:
 		q = nl ? nl + 1 : e;
@@ -145,7 +148,8 @@ static int nomem(struct hd_error *err)
 
 /* The function (name, file), made on first sight; a collision of two
  * different pairs gives the second a function of its own. */
-static int intern(struct namer *nm, const char *name, const char *file, uint32_t *out)
+static int intern(struct namer *nm, const char *name, const char *sysname, const char *file,
+		  uint32_t *out)
 {
 	size_t nl = strlen(name), fl = strlen(file);
 	uint64_t h = hd_hash_mem(&nm->key, name, nl);
@@ -163,23 +167,27 @@ static int intern(struct namer *nm, const char *name, const char *file, uint32_t
 		return hd_fail(nm->err, HD_ERR_LIMIT, "the profile has too many functions");
 	if (HD_GROW(nm->funcs, nm->funcs_cap, nm->nfuncs + 1))
 		return nomem(nm->err);
-	nm->funcs[nm->nfuncs].name = nm->funcs[nm->nfuncs].system_name =
-		hd_arena_strndup(&nm->p->arena, name, nl);
+	nm->funcs[nm->nfuncs].name = hd_arena_strndup(&nm->p->arena, name, nl);
+	nm->funcs[nm->nfuncs].system_name =
+		sysname ? hd_arena_strndup(&nm->p->arena, sysname, strlen(sysname)) :
+		nm->funcs[nm->nfuncs].name;
 	nm->funcs[nm->nfuncs].filename = hd_arena_strndup(&nm->p->arena, file, fl);
 	nm->funcs[nm->nfuncs].start_line = 0;
-	if (!nm->funcs[nm->nfuncs].name || !nm->funcs[nm->nfuncs].filename ||
+	if (!nm->funcs[nm->nfuncs].name || !nm->funcs[nm->nfuncs].system_name ||
+	    !nm->funcs[nm->nfuncs].filename ||
 	    (!found && hd_map_put(&nm->index, h, (uint32_t)nm->nfuncs)))
 		return nomem(nm->err);
 	*out = (uint32_t)nm->nfuncs++;
 	return 0;
 }
 
-static int add_line(struct namer *nm, const char *name, const char *file, int64_t line)
+static int add_line(struct namer *nm, const char *name, const char *sysname, const char *file,
+		    int64_t line)
 {
 	uint32_t fi = 0;
 	int rc;
 
-	if ((rc = intern(nm, name, file, &fi)))
+	if ((rc = intern(nm, name, sysname, file, &fi)))
 		return rc;
 	if (HD_GROW(nm->lines, nm->lines_cap, nm->nlines + 1))
 		return nomem(nm->err);
@@ -188,7 +196,10 @@ static int add_line(struct namer *nm, const char *name, const char *file, int64_
 	return 0;
 }
 
-static int name_location(struct namer *nm, struct hd_sym *s, struct hd_ploc *l, size_t li)
+/* Location l (index li) named from s; its mapping set to the
+ * symbolizer's file unless keep (a pprof profile's mappings stay). */
+static int name_location(struct namer *nm, struct hd_sym *s, struct hd_ploc *l, size_t li,
+			 int keep)
 {
 	struct hd_sym_result r;
 	char buf[4200];
@@ -196,19 +207,25 @@ static int name_location(struct namer *nm, struct hd_sym *s, struct hd_ploc *l, 
 	int rc;
 
 	hd_sym_lookup(s, l->address, &r);
-	l->mapping = r.file;
+	if (!keep)
+		l->mapping = r.file;
 	nm->first[li] = nm->nlines;
 	for (k = 0; k < r.nframes; k++)
-		if ((rc = add_line(nm, r.frames[k].func ? r.frames[k].func : "??",
+		if ((rc = add_line(nm, r.frames[k].func ? r.frames[k].func : "??", r.frames[k].sysname,
 				   r.frames[k].file ? r.frames[k].file : "", r.frames[k].line)))
 			return rc;
+	if (r.nframes == 0 && keep) {
+		/* a pprof profile's location stays an address, as pprof
+		 * -symbolize=none shows it ("[FILE]" at function granularity) */
+		nm->first[li] = SIZE_MAX;
+		return 0;
+	}
 	if (r.nframes == 0) {
 		if (r.path)
-			snprintf(buf, sizeof(buf), "0x%llx (%s+0x%llx)", (unsigned long long)l->address,
-				 r.path, (unsigned long long)r.offset);
+			snprintf(buf, sizeof(buf), "%s+0x%llx", r.path, (unsigned long long)r.offset);
 		else
 			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)l->address);
-		if ((rc = add_line(nm, buf, "", 0)))
+		if ((rc = add_line(nm, buf, NULL, "", 0)))
 			return rc;
 	}
 	l->nlines = (uint32_t)(nm->nlines - nm->first[li]);
@@ -244,12 +261,16 @@ static int check_frames(struct hd_profile *p, const struct hd_limits *lim, struc
 	return 0;
 }
 
-int hd_native_symbolize(struct hd_profile *p, const unsigned char *maps, size_t maps_len,
-			const struct hd_limits *lim, struct hd_error *err)
+/*
+ * Name the locations of p without lines, from s: each of them when want is
+ * NULL, else those whose mapping m has want[m] set.  keep: p's mappings
+ * stay (a pprof profile's); else they become the symbolizer's files.
+ */
+static int name_all(struct hd_profile *p, struct hd_sym *s, const unsigned char *want, int keep,
+		    const struct hd_limits *lim, struct hd_error *err)
 {
-	struct hd_sym_opts o = { lim ? lim->binary : NULL, lim ? lim->symbols : NULL };
-	struct hd_sym *s = NULL;
 	const char *const *w;
+	const char **warnings;
 	struct namer nm;
 	size_t i, nw;
 	int rc;
@@ -258,23 +279,22 @@ int hd_native_symbolize(struct hd_profile *p, const unsigned char *maps, size_t 
 	nm.p = p;
 	nm.err = err;
 	hd_hash_key_init(&nm.key);
-	if ((rc = hd_sym_new(&o, &s, err)))
-		return rc;
 	if ((rc = hd_map_init(&nm.index, 64)))
-		goto out;
-	if ((rc = hd_native_parse_maps(s, maps, maps + maps_len, err)))
 		goto out;
 	rc = HD_ERR_NOMEM;
 	if (!(nm.first = malloc((p->nlocs + 1) * sizeof(*nm.first))))
 		goto nomem;
-	/* The functions a decoder made (none, today) stay first. */
+	/* The functions a decoder made (a pprof profile's) stay first. */
 	if (p->nfuncs && (HD_GROW(nm.funcs, nm.funcs_cap, p->nfuncs) ||
 			  !memcpy(nm.funcs, p->funcs, p->nfuncs * sizeof(*nm.funcs))))
 		goto nomem;
 	nm.nfuncs = p->nfuncs;
 	for (i = 0; i < p->nlocs; i++) {
+		struct hd_ploc *l = &p->locs[i];
+
 		nm.first[i] = SIZE_MAX;
-		if (p->locs[i].nlines == 0 && (rc = name_location(&nm, s, &p->locs[i], i)))
+		if (l->nlines == 0 && (!want || (l->mapping < p->nmappings && want[l->mapping])) &&
+		    (rc = name_location(&nm, s, l, i, keep)))
 			goto out;
 	}
 	rc = HD_ERR_NOMEM;
@@ -295,20 +315,27 @@ int hd_native_symbolize(struct hd_profile *p, const unsigned char *maps, size_t 
 			if (nm.first[i] != SIZE_MAX)
 				p->locs[i].lines = lines + nm.first[i];
 	}
-	p->nmappings = hd_sym_file_count(s);
-	if (!(p->mappings = hd_arena_calloc(&p->arena, p->nmappings + 1, sizeof(*p->mappings))))
-		goto nomem;
-	for (i = 0; i < p->nmappings; i++)
-		p->mappings[i].file = hd_arena_strndup(&p->arena, hd_sym_file_path(s, i),
-						       strlen(hd_sym_file_path(s, i)));
+	if (!keep) {
+		p->nmappings = hd_sym_file_count(s);
+		if (!(p->mappings = hd_arena_calloc(&p->arena, p->nmappings + 1, sizeof(*p->mappings))))
+			goto nomem;
+		for (i = 0; i < p->nmappings; i++) {
+			p->mappings[i].file = hd_arena_strndup(&p->arena, hd_sym_file_path(s, i),
+							       strlen(hd_sym_file_path(s, i)));
+			p->mappings[i].build_id = "";
+		}
+	}
 	nw = hd_sym_warnings(s, &w);
-	if (nw && !(p->warnings = hd_arena_calloc(&p->arena, nw, sizeof(*p->warnings))))
-		goto nomem;
+	if (nw) {
+		if (!(warnings = hd_arena_calloc(&p->arena, p->nwarnings + nw, sizeof(*warnings))))
+			goto nomem;
+		if (p->nwarnings)
+			memcpy(warnings, p->warnings, p->nwarnings * sizeof(*warnings));
+		p->warnings = warnings;
+	}
 	for (i = 0; i < nw; i++)
 		if (!(p->warnings[p->nwarnings++] = hd_arena_strndup(&p->arena, w[i], strlen(w[i]))))
 			goto nomem;
-	if (!p->drop_frames)
-		p->drop_frames = hd_native_drop_frames;
 	rc = check_frames(p, lim, err);
 	goto out;
 nomem:
@@ -318,7 +345,66 @@ out:
 	free(nm.lines);
 	free(nm.first);
 	hd_map_release(&nm.index);
+	return rc;
+}
+
+int hd_native_symbolize(struct hd_profile *p, const unsigned char *maps, size_t maps_len,
+			const struct hd_limits *lim, struct hd_error *err)
+{
+	struct hd_sym_opts o = { lim ? lim->binary : NULL, lim ? lim->symbols : NULL };
+	struct hd_sym *s = NULL;
+	int rc;
+
+	if ((rc = hd_sym_new(&o, &s, err)))
+		return rc;
+	if (!(rc = hd_native_parse_maps(s, maps, maps + maps_len, err))) {
+		if (!p->drop_frames)
+			p->drop_frames = hd_native_drop_frames;
+		rc = name_all(p, s, NULL, 0, lim, err);
+	}
 	hd_sym_free(s);
+	return rc;
+}
+
+/*
+ * pprof's mappings: each without functions to the symbolizer, the first
+ * of them standing for the main executable (--binary), as pprof takes
+ * its first mapping for the binary; the profile's drop_frames stay its
+ * own.  Nothing is opened unless a location needs it.
+ */
+int hd_native_symbolize_mappings(struct hd_profile *p, const struct hd_limits *lim,
+				 struct hd_error *err)
+{
+	struct hd_sym_opts o = { lim ? lim->binary : NULL, lim ? lim->symbols : NULL };
+	struct hd_sym *s = NULL;
+	unsigned char *want;
+	size_t i, n = 0;
+	int rc = 0;
+
+	for (i = 0; i < p->nlocs; i++)
+		if (p->locs[i].nlines == 0 && p->locs[i].mapping < p->nmappings &&
+		    !p->mappings[p->locs[i].mapping].has_functions)
+			n++;
+	if (n == 0)
+		return 0;
+	if (!(want = calloc(p->nmappings + 1, 1)))
+		return nomem(err);
+	if ((rc = hd_sym_new(&o, &s, err)))
+		goto out;
+	for (i = 0; i < p->nmappings && rc == 0; i++) {
+		const struct hd_pmapping *m = &p->mappings[i];
+
+		if (m->has_functions || !*m->file || *m->file == '[')
+			continue;
+		want[i] = 1;
+		rc = hd_sym_add_mapping(s, m->memory_start, m->memory_limit, m->file_offset, m->file,
+					m->build_id, err);
+	}
+	if (!rc)
+		rc = name_all(p, s, want, 1, lim, err);
+out:
+	hd_sym_free(s);
+	free(want);
 	return rc;
 }
 

@@ -290,7 +290,11 @@ static int index_ids(struct id_index *x, struct hd_arena *a, size_t n,
  * Lines of all locations share one array.
  */
 struct raw_type { int64_t type, unit; };
-struct raw_mapping { uint64_t id; int64_t filename, build_id; };
+struct raw_mapping {
+	uint64_t id, start, limit, offset;
+	int64_t filename, build_id;
+	int has_functions;
+};
 struct raw_function { uint64_t id; int64_t name, system_name, filename, start_line; };
 struct raw_line { uint64_t function_id; int64_t line; };
 struct raw_location {
@@ -381,6 +385,7 @@ struct scan {
 	uint64_t comment_max; /* the largest, checked against the table */
 	int64_t drop_frames, keep_frames, default_type, doc_url;
 	uint64_t max_frames;  /* the caller's limit */
+	const struct hd_limits *lim; /* for the symbolizer (--binary, --symbols) */
 	int nomem;
 };
 
@@ -484,8 +489,12 @@ static int read_message(struct wire *w, struct scan *s, uint32_t field,
 		if (HD_GROW(s->mappings, s->mappings_cap, s->nmappings + 1))
 			return HD_ERR_NOMEM;
 		s->mappings[s->nmappings].id = v[1];
+		s->mappings[s->nmappings].start = v[2];
+		s->mappings[s->nmappings].limit = v[3];
+		s->mappings[s->nmappings].offset = v[4];
 		s->mappings[s->nmappings].filename = (int64_t)v[5];
-		s->mappings[s->nmappings++].build_id = (int64_t)v[6];
+		s->mappings[s->nmappings].build_id = (int64_t)v[6];
+		s->mappings[s->nmappings++].has_functions = v[7] != 0;
 		break;
 	case 4:
 		rc = read_varints(&mw, location_fields, 5, v, 4, read_line, s);
@@ -1022,16 +1031,20 @@ static int resolve_header(struct hd_profile *p, struct scan *s, struct hd_error 
 /* Mappings' and functions' strings. */
 static int resolve_names(struct hd_profile *p, struct scan *s, struct hd_error *err)
 {
-	const char *unused;
 	size_t i;
 	int rc;
 
 	for (i = 0; i < s->nmappings; i++) {
 		const struct raw_mapping *m = &s->mappings[i];
+		struct hd_pmapping *pm = &p->mappings[i];
 
-		if ((rc = str_at(s, m->filename, &p->mappings[i].file, err, "mapping", i)) ||
-		    (rc = str_at(s, m->build_id, &unused, err, "mapping", i)))
+		if ((rc = str_at(s, m->filename, &pm->file, err, "mapping", i)) ||
+		    (rc = str_at(s, m->build_id, &pm->build_id, err, "mapping", i)))
 			return rc;
+		pm->memory_start = m->start;
+		pm->memory_limit = m->limit;
+		pm->file_offset = m->offset;
+		pm->has_functions = m->has_functions;
 	}
 	for (i = 0; i < s->nfuncs; i++) {
 		const struct raw_function *f = &s->funcs[i];
@@ -1102,7 +1115,10 @@ static int resolve(struct hd_profile *p, struct scan *s, struct hd_error *err)
 	for (i = 0; i < s->nlocs; i++)
 		if ((rc = resolve_location(p, s, &s->locs[i], &p->locs[i], &mmap, &fmap, err)))
 			goto out;
-	rc = check_samples(p, s->nstrs, s->max_frames, err);
+	if (!(rc = check_samples(p, s->nstrs, s->max_frames, err)))
+		/* addresses of mappings without functions: named from their
+		 * files (native.c), as a native dump's are */
+		rc = hd_native_symbolize_mappings(p, s->lim, err);
 out:
 	index_release(&mmap);
 	index_release(&fmap);
@@ -1128,6 +1144,7 @@ static int pprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 	if (!p->priv)
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	memset(&s, 0, sizeof(s));
+	s.lim = lim;
 	s.max_frames = lim && lim->max_frames ? lim->max_frames :
 		       hd_default_max_frames(p->len);
 	if (s.max_frames > (uint64_t)1 << 62)

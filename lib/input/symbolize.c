@@ -22,6 +22,13 @@
  * table (.symtab, else .dynsym: a name, no line).  A separate debug file
  * whose build ID is not the binary's is refused, with a warning.
  *
+ * C++ names (DW_AT_linkage_name, or a symbol) are demangled with binutils'
+ * libiberty, the demangler behind addr2line -C and c++filt (jeprof's
+ * names come from it), without parameters, and their template arguments
+ * are then dropped: the names pprof's default demangling prints, so
+ * overloads and instantiations of one function are one frame, as in
+ * pprof and jeprof; the mangled name stays the frame's system name.
+ *
  * Hostile maps: only regular files are opened (O_NONBLOCK, then fstat:
  * /dev/zero, a FIFO or a directory is refused), at most HD_SYM_MAX_FILE
  * bytes and HD_SYM_MAX_FILES files; a file that is no ELF is a warning.
@@ -38,6 +45,9 @@
 
 #include "input/symbolize.h"
 
+#ifdef HD_HAVE_LIBIBERTY
+#include <libiberty/demangle.h>
+#endif
 #ifdef HD_HAVE_LIBDW
 #include <dwarf.h>
 #include <elfutils/libdwelf.h>
@@ -54,6 +64,7 @@ struct load {
 struct symfile {
 	const char *path;       /* as the profile names it */
 	const char *open_path;  /* what is opened: path, or --binary */
+	const char *build_id;   /* the build ID the profile gives it (hex), or NULL */
 	int state;              /* 0: not tried; 1: open; -1: unusable */
 #ifdef HD_HAVE_LIBDW
 	Dwfl *dwfl;
@@ -199,8 +210,10 @@ void hd_sym_free(struct hd_sym *s)
 	free(s);
 }
 
-/* The file of path, made on first sight. */
-static int file_of(struct hd_sym *s, const char *path, uint32_t *out, struct hd_error *err)
+/* The file of path, made on first sight; build_id kept from the first
+ * mapping that gives one. */
+static int file_of(struct hd_sym *s, const char *path, const char *build_id, uint32_t *out,
+		   struct hd_error *err)
 {
 	size_t n = strlen(path);
 	uint64_t h = hd_hash_mem(&s->key, path, n);
@@ -209,6 +222,10 @@ static int file_of(struct hd_sym *s, const char *path, uint32_t *out, struct hd_
 
 	h += h == 0;
 	if (hd_map_get(&s->file_index, h, &v) && strcmp(s->files[v].path, path) == 0) {
+		f = &s->files[v];
+		if (!f->build_id && build_id && *build_id &&
+		    !(f->build_id = hd_arena_strndup(&s->arena, build_id, strlen(build_id))))
+			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 		*out = v;
 		return 0;
 	}
@@ -220,6 +237,8 @@ static int file_of(struct hd_sym *s, const char *path, uint32_t *out, struct hd_
 	memset(f, 0, sizeof(*f));
 	f->owner = s;
 	if (!(f->path = hd_arena_strndup(&s->arena, path, n)) ||
+	    (build_id && *build_id &&
+	     !(f->build_id = hd_arena_strndup(&s->arena, build_id, strlen(build_id)))) ||
 	    hd_map_put(&s->file_index, h, (uint32_t)s->nfiles))
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	/* The main executable is the first file mapped. */
@@ -229,7 +248,7 @@ static int file_of(struct hd_sym *s, const char *path, uint32_t *out, struct hd_
 }
 
 int hd_sym_add_mapping(struct hd_sym *s, uint64_t start, uint64_t limit, uint64_t off,
-		       const char *path, struct hd_error *err)
+		       const char *path, const char *build_id, struct hd_error *err)
 {
 	struct smap *m;
 	uint32_t file = 0;
@@ -237,7 +256,7 @@ int hd_sym_add_mapping(struct hd_sym *s, uint64_t start, uint64_t limit, uint64_
 
 	if (limit <= start || s->nmaps >= UINT32_MAX - 1)
 		return 0;
-	if ((rc = file_of(s, path, &file, err)) < 0)
+	if ((rc = file_of(s, path, build_id, &file, err)) < 0)
 		return rc;
 	if (rc) {
 		warn(s, "more than %d mapped files: the rest are not symbolized", HD_SYM_MAX_FILES);
@@ -303,6 +322,65 @@ static int same_build_id(int fd, const void *id, int n)
 	same = k == n && memcmp(other, id, (size_t)n) == 0;
 	elf_end(e);
 	return same;
+}
+
+/* The build ID of the ELF file at fd, in hex, into hex[0..2 * 64 + 1):
+ * its length, or 0 when it has none. */
+static size_t build_id_hex(int fd, char *hex)
+{
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	const unsigned char *id;
+	const void *raw;
+	ssize_t k;
+	size_t i, n = 0;
+
+	if (!e)
+		return 0;
+	k = dwelf_elf_gnu_build_id(e, &raw);
+	id = raw;
+	if (k > 0 && k <= 64)
+		for (i = 0; i < (size_t)k; i++)
+			n += (size_t)snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	hex[n] = '\0';
+	elf_end(e);
+	return n;
+}
+
+/* Whether two hex build IDs are one, case aside. */
+static int same_hex(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if ((*a | 0x20) != (*b | 0x20))
+			return 0;
+	return *a == *b;
+}
+
+/*
+ * f's build ID (of the file at fd) against what the profile says: its
+ * mapping's build ID, and for --binary the build ID of the file the
+ * profile's map names, when that exists here.  A mismatch is a warning;
+ * the file is used all the same.
+ */
+static void check_build_id(struct hd_sym *s, struct symfile *f, int fd)
+{
+	char have[2 * 64 + 1], want[2 * 64 + 1];
+	const char *why;
+	int other;
+
+	if (!build_id_hex(fd, have))
+		return;
+	if (f->build_id) {
+		if (!same_hex(have, f->build_id))
+			warn(s, "%s: build ID %s, but the profile's is %.128s: its names may be "
+			     "another build's", f->open_path, have, f->build_id);
+		return;
+	}
+	if (f->open_path == f->path || (other = open_elf(f->path, HD_SYM_MAX_FILE, &why)) < 0)
+		return;
+	if (build_id_hex(other, want) && !same_hex(have, want))
+		warn(s, "%s: build ID %s, but %s, which the profile's map names, has %s: its "
+		     "names may be another build's", f->open_path, have, f->path, want);
+	close(other);
 }
 
 /* A debug file from --symbols DIR: DIR/xx/rest.debug and
@@ -399,6 +477,8 @@ static int open_file(struct hd_sym *s, struct symfile *f)
 		warn(s, "%s: %s; its frames are left as addresses", f->open_path, why);
 		return 0;
 	}
+	elf_version(EV_CURRENT); /* libelf's once-only setup, before dwfl_begin does it */
+	check_build_id(s, f, fd);
 	if (!(f->dwfl = dwfl_begin(&s->cb))) {
 		close(fd);
 		return 0;
@@ -441,6 +521,7 @@ static void push(struct hd_sym_result *r, const char *func, const char *file, in
 	if (r->nframes >= HD_SYM_MAX_INLINE)
 		return;
 	r->frames[r->nframes].func = func;
+	r->frames[r->nframes].sysname = NULL;
 	r->frames[r->nframes].file = file;
 	r->frames[r->nframes].line = line;
 	r->nframes++;
@@ -543,6 +624,104 @@ static void resolve(struct hd_sym *s, const struct smap *m, struct hd_sym_result
 
 #endif
 
+static int is_ident(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * in without its template argument lists: each "<...>" with what it
+ * nests, but not the "<", ">", "<<", "->" ... of an operator's name
+ * ("A::operator<", "operator->").  out has room for strlen(in) + 1.
+ */
+static void drop_template_args(const char *in, char *out)
+{
+	static const char opchars[] = "<>=-*";
+	size_t depth = 0, k = 0;
+	const char *q = in;
+
+	while (*q) {
+		if (strncmp(q, "operator", 8) == 0 && (q == in || !is_ident((unsigned char)q[-1])) &&
+		    !is_ident((unsigned char)q[8])) {
+			const char *e = q + 8;
+
+			while (*e && strchr(opchars, *e))
+				e++;
+			if (depth == 0) {
+				memcpy(out + k, q, (size_t)(e - q));
+				k += (size_t)(e - q);
+			}
+			q = e;
+			continue;
+		}
+		if (*q == '<')
+			depth++;
+		else if (*q == '>' && depth)
+			depth--;
+		else if (depth == 0)
+			out[k++] = *q;
+		q++;
+	}
+	out[k] = '\0';
+}
+
+size_t hd_sym_demangle(const char *name, char *out, size_t n)
+{
+#ifdef HD_HAVE_LIBIBERTY
+	char *d, *t;
+	size_t len;
+
+	if (!name || name[0] != '_' || name[1] != 'Z' || n == 0)
+		return 0;
+	/* No DMGL_PARAMS: the name without its parameters or return type,
+	 * as pprof's demangle.NoParams; DMGL_ANSI keeps a const member's
+	 * qualifier out of the way the same. */
+	if (!(d = cplus_demangle(name, DMGL_ANSI)))
+		return 0;
+	if (!(t = malloc(strlen(d) + 1))) {
+		free(d);
+		return 0;
+	}
+	drop_template_args(d, t);
+	free(d);
+	len = strlen(t);
+	if (len == 0) {
+		free(t);
+		return 0;
+	}
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, t, len);
+	out[len] = '\0';
+	free(t);
+	return len;
+#else
+	(void)name;
+	(void)out;
+	(void)n;
+	return 0;
+#endif
+}
+
+/* Each mangled frame name of r demangled, into the arena; the mangled one
+ * kept as its system name.  A name that does not demangle stays. */
+static void demangle_frames(struct hd_sym *s, struct hd_sym_result *r)
+{
+	char buf[4096];
+	size_t k, n;
+
+	for (k = 0; k < r->nframes; k++) {
+		const char *d;
+
+		if (!r->frames[k].func || !(n = hd_sym_demangle(r->frames[k].func, buf, sizeof(buf))))
+			continue;
+		if ((d = hd_arena_strndup(&s->arena, buf, n))) {
+			r->frames[k].sysname = r->frames[k].func;
+			r->frames[k].func = d;
+		}
+	}
+}
+
 void hd_sym_lookup(struct hd_sym *s, uint64_t addr, struct hd_sym_result *r)
 {
 	const struct smap *m;
@@ -557,4 +736,5 @@ void hd_sym_lookup(struct hd_sym *s, uint64_t addr, struct hd_sym_result *r)
 	r->path = s->files[m->file].path;
 	r->offset = addr - m->start + m->off;
 	resolve(s, m, r);
+	demangle_frames(s, r);
 }

@@ -9,6 +9,11 @@
  * what it keeps.  Warnings (a missing file, no symbols, a build-id
  * mismatch) are collected once per file, for the caller to pass on.
  *
+ * Build IDs: a file is checked against the build ID its mapping gives
+ * (pprof's mappings have one; a memory map has none), and --binary
+ * against the file the profile's map names, when that is on this
+ * machine too: a mismatch means the names may be another build's.
+ *
  * Untrusted input: the mappings come from the profile.  Only regular
  * files are opened (never a device, a FIFO or a directory), each at most
  * HD_SYM_MAX_FILE bytes, at most HD_SYM_MAX_FILES of them; overlapping
@@ -32,7 +37,8 @@ struct hd_sym_opts {
 };
 
 struct hd_sym_frame {
-	const char *func;    /* NULL: unknown */
+	const char *func;    /* NULL: unknown; a C++ name demangled as pprof shows it */
+	const char *sysname; /* the name in the file (mangled), or NULL: func */
 	const char *file;    /* NULL: unknown */
 	int64_t line;
 };
@@ -49,13 +55,24 @@ int hd_sym_new(const struct hd_sym_opts *o, struct hd_sym **out, struct hd_error
 void hd_sym_free(struct hd_sym *s);
 
 /* A mapping [start, limit) of path at file offset off.  Mappings may come
- * in any order and may overlap (the later one wins). */
+ * in any order and may overlap (the later one wins).  build_id, when not
+ * NULL or "", is the build ID the profile says the file had (hex, as
+ * pprof's Mapping.build_id): a file that has another is used all the
+ * same, with one warning naming it. */
 int hd_sym_add_mapping(struct hd_sym *s, uint64_t start, uint64_t limit, uint64_t off,
-		       const char *path, struct hd_error *err);
+		       const char *path, const char *build_id, struct hd_error *err);
 
 /* Resolve addr (a PC, already moved back into its call for a return
  * address) into *r.  Cannot fail: what is not found stays unresolved. */
 void hd_sym_lookup(struct hd_sym *s, uint64_t addr, struct hd_sym_result *r);
+
+/*
+ * A C++ name as pprof's default demangling prints it (no parameters, no
+ * template arguments, no clone suffix: "store::Pool::grow"), into
+ * out[0..n); 0 when name is not a mangled C++ name (or heapdiff was built
+ * without libiberty), else the length (truncated to n - 1).
+ */
+size_t hd_sym_demangle(const char *name, char *out, size_t n);
 
 /* The mapped files (hd_sym_result.file indexes them). */
 size_t hd_sym_file_count(const struct hd_sym *s);

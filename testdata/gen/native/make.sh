@@ -4,6 +4,8 @@
 #                 and heapdiff agree to the byte
 #   jes.N.heap    jemalloc at its sampling rate 2^12: unsampled by both
 #   tc.000N.heap  tcmalloc's heap profiler (HEAPPROFILE, HeapProfilerDump)
+#   jexx.N.heap, tcxx.000N.heap  the same of leakxx.cc (C++), when a C++
+#                 compiler is there
 # Exit 77 when the compiler or neither allocator is there.  Needs Debian's
 # libjemalloc2 and libtcmalloc (libgoogle-perftools4); each is skipped
 # when missing.
@@ -17,12 +19,20 @@ command -v cc >/dev/null || exit 77
 [ -e "$je" ] || [ -e "$tc" ] || exit 77
 mkdir -p "$out"
 cd "$out"
-rm -f je.*.heap jes.*.heap tc.*.heap
+rm -f je.*.heap jes.*.heap tc.*.heap jexx.*.heap tcxx.*.heap
 cc -g -O1 -o leak "$here/leak.c" -ldl
+cxx=
+if command -v c++ >/dev/null; then
+	c++ -g -O1 -o leakxx "$here/leakxx.cc" -ldl
+	cxx=1
+fi
 if [ -e "$je" ]; then
 	DUMP_PREFIX=je MALLOC_CONF=prof:true,prof_accum:true,lg_prof_sample:0 LD_PRELOAD=$je ./leak
 	DUMP_PREFIX=jes MALLOC_CONF=prof:true,prof_accum:true,lg_prof_sample:12 LD_PRELOAD=$je ./leak
+	[ -z "$cxx" ] ||
+		DUMP_PREFIX=jexx MALLOC_CONF=prof:true,prof_accum:true,lg_prof_sample:0 LD_PRELOAD=$je ./leakxx
 fi
 if [ -e "$tc" ]; then
 	HEAPPROFILE=$out/tc LD_PRELOAD=$tc ./leak 2>/dev/null
+	[ -z "$cxx" ] || HEAPPROFILE=$out/tcxx LD_PRELOAD=$tc ./leakxx 2>/dev/null
 fi
