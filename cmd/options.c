@@ -141,8 +141,8 @@ static const struct option_spec options[] = {
 	     "(default 16777216, or 4 per byte of the decompressed profile if "
 	     "that is more)")},
 	{"binary", 0, required_argument, OPT_LIMITS, set_native, "PATH",
-	 ALL("C, C++ profiles (jemalloc, tcmalloc): the program's executable, when it "
-	     "is not where the profile's memory map says")},
+	 ALL("C, C++ profiles (jemalloc, tcmalloc, pprof of addresses only): the "
+	     "program's executable, when it is not where the profile's memory map says")},
 	{"symbols", 0, required_argument, OPT_LIMITS, set_native, "DIR",
 	 ALL("C, C++ profiles: a directory of separate debug files (laid out as "
 	     "/usr/lib/debug/.build-id, or named after the binary)")},
