@@ -40,7 +40,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import Checks  # noqa: E402
+from testlib import Checks, time_nanos  # noqa: E402
 
 HEAPDIFF = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(sys.argv[2])
@@ -50,36 +50,6 @@ ENV = dict(os.environ, NO_COLOR="1", LC_ALL="C.UTF-8", TZ="UTC")
 t = Checks()
 
 
-def varint(buf, i):
-    n = shift = 0
-    while True:
-        b = buf[i]
-        i += 1
-        n |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return n, i
-
-
-def time_nanos(data):
-    import gzip
-    buf = gzip.decompress(data)
-    i = 0
-    while i < len(buf):
-        k, i = varint(buf, i)
-        field, wire = k >> 3, k & 7
-        if wire == 0:
-            v, i = varint(buf, i)
-            if field == 9:
-                return v
-        elif wire == 1:
-            i += 8
-        elif wire == 2:
-            n, i = varint(buf, i)
-            i += n
-        elif wire == 5:
-            i += 4
-    return 0
 
 
 # The captures in time order (their names do not sort so).

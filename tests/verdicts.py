@@ -33,12 +33,14 @@ Prints one PASS or FAIL line per run and check, saying what was seen, and
 skipped: a missing capture or truth.json is a broken checkout.
 """
 import glob
-import gzip
 import json
 import os
 import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testlib  # noqa: E402
 
 HEAPDIFF = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else
@@ -76,41 +78,10 @@ def trend_json(files, *args):
         return None, "not JSON: %s" % e
 
 
-def varint(buf, i):
-    n = shift = 0
-    while True:
-        b = buf[i]
-        i += 1
-        n |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return n, i
-
-
 def time_nanos(path):
-    """Profile.time_nanos (field 9), read from the file's top-level fields."""
+    """Profile.time_nanos of the file at path, None when it has none."""
     with open(path, "rb") as f:
-        buf = f.read()
-    if buf[:2] == b"\x1f\x8b":
-        buf = gzip.decompress(buf)
-    i = 0
-    while i < len(buf):
-        k, i = varint(buf, i)
-        field, wire = k >> 3, k & 7
-        if wire == 0:
-            v, i = varint(buf, i)
-            if field == 9:
-                return v
-        elif wire == 1:
-            i += 8
-        elif wire == 2:
-            n, i = varint(buf, i)
-            i += n
-        elif wire == 5:
-            i += 4
-        else:
-            raise ValueError("%s: wire type %d" % (path, wire))
-    return None
+        return testlib.time_nanos(f.read()) or None
 
 
 def ere_escape(s):
