@@ -58,10 +58,12 @@
  * peak, no allocation per object.  Every count and length in the dump is
  * checked against the bytes that remain before it is used.
  */
+#define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED), outside POSIX */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "input/input.h"
 
@@ -206,6 +208,7 @@ struct parser {
 	struct hd_map trie_index;
 	uint32_t *scratch;
 	size_t scratch_cap;
+	size_t touched;            /* bytes read since the pages were last dropped */
 };
 
 static int bad(struct parser *ps, size_t at, const char *fmt, ...)
@@ -224,6 +227,23 @@ static int bad(struct parser *ps, size_t at, const char *fmt, ...)
 static int nomem(struct parser *ps)
 {
 	return hd_fail(ps->err, HD_ERR_NOMEM, "out of memory");
+}
+
+/*
+ * n more bytes of the dump read.  A dump in a file is a read-only mapping
+ * (load.c); every WINDOW bytes read its pages are given back, so a pass
+ * over it in file order (the passes below: records, then objects by id,
+ * which are HotSpot's addresses, in the order it wrote them) keeps about
+ * WINDOW of it resident rather than all of it.  A page read again is
+ * faulted in again from the page cache.
+ */
+#define WINDOW ((size_t)32 << 20)
+static void read_bytes(struct parser *ps, size_t n)
+{
+	if ((ps->touched += n) >= WINDOW && ps->p->mapped) {
+		madvise(ps->p->data, ps->p->mapped, MADV_DONTNEED);
+		ps->touched = 0;
+	}
 }
 
 /* ---- reading ---- */
@@ -556,6 +576,7 @@ static int heap_dump(struct parser *ps, size_t at, size_t end)
 			return bad(ps, start, "unknown heap dump sub-record 0x%02x%s", sub,
 				   sub >= 0x80 && sub != 0xff ? " (an Android dump? convert it with hprof-conv)" : "");
 		}
+		read_bytes(ps, at - start);
 	}
 	return 0;
 }
@@ -612,6 +633,8 @@ static int read_records(struct parser *ps, size_t at)
 			/* frames, traces, threads, HEAP DUMP END, ...: nothing heapdiff reads */
 			break;
 		}
+		if (tag != TAG_HEAP_DUMP && tag != TAG_HEAP_DUMP_SEGMENT)
+			read_bytes(ps, 9 + (size_t)n);
 		at += n;
 	}
 	return 0;
@@ -927,6 +950,7 @@ static int object_edges(struct parser *ps, size_t i)
 			q += id + 1 + hprof_size(ps, t);
 		}
 		ps->osize8[i] = size8((uint64_t)(ps->class_size >= 0 ? ps->class_size : 96) + statics);
+		read_bytes(ps, q - at);
 		return 0;
 	}
 	case SUB_INSTANCE_DUMP: {
@@ -954,6 +978,7 @@ static int object_edges(struct parser *ps, size_t i)
 			if (r[k] != c->weak_off && (rc = add_edge(ps, rd_id(ps, q + r[k]))))
 				return rc;
 		ps->osize8[i] = size8(ps->lay.hdr + c->hs_fields + (uint64_t)ps->lay.ref * c->nrefs);
+		read_bytes(ps, 2 * id + 9 + (size_t)n);
 		return 0;
 	}
 	case SUB_OBJ_ARRAY_DUMP:
@@ -965,6 +990,7 @@ static int object_edges(struct parser *ps, size_t i)
 			if ((rc = add_edge(ps, rd_id(ps, q))))
 				return rc;
 		ps->osize8[i] = size8(ps->lay.arr + ps->lay.ref * n);
+		read_bytes(ps, q - at + 1);
 		return 0;
 	default: { /* SUB_PRIM_ARRAY_DUMP: read_records saw to it */
 		unsigned t = ps->d[at + id + 8];
@@ -973,6 +999,7 @@ static int object_edges(struct parser *ps, size_t i)
 		if ((rc = fixed_func(ps, &ps->pfunc[t], prim_names[t], &ps->ofunc[i])))
 			return rc;
 		ps->osize8[i] = size8(ps->lay.arr + n * hs_size[t]);
+		read_bytes(ps, id + 10 + (size_t)(n * hs_size[t]));
 		return 0;
 	}
 	}
@@ -1020,10 +1047,14 @@ static void pick_layout(struct parser *ps, const struct hd_limits *lim)
 	for (i = 0; i + 1 < ps->nobjs; i++) {
 		uint64_t gap = ps->objs[i + 1].id - ps->objs[i].id;
 
+		uint64_t span = ps->objs[i + 1].off - ps->objs[i].off;
+
 		if (gap > 4096)
 			continue;
 		for (k = HD_HPROF_COMPRESSED; k <= HD_HPROF_WIDE; k++)
 			score[k] += shallow(ps, i, &layouts[k]) == gap;
+		/* its header, and the pages a fault maps around it */
+		read_bytes(ps, span < 65536 ? (size_t)span : 65536);
 	}
 	for (k = HD_HPROF_COMPRESSED; k <= HD_HPROF_WIDE; k++)
 		if (score[k] > score[best])
@@ -1370,11 +1401,12 @@ static int chain_of(struct parser *ps, struct chains *C, uint32_t v, uint32_t *p
 static int held_by(struct parser *ps)
 {
 	size_t n = ps->nobjs, head = 0, tail = 0, i, nf = ps->h->nfuncs;
-	uint64_t bytes = ps->len / 2 + ((uint64_t)1 << 20);
+	uint64_t bytes = ps->len / 2 + 0;
 	uint32_t *queue = malloc((n + 1) * sizeof(*queue));
 	uint32_t *first = malloc((nf + 1) * sizeof(*first));
 	uint32_t *path = malloc((CHAIN_LOOK + 1) * sizeof(*path));
-	uint64_t *best = malloc((nf + 1) * sizeof(*best)), *sums = NULL;
+	uint64_t *best = malloc((nf + 1) * sizeof(*best)), *sums = NULL, lastkey = 0;
+	uint32_t *pk = NULL, lastk = 0;
 	size_t npairs = 0, sums_cap = 0;
 	struct hd_map pairs;
 	struct chains C;
@@ -1428,7 +1460,13 @@ static int held_by(struct parser *ps)
 	}
 	/* Which instance: of the classes holding a class's instances (their
 	 * parents'), the one holding the most bytes of them; the first
-	 * instance it holds. */
+	 * instance it holds.  Each object's pair is looked up once, kept in
+	 * pk for the second pass (the last pair found is tried first: the
+	 * search meets objects of a kind in runs). */
+	if (!(pk = malloc((tail + 1) * sizeof(*pk)))) {
+		rc = nomem(ps);
+		goto done;
+	}
 	for (i = 0; i < tail; i++) {
 		uint32_t v = queue[i], k;
 		uint64_t key;
@@ -1436,7 +1474,9 @@ static int held_by(struct parser *ps)
 		if (C.parent[v] == v)
 			continue;
 		key = ((uint64_t)ps->ofunc[v] + 1) << 32 | ps->ofunc[C.parent[v]];
-		if (!hd_map_get(&pairs, key, &k)) {
+		if (key == lastkey) {
+			k = lastk;
+		} else if (!hd_map_get(&pairs, key, &k)) {
 			k = (uint32_t)npairs++;
 			if (HD_GROW(sums, sums_cap, npairs) || hd_map_put(&pairs, key, k)) {
 				rc = nomem(ps);
@@ -1444,14 +1484,16 @@ static int held_by(struct parser *ps)
 			}
 			sums[k] = 0;
 		}
+		lastkey = key;
+		lastk = k;
+		pk[i] = k;
 		sums[k] += (uint64_t)ps->osize8[v] * 8;
 	}
 	for (i = 0; i < tail; i++) {
-		uint32_t v = queue[i], k, f = ps->ofunc[v];
+		uint32_t v = queue[i], k = pk[i], f = ps->ofunc[v];
 
 		if (C.parent[v] == v)
 			continue;
-		hd_map_get(&pairs, ((uint64_t)f + 1) << 32 | ps->ofunc[C.parent[v]], &k);
 		if (first[f] == NONE || sums[k] > best[f]) {
 			first[f] = v;
 			best[f] = sums[k];
@@ -1459,6 +1501,8 @@ static int held_by(struct parser *ps)
 	}
 	free(queue);
 	queue = NULL;
+	free(pk);
+	pk = NULL;
 	free(sums);
 	sums = NULL;
 	free(best);
@@ -1499,6 +1543,7 @@ static int held_by(struct parser *ps)
 	}
 done:
 	free(queue);
+	free(pk);
 	free(first);
 	free(best);
 	free(sums);
@@ -1659,6 +1704,83 @@ static void lengauer_tarjan(struct parser *ps, struct dom *D)
 			D->idom[k] = D->idom[D->idom[k]];
 }
 
+/*
+ * Semi-NCA (Georgiadis' thesis): the semidominators as Lengauer-Tarjan
+ * computes them, then in preorder each idom as the nearest ancestor of
+ * its DFS parent in the dominator tree so far whose number is at most its
+ * semidominator.  The same tree as lengauer_tarjan (it is unique), with
+ * one eval per vertex rather than two and the forest as (ancestor, least
+ * semidominator on the path) pairs, one cache line a step: the graph's
+ * references are random, so the misses are the cost.  The walk up the
+ * tree is quadratic on a heap built for it (a long path whose ends are
+ * joined many times), so it has a budget of steps proportional to the
+ * graph: past it, 0 and lengauer_tarjan does the work instead.  1 done.
+ */
+struct fst {
+	uint32_t anc, best;
+};
+
+static uint32_t eval_best(struct fst *F, uint32_t *stack, uint32_t v)
+{
+	uint32_t x = v;
+	size_t sp = 0;
+
+	if (F[v].anc == NONE)
+		return v; /* not yet in the forest: its semi is its own number */
+	while (F[F[x].anc].anc != NONE) {
+		stack[sp++] = x;
+		x = F[x].anc;
+	}
+	while (sp) {
+		struct fst *a, *f;
+
+		x = stack[--sp];
+		f = &F[x];
+		a = &F[f->anc];
+		if (a->best < f->best)
+			f->best = a->best;
+		f->anc = a->anc;
+	}
+	return F[v].best;
+}
+
+static int semi_nca(struct parser *ps, struct dom *D, struct fst *F)
+{
+	size_t nv = D->nv, k;
+	uint64_t budget = 4 * (uint64_t)nv + 2 * (uint64_t)ps->nedges + ((uint64_t)1 << 20);
+	uint32_t *semi = D->semi, *idom = D->idom, w;
+
+	for (k = 0; k < nv; k++)
+		F[k].anc = NONE, F[k].best = (uint32_t)k;
+	for (w = (uint32_t)nv - 1; w >= 1; w--) {
+		uint32_t s = w, e;
+
+		if (ps->rkind[D->vert[w]] & RK_KIND)
+			s = 0; /* the super-root is a predecessor */
+		for (e = D->rrow[w]; e < D->rrow[w + 1]; e++) {
+			uint32_t u = eval_best(F, D->stack, D->redges[e]);
+
+			if (u < s)
+				s = u;
+		}
+		semi[w] = s;
+		F[w].best = s;
+		F[w].anc = D->parent[w];
+	}
+	idom[0] = 0;
+	for (w = 1; w < nv; w++) {
+		uint32_t x = D->parent[w];
+
+		while (x > semi[w]) {
+			if (!budget--)
+				return 0;
+			x = idom[x];
+		}
+		idom[w] = x;
+	}
+	return 1;
+}
+
 /* ---- the trie of paths ---- */
 
 static int trie_new(struct parser *ps, uint32_t parent, uint32_t f, uint32_t *out)
@@ -1791,7 +1913,9 @@ static int dominators(struct parser *ps)
 		rc = nomem(ps);
 		goto done;
 	}
-	if ((rc = dfs(ps, &D)) || (rc = reverse(ps, &D)))
+	if ((rc = dfs(ps, &D)))
+		goto done;
+	if ((rc = reverse(ps, &D)))
 		goto done;
 	free(D.pre);
 	D.pre = NULL;
@@ -1799,13 +1923,29 @@ static int dominators(struct parser *ps)
 	ps->edges = NULL;
 	free(ps->row);
 	ps->row = NULL;
-	if (!(D.anc = malloc(nv * sizeof(uint32_t))) || !(D.idom = malloc(nv * sizeof(uint32_t))) ||
-	    !(D.bhead = malloc(nv * sizeof(uint32_t))) || !(D.bnext = malloc(nv * sizeof(uint32_t))) ||
-	    !(D.stack = malloc(nv * sizeof(uint32_t)))) {
-		rc = nomem(ps);
-		goto done;
+	{
+		struct fst *F = malloc(D.nv * sizeof(*F));
+		int ok;
+
+		D.stack = D.label; /* free since the DFS */
+		D.label = NULL;
+		if (!F || !(D.idom = malloc(nv * sizeof(uint32_t)))) {
+			free(F);
+			rc = nomem(ps);
+			goto done;
+		}
+		ok = semi_nca(ps, &D, F);
+		free(F);
+		if (!ok && (!(D.label = malloc(nv * sizeof(uint32_t))) ||
+			    !(D.anc = malloc(nv * sizeof(uint32_t))) ||
+			    !(D.bhead = malloc(nv * sizeof(uint32_t))) ||
+			    !(D.bnext = malloc(nv * sizeof(uint32_t))))) {
+			rc = nomem(ps);
+			goto done;
+		}
+		if (!ok)
+			lengauer_tarjan(ps, &D);
 	}
-	lengauer_tarjan(ps, &D);
 	free(D.label);
 	free(D.anc);
 	free(D.bhead);
@@ -1950,8 +2090,12 @@ static int hprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 		goto done;
 	/* The dump's bytes are read no more (names are in the arena): gone
 	 * before the dominators, the peak, which need only the arrays. */
-	free(p->data);
+	if (p->mapped)
+		munmap(p->data, p->mapped);
+	else
+		free(p->data);
 	p->data = NULL;
+	p->mapped = 0;
 	ps.max_frames = lim && lim->max_frames ? lim->max_frames : hd_default_max_frames(p->len);
 	free(ps.objs);
 	ps.objs = NULL;
