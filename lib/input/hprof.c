@@ -143,6 +143,13 @@ static const struct hlayout layouts[HD_HPROF_WIDE + 1] = {
 	[HD_HPROF_WIDE] = { 16, 24, 8 },
 };
 
+/* 64 slots of 8 bytes of id space from minid: which hold an object, and
+ * the index of the first of them (see index_objs). */
+struct hrank {
+	uint64_t bits;
+	uint64_t base;
+};
+
 struct hstring {
 	size_t off;
 	uint32_t len;
@@ -194,6 +201,7 @@ struct parser {
 	uint32_t *bstart;
 	unsigned bshift;
 	size_t nbuckets;
+	struct hrank *rank;        /* or, when ids are dense enough, a bitmap */
 	uint64_t minid, maxid;
 	/* per object */
 	uint32_t *ofunc, *osize8; /* frame; shallow size / 8 */
@@ -842,6 +850,27 @@ static int index_objs(struct parser *ps)
 	ps->minid = ps->objs[0].id;
 	ps->maxid = ps->objs[n - 1].id;
 	range = ps->maxid - ps->minid;
+	/* HotSpot's ids are addresses of 8-byte aligned objects: when each is
+	 * a multiple of 8 from the first and the span is at most 512 bytes
+	 * an object (16 bytes of bitmap a 64 slots, no more than objs takes),
+	 * a bitmap of slots and a count per 64 find an object in one cache
+	 * line; else the buckets below. */
+	for (i = 0; i < n && !((ps->objs[i].id - ps->minid) & 7); i++)
+		;
+	if (i == n && range / 512 < n) {
+		size_t nw = (size_t)(range >> 9) + 1;
+
+		if (!(ps->rank = calloc(nw, sizeof(*ps->rank))))
+			return nomem(ps);
+		for (i = 0; i < n; i++) {
+			uint64_t slot = (ps->objs[i].id - ps->minid) >> 3;
+
+			if (!ps->rank[slot >> 6].bits)
+				ps->rank[slot >> 6].base = i;
+			ps->rank[slot >> 6].bits |= (uint64_t)1 << (slot & 63);
+		}
+		return 0;
+	}
 	ps->nbuckets = 1;
 	while (ps->nbuckets < n / 2 && ps->nbuckets < ((size_t)1 << 30))
 		ps->nbuckets *= 2;
@@ -865,6 +894,20 @@ static uint32_t find_obj(const struct parser *ps, uint64_t id)
 
 	if (id < ps->minid || id > ps->maxid || !ps->nobjs)
 		return NONE;
+	if (ps->rank) {
+		uint64_t d = id - ps->minid, bits;
+		const struct hrank *r = &ps->rank[d >> 9];
+		unsigned k = (unsigned)(d >> 3) & 63;
+
+		if ((d & 7) || !(r->bits >> k & 1))
+			return NONE;
+		bits = r->bits & (((uint64_t)1 << k) - 1);
+		/* popcount, without asking the CPU for the instruction */
+		bits -= (bits >> 1) & 0x5555555555555555ull;
+		bits = (bits & 0x3333333333333333ull) + ((bits >> 2) & 0x3333333333333333ull);
+		bits = (bits + (bits >> 4)) & 0x0f0f0f0f0f0f0f0full;
+		return (uint32_t)(r->base + ((bits * 0x0101010101010101ull) >> 56));
+	}
 	b = (size_t)((id - ps->minid) >> ps->bshift);
 	lo = ps->bstart[b];
 	hi = ps->bstart[b + 1];
@@ -1571,7 +1614,8 @@ struct dom {
  * but an int[] that nothing reaches or refers to is left out: HotSpot
  * fills the unused ends of its allocation buffers with such arrays, dead
  * by construction, and jmap -histo does not count them.  nv is then the
- * vertices visited. */
+ * vertices visited.  Each reference, read once, is left as its target's
+ * preorder number, which is all reverse() wants of it. */
 static int dfs(struct parser *ps, struct dom *D)
 {
 	size_t n = ps->nobjs, i, next = 1;
@@ -1605,10 +1649,15 @@ static int dfs(struct parser *ps, struct dom *D)
 					continue;
 				}
 				{
-					uint32_t w = ps->edges[se[sp - 1]++];
+					uint32_t e = se[sp - 1]++, w = ps->edges[e];
 
-					if (D->pre[w] != NONE)
+					if (e + 1 < ps->row[v + 1])
+						HD_PREFETCH(&D->pre[ps->edges[e + 1]]);
+					if (D->pre[w] != NONE) {
+						ps->edges[e] = D->pre[w];
 						continue;
+					}
+					ps->edges[e] = (uint32_t)next;
 					D->pre[w] = (uint32_t)next;
 					D->vert[next] = w;
 					D->parent[next++] = D->pre[v];
@@ -1632,14 +1681,20 @@ static int reverse(struct parser *ps, struct dom *D)
 	if (!(D->rrow = calloc(nv + 1, sizeof(*D->rrow))) ||
 	    !(D->redges = malloc((ps->nedges + 1) * sizeof(*D->redges))))
 		return nomem(ps);
-	for (e = 0; e < ps->nedges; e++)
-		D->rrow[D->pre[ps->edges[e]] + 1]++;
+	/* dfs() left out only objects without references (fillers), but a
+	 * source it did not visit is skipped all the same: its references are
+	 * still object indexes */
+	for (i = 0; i < n; i++)
+		if (D->pre[i] != NONE)
+			for (e = ps->row[i]; e < ps->row[i + 1]; e++)
+				D->rrow[ps->edges[e] + 1]++;
 	for (i = 0; i < nv; i++)
 		D->rrow[i + 1] += D->rrow[i];
 	/* fill with rrow[k] as the cursor of k, then shift back */
 	for (i = 0; i < n; i++)
-		for (e = ps->row[i]; e < ps->row[i + 1]; e++)
-			D->redges[D->rrow[D->pre[ps->edges[e]]]++] = D->pre[i];
+		if (D->pre[i] != NONE)
+			for (e = ps->row[i]; e < ps->row[i + 1]; e++)
+				D->redges[D->rrow[ps->edges[e]]++] = D->pre[i];
 	for (i = nv; i > 0; i--)
 		D->rrow[i] = D->rrow[i - 1];
 	D->rrow[0] = 0;
@@ -1913,9 +1968,7 @@ static int dominators(struct parser *ps)
 		rc = nomem(ps);
 		goto done;
 	}
-	if ((rc = dfs(ps, &D)))
-		goto done;
-	if ((rc = reverse(ps, &D)))
+	if ((rc = dfs(ps, &D)) || (rc = reverse(ps, &D)))
 		goto done;
 	free(D.pre);
 	D.pre = NULL;
@@ -2101,6 +2154,8 @@ static int hprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 	ps.objs = NULL;
 	free(ps.bstart);
 	ps.bstart = NULL;
+	free(ps.rank);
+	ps.rank = NULL;
 	if ((rc = dominators(&ps)) || (rc = finish(&ps, lim)))
 		goto done;
 done:
@@ -2114,6 +2169,7 @@ done:
 	free(ps.roots);
 	free(ps.objs);
 	free(ps.bstart);
+	free(ps.rank);
 	free(ps.ofunc);
 	free(ps.osize8);
 	free(ps.rkind);
