@@ -51,12 +51,18 @@
  * Costs, all proportional to the dump: one pass over the records keeps
  * each object's id and offset (16 bytes); they are sorted by id (radix),
  * which gives the dense index every array below uses, and are found again
- * through a bucket index over the sorted ids.  References are a CSR
- * array of 32-bit indexes, forward and then reverse; the dominator tree
- * is Lengauer-Tarjan with path compression (O(m log n)), iterative
- * throughout.  About 50 bytes per object and 8 per reference at the
- * peak, no allocation per object.  Every count and length in the dump is
- * checked against the bytes that remain before it is used.
+ * through a bitmap of 8-byte slots with a count per 64 (HotSpot's ids are
+ * aligned addresses; one cache line a lookup) or, when the ids are too
+ * sparse or unaligned for it, a bucket index over the sorted ids.
+ * References are a CSR array of 32-bit indexes, forward and then
+ * reverse; the dominator tree is semi-NCA (Lengauer-Tarjan when its walk
+ * runs over budget: O(m log n) either way), iterative throughout.  A dump
+ * in a file is read from a mapping whose pages are given back behind each
+ * pass (read_bytes) and unmapped before the dominators, so the peak is
+ * the arrays: about 50 bytes per object and 8 per reference (0.8 times
+ * the benchmark's dump), no allocation per object.  Every count and
+ * length in the dump is checked against the bytes that remain before it
+ * is used.
  */
 #define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED), outside POSIX */
 #include <stdarg.h>
@@ -216,7 +222,7 @@ struct parser {
 	struct hd_map trie_index;
 	uint32_t *scratch;
 	size_t scratch_cap;
-	size_t touched;            /* bytes read since the pages were last dropped */
+	size_t touched, window;    /* bytes read since the pages were last dropped */
 };
 
 static int bad(struct parser *ps, size_t at, const char *fmt, ...)
@@ -239,16 +245,16 @@ static int nomem(struct parser *ps)
 
 /*
  * n more bytes of the dump read.  A dump in a file is a read-only mapping
- * (load.c); every WINDOW bytes read its pages are given back, so a pass
- * over it in file order (the passes below: records, then objects by id,
- * which are HotSpot's addresses, in the order it wrote them) keeps about
- * WINDOW of it resident rather than all of it.  A page read again is
- * faulted in again from the page cache.
+ * (load.c); every window bytes read (a sixteenth of the dump, at most 32
+ * MiB) its pages are given back, so a pass over it in file order (the
+ * passes below: records, then objects by id, which are HotSpot's
+ * addresses, in the order it wrote them) keeps about a window of it
+ * resident rather than all of it.  A page read again (a name, a class
+ * dump) is faulted in again from the page cache.
  */
-#define WINDOW ((size_t)32 << 20)
 static void read_bytes(struct parser *ps, size_t n)
 {
-	if ((ps->touched += n) >= WINDOW && ps->p->mapped) {
+	if ((ps->touched += n) >= ps->window && ps->p->mapped) {
 		madvise(ps->p->data, ps->p->mapped, MADV_DONTNEED);
 		ps->touched = 0;
 	}
@@ -1090,13 +1096,15 @@ static void pick_layout(struct parser *ps, const struct hd_limits *lim)
 	for (i = 0; i + 1 < ps->nobjs; i++) {
 		uint64_t gap = ps->objs[i + 1].id - ps->objs[i].id;
 
-		uint64_t span = ps->objs[i + 1].off - ps->objs[i].off;
+		uint64_t span = ps->objs[i + 1].off > ps->objs[i].off ?
+			ps->objs[i + 1].off - ps->objs[i].off : 4096;
 
 		if (gap > 4096)
 			continue;
 		for (k = HD_HPROF_COMPRESSED; k <= HD_HPROF_WIDE; k++)
 			score[k] += shallow(ps, i, &layouts[k]) == gap;
-		/* its header, and the pages a fault maps around it */
+		/* its header, and what a fault maps around it (as far as the
+		 * next object in the file, a page when they are out of order) */
 		read_bytes(ps, span < 65536 ? (size_t)span : 65536);
 	}
 	for (k = HD_HPROF_COMPRESSED; k <= HD_HPROF_WIDE; k++)
@@ -2113,6 +2121,7 @@ static int hprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 	ps.err = err;
 	ps.d = p->data;
 	ps.len = p->len;
+	ps.window = p->len / 16 < ((size_t)32 << 20) ? p->len / 16 : (size_t)32 << 20;
 	for (i = 0; i < RK_COUNT; i++)
 		ps.rfunc[i] = NONE;
 	for (i = 0; i < 12; i++)
