@@ -1679,30 +1679,37 @@ static int dfs(struct parser *ps, struct dom *D)
 	return 0;
 }
 
-/* Predecessor lists in preorder numbers (the super-root's edges are not
- * stored: a root's rkind says it has one). */
+/* Predecessor lists in preorder numbers, the super-root (0) among a
+ * root's. */
 static int reverse(struct parser *ps, struct dom *D)
 {
-	size_t n = ps->nobjs, i, nv = D->nv;
+	size_t n = ps->nobjs, i, nv = D->nv, nroots = 0;
 	uint32_t e;
 
+	for (i = 0; i < n; i++)
+		nroots += D->pre[i] != NONE && (ps->rkind[i] & RK_KIND);
 	if (!(D->rrow = calloc(nv + 1, sizeof(*D->rrow))) ||
-	    !(D->redges = malloc((ps->nedges + 1) * sizeof(*D->redges))))
+	    !(D->redges = malloc((ps->nedges + nroots + 1) * sizeof(*D->redges))))
 		return nomem(ps);
 	/* dfs() left out only objects without references (fillers), but a
 	 * source it did not visit is skipped all the same: its references are
 	 * still object indexes */
 	for (i = 0; i < n; i++)
-		if (D->pre[i] != NONE)
+		if (D->pre[i] != NONE) {
+			D->rrow[D->pre[i] + 1] += (ps->rkind[i] & RK_KIND) != 0;
 			for (e = ps->row[i]; e < ps->row[i + 1]; e++)
 				D->rrow[ps->edges[e] + 1]++;
+		}
 	for (i = 0; i < nv; i++)
 		D->rrow[i + 1] += D->rrow[i];
 	/* fill with rrow[k] as the cursor of k, then shift back */
 	for (i = 0; i < n; i++)
-		if (D->pre[i] != NONE)
+		if (D->pre[i] != NONE) {
+			if (ps->rkind[i] & RK_KIND)
+				D->redges[D->rrow[D->pre[i]]++] = 0;
 			for (e = ps->row[i]; e < ps->row[i + 1]; e++)
 				D->redges[D->rrow[ps->edges[e]]++] = D->pre[i];
+		}
 	for (i = nv; i > 0; i--)
 		D->rrow[i] = D->rrow[i - 1];
 	D->rrow[0] = 0;
@@ -1742,8 +1749,6 @@ static void lengauer_tarjan(struct parser *ps, struct dom *D)
 	for (w = (uint32_t)nv - 1; w >= 1; w--) {
 		uint32_t p = D->parent[w], s = w, e, v;
 
-		if (ps->rkind[D->vert[w]] & RK_KIND)
-			s = 0; /* the super-root is a predecessor */
 		for (e = D->rrow[w]; e < D->rrow[w + 1]; e++) {
 			uint32_t u = eval(D, D->redges[e]);
 
@@ -1818,8 +1823,6 @@ static int semi_nca(struct parser *ps, struct dom *D, struct fst *F)
 	for (w = (uint32_t)nv - 1; w >= 1; w--) {
 		uint32_t s = w, e;
 
-		if (ps->rkind[D->vert[w]] & RK_KIND)
-			s = 0; /* the super-root is a predecessor */
 		for (e = D->rrow[w]; e < D->rrow[w + 1]; e++) {
 			uint32_t u = eval_best(F, D->stack, D->redges[e]);
 
