@@ -223,6 +223,18 @@ struct parser {
 	uint32_t *scratch;
 	size_t scratch_cap;
 	size_t touched, window;    /* bytes read since the pages were last dropped */
+	uint64_t last_cid;         /* the class find_class found last, */
+	uint32_t last_ci;          /* or 0 */
+	struct tmemo *tmemo;       /* a cache in front of trie_index */
+};
+
+/* TMEMO_SIZE recent (trie node, frame) -> child, by a cheap hash: a
+ * hit saves trie_index's keyed hash; input that makes it miss costs
+ * what it did without it. */
+#define TMEMO_BITS 12
+struct tmemo {
+	uint64_t key;
+	uint32_t val;
 };
 
 static int bad(struct parser *ps, size_t at, const char *fmt, ...)
@@ -957,12 +969,27 @@ static uint32_t size8(uint64_t bytes)
 	return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
 }
 
+/* class_index's value for cid, the last one found kept: objects of a
+ * class come in runs. */
+static int find_class(struct parser *ps, uint64_t cid, uint32_t *ci)
+{
+	if (cid && cid == ps->last_cid) {
+		*ci = ps->last_ci;
+		return 1;
+	}
+	if (!hd_map_get(&ps->class_index, cid, ci))
+		return 0;
+	ps->last_cid = cid;
+	ps->last_ci = *ci;
+	return 1;
+}
+
 static int class_of(struct parser *ps, size_t at, uint64_t cid, const char *what,
 		    struct hclass **out)
 {
 	uint32_t ci;
 
-	if (!cid || !hd_map_get(&ps->class_index, cid, &ci))
+	if (!cid || !find_class(ps, cid, &ci))
 		return bad(ps, at, "%s of class 0x%llx, which is not in the dump", what,
 			   (unsigned long long)cid);
 	*out = &ps->classes[ci];
@@ -1056,7 +1083,7 @@ static int object_edges(struct parser *ps, size_t i)
 
 /* Object i's shallow size in layout L, 0 for a Class (whose size has
  * fields the dump does not list) or what is not an object. */
-static uint64_t shallow(const struct parser *ps, size_t i, const struct hlayout *L)
+static uint64_t shallow(struct parser *ps, size_t i, const struct hlayout *L)
 {
 	unsigned id = ps->idsize;
 	size_t at = (size_t)ps->objs[i].off + 1;
@@ -1065,7 +1092,7 @@ static uint64_t shallow(const struct parser *ps, size_t i, const struct hlayout 
 
 	switch (ps->d[at - 1]) {
 	case SUB_INSTANCE_DUMP:
-		if (!hd_map_get(&ps->class_index, rd_id(ps, at + id + 4), &ci))
+		if (!find_class(ps, rd_id(ps, at + id + 4), &ci))
 			return 0;
 		c = &ps->classes[ci];
 		return (L->hdr + c->hs_fields + (uint64_t)L->ref * c->nrefs + 7) / 8 * 8;
@@ -1611,7 +1638,10 @@ done:
 /* ---- dominators ---- */
 
 struct dom {
-	uint32_t *pre, *vert, *parent;   /* preorder number of an object; and back */
+	/* an object's first reference and preorder number, side by side: the
+	 * DFS reads both of an object it meets at random */
+	struct { uint32_t first, pre; } *rp;
+	uint32_t *vert, *parent;         /* the object of a preorder number; its DFS parent */
 	uint32_t *rrow, *redges;          /* predecessors, in preorder numbers */
 	uint32_t *semi, *label, *anc, *idom, *bhead, *bnext, *stack;
 	size_t nv;                        /* vertices: objects + the super-root */
@@ -1631,46 +1661,46 @@ static int dfs(struct parser *ps, struct dom *D)
 	int pass;
 
 	for (i = 0; i < n; i++)
-		D->pre[i] = NONE;
+		D->rp[i].pre = NONE;
 	D->vert[0] = NONE;
 	D->parent[0] = 0;
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < n; i++) {
 			size_t sp = 0;
 
-			if (D->pre[i] != NONE || (pass == 0 && !(ps->rkind[i] & RK_KIND)))
+			if (D->rp[i].pre != NONE || (pass == 0 && !(ps->rkind[i] & RK_KIND)))
 				continue;
 			if (pass == 1 && !ps->rkind[i] && ps->ofunc[i] == ps->pfunc[10])
 				continue; /* a filler */
 			if (pass == 1)
 				ps->rkind[i] |= RK_UNREACHABLE;
-			D->pre[i] = (uint32_t)next;
+			D->rp[i].pre = (uint32_t)next;
 			D->vert[next] = (uint32_t)i;
 			D->parent[next++] = 0;
 			sv[sp] = (uint32_t)i;
-			se[sp++] = ps->row[i];
+			se[sp++] = D->rp[i].first;
 			while (sp) {
 				uint32_t v = sv[sp - 1];
 
-				if (se[sp - 1] == ps->row[v + 1]) {
+				if (se[sp - 1] == D->rp[v + 1].first) {
 					sp--;
 					continue;
 				}
 				{
 					uint32_t e = se[sp - 1]++, w = ps->edges[e];
 
-					if (e + 1 < ps->row[v + 1])
-						HD_PREFETCH(&D->pre[ps->edges[e + 1]]);
-					if (D->pre[w] != NONE) {
-						ps->edges[e] = D->pre[w];
+					if (e + 1 < D->rp[v + 1].first)
+						HD_PREFETCH(&D->rp[ps->edges[e + 1]].pre);
+					if (D->rp[w].pre != NONE) {
+						ps->edges[e] = D->rp[w].pre;
 						continue;
 					}
 					ps->edges[e] = (uint32_t)next;
-					D->pre[w] = (uint32_t)next;
+					D->rp[w].pre = (uint32_t)next;
 					D->vert[next] = w;
-					D->parent[next++] = D->pre[v];
+					D->parent[next++] = D->rp[v].pre;
 					sv[sp] = w;
-					se[sp++] = ps->row[w];
+					se[sp++] = D->rp[w].first;
 				}
 			}
 		}
@@ -1687,7 +1717,7 @@ static int reverse(struct parser *ps, struct dom *D)
 	uint32_t e;
 
 	for (i = 0; i < n; i++)
-		nroots += D->pre[i] != NONE && (ps->rkind[i] & RK_KIND);
+		nroots += D->rp[i].pre != NONE && (ps->rkind[i] & RK_KIND);
 	if (!(D->rrow = calloc(nv + 1, sizeof(*D->rrow))) ||
 	    !(D->redges = malloc((ps->nedges + nroots + 1) * sizeof(*D->redges))))
 		return nomem(ps);
@@ -1695,20 +1725,20 @@ static int reverse(struct parser *ps, struct dom *D)
 	 * source it did not visit is skipped all the same: its references are
 	 * still object indexes */
 	for (i = 0; i < n; i++)
-		if (D->pre[i] != NONE) {
-			D->rrow[D->pre[i] + 1] += (ps->rkind[i] & RK_KIND) != 0;
-			for (e = ps->row[i]; e < ps->row[i + 1]; e++)
+		if (D->rp[i].pre != NONE) {
+			D->rrow[D->rp[i].pre + 1] += (ps->rkind[i] & RK_KIND) != 0;
+			for (e = D->rp[i].first; e < D->rp[i + 1].first; e++)
 				D->rrow[ps->edges[e] + 1]++;
 		}
 	for (i = 0; i < nv; i++)
 		D->rrow[i + 1] += D->rrow[i];
 	/* fill with rrow[k] as the cursor of k, then shift back */
 	for (i = 0; i < n; i++)
-		if (D->pre[i] != NONE) {
+		if (D->rp[i].pre != NONE) {
 			if (ps->rkind[i] & RK_KIND)
-				D->redges[D->rrow[D->pre[i]]++] = 0;
-			for (e = ps->row[i]; e < ps->row[i + 1]; e++)
-				D->redges[D->rrow[ps->edges[e]]++] = D->pre[i];
+				D->redges[D->rrow[D->rp[i].pre]++] = 0;
+			for (e = D->rp[i].first; e < D->rp[i + 1].first; e++)
+				D->redges[D->rrow[ps->edges[e]]++] = D->rp[i].pre;
 		}
 	for (i = nv; i > 0; i--)
 		D->rrow[i] = D->rrow[i - 1];
@@ -1899,12 +1929,21 @@ static int trie_plain(struct parser *ps, uint32_t t, uint32_t f, uint32_t *out)
 static int trie_child(struct parser *ps, uint32_t t, uint32_t f, uint32_t *out)
 {
 	const struct hprof *h = ps->h;
+	uint64_t key = trie_key(t, f);
+	struct tmemo *m = &ps->tmemo[(key * 0x9e3779b97f4a7c15ull) >> (64 - TMEMO_BITS)];
 	uint32_t x, s;
 	size_t k = 0;
 	int rc;
 
-	if (hd_map_get(&ps->trie_index, trie_key(t, f), out))
+	if (m->key == key) {
+		*out = m->val;
 		return 0;
+	}
+	if (hd_map_get(&ps->trie_index, key, out)) {
+		m->key = key;
+		m->val = *out;
+		return 0;
+	}
 	for (x = t; x && h->tfunc[x] != f; x = h->tparent[x])
 		;
 	if (!x)
@@ -1920,7 +1959,7 @@ static int trie_child(struct parser *ps, uint32_t t, uint32_t f, uint32_t *out)
 			return rc;
 	if ((rc = trie_plain(ps, s, f, out)))
 		return rc;
-	return hd_map_put(&ps->trie_index, trie_key(t, f), *out) ? nomem(ps) : 0;
+	return hd_map_put(&ps->trie_index, key, *out) ? nomem(ps) : 0;
 }
 
 static int build_paths(struct parser *ps, struct dom *D)
@@ -1933,6 +1972,9 @@ static int build_paths(struct parser *ps, struct dom *D)
 		rootnode[k] = NONE;
 	if ((rc = trie_new(ps, 0, NONE, &t)) || (rc = hd_map_init(&ps->trie_index, 1024)))
 		return rc == HD_ERR_NOMEM ? nomem(ps) : rc;
+	/* key 0 is no trie_key: the memo starts empty */
+	if (!(ps->tmemo = calloc((size_t)1 << TMEMO_BITS, sizeof(*ps->tmemo))))
+		return nomem(ps);
 	node[0] = 0;
 	for (k = 1; k < D->nv; k++) {
 		uint32_t o = D->vert[k], d = D->idom[k], up;
@@ -1968,21 +2010,25 @@ static int build_paths(struct parser *ps, struct dom *D)
 static int dominators(struct parser *ps)
 {
 	struct dom D;
-	size_t nv = ps->nobjs + 1;
+	size_t nv = ps->nobjs + 1, k;
 	int rc;
 
 	memset(&D, 0, sizeof(D));
 	D.nv = nv;
-	if (!(D.pre = malloc(nv * sizeof(uint32_t))) || !(D.vert = malloc(nv * sizeof(uint32_t))) ||
+	if (!(D.rp = malloc(nv * sizeof(*D.rp))) || !(D.vert = malloc(nv * sizeof(uint32_t))) ||
 	    !(D.parent = malloc(nv * sizeof(uint32_t))) || !(D.semi = malloc(nv * sizeof(uint32_t))) ||
 	    !(D.label = malloc(nv * sizeof(uint32_t)))) {
 		rc = nomem(ps);
 		goto done;
 	}
+	for (k = 0; k < nv; k++)
+		D.rp[k].first = ps->row[k];
+	free(ps->row);
+	ps->row = NULL;
 	if ((rc = dfs(ps, &D)) || (rc = reverse(ps, &D)))
 		goto done;
-	free(D.pre);
-	D.pre = NULL;
+	free(D.rp);
+	D.rp = NULL;
 	free(ps->edges);
 	ps->edges = NULL;
 	free(ps->row);
@@ -2020,7 +2066,7 @@ static int dominators(struct parser *ps)
 	D.label = D.anc = D.bhead = D.bnext = D.stack = D.rrow = D.redges = NULL;
 	rc = build_paths(ps, &D);
 done:
-	free(D.pre);
+	free(D.rp);
 	free(D.vert);
 	free(D.parent);
 	free(D.rrow);
@@ -2188,6 +2234,7 @@ done:
 	free(ps.row);
 	free(ps.edges);
 	hd_map_release(&ps.trie_index);
+	free(ps.tmemo);
 	free(ps.scratch);
 	return rc;
 }
