@@ -223,12 +223,12 @@ struct parser {
 	uint32_t *scratch;
 	size_t scratch_cap;
 	size_t touched, window;    /* bytes read since the pages were last dropped */
-	uint64_t last_cid;         /* the class find_class found last, */
-	uint32_t last_ci;          /* or 0 */
+	uint64_t last_cid;         /* the class id find_class found last (0: none) */
+	uint32_t last_ci;          /* and its index */
 	struct tmemo *tmemo;       /* a cache in front of trie_index */
 };
 
-/* TMEMO_SIZE recent (trie node, frame) -> child, by a cheap hash: a
+/* 2^TMEMO_BITS recent (trie node, frame) -> child, by a cheap hash: a
  * hit saves trie_index's keyed hash; input that makes it miss costs
  * what it did without it. */
 #define TMEMO_BITS 12
