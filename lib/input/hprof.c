@@ -1479,7 +1479,7 @@ static int chain_of(struct parser *ps, struct chains *C, uint32_t v, uint32_t *p
 static int held_by(struct parser *ps)
 {
 	size_t n = ps->nobjs, head = 0, tail = 0, i, nf = ps->h->nfuncs;
-	uint64_t bytes = ps->len / 2 + 0;
+	uint64_t bytes = ps->len / 2 + ((uint64_t)1 << 20);
 	uint32_t *queue = malloc((n + 1) * sizeof(*queue));
 	uint32_t *first = malloc((nf + 1) * sizeof(*first));
 	uint32_t *path = malloc((CHAIN_LOOK + 1) * sizeof(*path));
