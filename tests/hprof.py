@@ -608,6 +608,26 @@ def linked_list(n):
     return synth(recs + [(0x1C, b"".join(body))])
 
 
+def fanned_chain(k, m):
+    """A root's chain of k Nodes whose last refers to an Object[] of m
+    Nodes, each of them a root too: each is dominated by no chain node, but
+    semi-NCA's walk from the array up to the super-root takes k steps for
+    each, k * m in all (hprof.c bounds it and falls back to
+    Lengauer-Tarjan)."""
+    recs = names((0x10, "Node"), (0x20, "java/lang/Object"))
+    body = [class_dump(0x20, 0, []), class_dump(0x10, 0x20, [(0x1000, 2)]),
+            b"\x05" + hid(0x10), b"\x03" + hid(0x100000) + struct.pack(">II", 1, 0)]
+    arr, ends = 0x100000 + 16 * k, 0x100000 + 16 * k + 16 + 8 * m
+    for j in range(k):
+        body.append(instance(0x100000 + 16 * j, 0x10, hid(0x100000 + 16 * (j + 1) if j + 1 < k else arr)))
+    body.append(b"\x22" + hid(arr) + struct.pack(">II", 0, m) + hid(0x20) +
+                b"".join(hid(ends + 16 * j) for j in range(m)))
+    for j in range(m):
+        body.append(b"\x03" + hid(ends + 16 * j) + struct.pack(">II", 1, 0))
+        body.append(instance(ends + 16 * j, 0x10, hid(0)))
+    return synth(recs + [(0x1C, b"".join(body))])
+
+
 def hostile_cases(real):
     base = names((0x10, "Node"), (0x20, "java/lang/Object"))
     obj = class_dump(0x20, 0, [])
@@ -648,6 +668,27 @@ def hostile_cases(real):
     ]
 
 
+def mapped(ck, heapdiff, paths):
+    """An uncompressed dump is read from a file mapping whose pages are
+    given back as the reader goes (load.c, hprof.c): the report must be
+    the gzipped dump's, byte for byte but the path."""
+    tmp = tempfile.mkdtemp(prefix="heapdiff-hprof.")
+    try:
+        for gz in paths:
+            raw = os.path.join(tmp, os.path.basename(gz)[:-3])
+            with open(raw, "wb") as f:
+                f.write(gzip.decompress(open(gz, "rb").read()))
+            for t in ("inuse_space", "inuse_objects"):
+                args = ["top", "-f", "json", "--top", "0", "--sample-index", t]
+                a = run(heapdiff, *args, gz).replace(json.dumps(gz), '"X"')
+                b = run(heapdiff, *args, raw).replace(json.dumps(raw), '"X"')
+                ck.check(a == b, "mapped %s %s: the raw dump's report differs from the gzipped one's" %
+                         (os.path.basename(raw), t))
+        print("ok   mapped: %d raw dumps report as their gzipped copies" % len(paths))
+    finally:
+        shutil.rmtree(tmp)
+
+
 def hostile(ck, heapdiff, src):
     d = os.path.join(src, "testdata", "java")
     first = sorted(f for f in os.listdir(d) if f.startswith("heapgen-"))[0]
@@ -673,6 +714,14 @@ def hostile(ck, heapdiff, src):
         ck.check(p.stdout.split("\n")[:1] == ["<GC root: Java local>;Node 200000"] or
                  "<GC root: Java local>;Node 200000" in p.stdout,
                  "a 200000-node list folds to one path: %r" % p.stdout[:200])
+        # 10^10 steps of semi-NCA's walk if nothing bounded it
+        with open(path, "wb") as f:
+            f.write(fanned_chain(100000, 100000))
+        p = subprocess.run([heapdiff, "top", "-f", "folded", "--sample-index", "inuse_objects",
+                            path], capture_output=True, text=True, timeout=20)
+        ck.check(p.returncode == 0 and "<GC root: Java local>;Node 200000" in p.stdout.split("\n"),
+                 "a fanned chain: every Node under its own root: %r" % (p.stdout[:300] + p.stderr[:300]))
+        print("ok   hostile fanned chain: 100000 x 100000 walk steps bounded")
     finally:
         shutil.rmtree(tmp)
 
@@ -697,6 +746,7 @@ def main():
         steady = sorted(os.path.join(d, f) for f in os.listdir(d) if f.startswith("steady-"))
         oracle = [check_dump(ck, heapdiff, p) for p in paths + steady]
         check_series(ck, heapdiff, paths, oracle[:len(paths)], steady)
+        mapped(ck, heapdiff, paths + steady)
         hostile(ck, heapdiff, src)
     print("%d passed, %d failed" % (ck.passed, ck.failed))
     sys.exit(1 if ck.failed else 0)

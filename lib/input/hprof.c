@@ -51,17 +51,25 @@
  * Costs, all proportional to the dump: one pass over the records keeps
  * each object's id and offset (16 bytes); they are sorted by id (radix),
  * which gives the dense index every array below uses, and are found again
- * through a bucket index over the sorted ids.  References are a CSR
- * array of 32-bit indexes, forward and then reverse; the dominator tree
- * is Lengauer-Tarjan with path compression (O(m log n)), iterative
- * throughout.  About 50 bytes per object and 8 per reference at the
- * peak, no allocation per object.  Every count and length in the dump is
- * checked against the bytes that remain before it is used.
+ * through a bitmap of 8-byte slots with a count per 64 (HotSpot's ids are
+ * aligned addresses; one cache line a lookup) or, when the ids are too
+ * sparse or unaligned for it, a bucket index over the sorted ids.
+ * References are a CSR array of 32-bit indexes, forward and then
+ * reverse; the dominator tree is semi-NCA (Lengauer-Tarjan when its walk
+ * runs over budget: O(m log n) either way), iterative throughout.  A dump
+ * in a file is read from a mapping whose pages are given back behind each
+ * pass (read_bytes) and unmapped before the dominators, so the peak is
+ * the arrays: about 50 bytes per object and 8 per reference (0.8 times
+ * the benchmark's dump), no allocation per object.  Every count and
+ * length in the dump is checked against the bytes that remain before it
+ * is used.
  */
+#define _DEFAULT_SOURCE /* madvise(MADV_DONTNEED), outside POSIX */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "input/input.h"
 
@@ -141,6 +149,13 @@ static const struct hlayout layouts[HD_HPROF_WIDE + 1] = {
 	[HD_HPROF_WIDE] = { 16, 24, 8 },
 };
 
+/* 64 slots of 8 bytes of id space from minid: which hold an object, and
+ * the index of the first of them (see index_objs). */
+struct hrank {
+	uint64_t bits;
+	uint64_t base;
+};
+
 struct hstring {
 	size_t off;
 	uint32_t len;
@@ -192,6 +207,7 @@ struct parser {
 	uint32_t *bstart;
 	unsigned bshift;
 	size_t nbuckets;
+	struct hrank *rank;        /* or, when ids are dense enough, a bitmap */
 	uint64_t minid, maxid;
 	/* per object */
 	uint32_t *ofunc, *osize8; /* frame; shallow size / 8 */
@@ -206,6 +222,19 @@ struct parser {
 	struct hd_map trie_index;
 	uint32_t *scratch;
 	size_t scratch_cap;
+	size_t touched, window;    /* bytes read since the pages were last dropped */
+	uint64_t last_cid;         /* the class id find_class found last (0: none) */
+	uint32_t last_ci;          /* and its index */
+	struct tmemo *tmemo;       /* a cache in front of trie_index */
+};
+
+/* 2^TMEMO_BITS recent (trie node, frame) -> child, by a cheap hash: a
+ * hit saves trie_index's keyed hash; input that makes it miss costs
+ * what it did without it. */
+#define TMEMO_BITS 12
+struct tmemo {
+	uint64_t key;
+	uint32_t val;
 };
 
 static int bad(struct parser *ps, size_t at, const char *fmt, ...)
@@ -224,6 +253,23 @@ static int bad(struct parser *ps, size_t at, const char *fmt, ...)
 static int nomem(struct parser *ps)
 {
 	return hd_fail(ps->err, HD_ERR_NOMEM, "out of memory");
+}
+
+/*
+ * n more bytes of the dump read.  A dump in a file is a read-only mapping
+ * (load.c); every window bytes read (a sixteenth of the dump, at most 32
+ * MiB) its pages are given back, so a pass over it in file order (the
+ * passes below: records, then objects by id, which are HotSpot's
+ * addresses, in the order it wrote them) keeps about a window of it
+ * resident rather than all of it.  A page read again (a name, a class
+ * dump) is faulted in again from the page cache.
+ */
+static void read_bytes(struct parser *ps, size_t n)
+{
+	if ((ps->touched += n) >= ps->window && ps->p->mapped) {
+		madvise(ps->p->data, ps->p->mapped, MADV_DONTNEED);
+		ps->touched = 0;
+	}
 }
 
 /* ---- reading ---- */
@@ -556,6 +602,7 @@ static int heap_dump(struct parser *ps, size_t at, size_t end)
 			return bad(ps, start, "unknown heap dump sub-record 0x%02x%s", sub,
 				   sub >= 0x80 && sub != 0xff ? " (an Android dump? convert it with hprof-conv)" : "");
 		}
+		read_bytes(ps, at - start);
 	}
 	return 0;
 }
@@ -612,6 +659,8 @@ static int read_records(struct parser *ps, size_t at)
 			/* frames, traces, threads, HEAP DUMP END, ...: nothing heapdiff reads */
 			break;
 		}
+		if (tag != TAG_HEAP_DUMP && tag != TAG_HEAP_DUMP_SEGMENT)
+			read_bytes(ps, 9 + (size_t)n);
 		at += n;
 	}
 	return 0;
@@ -819,6 +868,27 @@ static int index_objs(struct parser *ps)
 	ps->minid = ps->objs[0].id;
 	ps->maxid = ps->objs[n - 1].id;
 	range = ps->maxid - ps->minid;
+	/* HotSpot's ids are addresses of 8-byte aligned objects: when each is
+	 * a multiple of 8 from the first and the span is at most 512 bytes
+	 * an object (16 bytes of bitmap a 64 slots, no more than objs takes),
+	 * a bitmap of slots and a count per 64 find an object in one cache
+	 * line; else the buckets below. */
+	for (i = 0; i < n && !((ps->objs[i].id - ps->minid) & 7); i++)
+		;
+	if (i == n && range / 512 < n) {
+		size_t nw = (size_t)(range >> 9) + 1;
+
+		if (!(ps->rank = calloc(nw, sizeof(*ps->rank))))
+			return nomem(ps);
+		for (i = 0; i < n; i++) {
+			uint64_t slot = (ps->objs[i].id - ps->minid) >> 3;
+
+			if (!ps->rank[slot >> 6].bits)
+				ps->rank[slot >> 6].base = i;
+			ps->rank[slot >> 6].bits |= (uint64_t)1 << (slot & 63);
+		}
+		return 0;
+	}
 	ps->nbuckets = 1;
 	while (ps->nbuckets < n / 2 && ps->nbuckets < ((size_t)1 << 30))
 		ps->nbuckets *= 2;
@@ -842,6 +912,20 @@ static uint32_t find_obj(const struct parser *ps, uint64_t id)
 
 	if (id < ps->minid || id > ps->maxid || !ps->nobjs)
 		return NONE;
+	if (ps->rank) {
+		uint64_t d = id - ps->minid, bits;
+		const struct hrank *r = &ps->rank[d >> 9];
+		unsigned k = (unsigned)(d >> 3) & 63;
+
+		if ((d & 7) || !(r->bits >> k & 1))
+			return NONE;
+		bits = r->bits & (((uint64_t)1 << k) - 1);
+		/* popcount, without asking the CPU for the instruction */
+		bits -= (bits >> 1) & 0x5555555555555555ull;
+		bits = (bits & 0x3333333333333333ull) + ((bits >> 2) & 0x3333333333333333ull);
+		bits = (bits + (bits >> 4)) & 0x0f0f0f0f0f0f0f0full;
+		return (uint32_t)(r->base + ((bits * 0x0101010101010101ull) >> 56));
+	}
 	b = (size_t)((id - ps->minid) >> ps->bshift);
 	lo = ps->bstart[b];
 	hi = ps->bstart[b + 1];
@@ -885,12 +969,27 @@ static uint32_t size8(uint64_t bytes)
 	return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
 }
 
+/* class_index's value for cid, the last one found kept: objects of a
+ * class come in runs. */
+static int find_class(struct parser *ps, uint64_t cid, uint32_t *ci)
+{
+	if (cid && cid == ps->last_cid) {
+		*ci = ps->last_ci;
+		return 1;
+	}
+	if (!hd_map_get(&ps->class_index, cid, ci))
+		return 0;
+	ps->last_cid = cid;
+	ps->last_ci = *ci;
+	return 1;
+}
+
 static int class_of(struct parser *ps, size_t at, uint64_t cid, const char *what,
 		    struct hclass **out)
 {
 	uint32_t ci;
 
-	if (!cid || !hd_map_get(&ps->class_index, cid, &ci))
+	if (!cid || !find_class(ps, cid, &ci))
 		return bad(ps, at, "%s of class 0x%llx, which is not in the dump", what,
 			   (unsigned long long)cid);
 	*out = &ps->classes[ci];
@@ -927,6 +1026,7 @@ static int object_edges(struct parser *ps, size_t i)
 			q += id + 1 + hprof_size(ps, t);
 		}
 		ps->osize8[i] = size8((uint64_t)(ps->class_size >= 0 ? ps->class_size : 96) + statics);
+		read_bytes(ps, q - at);
 		return 0;
 	}
 	case SUB_INSTANCE_DUMP: {
@@ -954,6 +1054,7 @@ static int object_edges(struct parser *ps, size_t i)
 			if (r[k] != c->weak_off && (rc = add_edge(ps, rd_id(ps, q + r[k]))))
 				return rc;
 		ps->osize8[i] = size8(ps->lay.hdr + c->hs_fields + (uint64_t)ps->lay.ref * c->nrefs);
+		read_bytes(ps, 2 * id + 9 + (size_t)n);
 		return 0;
 	}
 	case SUB_OBJ_ARRAY_DUMP:
@@ -965,6 +1066,7 @@ static int object_edges(struct parser *ps, size_t i)
 			if ((rc = add_edge(ps, rd_id(ps, q))))
 				return rc;
 		ps->osize8[i] = size8(ps->lay.arr + ps->lay.ref * n);
+		read_bytes(ps, q - at + 1);
 		return 0;
 	default: { /* SUB_PRIM_ARRAY_DUMP: read_records saw to it */
 		unsigned t = ps->d[at + id + 8];
@@ -973,6 +1075,7 @@ static int object_edges(struct parser *ps, size_t i)
 		if ((rc = fixed_func(ps, &ps->pfunc[t], prim_names[t], &ps->ofunc[i])))
 			return rc;
 		ps->osize8[i] = size8(ps->lay.arr + n * hs_size[t]);
+		read_bytes(ps, id + 10 + (size_t)(n * hs_size[t]));
 		return 0;
 	}
 	}
@@ -980,7 +1083,7 @@ static int object_edges(struct parser *ps, size_t i)
 
 /* Object i's shallow size in layout L, 0 for a Class (whose size has
  * fields the dump does not list) or what is not an object. */
-static uint64_t shallow(const struct parser *ps, size_t i, const struct hlayout *L)
+static uint64_t shallow(struct parser *ps, size_t i, const struct hlayout *L)
 {
 	unsigned id = ps->idsize;
 	size_t at = (size_t)ps->objs[i].off + 1;
@@ -989,7 +1092,7 @@ static uint64_t shallow(const struct parser *ps, size_t i, const struct hlayout 
 
 	switch (ps->d[at - 1]) {
 	case SUB_INSTANCE_DUMP:
-		if (!hd_map_get(&ps->class_index, rd_id(ps, at + id + 4), &ci))
+		if (!find_class(ps, rd_id(ps, at + id + 4), &ci))
 			return 0;
 		c = &ps->classes[ci];
 		return (L->hdr + c->hs_fields + (uint64_t)L->ref * c->nrefs + 7) / 8 * 8;
@@ -1020,10 +1123,16 @@ static void pick_layout(struct parser *ps, const struct hd_limits *lim)
 	for (i = 0; i + 1 < ps->nobjs; i++) {
 		uint64_t gap = ps->objs[i + 1].id - ps->objs[i].id;
 
+		uint64_t span = ps->objs[i + 1].off > ps->objs[i].off ?
+			ps->objs[i + 1].off - ps->objs[i].off : 4096;
+
 		if (gap > 4096)
 			continue;
 		for (k = HD_HPROF_COMPRESSED; k <= HD_HPROF_WIDE; k++)
 			score[k] += shallow(ps, i, &layouts[k]) == gap;
+		/* its header, and what a fault maps around it (as far as the
+		 * next object in the file, a page when they are out of order) */
+		read_bytes(ps, span < 65536 ? (size_t)span : 65536);
 	}
 	for (k = HD_HPROF_COMPRESSED; k <= HD_HPROF_WIDE; k++)
 		if (score[k] > score[best])
@@ -1374,7 +1483,8 @@ static int held_by(struct parser *ps)
 	uint32_t *queue = malloc((n + 1) * sizeof(*queue));
 	uint32_t *first = malloc((nf + 1) * sizeof(*first));
 	uint32_t *path = malloc((CHAIN_LOOK + 1) * sizeof(*path));
-	uint64_t *best = malloc((nf + 1) * sizeof(*best)), *sums = NULL;
+	uint64_t *best = malloc((nf + 1) * sizeof(*best)), *sums = NULL, lastkey = 0;
+	uint32_t *pk = NULL, lastk = 0;
 	size_t npairs = 0, sums_cap = 0;
 	struct hd_map pairs;
 	struct chains C;
@@ -1428,7 +1538,13 @@ static int held_by(struct parser *ps)
 	}
 	/* Which instance: of the classes holding a class's instances (their
 	 * parents'), the one holding the most bytes of them; the first
-	 * instance it holds. */
+	 * instance it holds.  Each object's pair is looked up once, kept in
+	 * pk for the second pass (the last pair found is tried first: the
+	 * search meets objects of a kind in runs). */
+	if (!(pk = malloc((tail + 1) * sizeof(*pk)))) {
+		rc = nomem(ps);
+		goto done;
+	}
 	for (i = 0; i < tail; i++) {
 		uint32_t v = queue[i], k;
 		uint64_t key;
@@ -1436,7 +1552,9 @@ static int held_by(struct parser *ps)
 		if (C.parent[v] == v)
 			continue;
 		key = ((uint64_t)ps->ofunc[v] + 1) << 32 | ps->ofunc[C.parent[v]];
-		if (!hd_map_get(&pairs, key, &k)) {
+		if (key == lastkey) {
+			k = lastk;
+		} else if (!hd_map_get(&pairs, key, &k)) {
 			k = (uint32_t)npairs++;
 			if (HD_GROW(sums, sums_cap, npairs) || hd_map_put(&pairs, key, k)) {
 				rc = nomem(ps);
@@ -1444,14 +1562,16 @@ static int held_by(struct parser *ps)
 			}
 			sums[k] = 0;
 		}
+		lastkey = key;
+		lastk = k;
+		pk[i] = k;
 		sums[k] += (uint64_t)ps->osize8[v] * 8;
 	}
 	for (i = 0; i < tail; i++) {
-		uint32_t v = queue[i], k, f = ps->ofunc[v];
+		uint32_t v = queue[i], k = pk[i], f = ps->ofunc[v];
 
 		if (C.parent[v] == v)
 			continue;
-		hd_map_get(&pairs, ((uint64_t)f + 1) << 32 | ps->ofunc[C.parent[v]], &k);
 		if (first[f] == NONE || sums[k] > best[f]) {
 			first[f] = v;
 			best[f] = sums[k];
@@ -1459,6 +1579,8 @@ static int held_by(struct parser *ps)
 	}
 	free(queue);
 	queue = NULL;
+	free(pk);
+	pk = NULL;
 	free(sums);
 	sums = NULL;
 	free(best);
@@ -1499,6 +1621,7 @@ static int held_by(struct parser *ps)
 	}
 done:
 	free(queue);
+	free(pk);
 	free(first);
 	free(best);
 	free(sums);
@@ -1515,7 +1638,10 @@ done:
 /* ---- dominators ---- */
 
 struct dom {
-	uint32_t *pre, *vert, *parent;   /* preorder number of an object; and back */
+	/* an object's first reference and preorder number, side by side: the
+	 * DFS reads both of an object it meets at random */
+	struct { uint32_t first, pre; } *rp;
+	uint32_t *vert, *parent;         /* the object of a preorder number; its DFS parent */
 	uint32_t *rrow, *redges;          /* predecessors, in preorder numbers */
 	uint32_t *semi, *label, *anc, *idom, *bhead, *bnext, *stack;
 	size_t nv;                        /* vertices: objects + the super-root */
@@ -1526,7 +1652,8 @@ struct dom {
  * but an int[] that nothing reaches or refers to is left out: HotSpot
  * fills the unused ends of its allocation buffers with such arrays, dead
  * by construction, and jmap -histo does not count them.  nv is then the
- * vertices visited. */
+ * vertices visited.  Each reference, read once, is left as its target's
+ * preorder number, which is all reverse() wants of it. */
 static int dfs(struct parser *ps, struct dom *D)
 {
 	size_t n = ps->nobjs, i, next = 1;
@@ -1534,41 +1661,46 @@ static int dfs(struct parser *ps, struct dom *D)
 	int pass;
 
 	for (i = 0; i < n; i++)
-		D->pre[i] = NONE;
+		D->rp[i].pre = NONE;
 	D->vert[0] = NONE;
 	D->parent[0] = 0;
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < n; i++) {
 			size_t sp = 0;
 
-			if (D->pre[i] != NONE || (pass == 0 && !(ps->rkind[i] & RK_KIND)))
+			if (D->rp[i].pre != NONE || (pass == 0 && !(ps->rkind[i] & RK_KIND)))
 				continue;
 			if (pass == 1 && !ps->rkind[i] && ps->ofunc[i] == ps->pfunc[10])
 				continue; /* a filler */
 			if (pass == 1)
 				ps->rkind[i] |= RK_UNREACHABLE;
-			D->pre[i] = (uint32_t)next;
+			D->rp[i].pre = (uint32_t)next;
 			D->vert[next] = (uint32_t)i;
 			D->parent[next++] = 0;
 			sv[sp] = (uint32_t)i;
-			se[sp++] = ps->row[i];
+			se[sp++] = D->rp[i].first;
 			while (sp) {
 				uint32_t v = sv[sp - 1];
 
-				if (se[sp - 1] == ps->row[v + 1]) {
+				if (se[sp - 1] == D->rp[v + 1].first) {
 					sp--;
 					continue;
 				}
 				{
-					uint32_t w = ps->edges[se[sp - 1]++];
+					uint32_t e = se[sp - 1]++, w = ps->edges[e];
 
-					if (D->pre[w] != NONE)
+					if (e + 1 < D->rp[v + 1].first)
+						HD_PREFETCH(&D->rp[ps->edges[e + 1]].pre);
+					if (D->rp[w].pre != NONE) {
+						ps->edges[e] = D->rp[w].pre;
 						continue;
-					D->pre[w] = (uint32_t)next;
+					}
+					ps->edges[e] = (uint32_t)next;
+					D->rp[w].pre = (uint32_t)next;
 					D->vert[next] = w;
-					D->parent[next++] = D->pre[v];
+					D->parent[next++] = D->rp[v].pre;
 					sv[sp] = w;
-					se[sp++] = ps->row[w];
+					se[sp++] = D->rp[w].first;
 				}
 			}
 		}
@@ -1577,24 +1709,37 @@ static int dfs(struct parser *ps, struct dom *D)
 	return 0;
 }
 
-/* Predecessor lists in preorder numbers (the super-root's edges are not
- * stored: a root's rkind says it has one). */
+/* Predecessor lists in preorder numbers, the super-root (0) among a
+ * root's. */
 static int reverse(struct parser *ps, struct dom *D)
 {
-	size_t n = ps->nobjs, i, nv = D->nv;
+	size_t n = ps->nobjs, i, nv = D->nv, nroots = 0;
 	uint32_t e;
 
+	for (i = 0; i < n; i++)
+		nroots += D->rp[i].pre != NONE && (ps->rkind[i] & RK_KIND);
 	if (!(D->rrow = calloc(nv + 1, sizeof(*D->rrow))) ||
-	    !(D->redges = malloc((ps->nedges + 1) * sizeof(*D->redges))))
+	    !(D->redges = malloc((ps->nedges + nroots + 1) * sizeof(*D->redges))))
 		return nomem(ps);
-	for (e = 0; e < ps->nedges; e++)
-		D->rrow[D->pre[ps->edges[e]] + 1]++;
+	/* dfs() left out only objects without references (fillers), but a
+	 * source it did not visit is skipped all the same: its references are
+	 * still object indexes */
+	for (i = 0; i < n; i++)
+		if (D->rp[i].pre != NONE) {
+			D->rrow[D->rp[i].pre + 1] += (ps->rkind[i] & RK_KIND) != 0;
+			for (e = D->rp[i].first; e < D->rp[i + 1].first; e++)
+				D->rrow[ps->edges[e] + 1]++;
+		}
 	for (i = 0; i < nv; i++)
 		D->rrow[i + 1] += D->rrow[i];
 	/* fill with rrow[k] as the cursor of k, then shift back */
 	for (i = 0; i < n; i++)
-		for (e = ps->row[i]; e < ps->row[i + 1]; e++)
-			D->redges[D->rrow[D->pre[ps->edges[e]]]++] = D->pre[i];
+		if (D->rp[i].pre != NONE) {
+			if (ps->rkind[i] & RK_KIND)
+				D->redges[D->rrow[D->rp[i].pre]++] = 0;
+			for (e = D->rp[i].first; e < D->rp[i + 1].first; e++)
+				D->redges[D->rrow[ps->edges[e]]++] = D->rp[i].pre;
+		}
 	for (i = nv; i > 0; i--)
 		D->rrow[i] = D->rrow[i - 1];
 	D->rrow[0] = 0;
@@ -1634,8 +1779,6 @@ static void lengauer_tarjan(struct parser *ps, struct dom *D)
 	for (w = (uint32_t)nv - 1; w >= 1; w--) {
 		uint32_t p = D->parent[w], s = w, e, v;
 
-		if (ps->rkind[D->vert[w]] & RK_KIND)
-			s = 0; /* the super-root is a predecessor */
 		for (e = D->rrow[w]; e < D->rrow[w + 1]; e++) {
 			uint32_t u = eval(D, D->redges[e]);
 
@@ -1657,6 +1800,81 @@ static void lengauer_tarjan(struct parser *ps, struct dom *D)
 	for (k = 1; k < nv; k++)
 		if (D->idom[k] != D->semi[k])
 			D->idom[k] = D->idom[D->idom[k]];
+}
+
+/*
+ * Semi-NCA (Georgiadis' thesis): the semidominators as Lengauer-Tarjan
+ * computes them, then in preorder each idom as the nearest ancestor of
+ * its DFS parent in the dominator tree so far whose number is at most its
+ * semidominator.  The same tree as lengauer_tarjan (it is unique), with
+ * one eval per vertex rather than two and the forest as (ancestor, least
+ * semidominator on the path) pairs, one cache line a step: the graph's
+ * references are random, so the misses are the cost.  The walk up the
+ * tree is quadratic on a heap built for it (a long path whose ends are
+ * joined many times), so it has a budget of steps proportional to the
+ * graph: past it, 0 and lengauer_tarjan does the work instead.  1 done.
+ */
+struct fst {
+	uint32_t anc, best;
+};
+
+static uint32_t eval_best(struct fst *F, uint32_t *stack, uint32_t v)
+{
+	uint32_t x = v;
+	size_t sp = 0;
+
+	if (F[v].anc == NONE)
+		return v; /* not yet in the forest: its semi is its own number */
+	while (F[F[x].anc].anc != NONE) {
+		stack[sp++] = x;
+		x = F[x].anc;
+	}
+	while (sp) {
+		struct fst *a, *f;
+
+		x = stack[--sp];
+		f = &F[x];
+		a = &F[f->anc];
+		if (a->best < f->best)
+			f->best = a->best;
+		f->anc = a->anc;
+	}
+	return F[v].best;
+}
+
+static int semi_nca(struct parser *ps, struct dom *D, struct fst *F)
+{
+	size_t nv = D->nv, k;
+	uint64_t budget = 4 * (uint64_t)nv + 2 * (uint64_t)ps->nedges + ((uint64_t)1 << 20);
+	uint32_t *semi = D->semi, *idom = D->idom, w;
+
+	for (k = 0; k < nv; k++)
+		F[k].anc = NONE, F[k].best = (uint32_t)k;
+	for (w = (uint32_t)nv - 1; w >= 1; w--) {
+		uint32_t s = w, e;
+
+		for (e = D->rrow[w]; e < D->rrow[w + 1]; e++) {
+			uint32_t u = eval_best(F, D->stack, D->redges[e]);
+
+			if (u < s)
+				s = u;
+		}
+		semi[w] = s;
+		F[w].best = s;
+		F[w].anc = D->parent[w];
+	}
+	idom[0] = 0;
+	for (w = 1; w < nv; w++) {
+		uint32_t x = D->parent[w];
+
+		while (x > semi[w]) {
+			if (!budget--)
+				return 0;
+			x = idom[x];
+		}
+		idom[w] = x;
+	}
+	return 1;
 }
 
 /* ---- the trie of paths ---- */
@@ -1711,12 +1929,21 @@ static int trie_plain(struct parser *ps, uint32_t t, uint32_t f, uint32_t *out)
 static int trie_child(struct parser *ps, uint32_t t, uint32_t f, uint32_t *out)
 {
 	const struct hprof *h = ps->h;
+	uint64_t key = trie_key(t, f);
+	struct tmemo *m = &ps->tmemo[(key * 0x9e3779b97f4a7c15ull) >> (64 - TMEMO_BITS)];
 	uint32_t x, s;
 	size_t k = 0;
 	int rc;
 
-	if (hd_map_get(&ps->trie_index, trie_key(t, f), out))
+	if (m->key == key) {
+		*out = m->val;
 		return 0;
+	}
+	if (hd_map_get(&ps->trie_index, key, out)) {
+		m->key = key;
+		m->val = *out;
+		return 0;
+	}
 	for (x = t; x && h->tfunc[x] != f; x = h->tparent[x])
 		;
 	if (!x)
@@ -1732,7 +1959,7 @@ static int trie_child(struct parser *ps, uint32_t t, uint32_t f, uint32_t *out)
 			return rc;
 	if ((rc = trie_plain(ps, s, f, out)))
 		return rc;
-	return hd_map_put(&ps->trie_index, trie_key(t, f), *out) ? nomem(ps) : 0;
+	return hd_map_put(&ps->trie_index, key, *out) ? nomem(ps) : 0;
 }
 
 static int build_paths(struct parser *ps, struct dom *D)
@@ -1745,6 +1972,9 @@ static int build_paths(struct parser *ps, struct dom *D)
 		rootnode[k] = NONE;
 	if ((rc = trie_new(ps, 0, NONE, &t)) || (rc = hd_map_init(&ps->trie_index, 1024)))
 		return rc == HD_ERR_NOMEM ? nomem(ps) : rc;
+	/* key 0 is no trie_key: the memo starts empty */
+	if (!(ps->tmemo = calloc((size_t)1 << TMEMO_BITS, sizeof(*ps->tmemo))))
+		return nomem(ps);
 	node[0] = 0;
 	for (k = 1; k < D->nv; k++) {
 		uint32_t o = D->vert[k], d = D->idom[k], up;
@@ -1780,32 +2010,52 @@ static int build_paths(struct parser *ps, struct dom *D)
 static int dominators(struct parser *ps)
 {
 	struct dom D;
-	size_t nv = ps->nobjs + 1;
+	size_t nv = ps->nobjs + 1, k;
 	int rc;
 
 	memset(&D, 0, sizeof(D));
 	D.nv = nv;
-	if (!(D.pre = malloc(nv * sizeof(uint32_t))) || !(D.vert = malloc(nv * sizeof(uint32_t))) ||
+	if (!(D.rp = malloc(nv * sizeof(*D.rp))) || !(D.vert = malloc(nv * sizeof(uint32_t))) ||
 	    !(D.parent = malloc(nv * sizeof(uint32_t))) || !(D.semi = malloc(nv * sizeof(uint32_t))) ||
 	    !(D.label = malloc(nv * sizeof(uint32_t)))) {
 		rc = nomem(ps);
 		goto done;
 	}
+	for (k = 0; k < nv; k++)
+		D.rp[k].first = ps->row[k];
+	free(ps->row);
+	ps->row = NULL;
 	if ((rc = dfs(ps, &D)) || (rc = reverse(ps, &D)))
 		goto done;
-	free(D.pre);
-	D.pre = NULL;
+	free(D.rp);
+	D.rp = NULL;
 	free(ps->edges);
 	ps->edges = NULL;
 	free(ps->row);
 	ps->row = NULL;
-	if (!(D.anc = malloc(nv * sizeof(uint32_t))) || !(D.idom = malloc(nv * sizeof(uint32_t))) ||
-	    !(D.bhead = malloc(nv * sizeof(uint32_t))) || !(D.bnext = malloc(nv * sizeof(uint32_t))) ||
-	    !(D.stack = malloc(nv * sizeof(uint32_t)))) {
-		rc = nomem(ps);
-		goto done;
+	{
+		struct fst *F = malloc(D.nv * sizeof(*F));
+		int ok;
+
+		D.stack = D.label; /* free since the DFS */
+		D.label = NULL;
+		if (!F || !(D.idom = malloc(nv * sizeof(uint32_t)))) {
+			free(F);
+			rc = nomem(ps);
+			goto done;
+		}
+		ok = semi_nca(ps, &D, F);
+		free(F);
+		if (!ok && (!(D.label = malloc(nv * sizeof(uint32_t))) ||
+			    !(D.anc = malloc(nv * sizeof(uint32_t))) ||
+			    !(D.bhead = malloc(nv * sizeof(uint32_t))) ||
+			    !(D.bnext = malloc(nv * sizeof(uint32_t))))) {
+			rc = nomem(ps);
+			goto done;
+		}
+		if (!ok)
+			lengauer_tarjan(ps, &D);
 	}
-	lengauer_tarjan(ps, &D);
 	free(D.label);
 	free(D.anc);
 	free(D.bhead);
@@ -1816,7 +2066,7 @@ static int dominators(struct parser *ps)
 	D.label = D.anc = D.bhead = D.bnext = D.stack = D.rrow = D.redges = NULL;
 	rc = build_paths(ps, &D);
 done:
-	free(D.pre);
+	free(D.rp);
 	free(D.vert);
 	free(D.parent);
 	free(D.rrow);
@@ -1920,6 +2170,7 @@ static int hprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 	ps.err = err;
 	ps.d = p->data;
 	ps.len = p->len;
+	ps.window = p->len / 16 < ((size_t)32 << 20) ? p->len / 16 : (size_t)32 << 20;
 	for (i = 0; i < RK_COUNT; i++)
 		ps.rfunc[i] = NONE;
 	for (i = 0; i < 12; i++)
@@ -1950,13 +2201,19 @@ static int hprof_decode(struct hd_profile *p, const struct hd_limits *lim,
 		goto done;
 	/* The dump's bytes are read no more (names are in the arena): gone
 	 * before the dominators, the peak, which need only the arrays. */
-	free(p->data);
+	if (p->mapped)
+		munmap(p->data, p->mapped);
+	else
+		free(p->data);
 	p->data = NULL;
+	p->mapped = 0;
 	ps.max_frames = lim && lim->max_frames ? lim->max_frames : hd_default_max_frames(p->len);
 	free(ps.objs);
 	ps.objs = NULL;
 	free(ps.bstart);
 	ps.bstart = NULL;
+	free(ps.rank);
+	ps.rank = NULL;
 	if ((rc = dominators(&ps)) || (rc = finish(&ps, lim)))
 		goto done;
 done:
@@ -1970,12 +2227,14 @@ done:
 	free(ps.roots);
 	free(ps.objs);
 	free(ps.bstart);
+	free(ps.rank);
 	free(ps.ofunc);
 	free(ps.osize8);
 	free(ps.rkind);
 	free(ps.row);
 	free(ps.edges);
 	hd_map_release(&ps.trie_index);
+	free(ps.tmemo);
 	free(ps.scratch);
 	return rc;
 }

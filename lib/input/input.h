@@ -133,6 +133,8 @@ struct hd_profile {
 	struct hd_arena arena;
 	unsigned char *data;
 	size_t len;
+	size_t mapped;         /* 0: data is malloc'd; else a read-only file
+				* mapping of that many bytes (load.c) */
 	void *priv;            /* the decoder's own state */
 	int64_t time_nanos, duration_nanos;
 	/* period_type and period; "" and 0 when the profile has none */

@@ -467,9 +467,11 @@ static const struct hd_decoder *const decoders[] = {
 	&hd_decoder_pprof,
 };
 
-/* Decode data[0..len), which the profile owns from now on (even on error). */
-static int decode_owned(unsigned char *data, size_t len, const struct hd_limits *lim,
-			struct hd_profile **out, struct hd_error *err)
+/* Decode data[0..len), which the profile owns from now on (even on
+ * error): malloc'd, or a read-only mapping of mapped bytes. */
+static int decode_owned(unsigned char *data, size_t len, size_t mapped,
+			const struct hd_limits *lim, struct hd_profile **out,
+			struct hd_error *err)
 {
 	struct hd_profile *p;
 	size_t i;
@@ -478,12 +480,16 @@ static int decode_owned(unsigned char *data, size_t len, const struct hd_limits 
 	*out = NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
-		free(data);
+		if (mapped)
+			munmap(data, mapped);
+		else
+			free(data);
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	}
 	hd_arena_init(&p->arena);
 	p->data = data;
 	p->len = len;
+	p->mapped = mapped;
 	for (i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++)
 		if (decoders[i]->sniff(data, len))
 			break;
@@ -513,7 +519,7 @@ int hd_profile_parse(const unsigned char *data, size_t len,
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	if (len)
 		memcpy(copy, data, len);
-	rc = decode_owned(copy, len, lim, out, err);
+	rc = decode_owned(copy, len, 0, lim, out, err);
 	if (!rc && (rc = hd_profile_check(*out, err))) {
 		hd_profile_free(*out);
 		*out = NULL;
@@ -534,7 +540,7 @@ int hd_profile_load_mem(const void *data, size_t len, int64_t when,
 	rc = hd_load_mem(data, len, lim ? lim->max_size : 0, &buf, err);
 	if (rc)
 		return rc;
-	rc = decode_owned((unsigned char *)buf.data, buf.len, lim, out, err);
+	rc = decode_owned((unsigned char *)buf.data, buf.len, 0, lim, out, err);
 	if (!rc && (*out)->time_nanos == 0)
 		(*out)->time_nanos = when;
 	return rc;
@@ -558,6 +564,39 @@ static int load_url(const char *url, const struct hd_limits *lim,
 	return rc;
 }
 
+/*
+ * An uncompressed Java heap dump in a regular file within the cap is
+ * decoded from a read-only mapping, not a copy: hprof.c reads it in a few
+ * passes and gives the pages behind it back (madvise), so a
+ * dump of gigabytes never has all of itself resident.  1 when the file is
+ * not one (the caller reads it as any other), else decode_owned's result.
+ */
+static int load_mapped(const char *path, const struct hd_limits *lim,
+		       struct hd_profile **out, struct hd_error *err)
+{
+	uint64_t max = lim && lim->max_size ? lim->max_size : HD_DEFAULT_MAX_SIZE;
+	struct stat st;
+	void *map;
+	int fd;
+
+	if (strcmp(path, "-") == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 32 ||
+	    (uint64_t)st.st_size > max || (uint64_t)st.st_size >= SIZE_MAX) {
+		close(fd);
+		return 1;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return 1;
+	if (!hd_decoder_hprof.sniff(map, (size_t)st.st_size)) {
+		munmap(map, (size_t)st.st_size);
+		return 1;
+	}
+	return decode_owned(map, (size_t)st.st_size, (size_t)st.st_size, lim, out, err);
+}
+
 int hd_profile_load(const char *path, const struct hd_limits *lim,
 		    struct hd_profile **out, struct hd_error *err)
 {
@@ -567,10 +606,12 @@ int hd_profile_load(const char *path, const struct hd_limits *lim,
 	*out = NULL;
 	if (hd_is_url(path))
 		return load_url(path, lim, out, err);
+	if ((rc = load_mapped(path, lim, out, err)) != 1)
+		return rc;
 	rc = hd_load_file(path, lim ? lim->max_size : 0, &buf, err);
 	if (rc)
 		return rc;
-	return decode_owned((unsigned char *)buf.data, buf.len, lim, out, err);
+	return decode_owned((unsigned char *)buf.data, buf.len, 0, lim, out, err);
 }
 
 void hd_profile_free(struct hd_profile *p)
@@ -580,6 +621,9 @@ void hd_profile_free(struct hd_profile *p)
 	if (p->decoder && p->decoder->release)
 		p->decoder->release(p);
 	hd_arena_release(&p->arena);
-	free(p->data);
+	if (p->mapped)
+		munmap(p->data, p->mapped);
+	else
+		free(p->data);
 	free(p);
 }
