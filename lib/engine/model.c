@@ -2078,7 +2078,7 @@ static int cmp_stacks(const void *pa, const void *pb, void *ctx)
 }
 
 /* The distinct stack ids of every column, once each. */
-static int tree_stacks(struct hd_model *m, uint32_t **out, size_t *n)
+static int tree_stacks(const struct hd_model *m, uint32_t **out, size_t *n)
 {
 	uint8_t *seen = calloc(m->pool.n + 1, 1);
 	uint32_t *ids = NULL;
@@ -2150,14 +2150,64 @@ out:
 	return rc;
 }
 
+/* Every column's distinct stacks, once, in the tree's order. */
+static int sorted_stacks(const struct hd_model *m, uint32_t **ids, size_t *nids)
+{
+	if (tree_stacks(m, ids, nids))
+		return HD_ERR_NOMEM;
+	if (hd_sort(*ids, *nids, sizeof(**ids), cmp_stacks, (void *)&m->pool)) {
+		free(*ids);
+		*ids = NULL;
+		return HD_ERR_NOMEM;
+	}
+	return 0;
+}
+
+int hd_model_tree_stacks(const struct hd_model *m, size_t a, size_t b,
+			 struct hd_tree_stacks *out)
+{
+	size_t ends[2] = {a, b}, k, s;
+
+	memset(out, 0, sizeof(*out));
+	out->va = calloc(m->pool.n + 1, sizeof(int64_t));
+	out->vb = calloc(m->pool.n + 1, sizeof(int64_t));
+	if (!out->va || !out->vb || sorted_stacks(m, &out->ids, &out->n)) {
+		hd_tree_stacks_release(out);
+		return HD_ERR_NOMEM;
+	}
+	for (k = 0; k < 2; k++) {
+		const struct column *col = &m->cols[ends[k]];
+		int64_t *v = k ? out->vb : out->va;
+
+		for (s = 0; s < col->nsamp; s++)
+			v[col->sid[s]] = hd_add_sat(v[col->sid[s]], col->vals[s]);
+	}
+	return 0;
+}
+
+void hd_tree_stacks_release(struct hd_tree_stacks *s)
+{
+	free(s->ids);
+	free(s->va);
+	free(s->vb);
+	memset(s, 0, sizeof(*s));
+}
+
+const uint32_t *hd_model_stack_frames(const struct hd_model *m, uint32_t id, uint32_t *n)
+{
+	const uint32_t *st = pool_stack(&m->pool, id);
+
+	*n = st[0];
+	return st + 1;
+}
+
 static int hd_model_tree(struct hd_model *m, struct hd_error *err)
 {
 	uint32_t *ids = NULL, *leaf = NULL;
 	size_t nids = 0, c, s;
 	int rc = HD_ERR_NOMEM;
 
-	if (tree_stacks(m, &ids, &nids) ||
-	    hd_sort(ids, nids, sizeof(*ids), cmp_stacks, &m->pool) ||
+	if (sorted_stacks(m, &ids, &nids) ||
 	    !(leaf = malloc((m->pool.n + 1) * sizeof(*leaf))) ||
 	    tree_nodes(m, ids, nids, leaf))
 		goto out;

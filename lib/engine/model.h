@@ -165,6 +165,28 @@ int hd_model_node_recursive(const struct hd_model *m, uint32_t n);
 /* Subtree sums of self for one column, into out[hd_model_node_count()]. */
 void hd_model_node_totals(const struct hd_model *m, size_t col, int64_t *out);
 
+/*
+ * The call tree's stacks, without the tree (flame graphs lay the tree out
+ * from these in a few passes of memory proportional to the stacks, not to
+ * the nodes): every distinct stack any column holds, once, in ids[0 .. n),
+ * sorted root first frame id by frame id, a prefix before its
+ * extensions.  A walk that makes a node for every (prefix, frame) it has
+ * not met just before meets the nodes of hd_model_finish()'s tree in id
+ * order.  va[id], vb[id]: stack id's value in columns a and b, its
+ * samples summed (saturating) in their order: the self value of the
+ * stack's last node.  Reads only; any model, with or without the tree.
+ */
+struct hd_tree_stacks {
+	size_t n;
+	uint32_t *ids;
+	int64_t *va, *vb;
+};
+int hd_model_tree_stacks(const struct hd_model *m, size_t a, size_t b,
+			 struct hd_tree_stacks *out);
+void hd_tree_stacks_release(struct hd_tree_stacks *s);
+/* Stack id's frames, root first, *n of them; valid until the model is freed. */
+const uint32_t *hd_model_stack_frames(const struct hd_model *m, uint32_t id, uint32_t *n);
+
 /* pprof's filepath.Clean of a file name, into the arena. */
 char *hd_clean_path(struct hd_arena *a, const char *path);
 
