@@ -108,6 +108,7 @@ struct kid {
 struct cand {
 	uint32_t id, parent, pcand, frame, depth;
 	unsigned char drawn;  /* DRAWN, or CROWDED once crowd_out() ran */
+	size_t first;         /* the first of the sorted stacks below it */
 	int64_t cum0, cum1, self0, self1;
 	double w, x;
 	size_t kids, nkids;   /* its callees in name order, in fg.seq */
@@ -130,6 +131,8 @@ struct fg {
 	int diff;              /* two columns, base and new */
 	size_t c0, c1;         /* base and new column (the same for top) */
 	struct hd_tree_stacks st;
+	size_t at;             /* the sorted stack the walk is at */
+	int64_t *pre0, *pre1;  /* sums of the sorted stacks before each, or NULL */
 	uint32_t *rank;        /* per frame: its place in name order */
 	size_t nn;             /* nodes of the whole tree */
 	double *w;             /* per node: its width in value units */
@@ -313,7 +316,52 @@ static int open_node(struct fg *g, int pass, uint32_t frame)
 	o->cand = (uint32_t)g->ncand;
 	g->cand[g->ncand++] = (struct cand){.id = id, .parent = p->id, .pcand = p->cand,
 					    .frame = frame, .depth = (uint32_t)g->depth,
-					    .drawn = DRAWN, .w = g->w[id]};
+					    .drawn = DRAWN, .first = g->at, .w = g->w[id]};
+	return 0;
+}
+
+/* A candidate's callees, in name order, into fg.seq. */
+static int put_seq(struct fg *g, struct cand *c, size_t from)
+{
+	size_t k;
+
+	c->kids = g->nseq;
+	c->nkids = g->nkids - from;
+	if (HD_GROW(g->seq, g->seq_cap, g->nseq + c->nkids + 1))
+		return HD_ERR_NOMEM;
+	for (k = from; k < g->nkids; k++)
+		g->seq[g->nseq++] = (struct seq){
+			(uint64_t)g->rank[g->kids[k].frame] << 32 | g->kids[k].id,
+			g->kids[k].w, g->kids[k].cand};
+	if (c->nkids > 1)
+		qsort(g->seq + c->kids, c->nkids, sizeof(*g->seq), cmp_seq);
+	return 0;
+}
+
+/* The second pass when no sum can saturate: a node's cum is the sum of
+ * the sorted stacks below it, a difference of prefix sums, and only the
+ * candidates and their callees are kept. */
+static int close_kept(struct fg *g, struct open_node *o)
+{
+	if (o->cand != NONE) {
+		struct cand *c = &g->cand[o->cand];
+
+		c->cum0 = g->pre0[g->at] - g->pre0[c->first];
+		c->cum1 = g->pre1[g->at] - g->pre1[c->first];
+		c->self0 = o->self0;
+		c->self1 = o->self1;
+		if (put_seq(g, c, o->kids))
+			return HD_ERR_NOMEM;
+	}
+	g->nkids = o->kids;
+	if (g->depth == 0)
+		return 0;
+	if (g->path[g->depth - 1].cand != NONE) {
+		if (HD_GROW(g->kids, g->kids_cap, g->nkids + 1))
+			return HD_ERR_NOMEM;
+		g->kids[g->nkids++] = (struct kid){g->w[o->id], 0, 0, o->id, o->frame, o->cand};
+	}
+	g->depth--;
 	return 0;
 }
 
@@ -325,6 +373,8 @@ static int close_node(struct fg *g, int pass)
 	double inner = 0, self = o->self0 > o->self1 ? (double)o->self0 : (double)o->self1, w;
 	size_t k;
 
+	if (pass == 2 && g->pre0)
+		return close_kept(g, o);
 	for (k = g->nkids; k-- > o->kids;) {
 		cum0 = hd_add_sat(cum0, g->kids[k].cum0);
 		cum1 = hd_add_sat(cum1, g->kids[k].cum1);
@@ -343,16 +393,8 @@ static int close_node(struct fg *g, int pass)
 		c->cum1 = cum1;
 		c->self0 = o->self0;
 		c->self1 = o->self1;
-		c->kids = g->nseq;
-		c->nkids = g->nkids - o->kids;
-		if (HD_GROW(g->seq, g->seq_cap, g->nseq + c->nkids + 1))
+		if (put_seq(g, c, o->kids))
 			return HD_ERR_NOMEM;
-		for (k = o->kids; k < g->nkids; k++)
-			g->seq[g->nseq++] = (struct seq){
-				(uint64_t)g->rank[g->kids[k].frame] << 32 | g->kids[k].id,
-				g->kids[k].w, g->kids[k].cand};
-		if (c->nkids > 1)
-			qsort(g->seq + c->kids, c->nkids, sizeof(*g->seq), cmp_seq);
 	}
 	g->nkids = o->kids;
 	if (g->depth == 0)
@@ -391,6 +433,8 @@ static int walk(struct fg *g, int pass)
 	}
 	for (i = 0; i < g->st.n && !rc; i++) {
 		uint32_t id = g->st.ids[i], n, lcp = 0, k;
+
+		g->at = i;
 		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
 		struct open_node *leaf;
 
@@ -408,6 +452,7 @@ static int walk(struct fg *g, int pass)
 		prev = f;
 		np = n;
 	}
+	g->at = g->st.n;
 	while (!rc && g->depth > 0)
 		rc = close_node(g, pass);
 	return rc ? rc : close_node(g, pass);
@@ -451,6 +496,36 @@ static int crowd_out(struct fg *g)
 	return 0;
 }
 
+/* When the magnitudes of each column's stacks sum to at most INT64_MAX,
+ * no partial sum saturates in any order, and a node's cum is exactly a
+ * difference of prefix sums over the sorted stacks: fg.pre0, fg.pre1.
+ * Otherwise (hostile values) they stay NULL, and the second pass sums
+ * as the first. */
+static int prefix_sums(struct fg *g)
+{
+	uint64_t m0 = 0, m1 = 0;
+	size_t i;
+
+	for (i = 0; i < g->st.n; i++) {
+		int64_t a = g->st.va[g->st.ids[i]], b = g->st.vb[g->st.ids[i]];
+		uint64_t ua = a < 0 ? -(uint64_t)a : (uint64_t)a, ub = b < 0 ? -(uint64_t)b : (uint64_t)b;
+
+		if (__builtin_add_overflow(m0, ua, &m0) || __builtin_add_overflow(m1, ub, &m1) ||
+		    m0 > INT64_MAX || m1 > INT64_MAX)
+			return 0;
+	}
+	g->pre0 = malloc((g->st.n + 1) * sizeof(int64_t));
+	g->pre1 = malloc((g->st.n + 1) * sizeof(int64_t));
+	if (!g->pre0 || !g->pre1)
+		return HD_ERR_NOMEM;
+	g->pre0[0] = g->pre1[0] = 0;
+	for (i = 0; i < g->st.n; i++) {
+		g->pre0[i + 1] = g->pre0[i] + g->st.va[g->st.ids[i]];
+		g->pre1[i + 1] = g->pre1[i] + g->st.vb[g->st.ids[i]];
+	}
+	return 0;
+}
+
 /* Widths, what is drawn, offsets: the rules at the top of this file. */
 static int layout(struct fg *g)
 {
@@ -463,6 +538,8 @@ static int layout(struct fg *g)
 	if (rc)
 		return rc;
 	g->scale = g->w[0] > 0 ? PLOT / g->w[0] : 0;
+	if (prefix_sums(g))
+		return HD_ERR_NOMEM;
 	rc = walk(g, 2);
 	if (rc)
 		return rc;
@@ -708,5 +785,7 @@ out:
 	free(g.kids);
 	free(g.cand);
 	free(g.seq);
+	free(g.pre0);
+	free(g.pre1);
 	return rc;
 }
