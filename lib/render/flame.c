@@ -133,6 +133,7 @@ struct fg {
 	struct hd_tree_stacks st;
 	size_t at;             /* the sorted stack the walk is at */
 	int64_t *pre0, *pre1;  /* sums of the sorted stacks before each, or NULL */
+	uint32_t *lcp;         /* per sorted stack: frames shared with the one before */
 	uint32_t *rank;        /* per frame: its place in name order */
 	size_t nn;             /* nodes of the whole tree */
 	double *w;             /* per node: its width in value units */
@@ -406,6 +407,60 @@ static int close_node(struct fg *g, int pass)
 	return 0;
 }
 
+/*
+ * The second pass with prefix sums: a frame not drawn takes its reason
+ * to all its callees, so below the first one on the path (at depth fnd)
+ * nothing is kept, and the nodes a stack adds there are only counted.
+ * The path holds the nodes down to fnd; the work is a step per stack
+ * plus one per node kept or counted by itself.
+ */
+static int walk_kept(struct fg *g)
+{
+	size_t i, fnd = SIZE_MAX;
+	int rc = 0;
+
+	for (i = 0; i < g->st.n && !rc; i++) {
+		uint32_t id = g->st.ids[i], n, lcp = g->lcp[i], k;
+		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
+
+		g->at = i;
+		while (g->depth > lcp && !rc)
+			rc = close_kept(g, &g->path[g->depth]);
+		if (rc)
+			break;
+		if (fnd != SIZE_MAX && fnd > lcp)
+			fnd = SIZE_MAX;
+		if (fnd != SIZE_MAX) {
+			g->why[g->path[fnd].drawn] += n - lcp;
+			g->omitted += n - lcp;
+			g->nn += n - lcp;
+			continue;
+		}
+		for (k = lcp; k < n && !rc; k++) {
+			rc = open_node(g, 2, f[k]);
+			if (!rc && g->path[g->depth].drawn != DRAWN) {
+				size_t rest = n - k - 1;
+
+				fnd = g->depth;
+				g->why[g->path[fnd].drawn] += rest;
+				g->omitted += rest;
+				g->nn += rest;
+				break;
+			}
+		}
+		if (!rc && fnd == SIZE_MAX) {
+			struct open_node *leaf = &g->path[g->depth];
+
+			leaf->self0 = hd_add_sat(leaf->self0, g->st.va[id]);
+			leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[id]);
+		}
+	}
+	g->at = g->st.n;
+	while (!rc && g->depth > 0)
+		rc = close_kept(g, &g->path[g->depth]);
+	return rc ? rc : close_kept(g, &g->path[0]);
+}
+
 static int walk(struct fg *g, int pass)
 {
 	const uint32_t *prev = NULL;
@@ -422,7 +477,8 @@ static int walk(struct fg *g, int pass)
 	g->path[0].frame = NONE;
 	g->path[0].drawn = DRAWN;
 	g->path[0].cand = pass == 2 ? 0 : NONE;
-	if (pass == 1 && HD_GROW(g->w, g->w_cap, 1))
+	if (pass == 1 && (HD_GROW(g->w, g->w_cap, 1) ||
+			  !(g->lcp = malloc((g->st.n + 1) * sizeof(*g->lcp)))))
 		return HD_ERR_NOMEM;
 	if (pass == 2) {
 		if (HD_GROW(g->cand, g->cand_cap, 1))
@@ -430,6 +486,8 @@ static int walk(struct fg *g, int pass)
 		g->ncand = 1;
 		g->cand[0] = (struct cand){.id = 0, .parent = 0, .pcand = NONE, .frame = NONE,
 					   .depth = 0, .drawn = DRAWN, .w = g->w[0]};
+		if (g->pre0)
+			return walk_kept(g);
 	}
 	for (i = 0; i < g->st.n && !rc; i++) {
 		uint32_t id = g->st.ids[i], n, lcp = 0, k;
@@ -438,8 +496,13 @@ static int walk(struct fg *g, int pass)
 		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
 		struct open_node *leaf;
 
-		while (prev && lcp < n && lcp < np && prev[lcp] == f[lcp])
-			lcp++;
+		if (pass == 1) {
+			while (prev && lcp < n && lcp < np && prev[lcp] == f[lcp])
+				lcp++;
+			g->lcp[i] = lcp;
+		} else {
+			lcp = g->lcp[i];
+		}
 		while (g->depth > lcp && !rc)
 			rc = close_node(g, pass);
 		for (k = lcp; k < n && !rc; k++)
@@ -787,5 +850,6 @@ out:
 	free(g.seq);
 	free(g.pre0);
 	free(g.pre1);
+	free(g.lcp);
 	return rc;
 }
