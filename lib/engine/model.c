@@ -58,7 +58,9 @@ struct frame_rec {
 struct stack_pool {
 	uint32_t *data;       /* [depth, frame...] per stack */
 	size_t len, cap;
-	size_t *off;          /* stack id -> offset in data */
+	uint32_t *off;        /* stack id -> offset in data (a 32-bit word: 4 bytes
+				 * a stack less, and a pool past 16 GiB is out of
+				 * memory anyway) */
 	size_t n, off_cap;
 	uint32_t *slots;      /* open addressing: stack id + 1, 0 = empty */
 	size_t nslots;        /* a power of two, at least 2 * n */
@@ -814,11 +816,12 @@ static int pool_intern(struct stack_pool *p, const uint32_t *stk, uint32_t h,
 			return 0;
 		}
 	}
-	if (p->n >= UINT32_MAX - 1 || HD_GROW(p->off, p->off_cap, p->n + 1) ||
+	if (p->n >= UINT32_MAX - 1 || p->len + n + 1 > UINT32_MAX ||
+	    HD_GROW(p->off, p->off_cap, p->n + 1) ||
 	    HD_GROW(p->data, p->cap, p->len + n + 1))
 		return HD_ERR_NOMEM;
 	memcpy(p->data + p->len, stk, ((size_t)n + 1) * sizeof(*stk));
-	p->off[p->n] = p->len;
+	p->off[p->n] = (uint32_t)p->len;
 	p->len += (size_t)n + 1;
 	p->slots[i] = (uint32_t)p->n + 1;
 	*id = (uint32_t)p->n++;
