@@ -1802,6 +1802,20 @@ static int column_start(struct hd_model *m, struct column *col, int with_pair)
 	return dense_fit(m, col, with_pair);
 }
 
+int hd_model_reserve(struct hd_model *m, const struct hd_profile *const *ps, size_t n)
+{
+	size_t stacks = 0, words = 0, k;
+
+	for (k = 0; k < n; k++) {
+		if (ps[k]->nsamples > SIZE_MAX / 4 - stacks ||
+		    ps[k]->nrefs > SIZE_MAX / 4 - words - ps[k]->nsamples)
+			return HD_ERR_NOMEM;
+		stacks += ps[k]->nsamples;
+		words += ps[k]->nrefs + ps[k]->nsamples;
+	}
+	return pool_reserve(&m->pool, stacks, words);
+}
+
 int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		 const struct hd_add_opts *ao, struct hd_error *err)
 {

@@ -49,6 +49,16 @@ void hd_model_free(struct hd_model *m);
  * NULL or "": the producer's rule (app.c).  Before the first add. */
 int hd_model_set_app(struct hd_model *m, const char *re, struct hd_error *err);
 
+/*
+ * Before adding profiles known together (a diff's pair): room in the
+ * stack pool for all of their samples at once, so that the second's
+ * stacks do not move the pool's arrays (a copy of every stack of the
+ * first, into freshly faulted pages: most of a million-stack diff's page
+ * faults).  The room past what the stacks use is address space; the
+ * hash slots are what the pair reaches anyway.  HD_ERR_NOMEM.
+ */
+int hd_model_reserve(struct hd_model *m, const struct hd_profile *const *ps, size_t n);
+
 /* Add one profile as the next column; returns its column index or < 0. */
 int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		 const struct hd_add_opts *opts, struct hd_error *err);
