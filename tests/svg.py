@@ -300,6 +300,27 @@ def test_widening(t, hd, tmp):
             what + ": callees in name order")
 
 
+def test_saturated(t, hd, tmp):
+    """Values whose sums overflow int64 (flame.c then sums every node
+    itself instead of taking differences of prefix sums): they saturate."""
+    big = (1 << 63) - 1
+    types = [("inuse_space", "bytes")]
+    a, b = os.path.join(tmp, "sa.pb.gz"), os.path.join(tmp, "sb.pb.gz")
+    pprofgen.write_profile(a, types, [(["x", "main"], [big]), (["y", "main"], [big]),
+                                      (["main"], [3])])
+    pprofgen.write_profile(b, types, [(["x", "main"], [5]), (["main"], [3])])
+    what = "saturating sums"
+    svg, frames = parse_svg(t, heapdiff(hd, "diff", "--format", "svg", a, b), what)
+    names = {f.name: f for f in frames}
+    t.check(set(names) == {"all", "main", "x", "y"}, what + ": every frame drawn", sorted(names))
+    if set(names) == {"all", "main", "x", "y"}:
+        t.check(names["all"].a["data-base"] == names["main"].a["data-base"] == str(big) and
+                names["main"].a["data-base-flat"] == "3" and names["main"].a["data-new"] == "8" and
+                names["x"].a["data-base"] == str(big) and names["y"].a["data-new"] == "0",
+                what + ": cum saturates at INT64_MAX, the rest exact",
+                [(f.name, f.a["data-base"], f.a["data-new"]) for f in frames])
+
+
 def test_top(t, hd, root_dir, tmp):
     p = os.path.join(root_dir, "testdata", "cache-v2.pb.gz")
     what = "top cache-v2"
@@ -540,6 +561,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_diff(t, hd, root_dir, tmp)
         test_widening(t, hd, tmp)
+        test_saturated(t, hd, tmp)
         test_top(t, hd, root_dir, tmp)
         test_crowded(t, hd, tmp)
         test_trend(t, hd, root_dir, tmp)

@@ -58,7 +58,9 @@ struct frame_rec {
 struct stack_pool {
 	uint32_t *data;       /* [depth, frame...] per stack */
 	size_t len, cap;
-	size_t *off;          /* stack id -> offset in data */
+	uint32_t *off;        /* stack id -> offset in data (a 32-bit word: 4 bytes
+				 * a stack less, and a pool past 16 GiB is out of
+				 * memory anyway) */
 	size_t n, off_cap;
 	uint32_t *slots;      /* open addressing: stack id + 1, 0 = empty */
 	size_t nslots;        /* a power of two, at least 2 * n */
@@ -814,11 +816,12 @@ static int pool_intern(struct stack_pool *p, const uint32_t *stk, uint32_t h,
 			return 0;
 		}
 	}
-	if (p->n >= UINT32_MAX - 1 || HD_GROW(p->off, p->off_cap, p->n + 1) ||
+	if (p->n >= UINT32_MAX - 1 || p->len + n + 1 > UINT32_MAX ||
+	    HD_GROW(p->off, p->off_cap, p->n + 1) ||
 	    HD_GROW(p->data, p->cap, p->len + n + 1))
 		return HD_ERR_NOMEM;
 	memcpy(p->data + p->len, stk, ((size_t)n + 1) * sizeof(*stk));
-	p->off[p->n] = p->len;
+	p->off[p->n] = (uint32_t)p->len;
 	p->len += (size_t)n + 1;
 	p->slots[i] = (uint32_t)p->n + 1;
 	*id = (uint32_t)p->n++;
@@ -1799,6 +1802,20 @@ static int column_start(struct hd_model *m, struct column *col, int with_pair)
 	return dense_fit(m, col, with_pair);
 }
 
+int hd_model_reserve(struct hd_model *m, const struct hd_profile *const *ps, size_t n)
+{
+	size_t stacks = 0, words = 0, k;
+
+	for (k = 0; k < n; k++) {
+		if (ps[k]->nsamples > SIZE_MAX / 4 - stacks ||
+		    ps[k]->nrefs > SIZE_MAX / 4 - words - ps[k]->nsamples)
+			return HD_ERR_NOMEM;
+		stacks += ps[k]->nsamples;
+		words += ps[k]->nrefs + ps[k]->nsamples;
+	}
+	return pool_reserve(&m->pool, stacks, words);
+}
+
 int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		 const struct hd_add_opts *ao, struct hd_error *err)
 {
@@ -2078,7 +2095,7 @@ static int cmp_stacks(const void *pa, const void *pb, void *ctx)
 }
 
 /* The distinct stack ids of every column, once each. */
-static int tree_stacks(struct hd_model *m, uint32_t **out, size_t *n)
+static int tree_stacks(const struct hd_model *m, uint32_t **out, size_t *n)
 {
 	uint8_t *seen = calloc(m->pool.n + 1, 1);
 	uint32_t *ids = NULL;
@@ -2150,14 +2167,64 @@ out:
 	return rc;
 }
 
+/* Every column's distinct stacks, once, in the tree's order. */
+static int sorted_stacks(const struct hd_model *m, uint32_t **ids, size_t *nids)
+{
+	if (tree_stacks(m, ids, nids))
+		return HD_ERR_NOMEM;
+	if (hd_sort(*ids, *nids, sizeof(**ids), cmp_stacks, (void *)&m->pool)) {
+		free(*ids);
+		*ids = NULL;
+		return HD_ERR_NOMEM;
+	}
+	return 0;
+}
+
+int hd_model_tree_stacks(const struct hd_model *m, size_t a, size_t b,
+			 struct hd_tree_stacks *out)
+{
+	size_t ends[2] = {a, b}, k, s;
+
+	memset(out, 0, sizeof(*out));
+	out->va = calloc(m->pool.n + 1, sizeof(int64_t));
+	out->vb = calloc(m->pool.n + 1, sizeof(int64_t));
+	if (!out->va || !out->vb || sorted_stacks(m, &out->ids, &out->n)) {
+		hd_tree_stacks_release(out);
+		return HD_ERR_NOMEM;
+	}
+	for (k = 0; k < 2; k++) {
+		const struct column *col = &m->cols[ends[k]];
+		int64_t *v = k ? out->vb : out->va;
+
+		for (s = 0; s < col->nsamp; s++)
+			v[col->sid[s]] = hd_add_sat(v[col->sid[s]], col->vals[s]);
+	}
+	return 0;
+}
+
+void hd_tree_stacks_release(struct hd_tree_stacks *s)
+{
+	free(s->ids);
+	free(s->va);
+	free(s->vb);
+	memset(s, 0, sizeof(*s));
+}
+
+const uint32_t *hd_model_stack_frames(const struct hd_model *m, uint32_t id, uint32_t *n)
+{
+	const uint32_t *st = pool_stack(&m->pool, id);
+
+	*n = st[0];
+	return st + 1;
+}
+
 static int hd_model_tree(struct hd_model *m, struct hd_error *err)
 {
 	uint32_t *ids = NULL, *leaf = NULL;
 	size_t nids = 0, c, s;
 	int rc = HD_ERR_NOMEM;
 
-	if (tree_stacks(m, &ids, &nids) ||
-	    hd_sort(ids, nids, sizeof(*ids), cmp_stacks, &m->pool) ||
+	if (sorted_stacks(m, &ids, &nids) ||
 	    !(leaf = malloc((m->pool.n + 1) * sizeof(*leaf))) ||
 	    tree_nodes(m, ids, nids, leaf))
 		goto out;

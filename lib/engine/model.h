@@ -49,6 +49,16 @@ void hd_model_free(struct hd_model *m);
  * NULL or "": the producer's rule (app.c).  Before the first add. */
 int hd_model_set_app(struct hd_model *m, const char *re, struct hd_error *err);
 
+/*
+ * Before adding profiles known together (a diff's pair): room in the
+ * stack pool for all of their samples at once, so that the second's
+ * stacks do not move the pool's arrays (a copy of every stack of the
+ * first, into freshly faulted pages: most of a million-stack diff's page
+ * faults).  The room past what the stacks use is address space; the
+ * hash slots are what the pair reaches anyway.  HD_ERR_NOMEM.
+ */
+int hd_model_reserve(struct hd_model *m, const struct hd_profile *const *ps, size_t n);
+
 /* Add one profile as the next column; returns its column index or < 0. */
 int hd_model_add(struct hd_model *m, const struct hd_profile *p,
 		 const struct hd_add_opts *opts, struct hd_error *err);
@@ -164,6 +174,28 @@ void hd_model_tree_arrays(const struct hd_model *m, size_t col, const uint32_t *
 int hd_model_node_recursive(const struct hd_model *m, uint32_t n);
 /* Subtree sums of self for one column, into out[hd_model_node_count()]. */
 void hd_model_node_totals(const struct hd_model *m, size_t col, int64_t *out);
+
+/*
+ * The call tree's stacks, without the tree (flame graphs lay the tree out
+ * from these in a few passes of memory proportional to the stacks, not to
+ * the nodes): every distinct stack any column holds, once, in ids[0 .. n),
+ * sorted root first frame id by frame id, a prefix before its
+ * extensions.  A walk that makes a node for every (prefix, frame) it has
+ * not met just before meets the nodes of hd_model_finish()'s tree in id
+ * order.  va[id], vb[id]: stack id's value in columns a and b, its
+ * samples summed (saturating) in their order: the self value of the
+ * stack's last node.  Reads only; any model, with or without the tree.
+ */
+struct hd_tree_stacks {
+	size_t n;
+	uint32_t *ids;
+	int64_t *va, *vb;
+};
+int hd_model_tree_stacks(const struct hd_model *m, size_t a, size_t b,
+			 struct hd_tree_stacks *out);
+void hd_tree_stacks_release(struct hd_tree_stacks *s);
+/* Stack id's frames, root first, *n of them; valid until the model is freed. */
+const uint32_t *hd_model_stack_frames(const struct hd_model *m, uint32_t id, uint32_t *n);
 
 /* pprof's filepath.Clean of a file name, into the arena. */
 char *hd_clean_path(struct hd_arena *a, const char *path);

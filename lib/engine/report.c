@@ -306,6 +306,8 @@ int hd_report_add_pair(struct hd_report *r, const char *base_path,
 
 	if ((rc = select_type(r, base, &sb, err)))
 		return rc;
+	if (hd_model_reserve(r->model, (const struct hd_profile *const[]){base, newp}, 2))
+		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	/* Column 0 must exist for select_type's messages about NEW. */
 	if ((rc = add_column(r, base_path, NULL, base, sb, 1.0, newp, err)))
 		return rc;

@@ -88,6 +88,41 @@
  * drawn inherits its caller's reason. */
 enum { NOT_DRAWN, DRAWN, NARROW, DEEP, CROWDED, NREASONS };
 
+/* A node on the walk's path, open until the walk leaves it. */
+struct open_node {
+	uint32_t id, frame;
+	uint32_t cand;        /* its place in fg.cand, or NONE */
+	unsigned char drawn;  /* second pass: DRAWN or why not */
+	int64_t self0, self1;
+	size_t kids;          /* where its closed callees start on fg.kids */
+};
+
+/* A closed node waiting for its caller to close. */
+struct kid {
+	double w;
+	int64_t cum0, cum1;
+	uint32_t id, frame, cand;
+};
+
+/* A node the depth and width rules let through: only these are kept. */
+struct cand {
+	uint32_t id, parent, pcand, frame, depth;
+	unsigned char drawn;  /* DRAWN, or CROWDED once crowd_out() ran */
+	size_t first;         /* the first of the sorted stacks below it */
+	int64_t cum0, cum1, self0, self1;
+	double w, x;
+	size_t kids, nkids;   /* its callees in name order, in fg.seq */
+};
+
+/* A callee of a candidate, in name order: its width and candidate. */
+struct seq {
+	uint64_t key;         /* name rank << 32 | node id */
+	double w;
+	uint32_t cand;
+};
+
+#define NONE UINT32_MAX
+
 struct fg {
 	const struct hd_report *r;
 	const struct hd_render_opts *o;
@@ -95,11 +130,22 @@ struct fg {
 	const struct hd_model *m;
 	int diff;              /* two columns, base and new */
 	size_t c0, c1;         /* base and new column (the same for top) */
-	size_t nn;
-	int64_t *cum0, *cum1;  /* per node */
-	double *w, *x;         /* layout in value units */
-	uint32_t *depth;
-	unsigned char *drawn;  /* DRAWN or why not */
+	struct hd_tree_stacks st;
+	size_t at;             /* the sorted stack the walk is at */
+	int64_t *pre0, *pre1;  /* sums of the sorted stacks before each, or NULL */
+	uint32_t *lcp;         /* per sorted stack: frames shared with the one before */
+	uint32_t *rank;        /* per frame: its place in name order */
+	size_t nn;             /* nodes of the whole tree */
+	double *w;             /* per node: its width in value units */
+	size_t w_cap;
+	struct open_node *path;
+	size_t path_cap, depth;
+	struct kid *kids;
+	size_t nkids, kids_cap;
+	struct cand *cand;
+	size_t ncand, cand_cap;
+	struct seq *seq;
+	size_t nseq, seq_cap;
 	uint32_t maxdepth;     /* of the frames drawn */
 	uint32_t treedepth;    /* of the whole tree */
 	size_t omitted;        /* frames not drawn, for every reason */
@@ -196,129 +242,283 @@ fail:
 	return HD_ERR_NOMEM;
 }
 
-static int cmp_u64(const void *a, const void *b)
+static int cmp_seq(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const struct seq *)a)->key, y = ((const struct seq *)b)->key;
 
 	return x < y ? -1 : x > y;
 }
 
-/*
- * The callees of every node in name order, ties in node order (as a
- * sort by (caller, name, node) gives them): grouped by caller with a
- * counting pass, callers in node order, so kids[first[p] .. first[p + 1])
- * are p's.  Within a caller, keys (name rank, node) sort as integers.
- */
-static int order_kids(const struct fg *g, const uint32_t *parent, const uint32_t *frame,
-		      uint32_t **kids_out, uint32_t **first_out)
+static double room(int64_t cum0, int64_t cum1)
 {
-	size_t nn = g->nn, i, n, most = 0;
-	uint32_t *first = calloc(nn + 1, sizeof(*first));
-	uint32_t *kids = malloc((nn + 1) * sizeof(*kids)), *rank = NULL;
-	uint64_t *keys = NULL;
-	int rc = HD_ERR_NOMEM;
-
-	if (!first || !kids || name_rank(g->m, &rank))
-		goto out;
-	for (n = 1; n < nn; n++)
-		first[parent[n] + 1]++;
-	for (n = 0; n < nn; n++) {
-		if (first[n + 1] > most)
-			most = first[n + 1];
-		first[n + 1] += first[n];
-	}
-	for (n = 1; n < nn; n++)
-		kids[first[parent[n]]++] = (uint32_t)n;
-	/* first[p] is now where p's callees end: shift back. */
-	for (n = nn; n-- > 1;)
-		first[n] = first[n - 1];
-	first[0] = 0;
-	keys = malloc((most + 1) * sizeof(*keys));
-	if (!keys)
-		goto out;
-	for (n = 0; n < nn; n++) {
-		size_t a = first[n], e = first[n + 1];
-
-		if (e - a < 2)
-			continue;
-		for (i = a; i < e; i++)
-			keys[i - a] = (uint64_t)rank[frame[kids[i]]] << 32 | kids[i];
-		qsort(keys, e - a, sizeof(*keys), cmp_u64);
-		for (i = a; i < e; i++)
-			kids[i] = (uint32_t)keys[i - a];
-	}
-	*kids_out = kids;
-	*first_out = first;
-	kids = first = NULL;
-	rc = 0;
-out:
-	free(first);
-	free(kids);
-	free(rank);
-	free(keys);
-	return rc;
-}
-
-static const char *node_name(const struct fg *g, uint32_t n)
-{
-	return n == 0 ? "all" : hd_model_frame(g->m, hd_model_node_frame(g->m, n))->name;
-}
-
-static double room(const struct fg *g, uint32_t n)
-{
-	int64_t v = g->cum0[n] > g->cum1[n] ? g->cum0[n] : g->cum1[n];
+	int64_t v = cum0 > cum1 ? cum0 : cum1;
 
 	return v > 0 ? (double)v : 0;
 }
 
 /*
- * Widths bottom-up (a reverse scan meets callees before callers): the
- * larger of max(base, new) cum and the callees' widths plus max(base,
- * new) of the frame's own value; then offsets top-down in name order,
- * depths, and what is drawn.
+ * The layout walks the sorted distinct stacks (hd_model_tree_stacks)
+ * twice, as the model's tree would be built from them, holding only the
+ * path from the root and each open node's closed callees; every node
+ * gets the id the model's tree gives it (depth-first order).
+ *
+ *   1. Widths bottom-up, as each node closes: the larger of max(base,
+ *      new) cum and the callees' widths plus max(base, new) of the
+ *      frame's own value.  Callees are summed last to first, cums with
+ *      saturation, so the doubles and the integers are those of a
+ *      reverse scan over a whole tree, bit for bit.  Kept: one double
+ *      per node.
+ *   2. With the scale from the root's width, what is drawn, in node
+ *      order (callers first), a callee of a frame not drawn for the
+ *      same reason as its caller: the frames the rules let through are
+ *      kept (fg.cand) with their numbers and, as each closes, its
+ *      callees' widths in name order (fg.seq).
+ *
+ * Then offsets top-down over the kept frames, each one's callees side
+ * by side from its own offset in name order, and the FRAMES_MAX rule.
  */
-static int layout(struct fg *g)
+static int open_node(struct fg *g, int pass, uint32_t frame)
 {
-	size_t nn = g->nn, i, ns0, ns1;
-	/* The callees' widths, summed bottom-up, live in x until the
-	 * offsets replace them top-down: one array of a double per node
-	 * less (x is calloc'd by the caller). */
-	double *inner = g->x;
-	const uint32_t *parent, *frame;
-	const int64_t *self0, *self1;
-	uint32_t *kids = NULL, *first = NULL;
-	uint32_t n;
+	struct open_node *o, *p = &g->path[g->depth];
+	uint32_t id;
 
-	hd_model_tree_arrays(g->m, g->c0, &parent, &frame, &self0, &ns0);
-	hd_model_tree_arrays(g->m, g->c1, &parent, &frame, &self1, &ns1);
-	if (order_kids(g, parent, frame, &kids, &first))
+	if (g->nn >= UINT32_MAX - 1 || HD_GROW(g->path, g->path_cap, g->depth + 2))
 		return HD_ERR_NOMEM;
-	for (n = (uint32_t)nn; n-- > 0;) {
-		int64_t s0 = n < ns0 ? self0[n] : 0, s1 = n < ns1 ? self1[n] : 0;
-		double w = room(g, n), self = s0 > s1 ? (double)s0 : (double)s1;
-
-		/* Widened: the callees and the frame's own value side by side. */
-		if (inner[n] > 0 && self > 0)
-			inner[n] += self;
-		g->w[n] = inner[n] > w ? inner[n] : w;
-		if (n)
-			inner[parent[n]] += g->w[n];
+	p = &g->path[g->depth];
+	id = (uint32_t)g->nn++;
+	o = &g->path[++g->depth];
+	memset(o, 0, sizeof(*o));
+	o->id = id;
+	o->frame = frame;
+	o->cand = NONE;
+	o->kids = g->nkids;
+	if (pass == 1) {
+		if (HD_GROW(g->w, g->w_cap, g->nn))
+			return HD_ERR_NOMEM;
+		if (g->depth > g->treedepth)
+			g->treedepth = (uint32_t)g->depth;
+		return 0;
 	}
-	/* Callers before callees (node order), each one's callees side by
-	 * side from its own offset, in name order. */
-	g->x[0] = 0;
-	for (n = 0; n < nn; n++) {
-		double at = g->x[n];
+	if (p->drawn != DRAWN)
+		o->drawn = p->drawn;
+	else if (g->depth > DEPTH_MAX)
+		o->drawn = DEEP;
+	else if (g->w[id] * g->scale < MIN_WIDTH)
+		o->drawn = NARROW;
+	else
+		o->drawn = DRAWN;
+	if (o->drawn != DRAWN) {
+		g->why[o->drawn]++;
+		g->omitted++;
+		return 0;
+	}
+	if (HD_GROW(g->cand, g->cand_cap, g->ncand + 1))
+		return HD_ERR_NOMEM;
+	o->cand = (uint32_t)g->ncand;
+	g->cand[g->ncand++] = (struct cand){.id = id, .parent = p->id, .pcand = p->cand,
+					    .frame = frame, .depth = (uint32_t)g->depth,
+					    .drawn = DRAWN, .first = g->at, .w = g->w[id]};
+	return 0;
+}
 
-		for (i = first[n]; i < first[n + 1]; i++) {
-			g->x[kids[i]] = at;
-			at += g->w[kids[i]];
+/* A candidate's callees, in name order, into fg.seq. */
+static int put_seq(struct fg *g, struct cand *c, size_t from)
+{
+	size_t k;
+
+	c->kids = g->nseq;
+	c->nkids = g->nkids - from;
+	if (HD_GROW(g->seq, g->seq_cap, g->nseq + c->nkids + 1))
+		return HD_ERR_NOMEM;
+	for (k = from; k < g->nkids; k++)
+		g->seq[g->nseq++] = (struct seq){
+			(uint64_t)g->rank[g->kids[k].frame] << 32 | g->kids[k].id,
+			g->kids[k].w, g->kids[k].cand};
+	if (c->nkids > 1)
+		qsort(g->seq + c->kids, c->nkids, sizeof(*g->seq), cmp_seq);
+	return 0;
+}
+
+/* The second pass when no sum can saturate: a node's cum is the sum of
+ * the sorted stacks below it, a difference of prefix sums, and only the
+ * candidates and their callees are kept. */
+static int close_kept(struct fg *g, struct open_node *o)
+{
+	if (o->cand != NONE) {
+		struct cand *c = &g->cand[o->cand];
+
+		c->cum0 = g->pre0[g->at] - g->pre0[c->first];
+		c->cum1 = g->pre1[g->at] - g->pre1[c->first];
+		c->self0 = o->self0;
+		c->self1 = o->self1;
+		if (put_seq(g, c, o->kids))
+			return HD_ERR_NOMEM;
+	}
+	g->nkids = o->kids;
+	if (g->depth == 0)
+		return 0;
+	if (g->path[g->depth - 1].cand != NONE) {
+		if (HD_GROW(g->kids, g->kids_cap, g->nkids + 1))
+			return HD_ERR_NOMEM;
+		g->kids[g->nkids++] = (struct kid){g->w[o->id], 0, 0, o->id, o->frame, o->cand};
+	}
+	g->depth--;
+	return 0;
+}
+
+/* Close the path's last node (the root when depth is 0). */
+static int close_node(struct fg *g, int pass)
+{
+	struct open_node *o = &g->path[g->depth];
+	int64_t cum0 = o->self0, cum1 = o->self1;
+	double inner = 0, self = o->self0 > o->self1 ? (double)o->self0 : (double)o->self1, w;
+	size_t k;
+
+	if (pass == 2 && g->pre0)
+		return close_kept(g, o);
+	for (k = g->nkids; k-- > o->kids;) {
+		cum0 = hd_add_sat(cum0, g->kids[k].cum0);
+		cum1 = hd_add_sat(cum1, g->kids[k].cum1);
+		inner += g->kids[k].w;
+	}
+	/* Widened: the callees and the frame's own value side by side. */
+	if (inner > 0 && self > 0)
+		inner += self;
+	w = inner > room(cum0, cum1) ? inner : room(cum0, cum1);
+	if (pass == 1)
+		g->w[o->id] = w;
+	if (pass == 2 && o->cand != NONE) {
+		struct cand *c = &g->cand[o->cand];
+
+		c->cum0 = cum0;
+		c->cum1 = cum1;
+		c->self0 = o->self0;
+		c->self1 = o->self1;
+		if (put_seq(g, c, o->kids))
+			return HD_ERR_NOMEM;
+	}
+	g->nkids = o->kids;
+	if (g->depth == 0)
+		return 0;
+	if (HD_GROW(g->kids, g->kids_cap, g->nkids + 1))
+		return HD_ERR_NOMEM;
+	g->kids[g->nkids++] = (struct kid){w, cum0, cum1, o->id, o->frame, o->cand};
+	g->depth--;
+	return 0;
+}
+
+/*
+ * The second pass with prefix sums: a frame not drawn takes its reason
+ * to all its callees, so below the first one on the path (at depth fnd)
+ * nothing is kept, and the nodes a stack adds there are only counted.
+ * The path holds the nodes down to fnd; the work is a step per stack
+ * plus one per node kept or counted by itself.
+ */
+static int walk_kept(struct fg *g)
+{
+	size_t i, fnd = SIZE_MAX;
+	int rc = 0;
+
+	for (i = 0; i < g->st.n && !rc; i++) {
+		uint32_t id = g->st.ids[i], n, lcp = g->lcp[i], k;
+		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
+
+		g->at = i;
+		while (g->depth > lcp && !rc)
+			rc = close_kept(g, &g->path[g->depth]);
+		if (rc)
+			break;
+		if (fnd != SIZE_MAX && fnd > lcp)
+			fnd = SIZE_MAX;
+		if (fnd != SIZE_MAX) {
+			g->why[g->path[fnd].drawn] += n - lcp;
+			g->omitted += n - lcp;
+			g->nn += n - lcp;
+			continue;
+		}
+		for (k = lcp; k < n && !rc; k++) {
+			rc = open_node(g, 2, f[k]);
+			if (!rc && g->path[g->depth].drawn != DRAWN) {
+				size_t rest = n - k - 1;
+
+				fnd = g->depth;
+				g->why[g->path[fnd].drawn] += rest;
+				g->omitted += rest;
+				g->nn += rest;
+				break;
+			}
+		}
+		if (!rc && fnd == SIZE_MAX) {
+			struct open_node *leaf = &g->path[g->depth];
+
+			leaf->self0 = hd_add_sat(leaf->self0, g->st.va[id]);
+			leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[id]);
 		}
 	}
-	g->scale = g->w[0] > 0 ? PLOT / g->w[0] : 0;
-	free(kids);
-	free(first);
-	return 0;
+	g->at = g->st.n;
+	while (!rc && g->depth > 0)
+		rc = close_kept(g, &g->path[g->depth]);
+	return rc ? rc : close_kept(g, &g->path[0]);
+}
+
+static int walk(struct fg *g, int pass)
+{
+	const uint32_t *prev = NULL;
+	uint32_t np = 0;
+	size_t i;
+	int rc = 0;
+
+	g->nn = 1;
+	g->depth = 0;
+	g->nkids = 0;
+	if (HD_GROW(g->path, g->path_cap, 1))
+		return HD_ERR_NOMEM;
+	memset(&g->path[0], 0, sizeof(g->path[0]));
+	g->path[0].frame = NONE;
+	g->path[0].drawn = DRAWN;
+	g->path[0].cand = pass == 2 ? 0 : NONE;
+	if (pass == 1 && (HD_GROW(g->w, g->w_cap, 1) ||
+			  !(g->lcp = malloc((g->st.n + 1) * sizeof(*g->lcp)))))
+		return HD_ERR_NOMEM;
+	if (pass == 2) {
+		if (HD_GROW(g->cand, g->cand_cap, 1))
+			return HD_ERR_NOMEM;
+		g->ncand = 1;
+		g->cand[0] = (struct cand){.id = 0, .parent = 0, .pcand = NONE, .frame = NONE,
+					   .depth = 0, .drawn = DRAWN, .w = g->w[0]};
+		if (g->pre0)
+			return walk_kept(g);
+	}
+	for (i = 0; i < g->st.n && !rc; i++) {
+		uint32_t id = g->st.ids[i], n, lcp = 0, k;
+
+		g->at = i;
+		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
+		struct open_node *leaf;
+
+		if (pass == 1) {
+			while (prev && lcp < n && lcp < np && prev[lcp] == f[lcp])
+				lcp++;
+			g->lcp[i] = lcp;
+		} else {
+			lcp = g->lcp[i];
+		}
+		while (g->depth > lcp && !rc)
+			rc = close_node(g, pass);
+		for (k = lcp; k < n && !rc; k++)
+			rc = open_node(g, pass, f[k]);
+		if (rc)
+			break;
+		leaf = &g->path[g->depth];
+		leaf->self0 = hd_add_sat(leaf->self0, g->st.va[id]);
+		leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[id]);
+		prev = f;
+		np = n;
+	}
+	g->at = g->st.n;
+	while (!rc && g->depth > 0)
+		rc = close_node(g, pass);
+	return rc ? rc : close_node(g, pass);
 }
 
 static int cmp_wider(const void *a, const void *b)
@@ -328,83 +528,112 @@ static int cmp_wider(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-/* Of the frames the first rules let through (n of them), the
- * FRAMES_MAX - 1 widest stay drawn: those wider than the last one's
- * width, then as many as are left of that width, callers first. */
-static int crowd_out(struct fg *g, size_t n_drawn)
+/* Of the frames the first rules let through (all candidates but the
+ * root), the FRAMES_MAX - 1 widest stay drawn: those wider than the last
+ * one's width, then as many as are left of that width, callers first. */
+static int crowd_out(struct fg *g)
 {
-	size_t keep = FRAMES_MAX - 1, k = 0, ties;
+	size_t keep = FRAMES_MAX - 1, k, ties, n_drawn = g->ncand - 1;
 	double *ws = malloc(n_drawn * sizeof(double)), cut;
-	uint32_t n;
 
 	if (!ws)
 		return HD_ERR_NOMEM;
-	for (n = 1; n < g->nn; n++)
-		if (g->drawn[n] == DRAWN)
-			ws[k++] = g->w[n];
+	for (k = 1; k < g->ncand; k++)
+		ws[k - 1] = g->cand[k].w;
 	qsort(ws, n_drawn, sizeof(double), cmp_wider);
 	cut = ws[keep - 1];
 	for (k = 0; k < keep && ws[k] > cut; k++)
 		;
 	ties = keep - k;
 	free(ws);
-	for (n = 1; n < g->nn; n++) {
-		int kept;
+	for (k = 1; k < g->ncand; k++) {
+		struct cand *c = &g->cand[k];
+		int kept = g->cand[c->pcand].drawn == DRAWN &&
+			   (c->w > cut || (c->w == cut && ties > 0));
 
-		if (g->drawn[n] != DRAWN)
-			continue;
-		kept = g->drawn[hd_model_node_parent(g->m, n)] == DRAWN &&
-		       (g->w[n] > cut || (g->w[n] == cut && ties > 0));
 		if (!kept)
-			g->drawn[n] = CROWDED;
-		else if (g->w[n] <= cut)
+			c->drawn = CROWDED;
+		else if (c->w <= cut)
 			ties--;
 	}
 	return 0;
 }
 
-/* Depths, and what is drawn: the rules at the top of this file, in
- * node order (callers first), a callee of a frame not drawn for the
- * same reason as its caller. */
-static int choose(struct fg *g)
+/* When the magnitudes of each column's stacks sum to at most INT64_MAX,
+ * no partial sum saturates in any order, and a node's cum is exactly a
+ * difference of prefix sums over the sorted stacks: fg.pre0, fg.pre1.
+ * Otherwise (hostile values) they stay NULL, and the second pass sums
+ * as the first. */
+static int prefix_sums(struct fg *g)
 {
-	size_t n_drawn = 0;
-	uint32_t n;
-	int rc = 0;
+	uint64_t m0 = 0, m1 = 0;
+	size_t i;
 
-	g->depth[0] = 0;
-	g->drawn[0] = DRAWN;
-	for (n = 1; n < g->nn; n++) {
-		uint32_t p = hd_model_node_parent(g->m, n);
+	for (i = 0; i < g->st.n; i++) {
+		int64_t a = g->st.va[g->st.ids[i]], b = g->st.vb[g->st.ids[i]];
+		uint64_t ua = a < 0 ? -(uint64_t)a : (uint64_t)a, ub = b < 0 ? -(uint64_t)b : (uint64_t)b;
 
-		g->depth[n] = g->depth[p] + 1;
-		if (g->depth[n] > g->treedepth)
-			g->treedepth = g->depth[n];
-		if (g->drawn[p] != DRAWN)
-			g->drawn[n] = g->drawn[p];
-		else if (g->depth[n] > DEPTH_MAX)
-			g->drawn[n] = DEEP;
-		else if (g->w[n] * g->scale < MIN_WIDTH)
-			g->drawn[n] = NARROW;
-		else
-			g->drawn[n] = DRAWN, n_drawn++;
+		if (__builtin_add_overflow(m0, ua, &m0) || __builtin_add_overflow(m1, ub, &m1) ||
+		    m0 > INT64_MAX || m1 > INT64_MAX)
+			return 0;
 	}
-	if (n_drawn > FRAMES_MAX - 1)
-		rc = crowd_out(g, n_drawn);
-	for (n = 0; n < g->nn && !rc; n++) {
-		g->why[g->drawn[n]]++;
-		if (g->drawn[n] != DRAWN) {
+	g->pre0 = malloc((g->st.n + 1) * sizeof(int64_t));
+	g->pre1 = malloc((g->st.n + 1) * sizeof(int64_t));
+	if (!g->pre0 || !g->pre1)
+		return HD_ERR_NOMEM;
+	g->pre0[0] = g->pre1[0] = 0;
+	for (i = 0; i < g->st.n; i++) {
+		g->pre0[i + 1] = g->pre0[i] + g->st.va[g->st.ids[i]];
+		g->pre1[i + 1] = g->pre1[i] + g->st.vb[g->st.ids[i]];
+	}
+	return 0;
+}
+
+/* Widths, what is drawn, offsets: the rules at the top of this file. */
+static int layout(struct fg *g)
+{
+	size_t k, i;
+	int rc;
+
+	if (hd_model_tree_stacks(g->m, g->c0, g->c1, &g->st) || name_rank(g->m, &g->rank))
+		return HD_ERR_NOMEM;
+	rc = walk(g, 1);
+	if (rc)
+		return rc;
+	g->scale = g->w[0] > 0 ? PLOT / g->w[0] : 0;
+	if (prefix_sums(g))
+		return HD_ERR_NOMEM;
+	rc = walk(g, 2);
+	if (rc)
+		return rc;
+	g->cand[0].x = 0;
+	for (k = 0; k < g->ncand; k++) {
+		double at = g->cand[k].x;
+
+		for (i = g->cand[k].kids; i < g->cand[k].kids + g->cand[k].nkids; i++) {
+			if (g->seq[i].cand != NONE)
+				g->cand[g->seq[i].cand].x = at;
+			at += g->seq[i].w;
+		}
+	}
+	if (g->ncand > FRAMES_MAX && (rc = crowd_out(g)))
+		return rc;
+	for (k = 0; k < g->ncand; k++) {
+		const struct cand *c = &g->cand[k];
+
+		g->why[c->drawn]++;
+		if (c->drawn != DRAWN) {
 			g->omitted++;
 		} else {
-			double d = fabs((double)g->cum1[n] - (double)g->cum0[n]);
+			double d = fabs((double)c->cum1 - (double)c->cum0);
 
 			if (d > g->dmax)
 				g->dmax = d;
-			if (g->depth[n] > g->maxdepth)
-				g->maxdepth = g->depth[n];
+			if (c->depth > g->maxdepth)
+				g->maxdepth = c->depth;
 		}
 	}
-	return rc;
+	return 0;
 }
 
 /* ---- output ---- */
@@ -439,49 +668,50 @@ static void tip_one(const struct fg *g, const char *what, int64_t v)
 	hd_buf_printf(g->b, "\n%s: %s (%s of the total)", what, s, p);
 }
 
-static int put_frame(struct fg *g, uint32_t n)
+static int put_frame(struct fg *g, const struct cand *c)
 {
-	const struct hd_model *m = g->m;
-	int64_t s0 = hd_model_node_self(m, n, g->c0), s1 = hd_model_node_self(m, n, g->c1);
-	double x = PAD + g->x[n] * g->scale, w = n == 0 ? PLOT : g->w[n] * g->scale, y;
+	uint32_t n = c->id;
+	int64_t s0 = c->self0, s1 = c->self1;
+	double x = PAD + c->x * g->scale, w = n == 0 ? PLOT : c->w * g->scale, y;
+	const char *nm = n == 0 ? "all" : hd_model_frame(g->m, c->frame)->name;
 	char fill[32];
 	const char *cls = "";
 
 	if (g->o->icicle)
-		y = HEAD + (double)g->depth[n] * FRAME_H;
+		y = HEAD + (double)c->depth * FRAME_H;
 	else
-		y = HEAD + (double)(g->maxdepth - g->depth[n]) * FRAME_H;
+		y = HEAD + (double)(g->maxdepth - c->depth) * FRAME_H;
 	hd_scratch_empty(&g->name);
-	if (hd_put_clean(&g->name, node_name(g, n), HD_CLEAN_TEXT, HD_NAME_DISPLAY_MAX))
+	if (hd_put_clean(&g->name, nm, HD_CLEAN_TEXT, HD_NAME_DISPLAY_MAX))
 		return g->name.failed;
 	if (g->diff) {
-		int64_t d = hd_sub_sat(g->cum1[n], g->cum0[n]);
+		int64_t d = hd_sub_sat(c->cum1, c->cum0);
 
 		diff_colour(fill, sizeof(fill), fabs((double)d), g->dmax, d > 0);
-		if (n && g->cum0[n] == 0 && g->cum1[n] > 0)
+		if (n && c->cum0 == 0 && c->cum1 > 0)
 			cls = " new";
-		else if (n && g->cum1[n] == 0 && g->cum0[n] > 0)
+		else if (n && c->cum1 == 0 && c->cum0 > 0)
 			cls = " gone";
 	} else {
-		warm_colour(fill, sizeof(fill), node_name(g, n));
+		warm_colour(fill, sizeof(fill), nm);
 	}
 	hd_buf_printf(g->b, "<g class=\"f%s\" id=\"n%" PRIu32 "\"", cls, n);
 	if (n)
-		hd_buf_printf(g->b, " data-p=\"n%" PRIu32 "\"", hd_model_node_parent(m, n));
+		hd_buf_printf(g->b, " data-p=\"n%" PRIu32 "\"", c->parent);
 	if (g->diff)
 		hd_buf_printf(g->b, " data-base=\"%" PRId64 "\" data-new=\"%" PRId64 "\""
 			      " data-base-flat=\"%" PRId64 "\" data-new-flat=\"%" PRId64 "\"",
-			      g->cum0[n], g->cum1[n], s0, s1);
+			      c->cum0, c->cum1, s0, s1);
 	else
 		hd_buf_printf(g->b, " data-cum=\"%" PRId64 "\" data-flat=\"%" PRId64 "\"",
-			      g->cum1[n], s1);
+			      c->cum1, s1);
 	hd_buf_puts(g->b, "><title>");
 	hd_xml_escape(g->b, g->name.data, g->name.len);
 	if (g->diff) {
-		tip_line(g, "cum", g->cum0[n], g->cum1[n]);
+		tip_line(g, "cum", c->cum0, c->cum1);
 		tip_line(g, "flat", s0, s1);
 	} else {
-		tip_one(g, "cum", g->cum1[n]);
+		tip_one(g, "cum", c->cum1);
 		tip_one(g, "flat", s1);
 	}
 	hd_buf_printf(g->b, "</title><rect x=\"%.3f\" y=\"%.0f\" width=\"%.3f\" height=\"%d\""
@@ -572,7 +802,7 @@ int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 {
 	struct fg g;
 	double height;
-	uint32_t n;
+	size_t k;
 	int rc = 0;
 
 	memset(&g, 0, sizeof(g));
@@ -584,24 +814,7 @@ int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 	g.c0 = 0;
 	g.c1 = r->ncols - 1;
 	hd_buf_init(&g.name, 0);
-	if (!hd_model_has_tree(r->model))
-		return HD_ERR_USAGE; /* the report was finished without HD_NEED_TREE */
-	g.nn = hd_model_node_count(g.m);
-	g.cum0 = malloc(g.nn * sizeof(int64_t));
-	g.cum1 = malloc(g.nn * sizeof(int64_t));
-	g.w = malloc(g.nn * sizeof(double));
-	g.x = calloc(g.nn, sizeof(double)); /* layout() sums in it first */
-	g.depth = malloc(g.nn * sizeof(uint32_t));
-	g.drawn = malloc(g.nn);
-	if (!g.cum0 || !g.cum1 || !g.w || !g.x || !g.depth || !g.drawn) {
-		rc = HD_ERR_NOMEM;
-		goto out;
-	}
-	hd_model_node_totals(g.m, g.c0, g.cum0);
-	hd_model_node_totals(g.m, g.c1, g.cum1);
 	rc = layout(&g);
-	if (!rc)
-		rc = choose(&g);
 	if (rc)
 		goto out;
 
@@ -618,9 +831,9 @@ int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 	header(&g, height);
 	hd_buf_puts(b, "<g id=\"hdfg-frames\">\n");
 	/* A buffer past its cap (or out of memory) stops the frames. */
-	for (n = 0; n < g.nn && !rc; n++)
-		if (g.drawn[n] == DRAWN)
-			rc = put_frame(&g, n);
+	for (k = 0; k < g.ncand && !rc; k++)
+		if (g.cand[k].drawn == DRAWN)
+			rc = put_frame(&g, &g.cand[k]);
 	if (rc)
 		goto out;
 	hd_buf_puts(b, "</g>\n");
@@ -628,11 +841,15 @@ int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 	rc = b->failed;
 out:
 	hd_buf_release(&g.name);
-	free(g.cum0);
-	free(g.cum1);
+	hd_tree_stacks_release(&g.st);
+	free(g.rank);
 	free(g.w);
-	free(g.x);
-	free(g.depth);
-	free(g.drawn);
+	free(g.path);
+	free(g.kids);
+	free(g.cand);
+	free(g.seq);
+	free(g.pre0);
+	free(g.pre1);
+	free(g.lcp);
 	return rc;
 }

@@ -30,8 +30,9 @@ static const struct renderer {
 	/* The first and the last column, whatever the command. */
 	[HD_FMT_FOLDED] = {"folded", NULL, hd_folded_stacks, hd_folded_stacks,
 			   hd_folded_stacks, 0, NULL},
+	/* The model's sorted stacks (flame.c lays the tree out from them). */
 	[HD_FMT_SVG] = {"svg", NULL, hd_svg_document, hd_svg_document, hd_svg_document,
-			HD_NEED_TREE, NULL},
+			0, NULL},
 	/* A single profile or a pair has nothing for the page's table, heat
 	 * map and charts to show. */
 	[HD_FMT_HTML] = {"html", NULL, NULL, NULL, hd_html_trend, HD_NEED_ALL,

@@ -281,8 +281,9 @@ void hd_memstats_interval(const struct hd_report *r, char *buf, size_t n);
 /* The call tree as an interactive flame graph, an <svg> element: of the
  * one column (top), or of the first against the last (diff, trend).  Its
  * ids (hdfg..., n<node>) must be the only ones of that form in the
- * document.  HD_ERR_USAGE without the call tree (a report finished
- * without HD_NEED_TREE), HD_ERR_LIMIT past 1 GiB of output. */
+ * document.  Laid out from the model's distinct stacks
+ * (hd_model_tree_stacks), whether or not the report built the call tree;
+ * HD_ERR_LIMIT past 1 GiB of output. */
 int hd_flame_graph(const struct hd_report *r, const struct hd_render_opts *o,
 		   struct hd_buf *b);
 
