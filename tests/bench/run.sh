@@ -10,9 +10,15 @@
 #
 #   tests/bench/run.sh [HEAPDIFF [RUNS]]      (BENCH_QUICK=1: 200k rows only)
 #
-# Prints a Markdown table: median CPU time (user + sys: the steadier
-# measure on a shared 2-core machine) of RUNS runs, its ratio to gzip -dc
-# of the same files, peak RSS and its ratio to the decompressed bytes.
+# Prints a Markdown table: the median CPU time (user + sys: the steadier
+# measure on a shared 2-core machine) of at least RUNS runs and at least
+# MIN_SECONDS of CPU (default 9 and 2), its quartiles, its ratio to the
+# reference run beside it, peak RSS and its ratio to the decompressed
+# bytes.  tests/bench/measure.c (compiled here with cc) times each run
+# with wait4()'s rusage in microseconds and alternates each command with
+# its reference (gzip -dc of the same files; the text report for the
+# formats; the 200k diff for the 1M one), so that a slower minute of the
+# machine falls on both sides of a ratio.
 # The targets (issue #16): a diff of any 200 000-stack pair, with every
 # --sort, <= 1.5x gzip -dc and RSS <= 3x the decompressed size; folded
 # and svg <= 2x the text report; 1M stacks <= 5.5x the 200k time; trend
@@ -23,14 +29,19 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 HEAPDIFF=${1:-$root/build/cmd/heapdiff}
-RUNS=${2:-5}
+RUNS=${2:-9}
+MIN_SECONDS=${MIN_SECONDS:-2}
 DIR=${HEAPDIFF_BENCH_DIR:-${TMPDIR:-/tmp}/heapdiff-bench}
 TREND_N=${TREND_N:-50}
 LARGE=$root/testdata/public/pprof/large.cpu.pb.gz
-TIME=/usr/bin/time
 [ -f "$LARGE" ] || { echo "FAIL: $LARGE is missing (it is in the repository)"; exit 1; }
-[ -x "$TIME" ] || { echo "SKIP: /usr/bin/time not found (apt-get install time)"; exit 77; }
 command -v go >/dev/null || { echo "SKIP: go not found (needed to generate profiles)"; exit 77; }
+command -v cc >/dev/null || { echo "SKIP: no C compiler for tests/bench/measure.c"; exit 77; }
+mkdir -p "$DIR"
+MEASURE=$DIR/measure
+if [ ! -x "$MEASURE" ] || [ "$here/measure.c" -nt "$MEASURE" ]; then
+	cc -O2 -o "$MEASURE.tmp" "$here/measure.c" && mv "$MEASURE.tmp" "$MEASURE"
+fi
 
 # profiles SHAPE STACKS VERSIONS: the directory, generated when missing.
 profiles() {
@@ -44,63 +55,68 @@ profiles() {
 	echo "$d"
 }
 
-# measure N CMD...: "cpu maxrss_kb", the median CPU of N runs, the max RSS
+# measure BASE CMD...: sets M (CMD's median), P25, P75, RSS and BM,
+# BP25, BP75, BRSS (BASE's), CMD run alternately with the shell command
+# BASE ("-": none).
 measure() {
-	local n=$1; shift
-	local cpus=() rss=0 i u s r
-	for i in $(seq "$n"); do
-		read -r u s r < <("$TIME" -f "%U %S %M" "$@" 2>&1 >/dev/null | tail -1)
-		cpus+=("$(echo "$u + $s" | bc -l)")
-		[ "$r" -gt "$rss" ] && rss=$r
-	done
-	printf '%s\n' "${cpus[@]}" | sort -g | awk -v rss="$rss" '{a[NR]=$1} END {print a[int((NR+1)/2)], rss}'
+	local base=$1 n; shift
+	read -r M P25 P75 RSS BM BP25 BP75 BRSS n < <("$MEASURE" "$RUNS" "$MIN_SECONDS" "$base" -- "$@")
 }
 
-# row NAME CPU RSS_KB BASE_CPU RAW_BYTES [NOTE]
+# x A B: A / B, two decimals
+x() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+
+# row NAME CPU P25 P75 RSS_KB REF_CPU RAW_BYTES [NOTE]
 row() {
-	printf '| %s | %.2f s | %.2fx | %d MB | %.1fx |%s\n' "$1" "$2" \
-		"$(echo "$2 / $4" | bc -l)" "$(($3 / 1024))" \
-		"$(echo "$3 * 1024 / $5" | bc -l)" "${6:+ $6}"
+	printf '| %s | %.3f s | %.3f–%.3f | %sx | %d MB | %.1fx |%s\n' "$1" "$2" "$3" "$4" \
+		"$(x "$2" "$6")" "$(($5 / 1024))" "$(echo "$5 * 1024 / $7" | bc -l)" "${8:+ $8}"
 }
 
-echo "| command | CPU (median of $RUNS) | vs gzip -dc | peak RSS | vs decompressed |"
-echo "| --- | ---: | ---: | ---: | ---: |"
+echo "| command | CPU (median) | quartiles | vs gzip -dc | peak RSS | vs decompressed | |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
 sizes="20000 200000 1000000"
 [ "${BENCH_QUICK:-0}" = 1 ] && sizes=200000
 for shape in wide deep; do
 	for stacks in $sizes; do
 		d=$(profiles "$shape" "$stacks" 2)
 		A=$d/big-00.pb.gz B=$d/big-01.pb.gz
+		G="gzip -dc '$A' '$B' >/dev/null"
 		raw=$( (gzip -dc "$A"; gzip -dc "$B") | wc -c)
-		read -r cg rg < <(measure "$RUNS" sh -c "gzip -dc '$A' '$B'")
 		tag="$shape, $((stacks / 1000))k stacks"
-		row "gzip -dc ($tag, $((raw / 1000000)) MB)" "$cg" "$rg" "$cg" "$raw"
-		read -r cd rd < <(measure "$RUNS" "$HEAPDIFF" diff "$A" "$B")
-		row "heapdiff diff ($tag)" "$cd" "$rd" "$cg" "$raw"
+		measure "$G" "$HEAPDIFF" diff "$A" "$B"
+		cd=$M cg=$BM
+		row "gzip -dc ($tag, $((raw / 1000000)) MB)" "$BM" "$BP25" "$BP75" "$BRSS" "$BM" "$raw"
+		row "heapdiff diff ($tag)" "$M" "$P25" "$P75" "$RSS" "$BM" "$raw"
 		if [ "$stacks" = 200000 ]; then
-			t200=$cd
-			for sort in delta-cum flat cum pct; do
-				read -r c r < <(measure "$RUNS" "$HEAPDIFF" diff --sort "$sort" "$A" "$B")
-				row "diff --sort $sort" "$c" "$r" "$cg" "$raw"
+			A200=$A B200=$B
+			for o in "--sort delta-cum" "--sort flat" "--sort cum" "--sort pct" \
+				"--ref-chain-depth 16"; do
+				# shellcheck disable=SC2086
+				measure "$G" "$HEAPDIFF" diff $o "$A" "$B"
+				row "diff $o" "$M" "$P25" "$P75" "$RSS" "$BM" "$raw"
 			done
-			read -r c r < <(measure "$RUNS" "$HEAPDIFF" diff --ref-chain-depth 0 "$A" "$B")
-			row "diff --ref-chain-depth 0" "$c" "$r" "$cg" "$raw" \
-				"(call paths: $(printf '%.0f' "$(echo "($cd - $c) * 100 / $cd" | bc -l)")% of the diff)"
-			read -r c r < <(measure "$RUNS" "$HEAPDIFF" diff --ref-chain-depth 16 "$A" "$B")
-			row "diff --ref-chain-depth 16" "$c" "$r" "$cg" "$raw"
+			# The rows below are timed beside the default diff (the
+			# ratio in the note); their gzip -dc ratio is to the
+			# default row's gzip -dc.
+			T="'$HEAPDIFF' diff '$A' '$B' >/dev/null"
+			measure "$T" "$HEAPDIFF" diff --ref-chain-depth 0 "$A" "$B"
+			row "diff --ref-chain-depth 0" "$M" "$P25" "$P75" "$RSS" "$cg" "$raw" \
+				"call paths: $(printf '%.0f' "$(echo "($BM - $M) * 100 / $BM" | bc -l)")% of the diff"
 			for fmt in markdown json folded svg; do
-				read -r c r < <(measure "$RUNS" "$HEAPDIFF" diff --format "$fmt" "$A" "$B")
-				row "diff --format $fmt" "$c" "$r" "$cg" "$raw" \
-					"($(printf '%.1f' "$(echo "$c / $cd" | bc -l)")x text)"
+				measure "$T" "$HEAPDIFF" diff --format "$fmt" "$A" "$B"
+				row "diff --format $fmt" "$M" "$P25" "$P75" "$RSS" "$cg" "$raw" \
+					"$(x "$M" "$BM")x the text report"
 			done
 			if [ "${BENCH_PPROF:-1}" != 0 ]; then
-				read -r c r < <(measure 1 go tool pprof -top -diff_base "$A" "$B")
-				row "go tool pprof -top -diff_base" "$c" "$r" "$cg" "$raw" \
-					"(heapdiff diff $(printf '%.0f' "$(echo "$c / $cd" | bc -l)")x faster)"
+				"$MEASURE" 1 0 - -- go tool pprof -top -diff_base "$A" "$B" >"$DIR/pprof.out"
+				read -r M P25 P75 RSS _ < "$DIR/pprof.out"
+				row "go tool pprof -top -diff_base" "$M" "$P25" "$P75" "$RSS" "$cg" "$raw" \
+					"heapdiff diff $(printf '%.0f' "$(echo "$M / $cd" | bc -l)")x faster"
 			fi
 		fi
 		if [ "$stacks" = 1000000 ]; then
-			echo "| (1M stacks: $(printf '%.1f' "$(echo "$cd / $t200" | bc -l)")x the 200k diff) | | | | |"
+			measure "'$HEAPDIFF' diff '$A200' '$B200' >/dev/null" "$HEAPDIFF" diff "$A" "$B"
+			echo "| (1M stacks: $(x "$M" "$BM")x the 200k diff, timed beside it) | | | | | | |"
 		fi
 	done
 	# Trend over 2, 10 and TREND_N profiles of 200 000 stacks.
@@ -109,11 +125,11 @@ for shape in wide deep; do
 		files=$(for i in $(seq 0 $((n - 1))); do printf '%s/big-%02d.pb.gz ' "$d" "$i"; done)
 		# shellcheck disable=SC2086
 		raw=$(gzip -dc $files | wc -c)
-		read -r cg rg < <(measure "$RUNS" sh -c "gzip -dc $files")
 		# shellcheck disable=SC2086
-		read -r c r < <(measure "$RUNS" "$HEAPDIFF" trend $files)
-		row "heapdiff trend, $n profiles ($shape, gzip -dc $(printf '%.2f' "$cg") s)" "$c" "$r" "$cg" "$raw"
+		measure "gzip -dc $files >/dev/null" "$HEAPDIFF" trend $files
+		row "heapdiff trend, $n profiles ($shape, gzip -dc $(printf '%.2f' "$BM") s)" \
+			"$M" "$P25" "$P75" "$RSS" "$BM" "$raw"
 	done
 done
-read -r c r < <(measure "$RUNS" "$HEAPDIFF" top "$LARGE")
-row "heapdiff top large.cpu.pb.gz" "$c" "$r" "$c" "$(gzip -dc "$LARGE" | wc -c)"
+measure "gzip -dc '$LARGE' >/dev/null" "$HEAPDIFF" top "$LARGE"
+row "heapdiff top large.cpu.pb.gz" "$M" "$P25" "$P75" "$RSS" "$BM" "$(gzip -dc "$LARGE" | wc -c)"
