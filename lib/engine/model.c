@@ -937,6 +937,8 @@ struct add_state {
 	uint32_t *mobj;             /* per mapping: string id of its file */
 	uint8_t *mmatch;            /* per mapping: FM_* bits */
 	struct loc_state *ls;       /* per location */
+	uint32_t *lone;             /* per location: its frame when it has
+	                             * exactly one, else UINT32_MAX */
 	uint32_t *lbuf;             /* the locations' frames, ls[].first.. */
 	size_t lbuf_len, lbuf_cap;
 	/*
@@ -966,6 +968,7 @@ static void add_release(struct add_state *st)
 	free(st->mobj);
 	free(st->mmatch);
 	free(st->ls);
+	free(st->lone);
 	free(st->lbuf);
 	hd_map_release(&st->names.map);
 	hd_map_release(&st->files.map);
@@ -1256,12 +1259,15 @@ static int resolve_locations(struct hd_model *m, struct add_state *st)
 	size_t i;
 
 	st->ls = calloc(st->p->nlocs + 1, sizeof(*st->ls));
-	if (!st->ls)
+	st->lone = malloc((st->p->nlocs + 1) * sizeof(*st->lone));
+	if (!st->ls || !st->lone)
 		return HD_ERR_NOMEM;
 	st->any_focus = m->have_re[RE_FOCUS] || m->have_re[RE_IGNORE];
-	for (i = 0; i < st->p->nlocs; i++)
+	for (i = 0; i < st->p->nlocs; i++) {
 		if (location_frames(m, st, &st->p->locs[i], &st->ls[i]))
 			return HD_ERR_NOMEM;
+		st->lone[i] = st->ls[i].n == 1 ? st->lbuf[st->ls[i].first] : UINT32_MAX;
+	}
 	return 0;
 }
 
@@ -1306,63 +1312,75 @@ static int sample_kept(const struct add_state *st, const struct hd_psample *s,
 }
 
 /*
- * Append sample s's stack, [depth, frames root..leaf], to the batch:
- * 1 when it has frames, 0 when every location is hidden (pprof drops
- * such a sample), < 0 out of memory.
+ * The frames of location l to the stack at d[*len], root-most first,
+ * cum added once per frame per sample (a recursive stack holds a frame
+ * more than once) and each frame touched listed once per column; the
+ * one loop of hd_model_add that runs per location of every sample.
  */
-static int sample_stack(struct add_state *st, const struct hd_psample *s, uint32_t lo)
+static inline __attribute__((always_inline))
+int stack_frame(struct hd_model *m, struct column *col, uint32_t f, int64_t val,
+		uint32_t mark)
 {
-	struct stack_batch *b = &st->b;
-	size_t at = b->len;
-	uint32_t k, t;
-
-	if (HD_GROW(b->data, b->cap, b->len + 1))
-		return HD_ERR_NOMEM;
-	b->len++;
-	for (k = s->nlocs; k-- > lo;) {
-		const struct loc_state *x = &st->ls[s->locs[k]];
-
-		if (x->hidden)
-			continue;
-		if (HD_GROW(b->data, b->cap, b->len + x->n))
-			return HD_ERR_NOMEM;
-		for (t = x->n; t-- > 0;)
-			b->data[b->len++] = st->lbuf[x->first + t];
-	}
-	if (b->len == at + 1) {
-		b->len = at;
+	if (m->stamp[f] == m->serial)
 		return 0;
-	}
-	b->data[at] = (uint32_t)(b->len - at - 1);
-	b->at[b->n] = at;
-	return 1;
-}
-
-/* flat to the stack's leaf; cum once per frame per sample; each frame
- * touched listed once per column. */
-static int sample_values(struct hd_model *m, struct column *col,
-			 const uint32_t *stk, uint32_t culprit, int64_t val)
-{
-	uint32_t n = stk[0], q, mark = (uint32_t)m->ncols + 1;
-
-	next_walk(m);
-	col->flat[stk[n]] = hd_add_sat(col->flat[stk[n]], val);
-	col->own[culprit] = hd_add_sat(col->own[culprit], val);
-	for (q = 1; q <= n; q++) {
-		uint32_t f = stk[q];
-
-		if (m->stamp[f] == m->serial)
-			continue;
-		m->stamp[f] = m->serial;
-		col->cum[f] = hd_add_sat(col->cum[f], val);
-		if (m->touch_col[f] != mark) {
-			m->touch_col[f] = mark;
-			if (HD_GROW(m->touched, m->touched_cap, m->ntouched + 1))
-				return HD_ERR_NOMEM;
-			m->touched[m->ntouched++] = f;
-		}
+	m->stamp[f] = m->serial;
+	col->cum[f] = hd_add_sat(col->cum[f], val);
+	if (m->touch_col[f] != mark) {
+		m->touch_col[f] = mark;
+		if (HD_GROW(m->touched, m->touched_cap, m->ntouched + 1))
+			return HD_ERR_NOMEM;
+		m->touched[m->ntouched++] = f;
 	}
 	return 0;
+}
+
+/*
+ * Append sample s's stack, [depth, frames root..leaf], to the batch and
+ * add val to the cum of its frames: 1 when it has frames, 0 when every
+ * location is hidden (pprof drops such a sample), < 0 out of memory.
+ * Most locations are one frame (st->lone); room for a word per location
+ * is made once, more only for a location of inlined lines.
+ */
+static int sample_stack(struct hd_model *m, struct add_state *st, struct column *col,
+			const struct hd_psample *s, uint32_t lo, int64_t val)
+{
+	struct stack_batch *b = &st->b;
+	size_t at = b->len, len = at + 1;
+	uint32_t k, t, mark = (uint32_t)m->ncols + 1;
+	uint32_t *d;
+
+	if (HD_GROW(b->data, b->cap, len + (s->nlocs - lo)))
+		return HD_ERR_NOMEM;
+	next_walk(m);
+	d = b->data;
+	for (k = s->nlocs; k-- > lo;) {
+		uint32_t l = s->locs[k], f = st->lone[l];
+		const struct loc_state *x;
+
+		if (f != UINT32_MAX) {
+			d[len++] = f;
+			if (stack_frame(m, col, f, val, mark))
+				return HD_ERR_NOMEM;
+			continue;
+		}
+		x = &st->ls[l];
+		/* Room for its frames and a word for each location left. */
+		if (HD_GROW(b->data, b->cap, len + x->n + (k - lo)))
+			return HD_ERR_NOMEM;
+		d = b->data;
+		for (t = x->n; t-- > 0;) {
+			f = st->lbuf[x->first + t];
+			d[len++] = f;
+			if (stack_frame(m, col, f, val, mark))
+				return HD_ERR_NOMEM;
+		}
+	}
+	if (len == at + 1)
+		return 0;
+	b->len = len;
+	d[at] = (uint32_t)(len - at - 1);
+	b->at[b->n] = at;
+	return 1;
 }
 
 /* Stack stk's culprit: its nearest frame of the user's code from the
@@ -1593,18 +1611,19 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 			}
 			continue;
 		}
-		if ((k = sample_stack(st, &s, lo)) < 0)
+		if ((k = sample_stack(m, st, col, &s, lo, val)) < 0)
 			goto out;
 		if (k == 0)
 			continue;
 		stk = st->b.data + st->b.at[st->b.n];
 		cul = stack_culprit(m, stk);
+		/* flat to the stack's leaf, own to its culprit. */
+		col->flat[stk[stk[0]]] = hd_add_sat(col->flat[stk[stk[0]]], val);
+		col->own[cul] = hd_add_sat(col->own[cul], val);
 		if (pval) {
 			col->pflat[stk[stk[0]]] = hd_add_sat(col->pflat[stk[stk[0]]], pval);
 			col->pown[cul] = hd_add_sat(col->pown[cul], pval);
 		}
-		if (sample_values(m, col, stk, cul, val))
-			goto out;
 		/* The stack id is filled in when the batch is interned. */
 		if (HD_GROW(col->sid, col->sid_cap, col->nsamp + 1) ||
 		    HD_GROW(col->vals, col->vals_cap, col->nsamp + 1))
