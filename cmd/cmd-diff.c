@@ -50,17 +50,14 @@ static int run(struct cli *c)
 		cli_lib_error(NULL, &err);
 		goto out;
 	}
-	if (hd_report_add_pair(r, bpath, base, npath, newp, &err)) {
+	/* The report keeps what it needs (as trend frees each profile once
+	 * in); only a rule on another sample type reads them again.  Else
+	 * the report frees each as soon as it is in, so that their inflated
+	 * bytes are not beside the model's peak. */
+	if (cli_rules_reread(c) ? hd_report_add_pair(r, bpath, base, npath, newp, &err) :
+	    hd_report_take_pair(r, bpath, &base, npath, &newp, &err)) {
 		cli_lib_error(hd_report_columns(r) == 0 ? bpath : npath, &err);
 		goto out;
-	}
-	/* The report keeps what it needs (as trend frees each profile once
-	 * in); only a rule on another sample type reads them again.  Freed
-	 * here, their inflated bytes are not beside the report's peak. */
-	if (!cli_rules_reread(c)) {
-		hd_profile_free(base);
-		hd_profile_free(newp);
-		base = newp = NULL;
 	}
 	if (hd_report_finish(r, &err)) {
 		cli_lib_error(NULL, &err);

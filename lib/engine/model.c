@@ -885,14 +885,19 @@ static int batch_flush(struct stack_pool *p, struct stack_batch *b, uint32_t *id
  * pool had already) is address space, not memory, until written.  The
  * word count is a bound only without inlining (a location's inlined
  * lines are frames too), so the data may still grow, by doubling.
+ * The hash slots are the exception: calloc'd and probed at random, all
+ * of them are memory.  They are sized for the larger of the pool and
+ * the largest profile (snapshots of one program share most stacks: the
+ * sum would double them, 4 MB on a 200k pair), and batch_flush grows
+ * them when more stacks turn out new.
  */
-static int pool_reserve(struct stack_pool *p, size_t nstacks, size_t nwords)
+static int pool_reserve(struct stack_pool *p, size_t nstacks, size_t largest, size_t nwords)
 {
 	size_t nslots = p->nslots ? p->nslots : 1024;
 
 	if (nstacks > SIZE_MAX / 4 - p->n || nwords > SIZE_MAX / 2 - p->len)
 		return HD_ERR_NOMEM;
-	while (nslots / 2 < p->n + nstacks + 1)
+	while (nslots / 2 < (p->n > largest ? p->n : largest) + 1)
 		nslots *= 2;
 	if (nslots != p->nslots && pool_rehash(p, nslots))
 		return HD_ERR_NOMEM;
@@ -1564,7 +1569,7 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 	 * depth (inlined lines add more, and HD_GROW then takes over). */
 	if (!sloc || !sval || HD_RESERVE(col->sid, col->sid_cap, v->nsamples) ||
 	    HD_RESERVE(col->vals, col->vals_cap, v->nsamples) ||
-	    pool_reserve(&m->pool, v->nsamples, v->nrefs + v->nsamples))
+	    pool_reserve(&m->pool, v->nsamples, v->nsamples, v->nrefs + v->nsamples))
 		goto out;
 	for (i = 0;; i++) {
 		struct hd_psample s;
@@ -1823,7 +1828,7 @@ static int column_start(struct hd_model *m, struct column *col, int with_pair)
 
 int hd_model_reserve(struct hd_model *m, const struct hd_profile *const *ps, size_t n)
 {
-	size_t stacks = 0, words = 0, k;
+	size_t stacks = 0, words = 0, largest = 0, k;
 
 	for (k = 0; k < n; k++) {
 		if (ps[k]->nsamples > SIZE_MAX / 4 - stacks ||
@@ -1831,8 +1836,10 @@ int hd_model_reserve(struct hd_model *m, const struct hd_profile *const *ps, siz
 			return HD_ERR_NOMEM;
 		stacks += ps[k]->nsamples;
 		words += ps[k]->nrefs + ps[k]->nsamples;
+		if (ps[k]->nsamples > largest)
+			largest = ps[k]->nsamples;
 	}
-	return pool_reserve(&m->pool, stacks, words);
+	return pool_reserve(&m->pool, stacks, largest, words);
 }
 
 int hd_model_add(struct hd_model *m, const struct hd_profile *p,

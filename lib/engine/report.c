@@ -296,12 +296,16 @@ int hd_report_add(struct hd_report *r, const char *path, const char *label,
 	return add_column(r, path, label, p, si, 1.0, NULL, err);
 }
 
-int hd_report_add_pair(struct hd_report *r, const char *base_path,
-		       const struct hd_profile *base, const char *new_path,
-		       const struct hd_profile *newp, struct hd_error *err)
+/* Both of hd_report_add_pair and hd_report_take_pair: *own_base, when
+ * given, is freed (and NULL) once BASE's column is in. */
+static int add_pair(struct hd_report *r, const char *base_path,
+		    const struct hd_profile *base, const char *new_path,
+		    const struct hd_profile *newp, struct hd_profile **own_base,
+		    struct hd_error *err)
 {
 	size_t sb, sn;
 	double scale = 1.0;
+	int64_t bt;
 	int rc;
 
 	if ((rc = select_type(r, base, &sb, err)))
@@ -311,14 +315,38 @@ int hd_report_add_pair(struct hd_report *r, const char *base_path,
 	/* Column 0 must exist for select_type's messages about NEW. */
 	if ((rc = add_column(r, base_path, NULL, base, sb, 1.0, newp, err)))
 		return rc;
+	bt = r->opts.normalize ? hd_profile_total(base, sb) : 0;
+	if (own_base) {
+		hd_profile_free(*own_base);
+		*own_base = NULL;
+	}
 	if ((rc = select_type(r, newp, &sn, err)))
 		return rc;
 	if (r->opts.normalize) {
-		int64_t bt = hd_profile_total(base, sb), nt = hd_profile_total(newp, sn);
+		int64_t nt = hd_profile_total(newp, sn);
 		scale = nt == 0 ? 0.0 : (double)bt / (double)nt;
 		r->scale = scale;
 	}
 	return add_column(r, new_path, NULL, newp, sn, scale, newp, err);
+}
+
+int hd_report_add_pair(struct hd_report *r, const char *base_path,
+		       const struct hd_profile *base, const char *new_path,
+		       const struct hd_profile *newp, struct hd_error *err)
+{
+	return add_pair(r, base_path, base, new_path, newp, NULL, err);
+}
+
+int hd_report_take_pair(struct hd_report *r, const char *base_path,
+			struct hd_profile **base, const char *new_path,
+			struct hd_profile **newp, struct hd_error *err)
+{
+	int rc = add_pair(r, base_path, *base, new_path, *newp, base, err);
+
+	hd_profile_free(*base);
+	hd_profile_free(*newp);
+	*base = *newp = NULL;
+	return rc;
 }
 
 /* ---- order ---- */

@@ -321,6 +321,15 @@ int hd_report_add(struct hd_report *r, const char *path, const char *label,
 int hd_report_add_pair(struct hd_report *r, const char *base_path,
 		       const struct hd_profile *base, const char *new_path,
 		       const struct hd_profile *newp, struct hd_error *err);
+/*
+ * hd_report_add_pair for a caller done with both profiles: the report
+ * frees each once its column is in (BASE before NEW is read, so that
+ * BASE's bytes are not beside the model's peak), and sets *base and
+ * *newp to NULL, on failure too.
+ */
+int hd_report_take_pair(struct hd_report *r, const char *base_path,
+			struct hd_profile **base, const char *new_path,
+			struct hd_profile **newp, struct hd_error *err);
 /* Compute rows, ranking and chains once every profile is in. */
 int hd_report_finish(struct hd_report *r, struct hd_error *err);
 void hd_report_free(struct hd_report *r);
