@@ -134,6 +134,20 @@ int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
 			 int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
 				   int64_t va, int64_t vb),
 			 void *ctx);
+/*
+ * The same stacks, values and callback, in order by a rank per frame:
+ * rank[2 f] for a frame f that ends its stack, rank[2 f + 1] for one its
+ * stack goes on past (each rank < nranks), compared element by element
+ * from the root, a stack before the stacks it is a prefix of.  Stacks of
+ * equal ranks come one after another, in hd_model_stack_pairs()' order.
+ * Linear in the stacks' distinguishing prefixes (a radix sort), so the
+ * caller need not sort them.  HD_ERR_NOMEM, or what cb returned.
+ */
+int hd_model_sorted_pairs(const struct hd_model *m, size_t a, size_t b,
+			  const uint32_t *rank, uint32_t nranks,
+			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				    int64_t va, int64_t vb),
+			  void *ctx);
 
 /*
  * After the last hd_model_add(): put the columns in order (enum hd_order;
