@@ -34,7 +34,7 @@ void hd_buf_release(struct hd_buf *b)
 	b->failed = 0;
 }
 
-static int buf_reserve(struct hd_buf *b, size_t extra)
+int hd_buf_reserve(struct hd_buf *b, size_t extra)
 {
 	size_t need, ncap;
 	char *np;
@@ -61,7 +61,7 @@ static int buf_reserve(struct hd_buf *b, size_t extra)
 
 int hd_buf_append(struct hd_buf *b, const void *p, size_t n)
 {
-	int rc = buf_reserve(b, n);
+	int rc = hd_buf_reserve(b, n);
 
 	if (rc)
 		return rc;
@@ -86,7 +86,7 @@ int hd_buf_printf(struct hd_buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return b->failed ? b->failed : (b->failed = HD_ERR_NOMEM);
-	rc = buf_reserve(b, (size_t)n);
+	rc = hd_buf_reserve(b, (size_t)n);
 	if (rc)
 		return rc;
 	va_start(ap, fmt);
