@@ -461,64 +461,129 @@ static int walk_kept(struct fg *g)
 	return rc ? rc : close_kept(g, &g->path[0]);
 }
 
-static int walk(struct fg *g, int pass)
+/* Frames shared with the sorted stack before, per sorted stack: fg.lcp. */
+static int stack_lcps(struct fg *g)
 {
 	const uint32_t *prev = NULL;
 	uint32_t np = 0;
+	size_t i;
+
+	if (!(g->lcp = malloc((g->st.n + 1) * sizeof(*g->lcp))))
+		return HD_ERR_NOMEM;
+	for (i = 0; i < g->st.n; i++) {
+		uint32_t n, lcp = 0;
+		const uint32_t *f = hd_model_stack_frames(g->m, g->st.ids[i], &n);
+
+		while (prev && lcp < n && lcp < np && prev[lcp] == f[lcp])
+			lcp++;
+		g->lcp[i] = lcp;
+		prev = f;
+		np = n;
+	}
+	return 0;
+}
+
+/*
+ * The first pass.  Below the frames a sorted stack shares with the one
+ * before it and the one after it, its nodes are its own: no other stack
+ * passes through them, so each has no value of its own but the leaf's
+ * and one callee, and its width and cum are the leaf's, room(va, vb) and
+ * (va, vb), exactly (a sum of one term, a max of two equal ones).  That
+ * tail gets its widths at once and goes to its caller as one closed
+ * callee; only the shared nodes are opened and closed.
+ */
+static int walk_widths(struct fg *g)
+{
 	size_t i;
 	int rc = 0;
 
 	g->nn = 1;
 	g->depth = 0;
 	g->nkids = 0;
-	if (HD_GROW(g->path, g->path_cap, 1))
+	if (HD_GROW(g->path, g->path_cap, 1) || HD_GROW(g->w, g->w_cap, 1) || stack_lcps(g))
 		return HD_ERR_NOMEM;
 	memset(&g->path[0], 0, sizeof(g->path[0]));
 	g->path[0].frame = NONE;
 	g->path[0].drawn = DRAWN;
-	g->path[0].cand = pass == 2 ? 0 : NONE;
-	if (pass == 1 && (HD_GROW(g->w, g->w_cap, 1) ||
-			  !(g->lcp = malloc((g->st.n + 1) * sizeof(*g->lcp)))))
-		return HD_ERR_NOMEM;
-	if (pass == 2) {
-		if (HD_GROW(g->cand, g->cand_cap, 1))
-			return HD_ERR_NOMEM;
-		g->ncand = 1;
-		g->cand[0] = (struct cand){.id = 0, .parent = 0, .pcand = NONE, .frame = NONE,
-					   .depth = 0, .drawn = DRAWN, .w = g->w[0]};
-		if (g->pre0)
-			return walk_kept(g);
-	}
+	g->path[0].cand = NONE;
 	for (i = 0; i < g->st.n && !rc; i++) {
-		uint32_t id = g->st.ids[i], n, lcp = 0, k;
+		uint32_t id = g->st.ids[i], n, lcp = g->lcp[i], k;
+		uint32_t next = i + 1 < g->st.n ? g->lcp[i + 1] : 0;
+		uint32_t shared = lcp > next ? lcp : next;
+		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
+		int64_t va = g->st.va[id], vb = g->st.vb[id];
 
-		g->at = i;
+		while (g->depth > lcp && !rc)
+			rc = close_node(g, 1);
+		for (k = lcp; k < shared && !rc; k++)
+			rc = open_node(g, 1, f[k]);
+		if (rc)
+			break;
+		if (shared < n) {
+			size_t cnt = n - shared, id0 = g->nn, j;
+			double w = room(va, vb);
+
+			if (cnt > UINT32_MAX - 1 - g->nn || HD_GROW(g->w, g->w_cap, g->nn + cnt) ||
+			    HD_GROW(g->kids, g->kids_cap, g->nkids + 1))
+				return HD_ERR_NOMEM;
+			for (j = 0; j < cnt; j++)
+				g->w[id0 + j] = w;
+			g->nn += cnt;
+			if (n > g->treedepth)
+				g->treedepth = n;
+			g->kids[g->nkids++] = (struct kid){w, va, vb, (uint32_t)id0, f[shared], NONE};
+		} else {
+			struct open_node *leaf = &g->path[g->depth];
+
+			leaf->self0 = hd_add_sat(leaf->self0, va);
+			leaf->self1 = hd_add_sat(leaf->self1, vb);
+		}
+	}
+	while (!rc && g->depth > 0)
+		rc = close_node(g, 1);
+	return rc ? rc : close_node(g, 1);
+}
+
+/* The second pass (the first is walk_widths()). */
+static int walk(struct fg *g)
+{
+	size_t i;
+	int rc = 0;
+
+	g->nn = 1;
+	g->depth = 0;
+	g->nkids = 0;
+	memset(&g->path[0], 0, sizeof(g->path[0]));
+	g->path[0].frame = NONE;
+	g->path[0].drawn = DRAWN;
+	g->path[0].cand = 0;
+	if (HD_GROW(g->cand, g->cand_cap, 1))
+		return HD_ERR_NOMEM;
+	g->ncand = 1;
+	g->cand[0] = (struct cand){.id = 0, .parent = 0, .pcand = NONE, .frame = NONE,
+				   .depth = 0, .drawn = DRAWN, .w = g->w[0]};
+	if (g->pre0)
+		return walk_kept(g);
+	for (i = 0; i < g->st.n && !rc; i++) {
+		uint32_t id = g->st.ids[i], n, lcp = g->lcp[i], k;
 		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
 		struct open_node *leaf;
 
-		if (pass == 1) {
-			while (prev && lcp < n && lcp < np && prev[lcp] == f[lcp])
-				lcp++;
-			g->lcp[i] = lcp;
-		} else {
-			lcp = g->lcp[i];
-		}
+		g->at = i;
 		while (g->depth > lcp && !rc)
-			rc = close_node(g, pass);
+			rc = close_node(g, 2);
 		for (k = lcp; k < n && !rc; k++)
-			rc = open_node(g, pass, f[k]);
+			rc = open_node(g, 2, f[k]);
 		if (rc)
 			break;
 		leaf = &g->path[g->depth];
 		leaf->self0 = hd_add_sat(leaf->self0, g->st.va[id]);
 		leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[id]);
-		prev = f;
-		np = n;
 	}
 	g->at = g->st.n;
 	while (!rc && g->depth > 0)
-		rc = close_node(g, pass);
-	return rc ? rc : close_node(g, pass);
+		rc = close_node(g, 2);
+	return rc ? rc : close_node(g, 2);
 }
 
 static int cmp_wider(const void *a, const void *b)
@@ -597,13 +662,13 @@ static int layout(struct fg *g)
 
 	if (hd_model_tree_stacks(g->m, g->c0, g->c1, &g->st) || name_rank(g->m, &g->rank))
 		return HD_ERR_NOMEM;
-	rc = walk(g, 1);
+	rc = walk_widths(g);
 	if (rc)
 		return rc;
 	g->scale = g->w[0] > 0 ? PLOT / g->w[0] : 0;
 	if (prefix_sums(g))
 		return HD_ERR_NOMEM;
-	rc = walk(g, 2);
+	rc = walk(g);
 	if (rc)
 		return rc;
 	g->cand[0].x = 0;
