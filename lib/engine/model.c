@@ -2116,19 +2116,19 @@ int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
  *
  * Comparing whole stacks (a merge sort, a call and two offset lookups
  * per comparison) was most of a flame graph's time.  Instead the keys of
- * the next few frames are packed into one integer, MSB first, 0 for
+ * the next few frames are packed into 32 bits, MSB first, 0 for
  * "the stack has ended" (below every key), so that integers order as the
  * frames do; the stacks are radix sorted by it (LSD, stable), and each
  * run with equal integers goes on the same way from the frames after
  * them.  A run of stacks that have all ended is of equal stacks (only a
  * rank can make two distinct stacks equal) and stays in the order it
  * came in.  Small runs are sorted by insertion.  Each level is linear in
- * its run and consumes per stack as many frames as fit in 64 bits, so
+ * its run and consumes per stack as many frames as fit in 32 bits, so
  * the work is the sorted stacks' distinguishing prefixes, with no
  * comparison sort's log factor; no recursion (a work list).
  */
 struct sort_item {
-	uint64_t key;
+	uint32_t key;
 	uint32_t id;
 };
 
@@ -2178,36 +2178,41 @@ static void sort_small(struct stack_sort *s, size_t lo, size_t hi, uint32_t d)
 	}
 }
 
-/* it[lo, hi) radix sorted by the keys of depths d .. d + per - 1. */
+/* it[lo, hi) radix sorted by the keys of depths d .. d + per - 1: at most
+ * 32 bits of them (sort_stacks), four byte-wide passes. */
 static void sort_level(struct stack_sort *s, size_t lo, size_t hi, uint32_t d)
 {
-	size_t count[8][256], i, n = hi - lo;
-	unsigned total = s->bits * s->per, npass = (total + 7) / 8, k, j;
+	uint32_t count[4][256];
+	size_t i, n = hi - lo;
+	unsigned k, j;
 	struct sort_item *src = s->it + lo, *dst = s->tmp + lo, *t;
 
 	memset(count, 0, sizeof(count));
 	for (i = 0; i < n; i++) {
 		const uint32_t *st = pool_stack(s->p, src[i].id);
-		uint64_t key = 0;
+		uint64_t wide = 0;
+		uint32_t key;
 
 		for (k = 0; k < s->per; k++)
-			key = key << s->bits | stack_key(s, st, d + k);
-		src[i].key = key;
-		for (k = 0; k < npass; k++)
-			count[k][(key >> (k * 8)) & 255]++;
+			wide = wide << s->bits | stack_key(s, st, d + k);
+		src[i].key = key = (uint32_t)wide;
+		count[0][key & 255]++;
+		count[1][key >> 8 & 255]++;
+		count[2][key >> 16 & 255]++;
+		count[3][key >> 24]++;
 	}
-	for (k = 0; k < npass; k++) {
-		size_t sum = 0, c;
+	for (k = 0; k < 4; k++) {
+		uint32_t sum = 0, c, *cnt = count[k];
 
-		if (count[k][(src[0].key >> (k * 8)) & 255] == n)
+		if (cnt[(src[0].key >> (k * 8)) & 255] == n)
 			continue;    /* one digit for all: the order stays */
 		for (j = 0; j < 256; j++) {
-			c = count[k][j];
-			count[k][j] = sum;
+			c = cnt[j];
+			cnt[j] = sum;
 			sum += c;
 		}
 		for (i = 0; i < n; i++)
-			dst[count[k][(src[i].key >> (k * 8)) & 255]++] = src[i];
+			dst[cnt[(src[i].key >> (k * 8)) & 255]++] = src[i];
 		t = src;
 		src = dst;
 		dst = t;
@@ -2233,7 +2238,13 @@ static int sort_stacks(const struct stack_pool *p, uint32_t *ids, size_t n,
 		return 0;
 	while (s.bits < 64 && maxkey >> s.bits)
 		s.bits++;
-	s.per = 64 / s.bits;
+	/* 32 bits of keys a level: four byte-wide passes; a run that
+	 * shares them (rare but for long common prefixes) takes the next.
+	 * Keys are below 2^32 (frame ids and ranks are 32-bit); runs up to
+	 * 2^32 (counts in 32 bits). */
+	if (s.bits > 32 || n > UINT32_MAX)
+		goto out;
+	s.per = 32 / s.bits;
 	s.it = malloc(n * sizeof(*s.it));
 	s.tmp = malloc(n * sizeof(*s.tmp));
 	if (!s.it || !s.tmp || HD_GROW(work, wcap, 1))
@@ -2250,6 +2261,19 @@ static int sort_stacks(const struct stack_pool *p, uint32_t *ids, size_t n,
 			sort_small(&s, r.lo, r.hi, r.d);
 			continue;
 		}
+		/* Frames the whole run shares (every stack's first few, as
+		 * often as not) would only spend a level: skipped. */
+		for (;; r.d++) {
+			uint64_t k0 = stack_key(&s, pool_stack(p, s.it[r.lo].id), r.d);
+
+			for (a = r.lo + 1; a < r.hi; a++)
+				if (stack_key(&s, pool_stack(p, s.it[a].id), r.d) != k0)
+					break;
+			if (a < r.hi || !k0 || r.d == UINT32_MAX)
+				break;
+		}
+		if (a == r.hi)
+			continue; /* all ended together: equal, in the order they came */
 		sort_level(&s, r.lo, r.hi, r.d);
 		for (a = r.lo; a < r.hi; a = b) {
 			for (b = a + 1; b < r.hi && s.it[b].key == s.it[a].key; b++)

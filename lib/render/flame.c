@@ -334,8 +334,21 @@ static int put_seq(struct fg *g, struct cand *c, size_t from)
 		g->seq[g->nseq++] = (struct seq){
 			(uint64_t)g->rank[g->kids[k].frame] << 32 | g->kids[k].id,
 			g->kids[k].w, g->kids[k].cand};
-	if (c->nkids > 1)
+	/* Distinct keys, so any sort gives this order; a caller has a few
+	 * dozen callees at most in most trees, where insertion is cheapest. */
+	if (c->nkids > 64) {
 		qsort(g->seq + c->kids, c->nkids, sizeof(*g->seq), cmp_seq);
+	} else {
+		struct seq *q = g->seq + c->kids, t;
+		size_t i, j;
+
+		for (i = 1; i < c->nkids; i++) {
+			t = q[i];
+			for (j = i; j > 0 && q[j - 1].key > t.key; j--)
+				q[j] = q[j - 1];
+			q[j] = t;
+		}
+	}
 	return 0;
 }
 
