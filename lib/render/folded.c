@@ -141,30 +141,30 @@ static size_t put_value(char *out, int64_t v)
  * (hd_model_sorted_pairs, a radix sort).  Stacks that read the same
  * have equal ranks, come side by side and are merged.
  *
- * Then the lines are written in two passes: the first merges and adds
- * up each line's exact size (and the stacks' size before merging, held
- * to the cap), the second writes them into the output buffer, grown
- * once to that size: no line is put together anywhere else first.
+ * The stacks' size is added up first, in a pass of its own over them
+ * (before merging, held to the cap, so a bomb is refused before it is
+ * built, and the buffer is grown once to a bound of the output); then
+ * each line goes straight into the output buffer as its stack arrives
+ * in order, its values when the next stack does not read the same: no
+ * line is put together anywhere else, and nothing is kept per line.
  */
 
 /* What the lines are made of. */
 struct fold {
 	const struct hd_model *m;
 	size_t col[2], ncol;
-	struct hd_buf names;     /* and 16 bytes of padding, for copy_name() */
+	struct hd_buf names;     /* and 16 bytes of padding, for put_bytes() */
 	struct span *sp;         /* per frame: its name in names */
 	uint32_t *rank;          /* per frame: 2 f its end, 2 f + 1 its ';' */
 	uint32_t nranks;
-	struct line *lines;
-	size_t nlines, linecap;
 	size_t room, size;       /* the stacks' bytes, held to room */
-};
-
-struct line {
-	const uint32_t *frames;  /* root first, in the model's pool */
+	size_t nlines;           /* stacks counted, before merging */
+	struct hd_buf *b;
+	/* The line being written: its stack, from b->data + start. */
+	const uint32_t *frames;
 	uint32_t n;
-	size_t len;              /* of its stack, written */
 	int64_t v[2];
+	size_t start, pos;       /* where it starts, where the writing is */
 };
 
 /* Key k of the frames' 2 * nf: frame k / 2's name, then (k odd) a ';'. */
@@ -216,30 +216,27 @@ static int frame_ranks(struct fold *f, size_t nf)
 	return 0;
 }
 
-/* Whether stack (frames, n) reads the same as line l. */
-static int same_stack(const struct fold *f, const struct line *l, const uint32_t *frames,
-		      uint32_t n)
+/* Whether stack (frames, n) reads the same as the line being written. */
+static int same_stack(const struct fold *f, const uint32_t *frames, uint32_t n)
 {
 	uint32_t i;
 
-	if (l->n != n)
+	if (f->n != n)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (l->frames[i] != frames[i] &&
-		    f->rank[2 * l->frames[i] + (i + 1 < n)] != f->rank[2 * frames[i] + (i + 1 < n)])
+		if (f->frames[i] != frames[i] &&
+		    f->rank[2 * f->frames[i] + (i + 1 < n)] != f->rank[2 * frames[i] + (i + 1 < n)])
 			return 0;
 	return 1;
 }
 
-/* hd_model_sorted_pairs() callback, in the lines' order: one line, or
- * added to the one before when it reads the same; its size counted (and
- * held to room before a byte is written: the output repeats every
- * caller on every line, so a small profile can ask for an enormous
+/* hd_model_stack_pairs() callback, the first pass: the stack's size
+ * counted, and held to room before a byte is written (the output repeats
+ * every caller on every line, so a small profile can ask for an enormous
  * one). */
-static int add_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t va, int64_t vb)
+static int count_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t va, int64_t vb)
 {
 	struct fold *f = ctx;
-	struct line *l;
 	size_t len = n ? n - 1 : 0, i;
 
 	if (n == 0)
@@ -253,87 +250,121 @@ static int add_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t va, 
 	if (len > f->room - f->size)
 		return HD_ERR_LIMIT;
 	f->size += len;
-	if (f->nlines && same_stack(f, &f->lines[f->nlines - 1], frames, n)) {
-		l = &f->lines[f->nlines - 1];
-		l->v[0] = hd_add_sat(l->v[0], va);
-		l->v[1] = hd_add_sat(l->v[1], vb);
-		return 0;
-	}
-	if (HD_GROW(f->lines, f->linecap, f->nlines + 1))
-		return HD_ERR_NOMEM;
-	l = &f->lines[f->nlines++];
-	l->frames = frames;
-	l->n = n;
-	l->len = len;
-	l->v[0] = va;
-	l->v[1] = vb;
+	f->nlines++;
 	return 0;
 }
 
-/* Decimal digits of v >= 0. */
-static size_t digits(int64_t v)
+/* Bytes [p, p + nb) at f->pos, the buffer grown when it must be: names are
+ * short, and a fixed 16-byte copy (the names padded, the room checked) is
+ * a move or two where memcpy() is a call. */
+static int put_bytes(struct fold *f, const char *p, size_t nb)
 {
-	size_t n = 1;
-
-	while (v >= 10) {
-		v /= 10;
-		n++;
-	}
-	return n;
-}
-
-/* Bytes [p, p + nb) to out, end the end of the room: names are short,
- * and a fixed 16-byte copy (the names padded, the room checked) is a
- * move or two where memcpy() is a call. */
-static inline char *copy_name(char *out, const char *end, const char *p, size_t nb)
-{
-	if (nb <= 16 && end - out >= 16)
-		memcpy(out, p, 16);
-	else
-		memcpy(out, p, nb);
-	return out + nb;
-}
-
-/* The lines, negatives as 0 (a line of two 0 left out), into b: its exact
- * size first, then each line written in place. */
-static int write_lines(struct fold *f, struct hd_buf *b)
-{
-	const struct line *lines = f->lines;
-	size_t i, j, total = 0;
-	char *out, *end;
+	struct hd_buf *b = f->b;
+	size_t left = b->cap - 1 - f->pos;  /* the NUL's byte kept */
 	int rc;
 
-	for (i = 0; i < f->nlines; i++) {
-		int64_t v0 = lines[i].v[0] < 0 ? 0 : lines[i].v[0];
-		int64_t v1 = lines[i].v[1] < 0 ? 0 : lines[i].v[1];
-
-		if (v0 || v1)
-			total += lines[i].len + 1 + digits(v0) + 1 +
-				 (f->ncol == 2 ? 1 + digits(v1) : 0);
+	if (left < nb) {
+		b->len = f->pos;
+		if ((rc = hd_buf_reserve(b, nb)))
+			return rc;
+		left = b->cap - 1 - f->pos;
 	}
-	if ((rc = hd_buf_reserve(b, total)))
+	if (nb <= 16 && left >= 16)
+		memcpy(b->data + f->pos, p, 16);
+	else
+		memcpy(b->data + f->pos, p, nb);
+	f->pos += nb;
+	return 0;
+}
+
+/* The line being written ended: its values (negatives as 0), or, both 0,
+ * the line taken back. */
+static int end_line(struct fold *f)
+{
+	int64_t v0 = f->v[0] < 0 ? 0 : f->v[0], v1 = f->v[1] < 0 ? 0 : f->v[1];
+	char tail[48];
+	size_t t;
+
+	if (!f->frames)
+		return 0;
+	f->frames = NULL;
+	if (!v0 && !v1) {
+		f->pos = f->start;
+		return 0;
+	}
+	f->pos--;  /* the last name's ';' */
+	t = put_value(tail, v0);
+	if (f->ncol == 2)
+		t += put_value(tail + t, v1);
+	tail[t++] = '\n';
+	return put_bytes(f, tail, t);
+}
+
+/* hd_model_sorted_pairs() callback, in the lines' order: added to the line
+ * being written when it reads the same, else that line ended and its own
+ * begun, each name written with its ';'. */
+static int write_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t va, int64_t vb)
+{
+	struct fold *f = ctx;
+	uint32_t j;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (f->ncol == 1)
+		vb = 0;
+	if (!va && !vb)
+		return 0;
+	if (f->frames && same_stack(f, frames, n)) {
+		f->v[0] = hd_add_sat(f->v[0], va);
+		f->v[1] = hd_add_sat(f->v[1], vb);
+		return 0;
+	}
+	if ((rc = end_line(f)))
 		return rc;
-	out = b->data + b->len;
-	end = b->data + b->cap;
-	for (i = 0; i < f->nlines; i++) {
-		const struct line *l = &lines[i];
-		int64_t v0 = l->v[0] < 0 ? 0 : l->v[0], v1 = l->v[1] < 0 ? 0 : l->v[1];
+	f->frames = frames;
+	f->n = n;
+	f->v[0] = va;
+	f->v[1] = vb;
+	f->start = f->pos;
+	for (j = 0; j < n; j++) {
+		const struct span *sp = &f->sp[frames[j]];
+		const char *p = f->names.data + sp->at;
+		size_t nb = sp->len + 1;
 
-		if (!v0 && !v1)
-			continue;
-		/* Each name with its ';', the last without. */
-		for (j = 0; j < l->n; j++) {
-			const struct span *sp = &f->sp[l->frames[j]];
-
-			out = copy_name(out, end, f->names.data + sp->at, sp->len + 1);
+		/* put_bytes() inline where the room is plain (most names). */
+		if (nb <= 16 && f->b->cap - 1 - f->pos >= 16) {
+			memcpy(f->b->data + f->pos, p, 16);
+			f->pos += nb;
+		} else if ((rc = put_bytes(f, p, nb))) {
+			return rc;
 		}
-		out--;
-		out += put_value(out, v0);
-		if (f->ncol == 2)
-			out += put_value(out, v1);
-		*out++ = '\n';
 	}
-	b->len = (size_t)(out - b->data);
+	return 0;
+}
+
+/* The lines into b: the stacks counted, the buffer grown once to a bound
+ * of them, each line written in place. */
+static int write_lines(struct fold *f, struct hd_buf *b)
+{
+	size_t tail = 1 + 19 + 1 + (f->ncol == 2 ? 1 + 19 : 0), want;
+	int rc = hd_model_stack_pairs(f->m, f->col[0], f->ncol == 2 ? f->col[1] : f->col[0],
+				      count_stack, f);
+
+	if (rc)
+		return rc;
+	want = f->nlines > (f->room - f->size) / tail ? f->room : f->size + f->nlines * tail;
+	if ((rc = hd_buf_reserve(b, want)))
+		return rc;
+	f->b = b;
+	f->pos = b->len;
+	rc = hd_model_sorted_pairs(f->m, f->col[0], f->ncol == 2 ? f->col[1] : f->col[0],
+				   f->rank, f->nranks, write_stack, f);
+	if (!rc)
+		rc = end_line(f);
+	if (rc)
+		return rc;
+	b->len = f->pos;
 	b->data[b->len] = '\0';
 	return 0;
 }
@@ -356,12 +387,8 @@ int hd_folded_stacks(const struct hd_report *r, const struct hd_render_opts *o,
 	    frame_ranks(&f, nf))
 		rc = HD_ERR_NOMEM;
 	if (!rc)
-		rc = hd_model_sorted_pairs(f.m, f.col[0], f.ncol == 2 ? f.col[1] : f.col[0],
-					   f.rank, f.nranks, add_stack, &f);
-	if (!rc)
 		rc = write_lines(&f, b);
 	hd_buf_release(&f.names);
-	free(f.lines);
 	free(f.sp);
 	free(f.rank);
 	return rc;
