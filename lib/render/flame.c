@@ -91,6 +91,8 @@ enum { NOT_DRAWN, DRAWN, NARROW, DEEP, CROWDED, NREASONS };
 /* A node on the walk's path, open until the walk leaves it. */
 struct open_node {
 	uint32_t id, frame;
+	uint32_t wi;          /* first pass: its place in fg.w */
+	double w;             /* second pass: its width */
 	uint32_t cand;        /* its place in fg.cand, or NONE */
 	unsigned char drawn;  /* second pass: DRAWN or why not */
 	int64_t self0, self1;
@@ -136,8 +138,9 @@ struct fg {
 	uint32_t *lcp;         /* per sorted stack: frames shared with the one before */
 	uint32_t *rank;        /* per frame: its place in name order */
 	size_t nn;             /* nodes of the whole tree */
-	double *w;             /* per node: its width in value units */
-	size_t w_cap;
+	double *w;             /* per shared node (walk_widths), in value units */
+	size_t nw, w_cap;
+	uint32_t *wbase;       /* per sorted stack: where its new shared nodes are in w */
 	struct open_node *path;
 	size_t path_cap, depth;
 	struct kid *kids;
@@ -267,7 +270,8 @@ static double room(int64_t cum0, int64_t cum1)
  *      frame's own value.  Callees are summed last to first, cums with
  *      saturation, so the doubles and the integers are those of a
  *      reverse scan over a whole tree, bit for bit.  Kept: one double
- *      per node.
+ *      per node more than one stack passes through (walk_widths: a
+ *      stack's own nodes are as wide as its leaf).
  *   2. With the scale from the root's width, what is drawn, in node
  *      order (callers first), a callee of a frame not drawn for the
  *      same reason as its caller: the frames the rules let through are
@@ -277,7 +281,7 @@ static double room(int64_t cum0, int64_t cum1)
  * Then offsets top-down over the kept frames, each one's callees side
  * by side from its own offset in name order, and the FRAMES_MAX rule.
  */
-static int open_node(struct fg *g, int pass, uint32_t frame)
+static int open_node(struct fg *g, int pass, uint32_t frame, double w)
 {
 	struct open_node *o, *p = &g->path[g->depth];
 	uint32_t id;
@@ -292,9 +296,11 @@ static int open_node(struct fg *g, int pass, uint32_t frame)
 	o->frame = frame;
 	o->cand = NONE;
 	o->kids = g->nkids;
+	o->w = w;
 	if (pass == 1) {
-		if (HD_GROW(g->w, g->w_cap, g->nn))
+		if (HD_GROW(g->w, g->w_cap, g->nw + 1))
 			return HD_ERR_NOMEM;
+		o->wi = (uint32_t)g->nw++;
 		if (g->depth > g->treedepth)
 			g->treedepth = (uint32_t)g->depth;
 		return 0;
@@ -303,7 +309,7 @@ static int open_node(struct fg *g, int pass, uint32_t frame)
 		o->drawn = p->drawn;
 	else if (g->depth > DEPTH_MAX)
 		o->drawn = DEEP;
-	else if (g->w[id] * g->scale < MIN_WIDTH)
+	else if (w * g->scale < MIN_WIDTH)
 		o->drawn = NARROW;
 	else
 		o->drawn = DRAWN;
@@ -317,7 +323,7 @@ static int open_node(struct fg *g, int pass, uint32_t frame)
 	o->cand = (uint32_t)g->ncand;
 	g->cand[g->ncand++] = (struct cand){.id = id, .parent = p->id, .pcand = p->cand,
 					    .frame = frame, .depth = (uint32_t)g->depth,
-					    .drawn = DRAWN, .first = g->at, .w = g->w[id]};
+					    .drawn = DRAWN, .first = g->at, .w = w};
 	return 0;
 }
 
@@ -373,7 +379,7 @@ static int close_kept(struct fg *g, struct open_node *o)
 	if (g->path[g->depth - 1].cand != NONE) {
 		if (HD_GROW(g->kids, g->kids_cap, g->nkids + 1))
 			return HD_ERR_NOMEM;
-		g->kids[g->nkids++] = (struct kid){g->w[o->id], 0, 0, o->id, o->frame, o->cand};
+		g->kids[g->nkids++] = (struct kid){o->w, 0, 0, o->id, o->frame, o->cand};
 	}
 	g->depth--;
 	return 0;
@@ -399,7 +405,7 @@ static int close_node(struct fg *g, int pass)
 		inner += self;
 	w = inner > room(cum0, cum1) ? inner : room(cum0, cum1);
 	if (pass == 1)
-		g->w[o->id] = w;
+		g->w[o->wi] = w;
 	if (pass == 2 && o->cand != NONE) {
 		struct cand *c = &g->cand[o->cand];
 
@@ -418,6 +424,19 @@ static int close_node(struct fg *g, int pass)
 	g->kids[g->nkids++] = (struct kid){w, cum0, cum1, o->id, o->frame, o->cand};
 	g->depth--;
 	return 0;
+}
+
+/* The width of sorted stack i's node at index k (depth k + 1), one it
+ * adds: a shared one's from the first pass, an own one's its leaf's. */
+static double node_width(const struct fg *g, size_t i, uint32_t k)
+{
+	uint32_t id = g->st.ids[i], lcp = g->lcp[i];
+	uint32_t next = i + 1 < g->st.n ? g->lcp[i + 1] : 0;
+	uint32_t shared = lcp > next ? lcp : next;
+
+	if (k < shared)
+		return g->w[g->wbase[i] + (k - lcp)];
+	return room(g->st.va[id], g->st.vb[id]);
 }
 
 /*
@@ -450,7 +469,7 @@ static int walk_kept(struct fg *g)
 			continue;
 		}
 		for (k = lcp; k < n && !rc; k++) {
-			rc = open_node(g, 2, f[k]);
+			rc = open_node(g, 2, f[k], node_width(g, i, k));
 			if (!rc && g->path[g->depth].drawn != DRAWN) {
 				size_t rest = n - k - 1;
 
@@ -513,12 +532,15 @@ static int walk_widths(struct fg *g)
 	g->nn = 1;
 	g->depth = 0;
 	g->nkids = 0;
-	if (HD_GROW(g->path, g->path_cap, 1) || HD_GROW(g->w, g->w_cap, 1) || stack_lcps(g))
+	if (HD_GROW(g->path, g->path_cap, 1) || HD_GROW(g->w, g->w_cap, 1) || stack_lcps(g) ||
+	    !(g->wbase = malloc((g->st.n + 1) * sizeof(*g->wbase))))
 		return HD_ERR_NOMEM;
+	g->nw = 1;  /* the root's */
 	memset(&g->path[0], 0, sizeof(g->path[0]));
 	g->path[0].frame = NONE;
 	g->path[0].drawn = DRAWN;
 	g->path[0].cand = NONE;
+	g->path[0].wi = 0;
 	for (i = 0; i < g->st.n && !rc; i++) {
 		uint32_t id = g->st.ids[i], n, lcp = g->lcp[i], k;
 		uint32_t next = i + 1 < g->st.n ? g->lcp[i + 1] : 0;
@@ -528,19 +550,17 @@ static int walk_widths(struct fg *g)
 
 		while (g->depth > lcp && !rc)
 			rc = close_node(g, 1);
+		g->wbase[i] = (uint32_t)g->nw;
 		for (k = lcp; k < shared && !rc; k++)
-			rc = open_node(g, 1, f[k]);
+			rc = open_node(g, 1, f[k], 0);
 		if (rc)
 			break;
 		if (shared < n) {
-			size_t cnt = n - shared, id0 = g->nn, j;
+			size_t cnt = n - shared, id0 = g->nn;
 			double w = room(va, vb);
 
-			if (cnt > UINT32_MAX - 1 - g->nn || HD_GROW(g->w, g->w_cap, g->nn + cnt) ||
-			    HD_GROW(g->kids, g->kids_cap, g->nkids + 1))
+			if (cnt > UINT32_MAX - 1 - g->nn || HD_GROW(g->kids, g->kids_cap, g->nkids + 1))
 				return HD_ERR_NOMEM;
-			for (j = 0; j < cnt; j++)
-				g->w[id0 + j] = w;
 			g->nn += cnt;
 			if (n > g->treedepth)
 				g->treedepth = n;
@@ -570,6 +590,7 @@ static int walk(struct fg *g)
 	g->path[0].frame = NONE;
 	g->path[0].drawn = DRAWN;
 	g->path[0].cand = 0;
+	g->path[0].w = g->w[0];
 	if (HD_GROW(g->cand, g->cand_cap, 1))
 		return HD_ERR_NOMEM;
 	g->ncand = 1;
@@ -586,7 +607,7 @@ static int walk(struct fg *g)
 		while (g->depth > lcp && !rc)
 			rc = close_node(g, 2);
 		for (k = lcp; k < n && !rc; k++)
-			rc = open_node(g, 2, f[k]);
+			rc = open_node(g, 2, f[k], node_width(g, i, k));
 		if (rc)
 			break;
 		leaf = &g->path[g->depth];
@@ -929,5 +950,6 @@ out:
 	free(g.pre0);
 	free(g.pre1);
 	free(g.lcp);
+	free(g.wbase);
 	return rc;
 }
