@@ -196,14 +196,17 @@ void hd_model_node_totals(const struct hd_model *m, size_t col, int64_t *out);
  * sorted root first frame id by frame id, a prefix before its
  * extensions.  A walk that makes a node for every (prefix, frame) it has
  * not met just before meets the nodes of hd_model_finish()'s tree in id
- * order.  va[id], vb[id]: stack id's value in columns a and b, its
- * samples summed (saturating) in their order: the self value of the
- * stack's last node.  Reads only; any model, with or without the tree.
+ * order.  Per sorted stack i (stack ids[i]): va[i], vb[i], its value in
+ * columns a and b, its samples summed (saturating) in their order: the
+ * self value of the stack's last node; depth[i], its frames; lcp[i], the
+ * frames it shares with stack i - 1 from the root (0 for the first).
+ * Reads only; any model, with or without the tree.
  */
 struct hd_tree_stacks {
 	size_t n;
 	uint32_t *ids;
 	int64_t *va, *vb;
+	uint32_t *lcp, *depth;
 };
 int hd_model_tree_stacks(const struct hd_model *m, size_t a, size_t b,
 			 struct hd_tree_stacks *out);

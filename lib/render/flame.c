@@ -135,7 +135,6 @@ struct fg {
 	struct hd_tree_stacks st;
 	size_t at;             /* the sorted stack the walk is at */
 	int64_t *pre0, *pre1;  /* sums of the sorted stacks before each, or NULL */
-	uint32_t *lcp;         /* per sorted stack: frames shared with the one before */
 	uint32_t *rank;        /* per frame: its place in name order */
 	size_t nn;             /* nodes of the whole tree */
 	double *w;             /* per shared node (walk_widths), in value units */
@@ -149,6 +148,8 @@ struct fg {
 	size_t ncand, cand_cap;
 	struct seq *seq;
 	size_t nseq, seq_cap;
+	struct seq *tmp;       /* scratch for sort_callees() */
+	size_t tmp_cap;
 	uint32_t maxdepth;     /* of the frames drawn */
 	uint32_t treedepth;    /* of the whole tree */
 	size_t omitted;        /* frames not drawn, for every reason */
@@ -245,13 +246,6 @@ fail:
 	return HD_ERR_NOMEM;
 }
 
-static int cmp_seq(const void *a, const void *b)
-{
-	uint64_t x = ((const struct seq *)a)->key, y = ((const struct seq *)b)->key;
-
-	return x < y ? -1 : x > y;
-}
-
 static double room(int64_t cum0, int64_t cum1)
 {
 	int64_t v = cum0 > cum1 ? cum0 : cum1;
@@ -327,6 +321,58 @@ static int open_node(struct fg *g, int pass, uint32_t frame, double w)
 	return 0;
 }
 
+/*
+ * n callees by key (name rank, then node id): distinct keys, so any sort
+ * gives this order.  A caller has a few dozen callees at most in most
+ * trees, where insertion is cheapest.  More (the root of a program of
+ * thousands of functions) are radix sorted by rank alone: callees close
+ * in node order, so a stable sort keeps the ids of a rank in order.
+ */
+static int sort_callees(struct fg *g, struct seq *q, size_t n)
+{
+	size_t i, j, count[256];
+	unsigned shift;
+	uint32_t top = 0;
+	struct seq t, *src = q, *dst;
+
+	if (n <= 64) {
+		for (i = 1; i < n; i++) {
+			t = q[i];
+			for (j = i; j > 0 && q[j - 1].key > t.key; j--)
+				q[j] = q[j - 1];
+			q[j] = t;
+		}
+		return 0;
+	}
+	if (HD_GROW(g->tmp, g->tmp_cap, n))
+		return HD_ERR_NOMEM;
+	dst = g->tmp;
+	for (i = 0; i < n; i++)
+		if ((uint32_t)(q[i].key >> 32) > top)
+			top = (uint32_t)(q[i].key >> 32);
+	for (shift = 32; shift < 64 && top >> (shift - 32); shift += 8) {
+		size_t sum = 0, c;
+		struct seq *x;
+
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(src[i].key >> shift) & 255]++;
+		for (j = 0; j < 256; j++) {
+			c = count[j];
+			count[j] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].key >> shift) & 255]++] = src[i];
+		x = src;
+		src = dst;
+		dst = x;
+	}
+	if (src != q)
+		memcpy(q, src, n * sizeof(*q));
+	return 0;
+}
+
 /* A candidate's callees, in name order, into fg.seq. */
 static int put_seq(struct fg *g, struct cand *c, size_t from)
 {
@@ -340,22 +386,7 @@ static int put_seq(struct fg *g, struct cand *c, size_t from)
 		g->seq[g->nseq++] = (struct seq){
 			(uint64_t)g->rank[g->kids[k].frame] << 32 | g->kids[k].id,
 			g->kids[k].w, g->kids[k].cand};
-	/* Distinct keys, so any sort gives this order; a caller has a few
-	 * dozen callees at most in most trees, where insertion is cheapest. */
-	if (c->nkids > 64) {
-		qsort(g->seq + c->kids, c->nkids, sizeof(*g->seq), cmp_seq);
-	} else {
-		struct seq *q = g->seq + c->kids, t;
-		size_t i, j;
-
-		for (i = 1; i < c->nkids; i++) {
-			t = q[i];
-			for (j = i; j > 0 && q[j - 1].key > t.key; j--)
-				q[j] = q[j - 1];
-			q[j] = t;
-		}
-	}
-	return 0;
+	return sort_callees(g, g->seq + c->kids, c->nkids);
 }
 
 /* The second pass when no sum can saturate: a node's cum is the sum of
@@ -426,17 +457,28 @@ static int close_node(struct fg *g, int pass)
 	return 0;
 }
 
+/* Sorted stack i's frames, the one 8 ahead fetched meanwhile: in sorted
+ * order the stacks lie at random in the model's pool. */
+static const uint32_t *stack_ahead(const struct fg *g, size_t i)
+{
+	uint32_t n;
+
+	if (i + 8 < g->st.n)
+		HD_PREFETCH(hd_model_stack_frames(g->m, g->st.ids[i + 8], &n));
+	return hd_model_stack_frames(g->m, g->st.ids[i], &n);
+}
+
 /* The width of sorted stack i's node at index k (depth k + 1), one it
  * adds: a shared one's from the first pass, an own one's its leaf's. */
 static double node_width(const struct fg *g, size_t i, uint32_t k)
 {
-	uint32_t id = g->st.ids[i], lcp = g->lcp[i];
-	uint32_t next = i + 1 < g->st.n ? g->lcp[i + 1] : 0;
+	uint32_t lcp = g->st.lcp[i];
+	uint32_t next = i + 1 < g->st.n ? g->st.lcp[i + 1] : 0;
 	uint32_t shared = lcp > next ? lcp : next;
 
 	if (k < shared)
 		return g->w[g->wbase[i] + (k - lcp)];
-	return room(g->st.va[id], g->st.vb[id]);
+	return room(g->st.va[i], g->st.vb[i]);
 }
 
 /*
@@ -452,8 +494,8 @@ static int walk_kept(struct fg *g)
 	int rc = 0;
 
 	for (i = 0; i < g->st.n && !rc; i++) {
-		uint32_t id = g->st.ids[i], n, lcp = g->lcp[i], k;
-		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
+		uint32_t n = g->st.depth[i], lcp = g->st.lcp[i], k;
+		const uint32_t *f;
 
 		g->at = i;
 		while (g->depth > lcp && !rc)
@@ -468,6 +510,7 @@ static int walk_kept(struct fg *g)
 			g->nn += n - lcp;
 			continue;
 		}
+		f = stack_ahead(g, i);
 		for (k = lcp; k < n && !rc; k++) {
 			rc = open_node(g, 2, f[k], node_width(g, i, k));
 			if (!rc && g->path[g->depth].drawn != DRAWN) {
@@ -483,36 +526,14 @@ static int walk_kept(struct fg *g)
 		if (!rc && fnd == SIZE_MAX) {
 			struct open_node *leaf = &g->path[g->depth];
 
-			leaf->self0 = hd_add_sat(leaf->self0, g->st.va[id]);
-			leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[id]);
+			leaf->self0 = hd_add_sat(leaf->self0, g->st.va[i]);
+			leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[i]);
 		}
 	}
 	g->at = g->st.n;
 	while (!rc && g->depth > 0)
 		rc = close_kept(g, &g->path[g->depth]);
 	return rc ? rc : close_kept(g, &g->path[0]);
-}
-
-/* Frames shared with the sorted stack before, per sorted stack: fg.lcp. */
-static int stack_lcps(struct fg *g)
-{
-	const uint32_t *prev = NULL;
-	uint32_t np = 0;
-	size_t i;
-
-	if (!(g->lcp = malloc((g->st.n + 1) * sizeof(*g->lcp))))
-		return HD_ERR_NOMEM;
-	for (i = 0; i < g->st.n; i++) {
-		uint32_t n, lcp = 0;
-		const uint32_t *f = hd_model_stack_frames(g->m, g->st.ids[i], &n);
-
-		while (prev && lcp < n && lcp < np && prev[lcp] == f[lcp])
-			lcp++;
-		g->lcp[i] = lcp;
-		prev = f;
-		np = n;
-	}
-	return 0;
 }
 
 /*
@@ -532,7 +553,7 @@ static int walk_widths(struct fg *g)
 	g->nn = 1;
 	g->depth = 0;
 	g->nkids = 0;
-	if (HD_GROW(g->path, g->path_cap, 1) || HD_GROW(g->w, g->w_cap, 1) || stack_lcps(g) ||
+	if (HD_GROW(g->path, g->path_cap, 1) || HD_GROW(g->w, g->w_cap, 1) ||
 	    !(g->wbase = malloc((g->st.n + 1) * sizeof(*g->wbase))))
 		return HD_ERR_NOMEM;
 	g->nw = 1;  /* the root's */
@@ -542,17 +563,17 @@ static int walk_widths(struct fg *g)
 	g->path[0].cand = NONE;
 	g->path[0].wi = 0;
 	for (i = 0; i < g->st.n && !rc; i++) {
-		uint32_t id = g->st.ids[i], n, lcp = g->lcp[i], k;
-		uint32_t next = i + 1 < g->st.n ? g->lcp[i + 1] : 0;
+		uint32_t n = g->st.depth[i], lcp = g->st.lcp[i], k;
+		uint32_t next = i + 1 < g->st.n ? g->st.lcp[i + 1] : 0;
 		uint32_t shared = lcp > next ? lcp : next;
-		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
-		int64_t va = g->st.va[id], vb = g->st.vb[id];
+		int64_t va = g->st.va[i], vb = g->st.vb[i];
 
 		while (g->depth > lcp && !rc)
 			rc = close_node(g, 1);
 		g->wbase[i] = (uint32_t)g->nw;
+		/* The first pass reads no frame: callees are ordered later. */
 		for (k = lcp; k < shared && !rc; k++)
-			rc = open_node(g, 1, f[k], 0);
+			rc = open_node(g, 1, NONE, 0);
 		if (rc)
 			break;
 		if (shared < n) {
@@ -564,7 +585,7 @@ static int walk_widths(struct fg *g)
 			g->nn += cnt;
 			if (n > g->treedepth)
 				g->treedepth = n;
-			g->kids[g->nkids++] = (struct kid){w, va, vb, (uint32_t)id0, f[shared], NONE};
+			g->kids[g->nkids++] = (struct kid){w, va, vb, (uint32_t)id0, NONE, NONE};
 		} else {
 			struct open_node *leaf = &g->path[g->depth];
 
@@ -599,8 +620,8 @@ static int walk(struct fg *g)
 	if (g->pre0)
 		return walk_kept(g);
 	for (i = 0; i < g->st.n && !rc; i++) {
-		uint32_t id = g->st.ids[i], n, lcp = g->lcp[i], k;
-		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
+		uint32_t n = g->st.depth[i], lcp = g->st.lcp[i], k;
+		const uint32_t *f = stack_ahead(g, i);
 		struct open_node *leaf;
 
 		g->at = i;
@@ -611,8 +632,8 @@ static int walk(struct fg *g)
 		if (rc)
 			break;
 		leaf = &g->path[g->depth];
-		leaf->self0 = hd_add_sat(leaf->self0, g->st.va[id]);
-		leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[id]);
+		leaf->self0 = hd_add_sat(leaf->self0, g->st.va[i]);
+		leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[i]);
 	}
 	g->at = g->st.n;
 	while (!rc && g->depth > 0)
@@ -669,7 +690,7 @@ static int prefix_sums(struct fg *g)
 	size_t i;
 
 	for (i = 0; i < g->st.n; i++) {
-		int64_t a = g->st.va[g->st.ids[i]], b = g->st.vb[g->st.ids[i]];
+		int64_t a = g->st.va[i], b = g->st.vb[i];
 		uint64_t ua = a < 0 ? -(uint64_t)a : (uint64_t)a, ub = b < 0 ? -(uint64_t)b : (uint64_t)b;
 
 		if (__builtin_add_overflow(m0, ua, &m0) || __builtin_add_overflow(m1, ub, &m1) ||
@@ -682,8 +703,8 @@ static int prefix_sums(struct fg *g)
 		return HD_ERR_NOMEM;
 	g->pre0[0] = g->pre1[0] = 0;
 	for (i = 0; i < g->st.n; i++) {
-		g->pre0[i + 1] = g->pre0[i] + g->st.va[g->st.ids[i]];
-		g->pre1[i + 1] = g->pre1[i] + g->st.vb[g->st.ids[i]];
+		g->pre0[i + 1] = g->pre0[i] + g->st.va[i];
+		g->pre1[i + 1] = g->pre1[i] + g->st.vb[i];
 	}
 	return 0;
 }
@@ -947,9 +968,9 @@ out:
 	free(g.kids);
 	free(g.cand);
 	free(g.seq);
+	free(g.tmp);
 	free(g.pre0);
 	free(g.pre1);
-	free(g.lcp);
 	free(g.wbase);
 	return rc;
 }
