@@ -78,12 +78,19 @@ def main():
     cases = {"prefixes": [(n, "x.go") for n in names],
              # two frames that read the same once ';' is written ':'
              "same name": [(n, "x.go") for n in names] + [("d;e", "x.go"), ("d:e", "x.go")]}
+    # Hundreds of stacks behind a few long common prefixes (the model's
+    # radix sort goes a few frames a level: runs that share more take
+    # further levels), some of them prefixes of others.
+    heads = [[rnd.randint(1, len(names)) for _ in range(rnd.randint(8, 30))] for _ in range(3)]
+    cases["long prefixes"] = cases["prefixes"]
     with tempfile.TemporaryDirectory() as d:
         for what, funcs in cases.items():
             samples = []
-            for _ in range(400):
+            for _ in range(400 if what != "long prefixes" else 1500):
                 depth = rnd.randint(1, 5)
                 stack = [rnd.randint(1, len(funcs)) for _ in range(depth)]
+                if what == "long prefixes":
+                    stack = rnd.choice(heads)[:rnd.randint(6, 30)] + stack[:rnd.randint(0, 4)]
                 samples.append((stack, rnd.randint(1, 9)))
             path = os.path.join(d, "p.pb")
             with open(path, "wb") as f:

@@ -105,6 +105,10 @@ int hd_map_get(const struct hd_map *m, uint64_t key, uint32_t *val);
 /* Insert or overwrite; 0 or HD_ERR_NOMEM. */
 int hd_map_put(struct hd_map *m, uint64_t key, uint32_t val);
 
+/* Room in b for extra more bytes and the NUL (len and the bytes kept), for
+ * a writer that fills data + len itself: 0, or b's failure (set here past
+ * its max). */
+int hd_buf_reserve(struct hd_buf *b, size_t extra);
 /* Grow *pp (an array of *cap elements of size sz) to hold need elements. */
 int hd_grow(void **pp, size_t *cap, size_t need, size_t sz);
 /* A hint to fetch the cache line at p; nothing where unsupported. */

@@ -34,7 +34,7 @@ void hd_buf_release(struct hd_buf *b)
 	b->failed = 0;
 }
 
-static int buf_reserve(struct hd_buf *b, size_t extra)
+int hd_buf_reserve(struct hd_buf *b, size_t extra)
 {
 	size_t need, ncap;
 	char *np;
@@ -61,7 +61,7 @@ static int buf_reserve(struct hd_buf *b, size_t extra)
 
 int hd_buf_append(struct hd_buf *b, const void *p, size_t n)
 {
-	int rc = buf_reserve(b, n);
+	int rc = hd_buf_reserve(b, n);
 
 	if (rc)
 		return rc;
@@ -79,14 +79,26 @@ int hd_buf_puts(struct hd_buf *b, const char *s)
 int hd_buf_printf(struct hd_buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room = b->data && !b->failed ? b->cap - b->len : 0;
 	int n, rc;
 
+	/* Into the room there is, first: formatting twice (to measure, then
+	 * to write) was half of what a picture's numbers cost. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		if (room)
+			b->data[b->len] = '\0';
 		return b->failed ? b->failed : (b->failed = HD_ERR_NOMEM);
-	rc = buf_reserve(b, (size_t)n);
+	}
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if (room)
+		b->data[b->len] = '\0';
+	rc = hd_buf_reserve(b, (size_t)n);
 	if (rc)
 		return rc;
 	va_start(ap, fmt);

@@ -2054,19 +2054,21 @@ int hd_model_stack_deltas(const struct hd_model *m, size_t a, size_t b,
 	return stack_sums(m, b, a, cb, ctx);
 }
 
-int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
-			 int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
-				   int64_t va, int64_t vb),
-			 void *ctx)
+/*
+ * Each distinct stack of columns a and b, summed per column into
+ * (*v)[2 id], (*v)[2 id + 1], its id into *ids in the order a and then b
+ * first hold them, those with a non-zero value only (*nids of them).
+ */
+static int pair_values(const struct hd_model *m, size_t a, size_t b, int64_t **v,
+		       uint32_t **ids, size_t *nids)
 {
-	int64_t *v = calloc(2 * (m->pool.n + 1), sizeof(*v));
 	uint8_t *seen = calloc(m->pool.n + 1, 1);
-	uint32_t *ids = NULL;
-	size_t nids = 0, cap = 0, s, k;
-	int rc = HD_ERR_NOMEM;
+	size_t n = 0, cap = 0, s, k, kept = 0;
 
-	if (!v || !seen)
-		goto out;
+	*v = calloc(2 * (m->pool.n + 1), sizeof(**v));
+	*ids = NULL;
+	if (!*v || !seen)
+		goto fail;
 	for (k = 0; k < 2; k++) {
 		const struct column *c = &m->cols[k == 0 ? a : b];
 
@@ -2074,24 +2076,268 @@ int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
 			uint32_t id = c->sid[s];
 
 			if (!seen[id]) {
-				if (HD_GROW(ids, cap, nids + 1))
-					goto out;
+				if (HD_GROW(*ids, cap, n + 1))
+					goto fail;
 				seen[id] = 1;
-				ids[nids++] = id;
+				(*ids)[n++] = id;
 			}
-			v[2 * id + k] = hd_add_sat(v[2 * id + k], c->vals[s]);
+			(*v)[2 * id + k] = hd_add_sat((*v)[2 * id + k], c->vals[s]);
 		}
 	}
-	rc = 0;
-	for (s = 0; s < nids && !rc; s++)
-		if (v[2 * ids[s]] || v[2 * ids[s] + 1]) {
-			const uint32_t *st = pool_stack(&m->pool, ids[s]);
-
-			rc = cb(ctx, st + 1, st[0], v[2 * ids[s]], v[2 * ids[s] + 1]);
-		}
-out:
-	free(v);
+	for (s = 0; s < n; s++)
+		if ((*v)[2 * (*ids)[s]] || (*v)[2 * (*ids)[s] + 1])
+			(*ids)[kept++] = (*ids)[s];
+	*nids = kept;
 	free(seen);
+	return 0;
+fail:
+	free(seen);
+	free(*v);
+	free(*ids);
+	*v = NULL;
+	*ids = NULL;
+	return HD_ERR_NOMEM;
+}
+
+static int pairs_out(const struct hd_model *m, const int64_t *v, const uint32_t *ids,
+		     size_t nids,
+		     int (*cb)(void *ctx, const uint32_t *frames, uint32_t n, int64_t va,
+			       int64_t vb),
+		     void *ctx)
+{
+	size_t s;
+	int rc = 0;
+
+	for (s = 0; s < nids && !rc; s++) {
+		const uint32_t *st = pool_stack(&m->pool, ids[s]);
+
+		rc = cb(ctx, st + 1, st[0], v[2 * ids[s]], v[2 * ids[s] + 1]);
+	}
+	return rc;
+}
+
+int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
+			 int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				   int64_t va, int64_t vb),
+			 void *ctx)
+{
+	int64_t *v;
+	uint32_t *ids;
+	size_t nids;
+	int rc = pair_values(m, a, b, &v, &ids, &nids);
+
+	if (!rc)
+		rc = pairs_out(m, v, ids, nids, cb, ctx);
+	free(v);
+	free(ids);
+	return rc;
+}
+
+/*
+ * The distinct stacks in order, element by element (a stack before the
+ * stacks it is a prefix of), by a key per frame: the frame id, or
+ * (hd_model_sorted_pairs) a caller's rank of it, one for a frame that
+ * ends its stack and one for a frame the stack goes on past, so that
+ * stacks can sort as their written names would.
+ *
+ * Comparing whole stacks (a merge sort, a call and two offset lookups
+ * per comparison) was most of a flame graph's time.  Instead the keys of
+ * the next few frames are packed into 32 bits, MSB first, 0 for
+ * "the stack has ended" (below every key), so that integers order as the
+ * frames do; the stacks are radix sorted by it (LSD, stable), and each
+ * run with equal integers goes on the same way from the frames after
+ * them.  A run of stacks that have all ended is of equal stacks (only a
+ * rank can make two distinct stacks equal) and stays in the order it
+ * came in.  Small runs are sorted by insertion.  Each level is linear in
+ * its run and consumes per stack as many frames as fit in 32 bits, so
+ * the work is the sorted stacks' distinguishing prefixes, with no
+ * comparison sort's log factor; no recursion (a work list).
+ */
+struct sort_item {
+	uint32_t key;
+	uint32_t id;
+};
+
+struct stack_sort {
+	const struct stack_pool *p;
+	const uint32_t *rank;   /* NULL: the frame id is the key */
+	unsigned bits, per;     /* bits of a key, keys packed per integer */
+	struct sort_item *it, *tmp;
+};
+
+/* Stack st's key at depth d: 0 past its end, else 1 + the frame's key. */
+static inline uint64_t stack_key(const struct stack_sort *s, const uint32_t *st, uint32_t d)
+{
+	if (d >= st[0])
+		return 0;
+	if (!s->rank)
+		return (uint64_t)st[d + 1] + 1;
+	return (uint64_t)s->rank[2 * (size_t)st[d + 1] + (d + 1 < st[0])] + 1;
+}
+
+/* Stacks a and b by their keys from depth d on. */
+static int cmp_from(const struct stack_sort *s, uint32_t a, uint32_t b, uint32_t d)
+{
+	const uint32_t *x = pool_stack(s->p, a), *y = pool_stack(s->p, b);
+
+	for (;; d++) {
+		uint64_t kx = stack_key(s, x, d), ky = stack_key(s, y, d);
+
+		if (kx != ky)
+			return kx < ky ? -1 : 1;
+		if (!kx)
+			return 0;
+	}
+}
+
+/* it[lo, hi) sorted by insertion, from depth d: stable. */
+static void sort_small(struct stack_sort *s, size_t lo, size_t hi, uint32_t d)
+{
+	size_t i, j;
+
+	for (i = lo + 1; i < hi; i++) {
+		struct sort_item t = s->it[i];
+
+		for (j = i; j > lo && cmp_from(s, s->it[j - 1].id, t.id, d) > 0; j--)
+			s->it[j] = s->it[j - 1];
+		s->it[j] = t;
+	}
+}
+
+/* it[lo, hi) radix sorted by the keys of depths d .. d + per - 1: at most
+ * 32 bits of them (sort_stacks), four byte-wide passes. */
+static void sort_level(struct stack_sort *s, size_t lo, size_t hi, uint32_t d)
+{
+	uint32_t count[4][256];
+	size_t i, n = hi - lo;
+	unsigned k, j;
+	struct sort_item *src = s->it + lo, *dst = s->tmp + lo, *t;
+
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++) {
+		const uint32_t *st = pool_stack(s->p, src[i].id);
+		uint64_t wide = 0;
+		uint32_t key;
+
+		for (k = 0; k < s->per; k++)
+			wide = wide << s->bits | stack_key(s, st, d + k);
+		src[i].key = key = (uint32_t)wide;
+		count[0][key & 255]++;
+		count[1][key >> 8 & 255]++;
+		count[2][key >> 16 & 255]++;
+		count[3][key >> 24]++;
+	}
+	for (k = 0; k < 4; k++) {
+		uint32_t sum = 0, c, *cnt = count[k];
+
+		if (cnt[(src[0].key >> (k * 8)) & 255] == n)
+			continue;    /* one digit for all: the order stays */
+		for (j = 0; j < 256; j++) {
+			c = cnt[j];
+			cnt[j] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[(src[i].key >> (k * 8)) & 255]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != s->it + lo)
+		memcpy(s->it + lo, src, n * sizeof(*src));
+}
+
+struct sort_run {
+	size_t lo, hi;
+	uint32_t d;
+};
+
+static int sort_stacks(const struct stack_pool *p, uint32_t *ids, size_t n,
+		       const uint32_t *rank, uint64_t maxkey)
+{
+	struct stack_sort s = {.p = p, .rank = rank, .bits = 1};
+	struct sort_run *work = NULL;
+	size_t nwork = 0, wcap = 0, i;
+	int rc = HD_ERR_NOMEM;
+
+	if (n < 2)
+		return 0;
+	while (s.bits < 64 && maxkey >> s.bits)
+		s.bits++;
+	/* 32 bits of keys a level: four byte-wide passes; a run that
+	 * shares them (rare but for long common prefixes) takes the next.
+	 * Keys are below 2^32 (frame ids and ranks are 32-bit); runs up to
+	 * 2^32 (counts in 32 bits). */
+	if (s.bits > 32 || n > UINT32_MAX)
+		goto out;
+	s.per = 32 / s.bits;
+	s.it = malloc(n * sizeof(*s.it));
+	s.tmp = malloc(n * sizeof(*s.tmp));
+	if (!s.it || !s.tmp || HD_GROW(work, wcap, 1))
+		goto out;
+	for (i = 0; i < n; i++)
+		s.it[i] = (struct sort_item){0, ids[i]};
+	work[nwork++] = (struct sort_run){0, n, 0};
+	while (nwork) {
+		struct sort_run r = work[--nwork];
+		uint64_t last = ((uint64_t)1 << s.bits) - 1;
+		size_t a, b;
+
+		if (r.hi - r.lo < 24) {
+			sort_small(&s, r.lo, r.hi, r.d);
+			continue;
+		}
+		/* Frames the whole run shares (every stack's first few, as
+		 * often as not) would only spend a level: skipped. */
+		for (;; r.d++) {
+			uint64_t k0 = stack_key(&s, pool_stack(p, s.it[r.lo].id), r.d);
+
+			for (a = r.lo + 1; a < r.hi; a++)
+				if (stack_key(&s, pool_stack(p, s.it[a].id), r.d) != k0)
+					break;
+			if (a < r.hi || !k0 || r.d == UINT32_MAX)
+				break;
+		}
+		if (a == r.hi)
+			continue; /* all ended together: equal, in the order they came */
+		sort_level(&s, r.lo, r.hi, r.d);
+		for (a = r.lo; a < r.hi; a = b) {
+			for (b = a + 1; b < r.hi && s.it[b].key == s.it[a].key; b++)
+				;
+			/* Equal keys that go on past this level: the next. */
+			if (b - a > 1 && (s.it[a].key & last)) {
+				if (r.d > UINT32_MAX - s.per || HD_GROW(work, wcap, nwork + 1))
+					goto out;
+				work[nwork++] = (struct sort_run){a, b, r.d + s.per};
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		ids[i] = s.it[i].id;
+	rc = 0;
+out:
+	free(s.it);
+	free(s.tmp);
+	free(work);
+	return rc;
+}
+
+int hd_model_sorted_pairs(const struct hd_model *m, size_t a, size_t b,
+			  const uint32_t *rank, uint32_t nranks,
+			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				    int64_t va, int64_t vb),
+			  void *ctx)
+{
+	int64_t *v;
+	uint32_t *ids;
+	size_t nids;
+	int rc = pair_values(m, a, b, &v, &ids, &nids);
+
+	if (!rc)
+		rc = sort_stacks(&m->pool, ids, nids, rank, nranks);
+	if (!rc)
+		rc = pairs_out(m, v, ids, nids, cb, ctx);
+	free(v);
 	free(ids);
 	return rc;
 }
@@ -2107,18 +2353,6 @@ out:
  * each column's samples add their value to their stack's node: the work
  * is the distinct stacks' frames once, plus one step per sample.
  */
-static int cmp_stacks(const void *pa, const void *pb, void *ctx)
-{
-	const struct stack_pool *p = ctx;
-	const uint32_t *a = pool_stack(p, *(const uint32_t *)pa);
-	const uint32_t *b = pool_stack(p, *(const uint32_t *)pb);
-	uint32_t n = a[0] < b[0] ? a[0] : b[0], k;
-
-	for (k = 1; k <= n; k++)
-		if (a[k] != b[k])
-			return a[k] < b[k] ? -1 : 1;
-	return a[0] < b[0] ? -1 : a[0] > b[0];
-}
 
 /* The distinct stack ids of every column, once each. */
 static int tree_stacks(const struct hd_model *m, uint32_t **out, size_t *n)
@@ -2198,7 +2432,7 @@ static int sorted_stacks(const struct hd_model *m, uint32_t **ids, size_t *nids)
 {
 	if (tree_stacks(m, ids, nids))
 		return HD_ERR_NOMEM;
-	if (hd_sort(*ids, *nids, sizeof(**ids), cmp_stacks, (void *)&m->pool)) {
+	if (sort_stacks(&m->pool, *ids, *nids, NULL, m->nframes)) {
 		free(*ids);
 		*ids = NULL;
 		return HD_ERR_NOMEM;
@@ -2209,23 +2443,56 @@ static int sorted_stacks(const struct hd_model *m, uint32_t **ids, size_t *nids)
 int hd_model_tree_stacks(const struct hd_model *m, size_t a, size_t b,
 			 struct hd_tree_stacks *out)
 {
-	size_t ends[2] = {a, b}, k, s;
+	size_t ends[2] = {a, b}, k, s, i;
+	int64_t *v = calloc(2 * (m->pool.n + 1), sizeof(*v)); /* per stack id: a, b */
+	const uint32_t *prev = NULL;
 
 	memset(out, 0, sizeof(*out));
-	out->va = calloc(m->pool.n + 1, sizeof(int64_t));
-	out->vb = calloc(m->pool.n + 1, sizeof(int64_t));
-	if (!out->va || !out->vb || sorted_stacks(m, &out->ids, &out->n)) {
-		hd_tree_stacks_release(out);
-		return HD_ERR_NOMEM;
-	}
+	if (!v || sorted_stacks(m, &out->ids, &out->n))
+		goto fail;
+	out->va = malloc((out->n + 1) * sizeof(*out->va));
+	out->vb = malloc((out->n + 1) * sizeof(*out->vb));
+	out->lcp = malloc((out->n + 1) * sizeof(*out->lcp));
+	out->depth = malloc((out->n + 1) * sizeof(*out->depth));
+	if (!out->va || !out->vb || !out->lcp || !out->depth)
+		goto fail;
 	for (k = 0; k < 2; k++) {
 		const struct column *col = &m->cols[ends[k]];
-		int64_t *v = k ? out->vb : out->va;
 
 		for (s = 0; s < col->nsamp; s++)
-			v[col->sid[s]] = hd_add_sat(v[col->sid[s]], col->vals[s]);
+			v[2 * col->sid[s] + k] = hd_add_sat(v[2 * col->sid[s] + k], col->vals[s]);
 	}
+	/* In sorted order the stacks are at random places in the pool: a
+	 * chain of cache misses each (its offset, its frames, its values)
+	 * when taken one at a time, most of a big picture's time.  The
+	 * stacks ahead are fetched while this one is read, and everything
+	 * the layout reads per stack but its frames is laid out here in
+	 * that order, once. */
+	for (i = 0; i < out->n; i++) {
+		const uint32_t *st;
+		uint32_t lcp = 0, id = out->ids[i];
+
+		if (i + 16 < out->n)
+			HD_PREFETCH(&m->pool.off[out->ids[i + 16]]);
+		if (i + 8 < out->n) {
+			HD_PREFETCH(pool_stack(&m->pool, out->ids[i + 8]));
+			HD_PREFETCH(&v[2 * out->ids[i + 8]]);
+		}
+		st = pool_stack(&m->pool, id);
+		while (prev && lcp < st[0] && lcp < prev[0] && prev[lcp + 1] == st[lcp + 1])
+			lcp++;
+		out->lcp[i] = lcp;
+		out->depth[i] = st[0];
+		out->va[i] = v[2 * id];
+		out->vb[i] = v[2 * id + 1];
+		prev = st;
+	}
+	free(v);
 	return 0;
+fail:
+	free(v);
+	hd_tree_stacks_release(out);
+	return HD_ERR_NOMEM;
 }
 
 void hd_tree_stacks_release(struct hd_tree_stacks *s)
@@ -2233,6 +2500,8 @@ void hd_tree_stacks_release(struct hd_tree_stacks *s)
 	free(s->ids);
 	free(s->va);
 	free(s->vb);
+	free(s->lcp);
+	free(s->depth);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -134,6 +134,20 @@ int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
 			 int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
 				   int64_t va, int64_t vb),
 			 void *ctx);
+/*
+ * The same stacks, values and callback, in order by a rank per frame:
+ * rank[2 f] for a frame f that ends its stack, rank[2 f + 1] for one its
+ * stack goes on past (each rank < nranks), compared element by element
+ * from the root, a stack before the stacks it is a prefix of.  Stacks of
+ * equal ranks come one after another, in hd_model_stack_pairs()' order.
+ * Linear in the stacks' distinguishing prefixes (a radix sort), so the
+ * caller need not sort them.  HD_ERR_NOMEM, or what cb returned.
+ */
+int hd_model_sorted_pairs(const struct hd_model *m, size_t a, size_t b,
+			  const uint32_t *rank, uint32_t nranks,
+			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				    int64_t va, int64_t vb),
+			  void *ctx);
 
 /*
  * After the last hd_model_add(): put the columns in order (enum hd_order;
@@ -182,14 +196,17 @@ void hd_model_node_totals(const struct hd_model *m, size_t col, int64_t *out);
  * sorted root first frame id by frame id, a prefix before its
  * extensions.  A walk that makes a node for every (prefix, frame) it has
  * not met just before meets the nodes of hd_model_finish()'s tree in id
- * order.  va[id], vb[id]: stack id's value in columns a and b, its
- * samples summed (saturating) in their order: the self value of the
- * stack's last node.  Reads only; any model, with or without the tree.
+ * order.  Per sorted stack i (stack ids[i]): va[i], vb[i], its value in
+ * columns a and b, its samples summed (saturating) in their order: the
+ * self value of the stack's last node; depth[i], its frames; lcp[i], the
+ * frames it shares with stack i - 1 from the root (0 for the first).
+ * Reads only; any model, with or without the tree.
  */
 struct hd_tree_stacks {
 	size_t n;
 	uint32_t *ids;
 	int64_t *va, *vb;
+	uint32_t *lcp, *depth;
 };
 int hd_model_tree_stacks(const struct hd_model *m, size_t a, size_t b,
 			 struct hd_tree_stacks *out);

@@ -91,6 +91,8 @@ enum { NOT_DRAWN, DRAWN, NARROW, DEEP, CROWDED, NREASONS };
 /* A node on the walk's path, open until the walk leaves it. */
 struct open_node {
 	uint32_t id, frame;
+	uint32_t wi;          /* first pass: its place in fg.w */
+	double w;             /* second pass: its width */
 	uint32_t cand;        /* its place in fg.cand, or NONE */
 	unsigned char drawn;  /* second pass: DRAWN or why not */
 	int64_t self0, self1;
@@ -133,11 +135,11 @@ struct fg {
 	struct hd_tree_stacks st;
 	size_t at;             /* the sorted stack the walk is at */
 	int64_t *pre0, *pre1;  /* sums of the sorted stacks before each, or NULL */
-	uint32_t *lcp;         /* per sorted stack: frames shared with the one before */
 	uint32_t *rank;        /* per frame: its place in name order */
 	size_t nn;             /* nodes of the whole tree */
-	double *w;             /* per node: its width in value units */
-	size_t w_cap;
+	double *w;             /* per shared node (walk_widths), in value units */
+	size_t nw, w_cap;
+	uint32_t *wbase;       /* per sorted stack: where its new shared nodes are in w */
 	struct open_node *path;
 	size_t path_cap, depth;
 	struct kid *kids;
@@ -146,6 +148,8 @@ struct fg {
 	size_t ncand, cand_cap;
 	struct seq *seq;
 	size_t nseq, seq_cap;
+	struct seq *tmp;       /* scratch for sort_callees() */
+	size_t tmp_cap;
 	uint32_t maxdepth;     /* of the frames drawn */
 	uint32_t treedepth;    /* of the whole tree */
 	size_t omitted;        /* frames not drawn, for every reason */
@@ -242,13 +246,6 @@ fail:
 	return HD_ERR_NOMEM;
 }
 
-static int cmp_seq(const void *a, const void *b)
-{
-	uint64_t x = ((const struct seq *)a)->key, y = ((const struct seq *)b)->key;
-
-	return x < y ? -1 : x > y;
-}
-
 static double room(int64_t cum0, int64_t cum1)
 {
 	int64_t v = cum0 > cum1 ? cum0 : cum1;
@@ -267,7 +264,8 @@ static double room(int64_t cum0, int64_t cum1)
  *      frame's own value.  Callees are summed last to first, cums with
  *      saturation, so the doubles and the integers are those of a
  *      reverse scan over a whole tree, bit for bit.  Kept: one double
- *      per node.
+ *      per node more than one stack passes through (walk_widths: a
+ *      stack's own nodes are as wide as its leaf).
  *   2. With the scale from the root's width, what is drawn, in node
  *      order (callers first), a callee of a frame not drawn for the
  *      same reason as its caller: the frames the rules let through are
@@ -277,7 +275,7 @@ static double room(int64_t cum0, int64_t cum1)
  * Then offsets top-down over the kept frames, each one's callees side
  * by side from its own offset in name order, and the FRAMES_MAX rule.
  */
-static int open_node(struct fg *g, int pass, uint32_t frame)
+static int open_node(struct fg *g, int pass, uint32_t frame, double w)
 {
 	struct open_node *o, *p = &g->path[g->depth];
 	uint32_t id;
@@ -292,9 +290,11 @@ static int open_node(struct fg *g, int pass, uint32_t frame)
 	o->frame = frame;
 	o->cand = NONE;
 	o->kids = g->nkids;
+	o->w = w;
 	if (pass == 1) {
-		if (HD_GROW(g->w, g->w_cap, g->nn))
+		if (HD_GROW(g->w, g->w_cap, g->nw + 1))
 			return HD_ERR_NOMEM;
+		o->wi = (uint32_t)g->nw++;
 		if (g->depth > g->treedepth)
 			g->treedepth = (uint32_t)g->depth;
 		return 0;
@@ -303,7 +303,7 @@ static int open_node(struct fg *g, int pass, uint32_t frame)
 		o->drawn = p->drawn;
 	else if (g->depth > DEPTH_MAX)
 		o->drawn = DEEP;
-	else if (g->w[id] * g->scale < MIN_WIDTH)
+	else if (w * g->scale < MIN_WIDTH)
 		o->drawn = NARROW;
 	else
 		o->drawn = DRAWN;
@@ -317,7 +317,59 @@ static int open_node(struct fg *g, int pass, uint32_t frame)
 	o->cand = (uint32_t)g->ncand;
 	g->cand[g->ncand++] = (struct cand){.id = id, .parent = p->id, .pcand = p->cand,
 					    .frame = frame, .depth = (uint32_t)g->depth,
-					    .drawn = DRAWN, .first = g->at, .w = g->w[id]};
+					    .drawn = DRAWN, .first = g->at, .w = w};
+	return 0;
+}
+
+/*
+ * n callees by key (name rank, then node id): distinct keys, so any sort
+ * gives this order.  A caller has a few dozen callees at most in most
+ * trees, where insertion is cheapest.  More (the root of a program of
+ * thousands of functions) are radix sorted by rank alone: callees close
+ * in node order, so a stable sort keeps the ids of a rank in order.
+ */
+static int sort_callees(struct fg *g, struct seq *q, size_t n)
+{
+	size_t i, j, count[256];
+	unsigned shift;
+	uint32_t top = 0;
+	struct seq t, *src = q, *dst;
+
+	if (n <= 64) {
+		for (i = 1; i < n; i++) {
+			t = q[i];
+			for (j = i; j > 0 && q[j - 1].key > t.key; j--)
+				q[j] = q[j - 1];
+			q[j] = t;
+		}
+		return 0;
+	}
+	if (HD_GROW(g->tmp, g->tmp_cap, n))
+		return HD_ERR_NOMEM;
+	dst = g->tmp;
+	for (i = 0; i < n; i++)
+		if ((uint32_t)(q[i].key >> 32) > top)
+			top = (uint32_t)(q[i].key >> 32);
+	for (shift = 32; shift < 64 && top >> (shift - 32); shift += 8) {
+		size_t sum = 0, c;
+		struct seq *x;
+
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(src[i].key >> shift) & 255]++;
+		for (j = 0; j < 256; j++) {
+			c = count[j];
+			count[j] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].key >> shift) & 255]++] = src[i];
+		x = src;
+		src = dst;
+		dst = x;
+	}
+	if (src != q)
+		memcpy(q, src, n * sizeof(*q));
 	return 0;
 }
 
@@ -334,9 +386,7 @@ static int put_seq(struct fg *g, struct cand *c, size_t from)
 		g->seq[g->nseq++] = (struct seq){
 			(uint64_t)g->rank[g->kids[k].frame] << 32 | g->kids[k].id,
 			g->kids[k].w, g->kids[k].cand};
-	if (c->nkids > 1)
-		qsort(g->seq + c->kids, c->nkids, sizeof(*g->seq), cmp_seq);
-	return 0;
+	return sort_callees(g, g->seq + c->kids, c->nkids);
 }
 
 /* The second pass when no sum can saturate: a node's cum is the sum of
@@ -360,7 +410,7 @@ static int close_kept(struct fg *g, struct open_node *o)
 	if (g->path[g->depth - 1].cand != NONE) {
 		if (HD_GROW(g->kids, g->kids_cap, g->nkids + 1))
 			return HD_ERR_NOMEM;
-		g->kids[g->nkids++] = (struct kid){g->w[o->id], 0, 0, o->id, o->frame, o->cand};
+		g->kids[g->nkids++] = (struct kid){o->w, 0, 0, o->id, o->frame, o->cand};
 	}
 	g->depth--;
 	return 0;
@@ -386,7 +436,7 @@ static int close_node(struct fg *g, int pass)
 		inner += self;
 	w = inner > room(cum0, cum1) ? inner : room(cum0, cum1);
 	if (pass == 1)
-		g->w[o->id] = w;
+		g->w[o->wi] = w;
 	if (pass == 2 && o->cand != NONE) {
 		struct cand *c = &g->cand[o->cand];
 
@@ -407,6 +457,30 @@ static int close_node(struct fg *g, int pass)
 	return 0;
 }
 
+/* Sorted stack i's frames, the one 8 ahead fetched meanwhile: in sorted
+ * order the stacks lie at random in the model's pool. */
+static const uint32_t *stack_ahead(const struct fg *g, size_t i)
+{
+	uint32_t n;
+
+	if (i + 8 < g->st.n)
+		HD_PREFETCH(hd_model_stack_frames(g->m, g->st.ids[i + 8], &n));
+	return hd_model_stack_frames(g->m, g->st.ids[i], &n);
+}
+
+/* The width of sorted stack i's node at index k (depth k + 1), one it
+ * adds: a shared one's from the first pass, an own one's its leaf's. */
+static double node_width(const struct fg *g, size_t i, uint32_t k)
+{
+	uint32_t lcp = g->st.lcp[i];
+	uint32_t next = i + 1 < g->st.n ? g->st.lcp[i + 1] : 0;
+	uint32_t shared = lcp > next ? lcp : next;
+
+	if (k < shared)
+		return g->w[g->wbase[i] + (k - lcp)];
+	return room(g->st.va[i], g->st.vb[i]);
+}
+
 /*
  * The second pass with prefix sums: a frame not drawn takes its reason
  * to all its callees, so below the first one on the path (at depth fnd)
@@ -420,8 +494,8 @@ static int walk_kept(struct fg *g)
 	int rc = 0;
 
 	for (i = 0; i < g->st.n && !rc; i++) {
-		uint32_t id = g->st.ids[i], n, lcp = g->lcp[i], k;
-		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
+		uint32_t n = g->st.depth[i], lcp = g->st.lcp[i], k;
+		const uint32_t *f;
 
 		g->at = i;
 		while (g->depth > lcp && !rc)
@@ -436,8 +510,9 @@ static int walk_kept(struct fg *g)
 			g->nn += n - lcp;
 			continue;
 		}
+		f = stack_ahead(g, i);
 		for (k = lcp; k < n && !rc; k++) {
-			rc = open_node(g, 2, f[k]);
+			rc = open_node(g, 2, f[k], node_width(g, i, k));
 			if (!rc && g->path[g->depth].drawn != DRAWN) {
 				size_t rest = n - k - 1;
 
@@ -451,8 +526,8 @@ static int walk_kept(struct fg *g)
 		if (!rc && fnd == SIZE_MAX) {
 			struct open_node *leaf = &g->path[g->depth];
 
-			leaf->self0 = hd_add_sat(leaf->self0, g->st.va[id]);
-			leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[id]);
+			leaf->self0 = hd_add_sat(leaf->self0, g->st.va[i]);
+			leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[i]);
 		}
 	}
 	g->at = g->st.n;
@@ -461,64 +536,109 @@ static int walk_kept(struct fg *g)
 	return rc ? rc : close_kept(g, &g->path[0]);
 }
 
-static int walk(struct fg *g, int pass)
+/*
+ * The first pass.  Below the frames a sorted stack shares with the one
+ * before it and the one after it, its nodes are its own: no other stack
+ * passes through them, so each has no value of its own but the leaf's
+ * and one callee, and its width and cum are the leaf's, room(va, vb) and
+ * (va, vb), exactly (a sum of one term, a max of two equal ones).  That
+ * tail gets its widths at once and goes to its caller as one closed
+ * callee; only the shared nodes are opened and closed.
+ */
+static int walk_widths(struct fg *g)
 {
-	const uint32_t *prev = NULL;
-	uint32_t np = 0;
 	size_t i;
 	int rc = 0;
 
 	g->nn = 1;
 	g->depth = 0;
 	g->nkids = 0;
-	if (HD_GROW(g->path, g->path_cap, 1))
+	if (HD_GROW(g->path, g->path_cap, 1) || HD_GROW(g->w, g->w_cap, 1) ||
+	    !(g->wbase = malloc((g->st.n + 1) * sizeof(*g->wbase))))
 		return HD_ERR_NOMEM;
+	g->nw = 1;  /* the root's */
 	memset(&g->path[0], 0, sizeof(g->path[0]));
 	g->path[0].frame = NONE;
 	g->path[0].drawn = DRAWN;
-	g->path[0].cand = pass == 2 ? 0 : NONE;
-	if (pass == 1 && (HD_GROW(g->w, g->w_cap, 1) ||
-			  !(g->lcp = malloc((g->st.n + 1) * sizeof(*g->lcp)))))
-		return HD_ERR_NOMEM;
-	if (pass == 2) {
-		if (HD_GROW(g->cand, g->cand_cap, 1))
-			return HD_ERR_NOMEM;
-		g->ncand = 1;
-		g->cand[0] = (struct cand){.id = 0, .parent = 0, .pcand = NONE, .frame = NONE,
-					   .depth = 0, .drawn = DRAWN, .w = g->w[0]};
-		if (g->pre0)
-			return walk_kept(g);
-	}
+	g->path[0].cand = NONE;
+	g->path[0].wi = 0;
 	for (i = 0; i < g->st.n && !rc; i++) {
-		uint32_t id = g->st.ids[i], n, lcp = 0, k;
+		uint32_t n = g->st.depth[i], lcp = g->st.lcp[i], k;
+		uint32_t next = i + 1 < g->st.n ? g->st.lcp[i + 1] : 0;
+		uint32_t shared = lcp > next ? lcp : next;
+		int64_t va = g->st.va[i], vb = g->st.vb[i];
 
-		g->at = i;
-		const uint32_t *f = hd_model_stack_frames(g->m, id, &n);
+		while (g->depth > lcp && !rc)
+			rc = close_node(g, 1);
+		g->wbase[i] = (uint32_t)g->nw;
+		/* The first pass reads no frame: callees are ordered later. */
+		for (k = lcp; k < shared && !rc; k++)
+			rc = open_node(g, 1, NONE, 0);
+		if (rc)
+			break;
+		if (shared < n) {
+			size_t cnt = n - shared, id0 = g->nn;
+			double w = room(va, vb);
+
+			if (cnt > UINT32_MAX - 1 - g->nn || HD_GROW(g->kids, g->kids_cap, g->nkids + 1))
+				return HD_ERR_NOMEM;
+			g->nn += cnt;
+			if (n > g->treedepth)
+				g->treedepth = n;
+			g->kids[g->nkids++] = (struct kid){w, va, vb, (uint32_t)id0, NONE, NONE};
+		} else {
+			struct open_node *leaf = &g->path[g->depth];
+
+			leaf->self0 = hd_add_sat(leaf->self0, va);
+			leaf->self1 = hd_add_sat(leaf->self1, vb);
+		}
+	}
+	while (!rc && g->depth > 0)
+		rc = close_node(g, 1);
+	return rc ? rc : close_node(g, 1);
+}
+
+/* The second pass (the first is walk_widths()). */
+static int walk(struct fg *g)
+{
+	size_t i;
+	int rc = 0;
+
+	g->nn = 1;
+	g->depth = 0;
+	g->nkids = 0;
+	memset(&g->path[0], 0, sizeof(g->path[0]));
+	g->path[0].frame = NONE;
+	g->path[0].drawn = DRAWN;
+	g->path[0].cand = 0;
+	g->path[0].w = g->w[0];
+	if (HD_GROW(g->cand, g->cand_cap, 1))
+		return HD_ERR_NOMEM;
+	g->ncand = 1;
+	g->cand[0] = (struct cand){.id = 0, .parent = 0, .pcand = NONE, .frame = NONE,
+				   .depth = 0, .drawn = DRAWN, .w = g->w[0]};
+	if (g->pre0)
+		return walk_kept(g);
+	for (i = 0; i < g->st.n && !rc; i++) {
+		uint32_t n = g->st.depth[i], lcp = g->st.lcp[i], k;
+		const uint32_t *f = stack_ahead(g, i);
 		struct open_node *leaf;
 
-		if (pass == 1) {
-			while (prev && lcp < n && lcp < np && prev[lcp] == f[lcp])
-				lcp++;
-			g->lcp[i] = lcp;
-		} else {
-			lcp = g->lcp[i];
-		}
+		g->at = i;
 		while (g->depth > lcp && !rc)
-			rc = close_node(g, pass);
+			rc = close_node(g, 2);
 		for (k = lcp; k < n && !rc; k++)
-			rc = open_node(g, pass, f[k]);
+			rc = open_node(g, 2, f[k], node_width(g, i, k));
 		if (rc)
 			break;
 		leaf = &g->path[g->depth];
-		leaf->self0 = hd_add_sat(leaf->self0, g->st.va[id]);
-		leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[id]);
-		prev = f;
-		np = n;
+		leaf->self0 = hd_add_sat(leaf->self0, g->st.va[i]);
+		leaf->self1 = hd_add_sat(leaf->self1, g->st.vb[i]);
 	}
 	g->at = g->st.n;
 	while (!rc && g->depth > 0)
-		rc = close_node(g, pass);
-	return rc ? rc : close_node(g, pass);
+		rc = close_node(g, 2);
+	return rc ? rc : close_node(g, 2);
 }
 
 static int cmp_wider(const void *a, const void *b)
@@ -570,7 +690,7 @@ static int prefix_sums(struct fg *g)
 	size_t i;
 
 	for (i = 0; i < g->st.n; i++) {
-		int64_t a = g->st.va[g->st.ids[i]], b = g->st.vb[g->st.ids[i]];
+		int64_t a = g->st.va[i], b = g->st.vb[i];
 		uint64_t ua = a < 0 ? -(uint64_t)a : (uint64_t)a, ub = b < 0 ? -(uint64_t)b : (uint64_t)b;
 
 		if (__builtin_add_overflow(m0, ua, &m0) || __builtin_add_overflow(m1, ub, &m1) ||
@@ -583,8 +703,8 @@ static int prefix_sums(struct fg *g)
 		return HD_ERR_NOMEM;
 	g->pre0[0] = g->pre1[0] = 0;
 	for (i = 0; i < g->st.n; i++) {
-		g->pre0[i + 1] = g->pre0[i] + g->st.va[g->st.ids[i]];
-		g->pre1[i + 1] = g->pre1[i] + g->st.vb[g->st.ids[i]];
+		g->pre0[i + 1] = g->pre0[i] + g->st.va[i];
+		g->pre1[i + 1] = g->pre1[i] + g->st.vb[i];
 	}
 	return 0;
 }
@@ -597,13 +717,13 @@ static int layout(struct fg *g)
 
 	if (hd_model_tree_stacks(g->m, g->c0, g->c1, &g->st) || name_rank(g->m, &g->rank))
 		return HD_ERR_NOMEM;
-	rc = walk(g, 1);
+	rc = walk_widths(g);
 	if (rc)
 		return rc;
 	g->scale = g->w[0] > 0 ? PLOT / g->w[0] : 0;
 	if (prefix_sums(g))
 		return HD_ERR_NOMEM;
-	rc = walk(g, 2);
+	rc = walk(g);
 	if (rc)
 		return rc;
 	g->cand[0].x = 0;
@@ -848,8 +968,9 @@ out:
 	free(g.kids);
 	free(g.cand);
 	free(g.seq);
+	free(g.tmp);
 	free(g.pre0);
 	free(g.pre1);
-	free(g.lcp);
+	free(g.wbase);
 	return rc;
 }

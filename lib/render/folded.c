@@ -35,8 +35,8 @@
  *     nodes whose stacks read the same after the rewriting above are
  *     merged into one line, summing values before the clamp to 0.
  *   - No recursion: stacks can be 100 000 frames deep.  The lines are
- *     ordered without writing them (below), so the work is a sort of the
- *     distinct stacks plus the output.
+ *     ordered without writing them (below), so the work is a radix sort
+ *     of the distinct stacks plus the output.
  *   - The output repeats every caller's name on every line below it, so a
  *     small profile (a long name, a deep stack, many leaves) can ask for
  *     an enormous one.  The stacks, before equal ones are merged, are
@@ -70,20 +70,28 @@ static void protect_name(char *s, size_t n)
 		s[end - 1] = '_';
 }
 
-/* Every frame's name, cleaned and protected, into names; off[f] .. off[f+1]. */
-static int frame_names(const struct hd_model *m, struct hd_buf *names, size_t *off)
+/* Where a frame's name is in fold.names, and its length; a ';' follows it. */
+struct span {
+	size_t at;
+	size_t len;
+};
+
+/* Every frame's name, cleaned and protected, into names, each followed by
+ * a ';' (what a line writes after every frame but its last). */
+static int frame_names(const struct hd_model *m, struct hd_buf *names, struct span *sp)
 {
 	size_t f, nf = hd_model_frame_count(m);
 
 	hd_buf_append(names, "", 0);    /* names->data is never NULL */
 	for (f = 0; f < nf; f++) {
-		off[f] = names->len;
+		sp[f].at = names->len;
 		if (hd_put_clean(names, hd_model_frame(m, (uint32_t)f)->name, HD_CLEAN_TEXT,
 				 HD_NAME_DISPLAY_MAX))
 			return HD_ERR_NOMEM;
-		protect_name(names->data + off[f], names->len - off[f]);
+		sp[f].len = names->len - sp[f].at;
+		protect_name(names->data + sp[f].at, sp[f].len);
+		hd_buf_append(names, ";", 1);
 	}
-	off[nf] = names->len;
 	return names->failed ? HD_ERR_NOMEM : 0;
 }
 
@@ -129,26 +137,34 @@ static size_t put_value(char *out, int64_t v)
  * differ, name + (end or ';'): the end when the stack stops there (which
  * comes before any byte), ';' when it goes on.  So each frame gets two
  * ranks from one sort of the frames' 2 * nf keys (equal names, equal
- * ranks), and stacks compare as integer sequences.  Stacks that read the
- * same compare equal, sort side by side and are merged.
+ * ranks), and the model sorts the stacks as integer sequences by them
+ * (hd_model_sorted_pairs, a radix sort).  Stacks that read the same
+ * have equal ranks, come side by side and are merged.
+ *
+ * The stacks' size is added up first, in a pass of its own over them
+ * (before merging, held to the cap, so a bomb is refused before it is
+ * built, and the buffer is grown once to a bound of the output); then
+ * each line goes straight into the output buffer as its stack arrives
+ * in order, its values when the next stack does not read the same: no
+ * line is put together anywhere else, and nothing is kept per line.
  */
 
 /* What the lines are made of. */
 struct fold {
 	const struct hd_model *m;
 	size_t col[2], ncol;
-	struct hd_buf names;
-	size_t *off;             /* frame f's name: names.data[off[f] .. off[f+1]) */
+	struct hd_buf names;     /* and 16 bytes of padding, for put_bytes() */
+	struct span *sp;         /* per frame: its name in names */
 	uint32_t *rank;          /* per frame: 2 f its end, 2 f + 1 its ';' */
-	struct line *lines;
-	size_t nlines, linecap;
+	uint32_t nranks;
 	size_t room, size;       /* the stacks' bytes, held to room */
-};
-
-struct line {
-	const uint32_t *frames;  /* root first, in the model's pool */
+	size_t nlines;           /* stacks counted, before merging */
+	struct hd_buf *b;
+	/* The line being written: its stack, from b->data + start. */
+	const uint32_t *frames;
 	uint32_t n;
 	int64_t v[2];
+	size_t start, pos;       /* where it starts, where the writing is */
 };
 
 /* Key k of the frames' 2 * nf: frame k / 2's name, then (k odd) a ';'. */
@@ -156,9 +172,9 @@ static int cmp_key(const void *a, const void *b, void *ctx)
 {
 	const struct fold *f = ctx;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	const unsigned char *p = (const unsigned char *)f->names.data + f->off[x / 2];
-	const unsigned char *q = (const unsigned char *)f->names.data + f->off[y / 2];
-	size_t n = f->off[x / 2 + 1] - f->off[x / 2], m = f->off[y / 2 + 1] - f->off[y / 2];
+	const unsigned char *p = (const unsigned char *)f->names.data + f->sp[x / 2].at;
+	const unsigned char *q = (const unsigned char *)f->names.data + f->sp[y / 2].at;
+	size_t n = f->sp[x / 2].len, m = f->sp[y / 2].len;
 	int c = memcmp(p, q, n < m ? n : m);
 
 	if (c)
@@ -195,37 +211,32 @@ static int frame_ranks(struct fold *f, size_t nf)
 			r++;
 		f->rank[k[i]] = r;
 	}
+	f->nranks = r + 1;
 	free(k);
 	return 0;
 }
 
-/* Two stacks in the order of their written strings; 0: they read the same. */
-static int cmp_stack(const void *a, const void *b, void *ctx)
+/* Whether stack (frames, n) reads the same as the line being written. */
+static int same_stack(const struct fold *f, const uint32_t *frames, uint32_t n)
 {
-	const struct line *x = a, *y = b;
-	const uint32_t *rank = ctx;
-	uint32_t n = x->n < y->n ? x->n : y->n, i;
+	uint32_t i;
 
-	for (i = 0; i < n; i++) {
-		uint32_t fx = x->frames[i], fy = y->frames[i], rx, ry;
-
-		if (fx == fy)
-			continue;
-		rx = rank[2 * fx + (i + 1 < x->n)];
-		ry = rank[2 * fy + (i + 1 < y->n)];
-		if (rx != ry)
-			return rx < ry ? -1 : 1;
-	}
-	return x->n < y->n ? -1 : x->n > y->n;
+	if (f->n != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (f->frames[i] != frames[i] &&
+		    f->rank[2 * f->frames[i] + (i + 1 < n)] != f->rank[2 * frames[i] + (i + 1 < n)])
+			return 0;
+	return 1;
 }
 
-/* hd_model_stack_pairs() callback: one line, its size counted (and held
- * to room before a byte is written: the output repeats every caller on
- * every line, so a small profile can ask for an enormous one). */
-static int add_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t va, int64_t vb)
+/* hd_model_stack_pairs() callback, the first pass: the stack's size
+ * counted, and held to room before a byte is written (the output repeats
+ * every caller on every line, so a small profile can ask for an enormous
+ * one). */
+static int count_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t va, int64_t vb)
 {
 	struct fold *f = ctx;
-	struct line *l;
 	size_t len = n ? n - 1 : 0, i;
 
 	if (n == 0)
@@ -235,71 +246,133 @@ static int add_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t va, 
 	if (!va && !vb)
 		return 0;
 	for (i = 0; i < n && len <= f->room; i++)
-		len += f->off[frames[i] + 1] - f->off[frames[i]];
+		len += f->sp[frames[i]].len;
 	if (len > f->room - f->size)
 		return HD_ERR_LIMIT;
 	f->size += len;
-	if (HD_GROW(f->lines, f->linecap, f->nlines + 1))
-		return HD_ERR_NOMEM;
-	l = &f->lines[f->nlines++];
-	l->frames = frames;
-	l->n = n;
-	l->v[0] = va;
-	l->v[1] = vb;
+	f->nlines++;
 	return 0;
 }
 
-/* The lines sorted, equal stacks merged, negatives as 0, into b: each
- * line put together in one scratch buffer and appended once (a checked
- * append per name was most of the time). */
+/* Bytes [p, p + nb) at f->pos, the buffer grown when it must be: names are
+ * short, and a fixed 16-byte copy (the names padded, the room checked) is
+ * a move or two where memcpy() is a call. */
+static int put_bytes(struct fold *f, const char *p, size_t nb)
+{
+	struct hd_buf *b = f->b;
+	size_t left = b->cap - 1 - f->pos;  /* the NUL's byte kept */
+	int rc;
+
+	if (left < nb) {
+		b->len = f->pos;
+		if ((rc = hd_buf_reserve(b, nb)))
+			return rc;
+		left = b->cap - 1 - f->pos;
+	}
+	if (nb <= 16 && left >= 16)
+		memcpy(b->data + f->pos, p, 16);
+	else
+		memcpy(b->data + f->pos, p, nb);
+	f->pos += nb;
+	return 0;
+}
+
+/* The line being written ended: its values (negatives as 0), or, both 0,
+ * the line taken back. */
+static int end_line(struct fold *f)
+{
+	int64_t v0 = f->v[0] < 0 ? 0 : f->v[0], v1 = f->v[1] < 0 ? 0 : f->v[1];
+	char tail[48];
+	size_t t;
+
+	if (!f->frames)
+		return 0;
+	f->frames = NULL;
+	if (!v0 && !v1) {
+		f->pos = f->start;
+		return 0;
+	}
+	f->pos--;  /* the last name's ';' */
+	t = put_value(tail, v0);
+	if (f->ncol == 2)
+		t += put_value(tail + t, v1);
+	tail[t++] = '\n';
+	return put_bytes(f, tail, t);
+}
+
+/* hd_model_sorted_pairs() callback, in the lines' order: added to the line
+ * being written when it reads the same, else that line ended and its own
+ * begun, each name written with its ';'. */
+static int write_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t va, int64_t vb)
+{
+	struct fold *f = ctx;
+	uint32_t j;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (f->ncol == 1)
+		vb = 0;
+	if (!va && !vb)
+		return 0;
+	if (f->frames && same_stack(f, frames, n)) {
+		f->v[0] = hd_add_sat(f->v[0], va);
+		f->v[1] = hd_add_sat(f->v[1], vb);
+		return 0;
+	}
+	if ((rc = end_line(f)))
+		return rc;
+	f->frames = frames;
+	f->n = n;
+	f->v[0] = va;
+	f->v[1] = vb;
+	f->start = f->pos;
+	for (j = 0; j < n; j++) {
+		const struct span *sp = &f->sp[frames[j]];
+		const char *p = f->names.data + sp->at;
+		size_t nb = sp->len + 1;
+
+		/* put_bytes() inline where the room is plain (most names). */
+		if (nb <= 16 && f->b->cap - 1 - f->pos >= 16) {
+			memcpy(f->b->data + f->pos, p, 16);
+			f->pos += nb;
+		} else if ((rc = put_bytes(f, p, nb))) {
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* The lines into b: the stacks counted, the buffer grown once to a bound
+ * of them, each line written in place. */
 static int write_lines(struct fold *f, struct hd_buf *b)
 {
-	struct line *lines = f->lines;
-	size_t i, k, j, nlines = f->nlines, cap = 0;
-	char *buf = NULL;
+	size_t tail = 1 + 19 + 1 + (f->ncol == 2 ? 1 + 19 : 0), want;
+	int rc = hd_model_stack_pairs(f->m, f->col[0], f->ncol == 2 ? f->col[1] : f->col[0],
+				      count_stack, f);
 
-	for (i = 0; i < nlines; i = k) {
-		int64_t v[2] = {lines[i].v[0], lines[i].v[1]};
-		char tail[48];
-		size_t t, len;
-
-		for (k = i + 1; k < nlines && cmp_stack(&lines[i], &lines[k], f->rank) == 0; k++) {
-			v[0] = hd_add_sat(v[0], lines[k].v[0]);
-			v[1] = hd_add_sat(v[1], lines[k].v[1]);
-		}
-		v[0] = v[0] < 0 ? 0 : v[0];
-		v[1] = v[1] < 0 ? 0 : v[1];
-		if (!v[0] && !v[1])
-			continue;
-		t = put_value(tail, v[0]);
-		if (f->ncol == 2)
-			t += put_value(tail + t, v[1]);
-		tail[t++] = '\n';
-		/* add_stack() counted the stack: len of it and the tail. */
-		for (j = 0, len = 0; j < lines[i].n; j++) {
-			uint32_t fr = lines[i].frames[j];
-			size_t nb = f->off[fr + 1] - f->off[fr];
-
-			if (HD_GROW(buf, cap, len + nb + 1 + t)) {
-				free(buf);
-				return HD_ERR_NOMEM;
-			}
-			if (j)
-				buf[len++] = ';';
-			memcpy(buf + len, f->names.data + f->off[fr], nb);
-			len += nb;
-		}
-		memcpy(buf + len, tail, t);
-		if (hd_buf_append(b, buf, len + t))
-			break;  /* hd_render() reports b->failed */
-	}
-	free(buf);
+	if (rc)
+		return rc;
+	want = f->nlines > (f->room - f->size) / tail ? f->room : f->size + f->nlines * tail;
+	if ((rc = hd_buf_reserve(b, want)))
+		return rc;
+	f->b = b;
+	f->pos = b->len;
+	rc = hd_model_sorted_pairs(f->m, f->col[0], f->ncol == 2 ? f->col[1] : f->col[0],
+				   f->rank, f->nranks, write_stack, f);
+	if (!rc)
+		rc = end_line(f);
+	if (rc)
+		return rc;
+	b->len = f->pos;
+	b->data[b->len] = '\0';
 	return 0;
 }
 
 int hd_folded_stacks(const struct hd_report *r, const struct hd_render_opts *o,
 		     struct hd_buf *b)
 {
+	static const char pad[16];
 	size_t nf = hd_model_frame_count(r->model);
 	struct fold f;
 	int rc = 0;
@@ -309,19 +382,14 @@ int hd_folded_stacks(const struct hd_report *r, const struct hd_render_opts *o,
 	f.ncol = shown_columns(r, o, f.col);
 	f.room = b->max - b->len - 1;
 	hd_buf_init(&f.names, 0);
-	f.off = malloc((nf + 1) * sizeof(*f.off));
-	if (!f.off || frame_names(f.m, &f.names, f.off) || frame_ranks(&f, nf))
-		rc = HD_ERR_NOMEM;
-	if (!rc)
-		rc = hd_model_stack_pairs(f.m, f.col[0], f.ncol == 2 ? f.col[1] : f.col[0],
-					  add_stack, &f);
-	if (!rc && f.nlines > 1 && hd_sort(f.lines, f.nlines, sizeof(*f.lines), cmp_stack, f.rank))
+	f.sp = malloc((nf + 1) * sizeof(*f.sp));
+	if (!f.sp || frame_names(f.m, &f.names, f.sp) || hd_buf_append(&f.names, pad, 16) ||
+	    frame_ranks(&f, nf))
 		rc = HD_ERR_NOMEM;
 	if (!rc)
 		rc = write_lines(&f, b);
 	hd_buf_release(&f.names);
-	free(f.lines);
-	free(f.off);
+	free(f.sp);
 	free(f.rank);
 	return rc;
 }
