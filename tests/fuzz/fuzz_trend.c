@@ -60,8 +60,11 @@ static void render_all(struct hd_report *r, struct hd_profile **ps, size_t n,
 		ro.ascii = h[0] & 1;
 		ro.top = tops[h[2] >> 6];
 		ro.folded = folded[h[0] >> 6];
-		/* Folded output of a trend shows the first and last columns. */
-		fz_render_check(r, &ro, ps[0], ps[n - 1], 1.0);
+		/* Folded output of a trend shows the first and last columns,
+		 * in the model's order: by time when every stamp differs
+		 * (--order auto), which need not be the order added. */
+		fz_render_check(r, &ro, ps[hd_model_given(r->model, 0)],
+				ps[hd_model_given(r->model, r->ncols - 1)], 1.0);
 	}
 }
 
