@@ -45,6 +45,10 @@ struct id_index {
 	struct hd_map map;
 };
 
+/* Locations' dense index covers every one- or two-byte varint, so that
+ * sample_fast() looks such an id up without a bounds test. */
+#define LOC_DENSE_MIN ((uint64_t)1 << 14)
+
 
 /* The decoder's own state (hd_profile.priv). */
 struct pprof {
@@ -243,10 +247,13 @@ static void index_release(struct id_index *x)
 /*
  * Index n ids.  Producers number ids 1..n (Go, pprof, tcmalloc), so a
  * plain array serves unless the ids are sparse; then a hash map does.
+ * The array has at least min_dense entries (the padding unused ids,
+ * UINT32_MAX), so that a caller may index it without a bounds test by
+ * any value below min_dense.
  */
 static int index_ids(struct id_index *x, struct hd_arena *a, size_t n,
-		     uint64_t (*id_of)(const void *items, size_t i),
-		     const void *items, const char *what, struct hd_error *err)
+		     uint64_t (*id_of)(const void *items, size_t i), const void *items,
+		     uint64_t min_dense, const char *what, struct hd_error *err)
 {
 	uint64_t max = 0;
 	size_t i;
@@ -262,7 +269,7 @@ static int index_ids(struct id_index *x, struct hd_arena *a, size_t n,
 			max = id;
 	}
 	if (max <= (uint64_t)n * 4 + 1024) {
-		x->ndense = max + 1;
+		x->ndense = max + 1 > min_dense ? max + 1 : min_dense;
 		x->dense = hd_arena_alloc(a, (size_t)x->ndense * sizeof(uint32_t));
 		if (!x->dense)
 			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
@@ -737,16 +744,35 @@ int sample_read(const struct hd_profile *p, struct wire *w,
  * [*pl, *pl + *plen), or 0 past the last.  Only for a validated profile:
  * other top-level fields in between are skipped without checks.
  */
-static int next_sample_field(const struct hd_profile *p, struct hd_sample_iter *it,
-			     const unsigned char **pl, size_t *plen)
+static inline int next_sample_field(const struct hd_profile *p, struct hd_sample_iter *it,
+				    const unsigned char **pl, size_t *plen)
 {
+	const unsigned char *q, *e;
 	struct wire w;
 
 	if (it->index == 0 && it->pos == 0)
 		it->pos = pp(p)->first_sample;
 	if (it->index >= p->nsamples)
 		return 0;
-	wire_init(&w, p->data + it->pos, pp(p)->end_sample - it->pos);
+	q = p->data + it->pos;
+	e = p->data + pp(p)->end_sample;
+	/* Samples mostly follow one another, with one- or two-byte
+	 * lengths; the scan has checked the lengths. */
+	if (e - q >= 3 && q[0] == (2 << 3 | 2) && q[1] < 0x80) {
+		*pl = q + 2;
+		*plen = q[1];
+	} else if (e - q >= 3 && q[0] == (2 << 3 | 2) && q[2] < 0x80) {
+		*pl = q + 3;
+		*plen = (size_t)(q[1] & 0x7f) | (size_t)q[2] << 7;
+	} else {
+		*pl = NULL;
+	}
+	if (*pl && *plen <= (size_t)(e - *pl)) {
+		it->pos = (size_t)(*pl + *plen - p->data);
+		it->index++;
+		return 1;
+	}
+	wire_init(&w, q, (size_t)(e - q));
 	for (;;) {
 		uint32_t field;
 		unsigned type;
@@ -759,6 +785,119 @@ static int next_sample_field(const struct hd_profile *p, struct hd_sample_iter *
 	}
 	it->pos = (size_t)(w.p - p->data);
 	it->index++;
+	return 1;
+}
+
+/*
+ * The shape of nearly every sample a producer writes, decoded without the
+ * general reader's tests per value: one-byte tags of field 1 (packed
+ * location ids of one or two bytes), field 2 (packed values) and field 3
+ * (labels of varint fields), in any order and number.  1 when the sample
+ * is of that shape and well-formed, with what sample_read() would give;
+ * 0 for anything else, wrong or merely unusual, which sample_read() then
+ * reads from the start, so that it alone decides what a sample with
+ * anything wrong with it is and what is wrong.  The location ids are
+ * checked once, at the end, on all their indexes OR-ed: an id that does
+ * not resolve is UINT32_MAX, all ones.  (Valid indexes OR-ed are all ones
+ * only in a profile of more than 2^31 locations, whose samples then take
+ * the slow way.)
+ */
+static inline int sample_fast(const struct pprof *st, const unsigned char *q,
+			      const unsigned char *e, uint32_t *locs, size_t loccap,
+			      size_t *nlocs, int64_t *vals, size_t nvals,
+			      const unsigned char **lab, const unsigned char **lab_end)
+{
+	const uint32_t *dense = st->loc_index.dense;
+	uint32_t any = 0;
+	size_t nl = 0, nv = 0;
+
+	*lab = *lab_end = NULL;
+	while (q < e) {
+		const unsigned char *at = q, *pe;
+		unsigned tag = *q++;
+		uint64_t len, v;
+
+		if (q == e)
+			return 0;
+		if (*q < 0x80)
+			len = *q++;
+		else if (!(q = varint_at(q, e, &len)))
+			return 0;
+		if (len > (uint64_t)(e - q))
+			return 0;
+		pe = q + len;
+		switch (tag) {
+		case 1 << 3 | 2: {
+			uint32_t *out = locs + nl;
+
+			/* An id takes a byte at least. */
+			if (len > loccap - nl)
+				return 0;
+			while (q < pe) {
+				uint64_t x;
+				uint32_t id;
+				unsigned k;
+
+				/* Eight one-byte ids at a time. */
+				if (pe - q >= 8 && (memcpy(&x, q, 8),
+						    !(x & 0x8080808080808080ull))) {
+					for (k = 0; k < 8; k++) {
+						out[k] = dense[q[k]];
+						any |= out[k];
+					}
+					q += 8;
+					out += 8;
+					continue;
+				}
+				id = *q++;
+				if (id >= 0x80) {
+					if (q == pe || *q >= 0x80)
+						return 0;
+					id = (id & 0x7f) | (uint32_t)*q++ << 7;
+				}
+				*out = dense[id];
+				any |= *out++;
+			}
+			nl = (size_t)(out - locs);
+			break;
+		}
+		case 2 << 3 | 2:
+			while (q < pe) {
+				if (nv == nvals)
+					return 0;
+				if (*q < 0x80)
+					v = *q++;
+				else if (!(q = varint_at(q, pe, &v)))
+					return 0;
+				vals[nv++] = (int64_t)v;
+			}
+			break;
+		case 3 << 3 | 2:
+			if (!*lab)
+				*lab = at;
+			*lab_end = pe;
+			/* key, str, num, num_unit; all but num string indexes */
+			while (q < pe) {
+				unsigned lt = *q++;
+
+				if ((lt != 1 << 3 && lt != 2 << 3 && lt != 3 << 3 && lt != 4 << 3) ||
+				    q == pe)
+					return 0;
+				if (*q < 0x80)
+					v = *q++;
+				else if (!(q = varint_at(q, pe, &v)))
+					return 0;
+				if (lt != 3 << 3 && v >= st->nstrs)
+					return 0;
+			}
+			break;
+		default:
+			return 0;
+		}
+	}
+	if (any == UINT32_MAX || nv != nvals || nl > UINT32_MAX)
+		return 0;
+	*nlocs = nl;
 	return 1;
 }
 
@@ -824,14 +963,18 @@ static int pprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
 
 	if (!next_sample_field(p, it, &pl, &plen))
 		return 0;
-	wire_init(&w, pl, plen);
-	/* A malformed sample may have more ids than count_refs() saw:
-	 * sample_read stores max_locs of them and counts on. */
-	if (sample_read(p, &w, locs, p->max_locs, &nl, values, p->ntypes, &nv, &chk) ||
-	    nv != p->ntypes || nl > p->max_locs || nl > UINT32_MAX || chk.has_bad_loc ||
-	    chk.bad_str >= 0) {
-		*it = at;
-		return -1;
+	if (!st->loc_index.dense ||
+	    !sample_fast(st, pl, pl + plen, locs, p->max_locs, &nl, values, p->ntypes,
+			 &chk.lab, &chk.lab_end)) {
+		wire_init(&w, pl, plen);
+		/* A malformed sample may have more ids than count_refs()
+		 * saw: sample_read stores max_locs of them and counts on. */
+		if (sample_read(p, &w, locs, p->max_locs, &nl, values, p->ntypes, &nv, &chk) ||
+		    nv != p->ntypes || nl > p->max_locs || nl > UINT32_MAX || chk.has_bad_loc ||
+		    chk.bad_str >= 0) {
+			*it = at;
+			return -1;
+		}
 	}
 	if (st->summed == it->index - 1) {
 		for (j = 0; j < p->ntypes; j++)
@@ -1107,9 +1250,10 @@ static int resolve(struct hd_profile *p, struct scan *s, struct hd_error *err)
 
 	if ((rc = resolve_header(p, s, err)))
 		return rc;
-	if ((rc = index_ids(&mmap, a, s->nmappings, mapping_id, s->mappings, "mapping", err)) ||
-	    (rc = index_ids(&fmap, a, s->nfuncs, function_id, s->funcs, "function", err)) ||
-	    (rc = index_ids(&pp(p)->loc_index, a, s->nlocs, location_id, s->locs, "location", err)) ||
+	if ((rc = index_ids(&mmap, a, s->nmappings, mapping_id, s->mappings, 0, "mapping", err)) ||
+	    (rc = index_ids(&fmap, a, s->nfuncs, function_id, s->funcs, 0, "function", err)) ||
+	    (rc = index_ids(&pp(p)->loc_index, a, s->nlocs, location_id, s->locs,
+				 LOC_DENSE_MIN, "location", err)) ||
 	    (rc = resolve_names(p, s, err)))
 		goto out;
 	for (i = 0; i < s->nlocs; i++)
