@@ -315,19 +315,35 @@ static uint64_t location_id(const void *items, size_t i) { return ((const struct
 
 /* ---- the top-level message ---- */
 
-/* Bytes of [q, e) that end a varint (the high bit clear), a word at a
- * time: a packed field's count of values, without decoding them. */
-static size_t count_ends(const unsigned char *q, const unsigned char *e)
+/* Ending bits (0x80 of each byte that ends a varint) of a word. */
+static inline size_t ends_in(uint64_t m)
 {
+	/* One bit per ending byte, summed by the multiply. */
+	return (size_t)(((m >> 7) * 0x0101010101010101ull) >> 56);
+}
+
+/* Bytes of [q, e) that end a varint (the high bit clear), a word at a
+ * time: a packed field's count of values, without decoding them.  The
+ * 8 bytes before e lie in the buffer (lo is its start) when e - lo >= 8:
+ * the last bytes are then counted in one word ending at e. */
+static inline size_t count_ends(const unsigned char *lo, const unsigned char *q,
+				const unsigned char *e)
+{
+	const uint64_t hi = 0x8080808080808080ull;
 	size_t n = 0;
 	uint64_t x;
 
 	for (; e - q >= 8; q += 8) {
 		memcpy(&x, q, 8);
-		/* One bit per ending byte, summed by the multiply. */
-		n += (size_t)((((~x & 0x8080808080808080ull) >> 7) *
-			       0x0101010101010101ull) >> 56);
+		n += ends_in(~x & hi);
 	}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (q < e && e - lo >= 8) {
+		/* The word's first 8 - (e - q) bytes are counted already. */
+		memcpy(&x, e - 8, 8);
+		return n + ends_in((~x & hi) >> (8 - (e - q)) * 8);
+	}
+#endif
 	for (; q < e; q++)
 		n += *q < 0x80;
 	return n;
@@ -340,9 +356,10 @@ static size_t count_ends(const unsigned char *q, const unsigned char *e)
  * reference takes a byte), so a malformed one still gets a bound;
  * pprof_next finds what is wrong when the model reads it.  Gives max_locs
  * and nrefs, the model's reservations, at the cost of a look at bytes
- * that are in the cache anyway.
+ * that are in the cache anyway.  lo: the start of the buffer, for
+ * count_ends().
  */
-static size_t count_refs(const unsigned char *pl, size_t plen)
+static inline size_t count_refs(const unsigned char *lo, const unsigned char *pl, size_t plen)
 {
 	const unsigned char *q = pl, *e = pl + plen;
 	size_t n = 0;
@@ -350,6 +367,18 @@ static size_t count_refs(const unsigned char *pl, size_t plen)
 	while (q < e) {
 		uint64_t t, len;
 
+		/* Mostly a length-delimited field with a one-byte tag and
+		 * a one-byte length. */
+		if (e - q >= 2 && (q[0] & 0x87) == 2 && q[1] < 0x80) {
+			len = q[1];
+			q += 2;
+			if (len > (uint64_t)(e - q))
+				return plen;
+			if (q[-2] == (1 << 3 | 2))
+				n += count_ends(lo, q, q + len);
+			q += len;
+			continue;
+		}
 		if (!(q = varint_at(q, e, &t)))
 			return plen;
 		switch (t & 7) {
@@ -368,7 +397,7 @@ static size_t count_refs(const unsigned char *pl, size_t plen)
 			if (!(q = varint_at(q, e, &len)) || len > (uint64_t)(e - q))
 				return plen;
 			if ((t >> 3) == 1)
-				n += count_ends(q, q + len);
+				n += count_ends(lo, q, q + len);
 			q += len;
 			break;
 		default:
@@ -536,6 +565,20 @@ static int read_message(struct wire *w, struct scan *s, uint32_t field,
 	return 0;
 }
 
+/* The Sample field at at, its payload [pl, pl + plen), seen by the scan. */
+static inline void add_sample(struct hd_profile *p, const unsigned char *at,
+			      const unsigned char *pl, size_t plen)
+{
+	size_t n = count_refs(p->data, pl, plen);
+
+	if (p->nsamples++ == 0)
+		pp(p)->first_sample = (size_t)(at - p->data);
+	pp(p)->end_sample = (size_t)(pl + plen - p->data);
+	if (n > p->max_locs)
+		p->max_locs = n;
+	p->nrefs += n;
+}
+
 static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *err)
 {
 	struct wire w;
@@ -555,6 +598,20 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 		uint64_t v = 0;
 		int rc = 0;
 
+		/* Samples, mostly: a one-byte tag and a length of one or
+		 * two bytes.  Anything else takes the general way below. */
+		if (w.end - w.p >= 3 && w.p[0] == (2 << 3 | 2) &&
+		    (w.p[1] < 0x80 || w.p[2] < 0x80)) {
+			const unsigned char *q = w.p + (w.p[1] < 0x80 ? 2 : 3);
+			size_t len = w.p[1] < 0x80 ? w.p[1] :
+				     (size_t)(w.p[1] & 0x7f) | (size_t)w.p[2] << 7;
+
+			if (len <= (size_t)(w.end - q)) {
+				add_sample(p, at, q, len);
+				w.p = q + len;
+				continue;
+			}
+		}
 		if (wire_tag(&w, &field, &type))
 			goto bad;
 		if (field == 13) {
@@ -582,16 +639,7 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 			goto bad;
 		switch (field) {
 		case 2:
-			if (p->nsamples++ == 0)
-				pp(p)->first_sample = (size_t)(at - p->data);
-			pp(p)->end_sample = (size_t)(pl + plen - p->data);
-			{
-				size_t n = count_refs(pl, plen);
-
-				if (n > p->max_locs)
-					p->max_locs = n;
-				p->nrefs += n;
-			}
+			add_sample(p, at, pl, plen);
 			break;
 		case 1:
 		case 3:
