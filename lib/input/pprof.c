@@ -836,6 +836,31 @@ static inline int next_sample_field(const struct hd_profile *p, struct hd_sample
 	return 1;
 }
 
+/* The high bits of a word of four two-byte varints, as memcpy reads it. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define TWO_BYTE_IDS 0x8000800080008000ull
+#else
+#define TWO_BYTE_IDS 0x0080008000800080ull
+#endif
+
+/* The location id at q (q < pe) of one or two bytes, its index into *out
+ * and OR-ed into *any: the byte after it, or NULL for a longer or
+ * truncated varint. */
+static inline const unsigned char *id_at(const uint32_t *dense, const unsigned char *q,
+					 const unsigned char *pe, uint32_t *out, uint32_t *any)
+{
+	uint32_t id = *q++;
+
+	if (id >= 0x80) {
+		if (q == pe || *q >= 0x80)
+			return NULL;
+		id = (id & 0x7f) | (uint32_t)*q++ << 7;
+	}
+	*out = dense[id];
+	*any |= *out;
+	return q;
+}
+
 /*
  * The shape of nearly every sample a producer writes, decoded without the
  * general reader's tests per value: one-byte tags of field 1 (packed
@@ -848,10 +873,11 @@ static inline int next_sample_field(const struct hd_profile *p, struct hd_sample
  * checked once, at the end, on all their indexes OR-ed: an id that does
  * not resolve is UINT32_MAX, all ones.  (Valid indexes OR-ed are all ones
  * only in a profile of more than 2^31 locations, whose samples then take
- * the slow way.)
+ * the slow way.)  lo is the start of the buffer, for count_ends().
  */
-static inline int sample_fast(const struct pprof *st, const unsigned char *q,
-			      const unsigned char *e, uint32_t *locs, size_t loccap,
+static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
+			      const unsigned char *q, const unsigned char *e,
+			      uint32_t *locs, size_t loccap,
 			      size_t *nlocs, int64_t *vals, size_t nvals,
 			      const unsigned char **lab, const unsigned char **lab_end)
 {
@@ -878,34 +904,54 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *q,
 		case 1 << 3 | 2: {
 			uint32_t *out = locs + nl;
 
-			/* An id takes a byte at least. */
-			if (len > loccap - nl)
+			/* An id takes a byte at least, and ends with a byte
+			 * below 0x80: the second bound is exact, the first
+			 * mostly enough (the scan has found room for them). */
+			if (len > loccap - nl && count_ends(lo, q, pe) > loccap - nl)
 				return 0;
-			while (q < pe) {
-				uint64_t x;
-				uint32_t id;
-				unsigned k;
+			/* A word at a time: eight one-byte ids, four two-byte
+			 * ids, or else the ids that start in it, one by one. */
+			while (pe - q >= 8) {
+				const unsigned char *w8 = q + 8;
+				uint64_t x, m;
 
-				/* Eight one-byte ids at a time. */
-				if (pe - q >= 8 && (memcpy(&x, q, 8),
-						    !(x & 0x8080808080808080ull))) {
-					for (k = 0; k < 8; k++) {
-						out[k] = dense[q[k]];
-						any |= out[k];
-					}
-					q += 8;
+				memcpy(&x, q, 8);
+				m = x & 0x8080808080808080ull;
+				if (!m) {
+					/* Unrolled, as GCC at -O2 would not. */
+					out[0] = dense[q[0]];
+					out[1] = dense[q[1]];
+					out[2] = dense[q[2]];
+					out[3] = dense[q[3]];
+					out[4] = dense[q[4]];
+					out[5] = dense[q[5]];
+					out[6] = dense[q[6]];
+					out[7] = dense[q[7]];
+					any |= out[0] | out[1] | out[2] | out[3] |
+					       out[4] | out[5] | out[6] | out[7];
+					q = w8;
 					out += 8;
 					continue;
 				}
-				id = *q++;
-				if (id >= 0x80) {
-					if (q == pe || *q >= 0x80)
-						return 0;
-					id = (id & 0x7f) | (uint32_t)*q++ << 7;
+				if (m == TWO_BYTE_IDS) {
+					out[0] = dense[(q[0] & 0x7f) | (uint32_t)q[1] << 7];
+					out[1] = dense[(q[2] & 0x7f) | (uint32_t)q[3] << 7];
+					out[2] = dense[(q[4] & 0x7f) | (uint32_t)q[5] << 7];
+					out[3] = dense[(q[6] & 0x7f) | (uint32_t)q[7] << 7];
+					any |= out[0] | out[1] | out[2] | out[3];
+					q = w8;
+					out += 4;
+					continue;
 				}
-				*out = dense[id];
-				any |= *out++;
+				while (q < w8 && (q = id_at(dense, q, pe, out++, &any)))
+					;
+				if (!q)
+					return 0;
 			}
+			while (q < pe && (q = id_at(dense, q, pe, out++, &any)))
+				;
+			if (!q)
+				return 0;
 			nl = (size_t)(out - locs);
 			break;
 		}
@@ -913,10 +959,19 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *q,
 			while (q < pe) {
 				if (nv == nvals)
 					return 0;
-				if (*q < 0x80)
+				/* Counts and sizes: mostly one to three bytes. */
+				if (*q < 0x80) {
 					v = *q++;
-				else if (!(q = varint_at(q, pe, &v)))
+				} else if (pe - q >= 2 && q[1] < 0x80) {
+					v = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
+					q += 2;
+				} else if (pe - q >= 3 && q[2] < 0x80) {
+					v = (uint64_t)(q[0] & 0x7f) | (uint64_t)(q[1] & 0x7f) << 7 |
+					    (uint64_t)q[2] << 14;
+					q += 3;
+				} else if (!(q = varint_at(q, pe, &v))) {
 					return 0;
+				}
 				vals[nv++] = (int64_t)v;
 			}
 			break;
@@ -928,8 +983,8 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *q,
 			while (q < pe) {
 				unsigned lt = *q++;
 
-				if ((lt != 1 << 3 && lt != 2 << 3 && lt != 3 << 3 && lt != 4 << 3) ||
-				    q == pe)
+				/* lt - 8 is 0, 8, 16 or 24 (unsigned: lt < 8 wraps) */
+				if (((lt - (1u << 3)) & ~(3u << 3)) || q == pe)
 					return 0;
 				if (*q < 0x80)
 					v = *q++;
@@ -1012,7 +1067,7 @@ static int pprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
 	if (!next_sample_field(p, it, &pl, &plen))
 		return 0;
 	if (!st->loc_index.dense ||
-	    !sample_fast(st, pl, pl + plen, locs, p->max_locs, &nl, values, p->ntypes,
+	    !sample_fast(st, p->data, pl, pl + plen, locs, p->max_locs, &nl, values, p->ntypes,
 			 &chk.lab, &chk.lab_end)) {
 		wire_init(&w, pl, plen);
 		/* A malformed sample may have more ids than count_refs()
