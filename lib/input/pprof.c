@@ -843,17 +843,27 @@ static inline int next_sample_field(const struct hd_profile *p, struct hd_sample
 #define TWO_BYTE_IDS 0x0080008000800080ull
 #endif
 
-/* The location id at q (q < pe) of one or two bytes, its index into *out
- * and OR-ed into *any: the byte after it, or NULL for a longer or
- * truncated varint. */
-static inline const unsigned char *id_at(const uint32_t *dense, const unsigned char *q,
-					 const unsigned char *pe, uint32_t *out, uint32_t *any)
+/* The location id at q (q < pe), its index into *out and OR-ed into
+ * *any: the byte after it, or NULL for a truncated or too long varint.
+ * Ids of one or two bytes index dense[] directly (LOC_DENSE_MIN). */
+static inline const unsigned char *id_at(const uint32_t *dense, uint64_t ndense,
+					 const unsigned char *q, const unsigned char *pe,
+					 uint32_t *out, uint32_t *any)
 {
 	uint32_t id = *q++;
 
 	if (id >= 0x80) {
-		if (q == pe || *q >= 0x80)
+		if (q == pe)
 			return NULL;
+		if (*q >= 0x80) {
+			uint64_t v;
+
+			if (!(q = varint_at(q - 1, pe, &v)))
+				return NULL;
+			*out = v < ndense ? dense[v] : UINT32_MAX;
+			*any |= *out;
+			return q;
+		}
 		id = (id & 0x7f) | (uint32_t)*q++ << 7;
 	}
 	*out = dense[id];
@@ -864,7 +874,7 @@ static inline const unsigned char *id_at(const uint32_t *dense, const unsigned c
 /*
  * The shape of nearly every sample a producer writes, decoded without the
  * general reader's tests per value: one-byte tags of field 1 (packed
- * location ids of one or two bytes), field 2 (packed values) and field 3
+ * location ids), field 2 (packed values) and field 3
  * (labels of varint fields), in any order and number.  1 when the sample
  * is of that shape and well-formed, with what sample_read() would give;
  * 0 for anything else, wrong or merely unusual, which sample_read() then
@@ -882,6 +892,7 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 			      const unsigned char **lab, const unsigned char **lab_end)
 {
 	const uint32_t *dense = st->loc_index.dense;
+	uint64_t ndense = st->loc_index.ndense;
 	uint32_t any = 0;
 	size_t nl = 0, nv = 0;
 
@@ -943,12 +954,12 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 					out += 4;
 					continue;
 				}
-				while (q < w8 && (q = id_at(dense, q, pe, out++, &any)))
+				while (q < w8 && (q = id_at(dense, ndense, q, pe, out++, &any)))
 					;
 				if (!q)
 					return 0;
 			}
-			while (q < pe && (q = id_at(dense, q, pe, out++, &any)))
+			while (q < pe && (q = id_at(dense, ndense, q, pe, out++, &any)))
 				;
 			if (!q)
 				return 0;
