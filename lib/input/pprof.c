@@ -954,6 +954,26 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 					out += 4;
 					continue;
 				}
+				if (pe - q > 8) {
+					/* One- and two-byte ids mixed, without a
+					 * branch on the length of each (the byte
+					 * after the word lies in the field) */
+					const unsigned char *q0 = q;
+					uint32_t *out0 = out, bad = 0;
+
+					do {
+						uint32_t b0 = q[0], b1 = q[1], two = b0 >> 7;
+
+						bad |= b1 & two << 7;
+						*out = dense[(b0 & 0x7f) | (b1 << 7 & (0u - two))];
+						any |= *out++;
+						q += 1 + two;
+					} while (q < w8);
+					if (!bad)
+						continue;
+					q = q0;
+					out = out0;
+				}
 				while (q < w8 && (q = id_at(dense, ndense, q, pe, out++, &any)))
 					;
 				if (!q)
