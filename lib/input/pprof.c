@@ -13,8 +13,10 @@
  * and 2.2 G of the 7.3 G instructions of `top` on a profile of a million
  * functions.  So samples are never materialized: they stay encoded in
  * the profile's buffer, are validated in one pass, and the sample
- * iterator (pprof_next) walks and decodes them again when the model asks;
- * the small messages are read straight into flat arrays.
+ * iterator (pprof_next) walks and decodes them again when the model asks:
+ * the shape producers write by a fast path (sample_fast, a word of ids at
+ * a time), anything else, and every error, by the general reader
+ * (sample_read); the small messages are read straight into flat arrays.
  *
  * Wire format as pprof's decoder reads it: varints of at most 10 bytes;
  * wire types 0, 1, 2 and 5 (groups are refused); a known field with the
@@ -48,7 +50,6 @@ struct id_index {
 /* Locations' dense index covers every one- or two-byte varint, so that
  * sample_fast() looks such an id up without a bounds test. */
 #define LOC_DENSE_MIN ((uint64_t)1 << 14)
-
 
 /* The decoder's own state (hd_profile.priv). */
 struct pprof {
@@ -805,7 +806,7 @@ static inline int next_sample_field(const struct hd_profile *p, struct hd_sample
 	q = p->data + it->pos;
 	e = p->data + pp(p)->end_sample;
 	/* Samples mostly follow one another, with one- or two-byte
-	 * lengths; the scan has checked the lengths. */
+	 * lengths (which the scan has checked: the test is for safety). */
 	if (e - q >= 3 && q[0] == (2 << 3 | 2) && q[1] < 0x80) {
 		*pl = q + 2;
 		*plen = q[1];
