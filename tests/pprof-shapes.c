@@ -538,6 +538,20 @@ static void test_one_wrong(void)
 			    2 + n);
 	}
 
+	/* Packed ids that are all high bits, longer than a word: no id
+	 * ends, the scan counts none, so the reader has no room for any
+	 * (AddressSanitizer sees a store past it). */
+	for (n = 8; n <= 12; n++) {
+		s.n = p.n = 0;
+		for (i = 0; i < n; i++)
+			put(&p, "\xff", 1);
+		put_field(&s, 1, &p);
+		put_value(&s, 7);
+		expect_fail(&s, 100, HD_ERR_FORMAT,
+			    "not a pprof profile (malformed protobuf at byte @+2: %s)",
+			    n < 10 ? "truncated varint" : "varint longer than 10 bytes");
+	}
+
 	/* Too few and too many values; a value field of wire type 1. */
 	s.n = p.n = 0;
 	put_varint(&p, 1);

@@ -955,26 +955,24 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 					out += 4;
 					continue;
 				}
-				if (pe - q > 8) {
-					/* One- and two-byte ids mixed, without a
-					 * branch on the length of each (the byte
-					 * after the word lies in the field) */
-					const unsigned char *q0 = q;
-					uint32_t *out0 = out, bad = 0;
-
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				/* One- and two-byte ids mixed: no two high bits
+				 * in a row, nor at the word's end and in the byte
+				 * after it (which lies in the field).  Every id
+				 * then ends in a byte of its own, so that no more
+				 * are stored than count_ends() counts; they are
+				 * read without a branch on the length of each. */
+				if (pe - q > 8 && !(m & m << 8) && !(m >> 63 && q[8] >= 0x80)) {
 					do {
-						uint32_t b0 = q[0], b1 = q[1], two = b0 >> 7;
+						uint32_t b0 = q[0], two = b0 >> 7;
 
-						bad |= b1 & two << 7;
-						*out = dense[(b0 & 0x7f) | (b1 << 7 & (0u - two))];
+						*out = dense[(b0 & 0x7f) | ((uint32_t)q[1] << 7 & (0u - two))];
 						any |= *out++;
 						q += 1 + two;
 					} while (q < w8);
-					if (!bad)
-						continue;
-					q = q0;
-					out = out0;
+					continue;
 				}
+#endif
 				while (q < w8 && (q = id_at(dense, ndense, q, pe, out++, &any)))
 					;
 				if (!q)
