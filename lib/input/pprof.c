@@ -13,8 +13,10 @@
  * and 2.2 G of the 7.3 G instructions of `top` on a profile of a million
  * functions.  So samples are never materialized: they stay encoded in
  * the profile's buffer, are validated in one pass, and the sample
- * iterator (pprof_next) walks and decodes them again when the model asks;
- * the small messages are read straight into flat arrays.
+ * iterator (pprof_next) walks and decodes them again when the model asks:
+ * the shape producers write by a fast path (sample_fast, a word of ids at
+ * a time), anything else, and every error, by the general reader
+ * (sample_read); the small messages are read straight into flat arrays.
  *
  * Wire format as pprof's decoder reads it: varints of at most 10 bytes;
  * wire types 0, 1, 2 and 5 (groups are refused); a known field with the
@@ -45,6 +47,9 @@ struct id_index {
 	struct hd_map map;
 };
 
+/* Locations' dense index covers every one- or two-byte varint, so that
+ * sample_fast() looks such an id up without a bounds test. */
+#define LOC_DENSE_MIN ((uint64_t)1 << 14)
 
 /* The decoder's own state (hd_profile.priv). */
 struct pprof {
@@ -243,10 +248,13 @@ static void index_release(struct id_index *x)
 /*
  * Index n ids.  Producers number ids 1..n (Go, pprof, tcmalloc), so a
  * plain array serves unless the ids are sparse; then a hash map does.
+ * The array has at least min_dense entries (the padding unused ids,
+ * UINT32_MAX), so that a caller may index it without a bounds test by
+ * any value below min_dense.
  */
 static int index_ids(struct id_index *x, struct hd_arena *a, size_t n,
-		     uint64_t (*id_of)(const void *items, size_t i),
-		     const void *items, const char *what, struct hd_error *err)
+		     uint64_t (*id_of)(const void *items, size_t i), const void *items,
+		     uint64_t min_dense, const char *what, struct hd_error *err)
 {
 	uint64_t max = 0;
 	size_t i;
@@ -262,7 +270,7 @@ static int index_ids(struct id_index *x, struct hd_arena *a, size_t n,
 			max = id;
 	}
 	if (max <= (uint64_t)n * 4 + 1024) {
-		x->ndense = max + 1;
+		x->ndense = max + 1 > min_dense ? max + 1 : min_dense;
 		x->dense = hd_arena_alloc(a, (size_t)x->ndense * sizeof(uint32_t));
 		if (!x->dense)
 			return hd_fail(err, HD_ERR_NOMEM, "out of memory");
@@ -308,19 +316,35 @@ static uint64_t location_id(const void *items, size_t i) { return ((const struct
 
 /* ---- the top-level message ---- */
 
-/* Bytes of [q, e) that end a varint (the high bit clear), a word at a
- * time: a packed field's count of values, without decoding them. */
-static size_t count_ends(const unsigned char *q, const unsigned char *e)
+/* Ending bits (0x80 of each byte that ends a varint) of a word. */
+static inline size_t ends_in(uint64_t m)
 {
+	/* One bit per ending byte, summed by the multiply. */
+	return (size_t)(((m >> 7) * 0x0101010101010101ull) >> 56);
+}
+
+/* Bytes of [q, e) that end a varint (the high bit clear), a word at a
+ * time: a packed field's count of values, without decoding them.  The
+ * 8 bytes before e lie in the buffer (lo is its start) when e - lo >= 8:
+ * the last bytes are then counted in one word ending at e. */
+static inline size_t count_ends(const unsigned char *lo, const unsigned char *q,
+				const unsigned char *e)
+{
+	const uint64_t hi = 0x8080808080808080ull;
 	size_t n = 0;
 	uint64_t x;
 
 	for (; e - q >= 8; q += 8) {
 		memcpy(&x, q, 8);
-		/* One bit per ending byte, summed by the multiply. */
-		n += (size_t)((((~x & 0x8080808080808080ull) >> 7) *
-			       0x0101010101010101ull) >> 56);
+		n += ends_in(~x & hi);
 	}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (q < e && e - lo >= 8) {
+		/* The word's first 8 - (e - q) bytes are counted already. */
+		memcpy(&x, e - 8, 8);
+		return n + ends_in((~x & hi) >> (8 - (e - q)) * 8);
+	}
+#endif
 	for (; q < e; q++)
 		n += *q < 0x80;
 	return n;
@@ -333,9 +357,10 @@ static size_t count_ends(const unsigned char *q, const unsigned char *e)
  * reference takes a byte), so a malformed one still gets a bound;
  * pprof_next finds what is wrong when the model reads it.  Gives max_locs
  * and nrefs, the model's reservations, at the cost of a look at bytes
- * that are in the cache anyway.
+ * that are in the cache anyway.  lo: the start of the buffer, for
+ * count_ends().
  */
-static size_t count_refs(const unsigned char *pl, size_t plen)
+static inline size_t count_refs(const unsigned char *lo, const unsigned char *pl, size_t plen)
 {
 	const unsigned char *q = pl, *e = pl + plen;
 	size_t n = 0;
@@ -343,6 +368,18 @@ static size_t count_refs(const unsigned char *pl, size_t plen)
 	while (q < e) {
 		uint64_t t, len;
 
+		/* Mostly a length-delimited field with a one-byte tag and
+		 * a one-byte length. */
+		if (e - q >= 2 && (q[0] & 0x87) == 2 && q[1] < 0x80) {
+			len = q[1];
+			q += 2;
+			if (len > (uint64_t)(e - q))
+				return plen;
+			if (q[-2] == (1 << 3 | 2))
+				n += count_ends(lo, q, q + len);
+			q += len;
+			continue;
+		}
 		if (!(q = varint_at(q, e, &t)))
 			return plen;
 		switch (t & 7) {
@@ -361,7 +398,7 @@ static size_t count_refs(const unsigned char *pl, size_t plen)
 			if (!(q = varint_at(q, e, &len)) || len > (uint64_t)(e - q))
 				return plen;
 			if ((t >> 3) == 1)
-				n += count_ends(q, q + len);
+				n += count_ends(lo, q, q + len);
 			q += len;
 			break;
 		default:
@@ -529,6 +566,20 @@ static int read_message(struct wire *w, struct scan *s, uint32_t field,
 	return 0;
 }
 
+/* The Sample field at at, its payload [pl, pl + plen), seen by the scan. */
+static inline void add_sample(struct hd_profile *p, const unsigned char *at,
+			      const unsigned char *pl, size_t plen)
+{
+	size_t n = count_refs(p->data, pl, plen);
+
+	if (p->nsamples++ == 0)
+		pp(p)->first_sample = (size_t)(at - p->data);
+	pp(p)->end_sample = (size_t)(pl + plen - p->data);
+	if (n > p->max_locs)
+		p->max_locs = n;
+	p->nrefs += n;
+}
+
 static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *err)
 {
 	struct wire w;
@@ -548,6 +599,20 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 		uint64_t v = 0;
 		int rc = 0;
 
+		/* Samples, mostly: a one-byte tag and a length of one or
+		 * two bytes.  Anything else takes the general way below. */
+		if (w.end - w.p >= 3 && w.p[0] == (2 << 3 | 2) &&
+		    (w.p[1] < 0x80 || w.p[2] < 0x80)) {
+			const unsigned char *q = w.p + (w.p[1] < 0x80 ? 2 : 3);
+			size_t len = w.p[1] < 0x80 ? w.p[1] :
+				     (size_t)(w.p[1] & 0x7f) | (size_t)w.p[2] << 7;
+
+			if (len <= (size_t)(w.end - q)) {
+				add_sample(p, at, q, len);
+				w.p = q + len;
+				continue;
+			}
+		}
 		if (wire_tag(&w, &field, &type))
 			goto bad;
 		if (field == 13) {
@@ -575,16 +640,7 @@ static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *e
 			goto bad;
 		switch (field) {
 		case 2:
-			if (p->nsamples++ == 0)
-				pp(p)->first_sample = (size_t)(at - p->data);
-			pp(p)->end_sample = (size_t)(pl + plen - p->data);
-			{
-				size_t n = count_refs(pl, plen);
-
-				if (n > p->max_locs)
-					p->max_locs = n;
-				p->nrefs += n;
-			}
+			add_sample(p, at, pl, plen);
 			break;
 		case 1:
 		case 3:
@@ -737,16 +793,35 @@ int sample_read(const struct hd_profile *p, struct wire *w,
  * [*pl, *pl + *plen), or 0 past the last.  Only for a validated profile:
  * other top-level fields in between are skipped without checks.
  */
-static int next_sample_field(const struct hd_profile *p, struct hd_sample_iter *it,
-			     const unsigned char **pl, size_t *plen)
+static inline int next_sample_field(const struct hd_profile *p, struct hd_sample_iter *it,
+				    const unsigned char **pl, size_t *plen)
 {
+	const unsigned char *q, *e;
 	struct wire w;
 
 	if (it->index == 0 && it->pos == 0)
 		it->pos = pp(p)->first_sample;
 	if (it->index >= p->nsamples)
 		return 0;
-	wire_init(&w, p->data + it->pos, pp(p)->end_sample - it->pos);
+	q = p->data + it->pos;
+	e = p->data + pp(p)->end_sample;
+	/* Samples mostly follow one another, with one- or two-byte
+	 * lengths (which the scan has checked: the test is for safety). */
+	if (e - q >= 3 && q[0] == (2 << 3 | 2) && q[1] < 0x80) {
+		*pl = q + 2;
+		*plen = q[1];
+	} else if (e - q >= 3 && q[0] == (2 << 3 | 2) && q[2] < 0x80) {
+		*pl = q + 3;
+		*plen = (size_t)(q[1] & 0x7f) | (size_t)q[2] << 7;
+	} else {
+		*pl = NULL;
+	}
+	if (*pl && *plen <= (size_t)(e - *pl)) {
+		it->pos = (size_t)(*pl + *plen - p->data);
+		it->index++;
+		return 1;
+	}
+	wire_init(&w, q, (size_t)(e - q));
 	for (;;) {
 		uint32_t field;
 		unsigned type;
@@ -759,6 +834,203 @@ static int next_sample_field(const struct hd_profile *p, struct hd_sample_iter *
 	}
 	it->pos = (size_t)(w.p - p->data);
 	it->index++;
+	return 1;
+}
+
+/* The high bits of a word of four two-byte varints, as memcpy reads it. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define TWO_BYTE_IDS 0x8000800080008000ull
+#else
+#define TWO_BYTE_IDS 0x0080008000800080ull
+#endif
+
+/* The location id at q (q < pe), its index into *out and OR-ed into
+ * *any: the byte after it, or NULL for a truncated or too long varint.
+ * Ids of one or two bytes index dense[] directly (LOC_DENSE_MIN). */
+static inline const unsigned char *id_at(const uint32_t *dense, uint64_t ndense,
+					 const unsigned char *q, const unsigned char *pe,
+					 uint32_t *out, uint32_t *any)
+{
+	uint32_t id = *q++;
+
+	if (id >= 0x80) {
+		if (q == pe)
+			return NULL;
+		if (*q >= 0x80) {
+			uint64_t v;
+
+			if (!(q = varint_at(q - 1, pe, &v)))
+				return NULL;
+			*out = v < ndense ? dense[v] : UINT32_MAX;
+			*any |= *out;
+			return q;
+		}
+		id = (id & 0x7f) | (uint32_t)*q++ << 7;
+	}
+	*out = dense[id];
+	*any |= *out;
+	return q;
+}
+
+/*
+ * The shape of nearly every sample a producer writes, decoded without the
+ * general reader's tests per value: one-byte tags of field 1 (packed
+ * location ids), field 2 (packed values) and field 3
+ * (labels of varint fields), in any order and number.  1 when the sample
+ * is of that shape and well-formed, with what sample_read() would give;
+ * 0 for anything else, wrong or merely unusual, which sample_read() then
+ * reads from the start, so that it alone decides what a sample with
+ * anything wrong with it is and what is wrong.  The location ids are
+ * checked once, at the end, on all their indexes OR-ed: an id that does
+ * not resolve is UINT32_MAX, all ones.  (Valid indexes OR-ed are all ones
+ * only in a profile of more than 2^31 locations, whose samples then take
+ * the slow way.)  lo is the start of the buffer, for count_ends().
+ */
+static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
+			      const unsigned char *q, const unsigned char *e,
+			      uint32_t *locs, size_t loccap,
+			      size_t *nlocs, int64_t *vals, size_t nvals,
+			      const unsigned char **lab, const unsigned char **lab_end)
+{
+	const uint32_t *dense = st->loc_index.dense;
+	uint64_t ndense = st->loc_index.ndense;
+	uint32_t any = 0;
+	size_t nl = 0, nv = 0;
+
+	*lab = *lab_end = NULL;
+	while (q < e) {
+		const unsigned char *at = q, *pe;
+		unsigned tag = *q++;
+		uint64_t len, v;
+
+		if (q == e)
+			return 0;
+		if (*q < 0x80)
+			len = *q++;
+		else if (!(q = varint_at(q, e, &len)))
+			return 0;
+		if (len > (uint64_t)(e - q))
+			return 0;
+		pe = q + len;
+		switch (tag) {
+		case 1 << 3 | 2: {
+			uint32_t *out = locs + nl;
+
+			/* An id takes a byte at least, and ends with a byte
+			 * below 0x80: the second bound is exact, the first
+			 * mostly enough (the scan has found room for them). */
+			if (len > loccap - nl && count_ends(lo, q, pe) > loccap - nl)
+				return 0;
+			/* A word at a time: eight one-byte ids, four two-byte
+			 * ids, or else the ids that start in it, one by one. */
+			while (pe - q >= 8) {
+				const unsigned char *w8 = q + 8;
+				uint64_t x, m;
+
+				memcpy(&x, q, 8);
+				m = x & 0x8080808080808080ull;
+				if (!m) {
+					/* Unrolled, as GCC at -O2 would not. */
+					out[0] = dense[q[0]];
+					out[1] = dense[q[1]];
+					out[2] = dense[q[2]];
+					out[3] = dense[q[3]];
+					out[4] = dense[q[4]];
+					out[5] = dense[q[5]];
+					out[6] = dense[q[6]];
+					out[7] = dense[q[7]];
+					any |= out[0] | out[1] | out[2] | out[3] |
+					       out[4] | out[5] | out[6] | out[7];
+					q = w8;
+					out += 8;
+					continue;
+				}
+				if (m == TWO_BYTE_IDS) {
+					out[0] = dense[(q[0] & 0x7f) | (uint32_t)q[1] << 7];
+					out[1] = dense[(q[2] & 0x7f) | (uint32_t)q[3] << 7];
+					out[2] = dense[(q[4] & 0x7f) | (uint32_t)q[5] << 7];
+					out[3] = dense[(q[6] & 0x7f) | (uint32_t)q[7] << 7];
+					any |= out[0] | out[1] | out[2] | out[3];
+					q = w8;
+					out += 4;
+					continue;
+				}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				/* One- and two-byte ids mixed: no two high bits
+				 * in a row, nor at the word's end and in the byte
+				 * after it (which lies in the field).  Every id
+				 * then ends in a byte of its own, so that no more
+				 * are stored than count_ends() counts; they are
+				 * read without a branch on the length of each. */
+				if (pe - q > 8 && !(m & m << 8) && !(m >> 63 && q[8] >= 0x80)) {
+					do {
+						uint32_t b0 = q[0], two = b0 >> 7;
+
+						*out = dense[(b0 & 0x7f) | ((uint32_t)q[1] << 7 & (0u - two))];
+						any |= *out++;
+						q += 1 + two;
+					} while (q < w8);
+					continue;
+				}
+#endif
+				while (q < w8 && (q = id_at(dense, ndense, q, pe, out++, &any)))
+					;
+				if (!q)
+					return 0;
+			}
+			while (q < pe && (q = id_at(dense, ndense, q, pe, out++, &any)))
+				;
+			if (!q)
+				return 0;
+			nl = (size_t)(out - locs);
+			break;
+		}
+		case 2 << 3 | 2:
+			while (q < pe) {
+				if (nv == nvals)
+					return 0;
+				/* Counts and sizes: mostly one to three bytes. */
+				if (*q < 0x80) {
+					v = *q++;
+				} else if (pe - q >= 2 && q[1] < 0x80) {
+					v = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
+					q += 2;
+				} else if (pe - q >= 3 && q[2] < 0x80) {
+					v = (uint64_t)(q[0] & 0x7f) | (uint64_t)(q[1] & 0x7f) << 7 |
+					    (uint64_t)q[2] << 14;
+					q += 3;
+				} else if (!(q = varint_at(q, pe, &v))) {
+					return 0;
+				}
+				vals[nv++] = (int64_t)v;
+			}
+			break;
+		case 3 << 3 | 2:
+			if (!*lab)
+				*lab = at;
+			*lab_end = pe;
+			/* key, str, num, num_unit; all but num string indexes */
+			while (q < pe) {
+				unsigned lt = *q++;
+
+				/* lt - 8 is 0, 8, 16 or 24 (unsigned: lt < 8 wraps) */
+				if (((lt - (1u << 3)) & ~(3u << 3)) || q == pe)
+					return 0;
+				if (*q < 0x80)
+					v = *q++;
+				else if (!(q = varint_at(q, pe, &v)))
+					return 0;
+				if (lt != 3 << 3 && v >= st->nstrs)
+					return 0;
+			}
+			break;
+		default:
+			return 0;
+		}
+	}
+	if (any == UINT32_MAX || nv != nvals || nl > UINT32_MAX)
+		return 0;
+	*nlocs = nl;
 	return 1;
 }
 
@@ -824,14 +1096,18 @@ static int pprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
 
 	if (!next_sample_field(p, it, &pl, &plen))
 		return 0;
-	wire_init(&w, pl, plen);
-	/* A malformed sample may have more ids than count_refs() saw:
-	 * sample_read stores max_locs of them and counts on. */
-	if (sample_read(p, &w, locs, p->max_locs, &nl, values, p->ntypes, &nv, &chk) ||
-	    nv != p->ntypes || nl > p->max_locs || nl > UINT32_MAX || chk.has_bad_loc ||
-	    chk.bad_str >= 0) {
-		*it = at;
-		return -1;
+	if (!st->loc_index.dense ||
+	    !sample_fast(st, p->data, pl, pl + plen, locs, p->max_locs, &nl, values, p->ntypes,
+			 &chk.lab, &chk.lab_end)) {
+		wire_init(&w, pl, plen);
+		/* A malformed sample may have more ids than count_refs()
+		 * saw: sample_read stores max_locs of them and counts on. */
+		if (sample_read(p, &w, locs, p->max_locs, &nl, values, p->ntypes, &nv, &chk) ||
+		    nv != p->ntypes || nl > p->max_locs || nl > UINT32_MAX || chk.has_bad_loc ||
+		    chk.bad_str >= 0) {
+			*it = at;
+			return -1;
+		}
 	}
 	if (st->summed == it->index - 1) {
 		for (j = 0; j < p->ntypes; j++)
@@ -1107,9 +1383,10 @@ static int resolve(struct hd_profile *p, struct scan *s, struct hd_error *err)
 
 	if ((rc = resolve_header(p, s, err)))
 		return rc;
-	if ((rc = index_ids(&mmap, a, s->nmappings, mapping_id, s->mappings, "mapping", err)) ||
-	    (rc = index_ids(&fmap, a, s->nfuncs, function_id, s->funcs, "function", err)) ||
-	    (rc = index_ids(&pp(p)->loc_index, a, s->nlocs, location_id, s->locs, "location", err)) ||
+	if ((rc = index_ids(&mmap, a, s->nmappings, mapping_id, s->mappings, 0, "mapping", err)) ||
+	    (rc = index_ids(&fmap, a, s->nfuncs, function_id, s->funcs, 0, "function", err)) ||
+	    (rc = index_ids(&pp(p)->loc_index, a, s->nlocs, location_id, s->locs,
+				 LOC_DENSE_MIN, "location", err)) ||
 	    (rc = resolve_names(p, s, err)))
 		goto out;
 	for (i = 0; i < s->nlocs; i++)
