@@ -11,8 +11,10 @@
  * (Debian's default): 'top' of pprof's large.cpu.pb.gz went from 85 to
  * 30 ms.  This is what GLIBC_TUNABLES=glibc.malloc.hugetlb=1 does, chosen
  * here because the tunable must be set before the program starts.
- * Growth past the first step is not advised; the library advises its own
- * big buffers.  Elsewhere, or when anything fails, this does nothing.
+ * Growth past the first step is not advised, nor are the library's big
+ * buffers (lib/base/mem.c: at hundreds of MB, huge pages cost more system
+ * time than they save).  Elsewhere, or when anything fails, this does
+ * nothing.
  */
 #define _DEFAULT_SOURCE /* sbrk(), madvise(MADV_HUGEPAGE) */
 #include <stdint.h>

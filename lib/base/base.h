@@ -117,9 +117,6 @@ int hd_grow(void **pp, size_t *cap, size_t need, size_t sz);
 #else
 #define HD_PREFETCH(p) ((void)(p))
 #endif
-/* Buffers from this size up get transparent huge pages (util.c). */
-#define HD_HUGE_MIN ((size_t)4 << 20)
-void hd_advise_huge(void *p, size_t n);
 #define HD_GROW(p, cap, need) \
 	((need) <= (cap) ? 0 : hd_grow((void **)&(p), &(cap), (need), sizeof(*(p))))
 /* Room for exactly need elements, when the final size is known (or an

@@ -777,7 +777,6 @@ static int pool_rehash(struct stack_pool *p, size_t nslots)
 
 	if (!slots)
 		return HD_ERR_NOMEM;
-	hd_advise_huge(slots, nslots * sizeof(*slots)); /* probed at random */
 	/* The hashes are computed again rather than kept: a kept array
 	 * costs memory, and a cache miss per probe in pool_intern. */
 	for (id = 0; id < p->n; id++) {
