@@ -2115,22 +2115,6 @@ static int pairs_out(const struct hd_model *m, const int64_t *v, const uint32_t 
 	return rc;
 }
 
-int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
-			 int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
-				   int64_t va, int64_t vb),
-			 void *ctx)
-{
-	int64_t *v;
-	uint32_t *ids;
-	size_t nids;
-	int rc = pair_values(m, a, b, &v, &ids, &nids);
-
-	if (!rc)
-		rc = pairs_out(m, v, ids, nids, cb, ctx);
-	free(v);
-	free(ids);
-	return rc;
-}
 
 /*
  * The distinct stacks in order, element by element (a stack before the
@@ -2321,24 +2305,42 @@ out:
 	return rc;
 }
 
-int hd_model_sorted_pairs(const struct hd_model *m, size_t a, size_t b,
-			  const uint32_t *rank, uint32_t nranks,
-			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
-				    int64_t va, int64_t vb),
-			  void *ctx)
+/* Both of hd_model_stack_pairs (sorted: 0) and hd_model_sorted_pairs. */
+static int stack_pairs(const struct hd_model *m, size_t a, size_t b, int sorted,
+		       const uint32_t *rank, uint32_t nranks,
+		       int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				 int64_t va, int64_t vb),
+		       void *ctx)
 {
 	int64_t *v;
 	uint32_t *ids;
 	size_t nids;
 	int rc = pair_values(m, a, b, &v, &ids, &nids);
 
-	if (!rc)
+	if (!rc && sorted)
 		rc = sort_stacks(&m->pool, ids, nids, rank, nranks);
 	if (!rc)
 		rc = pairs_out(m, v, ids, nids, cb, ctx);
 	free(v);
 	free(ids);
 	return rc;
+}
+
+int hd_model_stack_pairs(const struct hd_model *m, size_t a, size_t b,
+			 int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				   int64_t va, int64_t vb),
+			 void *ctx)
+{
+	return stack_pairs(m, a, b, 0, NULL, 0, cb, ctx);
+}
+
+int hd_model_sorted_pairs(const struct hd_model *m, size_t a, size_t b,
+			  const uint32_t *rank, uint32_t nranks,
+			  int (*cb)(void *ctx, const uint32_t *frames, uint32_t n,
+				    int64_t va, int64_t vb),
+			  void *ctx)
+{
+	return stack_pairs(m, a, b, 1, rank, nranks, cb, ctx);
 }
 
 /* ---- the call tree, built on demand from the stack stores ---- */

@@ -392,18 +392,27 @@ static int put_seq(struct fg *g, struct cand *c, size_t from)
 /* The second pass when no sum can saturate: a node's cum is the sum of
  * the sorted stacks below it, a difference of prefix sums, and only the
  * candidates and their callees are kept. */
+/* Candidate o->cand, when it is one, gets its sums and its callees. */
+static int close_cand(struct fg *g, const struct open_node *o, int64_t cum0, int64_t cum1)
+{
+	struct cand *c;
+
+	if (o->cand == NONE)
+		return 0;
+	c = &g->cand[o->cand];
+	c->cum0 = cum0;
+	c->cum1 = cum1;
+	c->self0 = o->self0;
+	c->self1 = o->self1;
+	return put_seq(g, c, o->kids);
+}
+
 static int close_kept(struct fg *g, struct open_node *o)
 {
-	if (o->cand != NONE) {
-		struct cand *c = &g->cand[o->cand];
-
-		c->cum0 = g->pre0[g->at] - g->pre0[c->first];
-		c->cum1 = g->pre1[g->at] - g->pre1[c->first];
-		c->self0 = o->self0;
-		c->self1 = o->self1;
-		if (put_seq(g, c, o->kids))
-			return HD_ERR_NOMEM;
-	}
+	if (o->cand != NONE &&
+	    close_cand(g, o, g->pre0[g->at] - g->pre0[g->cand[o->cand].first],
+		       g->pre1[g->at] - g->pre1[g->cand[o->cand].first]))
+		return HD_ERR_NOMEM;
 	g->nkids = o->kids;
 	if (g->depth == 0)
 		return 0;
@@ -437,16 +446,8 @@ static int close_node(struct fg *g, int pass)
 	w = inner > room(cum0, cum1) ? inner : room(cum0, cum1);
 	if (pass == 1)
 		g->w[o->wi] = w;
-	if (pass == 2 && o->cand != NONE) {
-		struct cand *c = &g->cand[o->cand];
-
-		c->cum0 = cum0;
-		c->cum1 = cum1;
-		c->self0 = o->self0;
-		c->self1 = o->self1;
-		if (put_seq(g, c, o->kids))
-			return HD_ERR_NOMEM;
-	}
+	if (pass == 2 && close_cand(g, o, cum0, cum1))
+		return HD_ERR_NOMEM;
 	g->nkids = o->kids;
 	if (g->depth == 0)
 		return 0;
