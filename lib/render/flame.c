@@ -537,6 +537,18 @@ static int walk_kept(struct fg *g)
 	return rc ? rc : close_kept(g, &g->path[0]);
 }
 
+/* Either pass starts at the root, open alone, its candidate cand. */
+static void walk_start(struct fg *g, uint32_t cand)
+{
+	g->nn = 1;
+	g->depth = 0;
+	g->nkids = 0;
+	memset(&g->path[0], 0, sizeof(g->path[0]));
+	g->path[0].frame = NONE;
+	g->path[0].drawn = DRAWN;
+	g->path[0].cand = cand;
+}
+
 /*
  * The first pass.  Below the frames a sorted stack shares with the one
  * before it and the one after it, its nodes are its own: no other stack
@@ -551,17 +563,11 @@ static int walk_widths(struct fg *g)
 	size_t i;
 	int rc = 0;
 
-	g->nn = 1;
-	g->depth = 0;
-	g->nkids = 0;
 	if (HD_GROW(g->path, g->path_cap, 1) || HD_GROW(g->w, g->w_cap, 1) ||
 	    !(g->wbase = malloc((g->st.n + 1) * sizeof(*g->wbase))))
 		return HD_ERR_NOMEM;
 	g->nw = 1;  /* the root's */
-	memset(&g->path[0], 0, sizeof(g->path[0]));
-	g->path[0].frame = NONE;
-	g->path[0].drawn = DRAWN;
-	g->path[0].cand = NONE;
+	walk_start(g, NONE);
 	g->path[0].wi = 0;
 	for (i = 0; i < g->st.n && !rc; i++) {
 		uint32_t n = g->st.depth[i], lcp = g->st.lcp[i], k;
@@ -605,13 +611,7 @@ static int walk(struct fg *g)
 	size_t i;
 	int rc = 0;
 
-	g->nn = 1;
-	g->depth = 0;
-	g->nkids = 0;
-	memset(&g->path[0], 0, sizeof(g->path[0]));
-	g->path[0].frame = NONE;
-	g->path[0].drawn = DRAWN;
-	g->path[0].cand = 0;
+	walk_start(g, 0);
 	g->path[0].w = g->w[0];
 	if (HD_GROW(g->cand, g->cand_cap, 1))
 		return HD_ERR_NOMEM;
