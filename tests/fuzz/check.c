@@ -276,6 +276,101 @@ static int type_index(const struct hd_report *r, size_t col,
 	return 0;
 }
 
+/*
+ * The samples of a profile as --normalize merges them: each one's key
+ * (its location indexes, then its label bytes) in one buffer, and its
+ * value; groups_merge() sums those of equal keys.
+ */
+struct fz_group {
+	size_t off, len;
+	int64_t v;
+	int stacked;
+};
+
+struct fz_groups {
+	struct fz_group *g;
+	size_t n, cap;
+	unsigned char *keys;
+	size_t nkeys, kcap;
+};
+
+static const unsigned char *group_keys; /* for cmp_group: one thread */
+
+static int groups_add(struct fz_groups *gs, const struct hd_psample *smp, int64_t v)
+{
+	size_t len = 2 * sizeof(size_t) + smp->nlocs * sizeof(*smp->locs) + smp->nlabels;
+	size_t nl = smp->nlocs;
+
+	if (gs->n == gs->cap) {
+		size_t cap = gs->cap ? 2 * gs->cap : 64;
+		struct fz_group *g = realloc(gs->g, cap * sizeof(*g));
+
+		if (!g)
+			return -1;
+		gs->g = g;
+		gs->cap = cap;
+	}
+	if (gs->nkeys + len > gs->kcap) {
+		size_t cap = gs->kcap ? 2 * gs->kcap : 4096;
+		unsigned char *k;
+
+		while (cap < gs->nkeys + len)
+			cap *= 2;
+		if (!(k = realloc(gs->keys, cap)))
+			return -1;
+		gs->keys = k;
+		gs->kcap = cap;
+	}
+	memcpy(gs->keys + gs->nkeys, &nl, sizeof(nl));
+	memcpy(gs->keys + gs->nkeys + sizeof(nl), &smp->nlabels, sizeof(smp->nlabels));
+	if (nl)
+		memcpy(gs->keys + gs->nkeys + 2 * sizeof(size_t), smp->locs, nl * sizeof(*smp->locs));
+	if (smp->nlabels)
+		memcpy(gs->keys + gs->nkeys + 2 * sizeof(size_t) + nl * sizeof(*smp->locs),
+		       smp->labels, smp->nlabels);
+	gs->g[gs->n++] = (struct fz_group){gs->nkeys, len, v, nl > 0};
+	gs->nkeys += len;
+	return 0;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct fz_group *x = a, *y = b;
+	int c;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	c = memcmp(group_keys + x->off, group_keys + y->off, x->len);
+	return c ? c : (x->off < y->off ? -1 : x->off > y->off);
+}
+
+static void groups_merge(struct fz_groups *gs)
+{
+	size_t i, n = 0;
+
+	if (gs->n < 2)
+		return;
+	group_keys = gs->keys;
+	qsort(gs->g, gs->n, sizeof(*gs->g), cmp_group);
+	for (i = 0; i < gs->n; i++) {
+		struct fz_group *last = n ? &gs->g[n - 1] : NULL;
+
+		if (last && last->len == gs->g[i].len &&
+		    !memcmp(gs->keys + last->off, gs->keys + gs->g[i].off, last->len))
+			last->v += gs->g[i].v; /* no overflow: raw sums are below 2^62 */
+		else
+			gs->g[n++] = gs->g[i];
+	}
+	gs->n = n;
+}
+
+static void groups_free(struct fz_groups *gs)
+{
+	free(gs->g);
+	free(gs->keys);
+	memset(gs, 0, sizeof(*gs));
+}
+
 void fz_check_model(const struct hd_report *r, size_t col,
 		    const struct hd_profile *p, double scale,
 		    const int64_t *folded_sum)
@@ -299,25 +394,40 @@ void fz_check_model(const struct hd_report *r, size_t col,
 	FZ_ASSERT(sloc && sval, "out of memory");
 	struct hd_sample_iter it = {0, 0};
 	struct hd_psample smp;
+	struct fz_groups gs = {0};
+	uint64_t raw_abs = 0;
 
+	/* Scaled, samples of one stack and labels are one to pprof, summed
+	 * before rounding (model.c's sgroups_build): so here too. */
 	while (hd_profile_next(p, &it, sloc, sval, &smp)) {
-		int64_t x;
-		uint64_t a;
+		int64_t x = smp.values[si];
+		uint64_t a = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
 
-		x = hd_scale_value(smp.values[si], scale);
-		a = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
-
-		if (__builtin_add_overflow(abs_sum, a, &abs_sum) || abs_sum >= (uint64_t)1 << 62) {
+		if (__builtin_add_overflow(raw_abs, a, &raw_abs) || raw_abs >= (uint64_t)1 << 62 ||
+		    groups_add(&gs, &smp, x)) {
+			groups_free(&gs);
 			free(sloc);
 			free(sval);
 			return; /* saturation possible: sums are not exact */
 		}
-		total += x;
-		if (smp.nlocs)
-			stacked += x;
 	}
 	free(sloc);
 	free(sval);
+	if (scale != 1.0)
+		groups_merge(&gs);
+	for (i = 0; i < gs.n; i++) {
+		int64_t x = hd_scale_value(gs.g[i].v, scale);
+		uint64_t a = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+
+		if (__builtin_add_overflow(abs_sum, a, &abs_sum) || abs_sum >= (uint64_t)1 << 62) {
+			groups_free(&gs);
+			return; /* saturation possible: sums are not exact */
+		}
+		total += x;
+		if (gs.g[i].stacked)
+			stacked += x;
+	}
+	groups_free(&gs);
 	FZ_ASSERT(hd_model_total(m, col) == total,
 		  "column %zu: model total %lld, samples add up to %lld", col,
 		  (long long)hd_model_total(m, col), (long long)total);
