@@ -40,6 +40,18 @@ def profile(second_sample):
             field(2, bytes([0x0a, 1, 1, 0x10, 5])) + field(2, second_sample))
 
 
+def unnamed_profile(second_sample):
+    """profile()'s, but its location is an address in a mapping without
+    functions (a C program's, as pprof writes one it could not name), so
+    that heapdiff names it from the file, counting the samples' frames
+    before the model reads them."""
+    strs = b"".join(field(6, s) for s in (b"", b"inuse_space", b"bytes", b"/nonexistent/app"))
+    return (field(1, bytes([0x08, 1, 0x10, 2])) + strs +
+            field(3, bytes([0x08, 1, 0x10, 0x80, 0x20, 0x18, 0x80, 0x40, 0x28, 3])) +
+            field(4, bytes([0x08, 1, 0x10, 1, 0x18, 0x90, 0x20])) +
+            field(2, bytes([0x0a, 1, 1, 0x10, 5])) + field(2, second_sample))
+
+
 GOOD = profile(bytes([0x0a, 1, 1, 0x10, 7]))
 BAD = {
     "bad-loc": (profile(bytes([0x0a, 1, 9, 0x10, 7])),
@@ -48,6 +60,10 @@ BAD = {
                  "sample 1 has 0 values but the profile has 1 sample type"),
     "truncated": (profile(bytes([0x0a, 1, 1, 0x10, 0x80])),
                   "not a pprof profile (malformed protobuf at byte 63: truncated varint)"),
+    # Read before the model: the symbolizer's count of frames (it read
+    # past the bad id and crashed, found by fuzz_diff).
+    "unnamed-bad-loc": (unnamed_profile(bytes([0x0a, 1, 9, 0x10, 7])),
+                        "sample 1 refers to location id 9, which does not exist"),
 }
 
 

@@ -249,7 +249,10 @@ static int check_frames(struct hd_profile *p, const struct hd_limits *lim, struc
 		free(vals);
 		return nomem(err);
 	}
-	while (frames <= max && hd_profile_next(p, &it, locs, vals, &ps))
+	/* A pprof profile's samples are checked as they are read: a
+	 * malformed one (-1) stops the count short, and the model's read
+	 * then fails on it with its message (as hd_profile_total's pass). */
+	while (frames <= max && hd_profile_next(p, &it, locs, vals, &ps) > 0)
 		for (k = 0; k < ps.nlocs; k++)
 			frames += p->locs[ps.locs[k]].nlines ? p->locs[ps.locs[k]].nlines : 1;
 	free(locs);

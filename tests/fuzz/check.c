@@ -399,7 +399,7 @@ void fz_check_model(const struct hd_report *r, size_t col,
 
 	/* Scaled, samples of one stack and labels are one to pprof, summed
 	 * before rounding (model.c's sgroups_build): so here too. */
-	while (hd_profile_next(p, &it, sloc, sval, &smp)) {
+	while (hd_profile_next(p, &it, sloc, sval, &smp) > 0) {
 		int64_t x = smp.values[si];
 		uint64_t a = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
 
