@@ -1316,10 +1316,11 @@ static int sample_kept(const struct add_state *st, const struct hd_psample *s,
 }
 
 /*
- * The frames of location l to the stack at d[*len], root-most first,
- * cum added once per frame per sample (a recursive stack holds a frame
- * more than once) and each frame touched listed once per column; the
- * one loop of hd_model_add that runs per location of every sample.
+ * Frame f, just written to a sample's stack, gets val added to its cum
+ * once per sample (a recursive stack holds a frame more than once; the
+ * stamp of next_walk() says whether this sample counted it already), and
+ * is listed once per column among the frames touched (mark).  Inlined
+ * into sample_stack(), the loop that runs per location of every sample.
  */
 static inline __attribute__((always_inline))
 int stack_frame(struct hd_model *m, struct column *col, uint32_t f, int64_t val,
