@@ -1316,27 +1316,51 @@ static int sample_kept(const struct add_state *st, const struct hd_psample *s,
 }
 
 /*
+ * What sample_stack() reads and writes per frame, copied out of the
+ * model into a local that nothing else points to: through the structs,
+ * a store (a stack word, a cum) could alias the next pointer loaded, so
+ * the compiler reloaded them for every frame.
+ */
+struct frame_walk {
+	uint32_t *stamp, serial;
+	int64_t *cum, val;
+};
+
+/*
  * Frame f, just written to a sample's stack, gets val added to its cum
  * once per sample (a recursive stack holds a frame more than once; the
- * stamp of next_walk() says whether this sample counted it already), and
- * is listed once per column among the frames touched (mark).  Inlined
- * into sample_stack(), the loop that runs per location of every sample.
+ * stamp of next_walk() says whether this sample counted it already).
+ * Inlined into sample_stack(), the loop that runs per location of every
+ * sample.
  */
 static inline __attribute__((always_inline))
-int stack_frame(struct hd_model *m, struct column *col, uint32_t f, int64_t val,
-		uint32_t mark)
+void stack_frame(struct frame_walk *w, uint32_t f)
 {
-	if (m->stamp[f] == m->serial)
-		return 0;
-	m->stamp[f] = m->serial;
-	col->cum[f] = hd_add_sat(col->cum[f], val);
-	if (m->touch_col[f] != mark) {
-		m->touch_col[f] = mark;
-		if (HD_GROW(m->touched, m->touched_cap, m->ntouched + 1))
-			return HD_ERR_NOMEM;
-		m->touched[m->ntouched++] = f;
+	if (w->stamp[f] == w->serial)
+		return;
+	w->stamp[f] = w->serial;
+	w->cum[f] = hd_add_sat(w->cum[f], w->val);
+}
+
+/*
+ * List the frames the column being added can touch, once each, for
+ * column_compact(): every frame of the profile's locations, a superset
+ * of those its samples reach, found once per location rather than
+ * checked per frame of every sample.
+ */
+static void list_touched(struct hd_model *m, const struct add_state *st)
+{
+	uint32_t mark = (uint32_t)m->ncols + 1;
+	size_t i;
+
+	for (i = 0; i < st->lbuf_len; i++) {
+		uint32_t f = st->lbuf[i];
+
+		if (m->touch_col[f] != mark) {
+			m->touch_col[f] = mark;
+			m->touched[m->ntouched++] = f;
+		}
 	}
-	return 0;
 }
 
 /*
@@ -1350,22 +1374,27 @@ static int sample_stack(struct hd_model *m, struct add_state *st, struct column 
 			const struct hd_psample *s, uint32_t lo, int64_t val)
 {
 	struct stack_batch *b = &st->b;
+	const uint32_t *locs = s->locs, *lone = st->lone;
 	size_t at = b->len, len = at + 1;
-	uint32_t k, t, mark = (uint32_t)m->ncols + 1;
+	struct frame_walk w;
+	uint32_t k, t;
 	uint32_t *d;
 
 	if (HD_GROW(b->data, b->cap, len + (s->nlocs - lo)))
 		return HD_ERR_NOMEM;
 	next_walk(m);
+	w.stamp = m->stamp;
+	w.serial = m->serial;
+	w.cum = col->cum;
+	w.val = val;
 	d = b->data;
 	for (k = s->nlocs; k-- > lo;) {
-		uint32_t l = s->locs[k], f = st->lone[l];
+		uint32_t l = locs[k], f = lone[l];
 		const struct loc_state *x;
 
 		if (f != UINT32_MAX) {
 			d[len++] = f;
-			if (stack_frame(m, col, f, val, mark))
-				return HD_ERR_NOMEM;
+			stack_frame(&w, f);
 			continue;
 		}
 		x = &st->ls[l];
@@ -1376,8 +1405,7 @@ static int sample_stack(struct hd_model *m, struct add_state *st, struct column 
 		for (t = x->n; t-- > 0;) {
 			f = st->lbuf[x->first + t];
 			d[len++] = f;
-			if (stack_frame(m, col, f, val, mark))
-				return HD_ERR_NOMEM;
+			stack_frame(&w, f);
 		}
 	}
 	if (len == at + 1)
@@ -1571,6 +1599,7 @@ static int add_samples(struct hd_model *m, struct add_state *st, struct column *
 	    HD_RESERVE(col->vals, col->vals_cap, v->nsamples) ||
 	    pool_reserve(&m->pool, v->nsamples, v->nsamples, v->nrefs + v->nsamples))
 		goto out;
+	list_touched(m, st);
 	for (i = 0;; i++) {
 		struct hd_psample s;
 		uint32_t lo, cul;
@@ -1799,7 +1828,10 @@ static int column_start(struct hd_model *m, struct column *col, int with_pair)
 	size_t early = m->early, late = m->late;
 	size_t was[3];
 
-	if (HD_GROW(m->touch_col, m->touch_cap, m->nframes + 1))
+	/* Every frame is interned by now: list_touched() appends each
+	 * once at most, without a check. */
+	if (HD_GROW(m->touch_col, m->touch_cap, m->nframes + 1) ||
+	    HD_RESERVE(m->touched, m->touched_cap, m->nframes + 1))
 		return HD_ERR_NOMEM;
 	memset(m->touch_col + old, 0, (m->touch_cap - old) * sizeof(*m->touch_col));
 	if (next == 0) {
