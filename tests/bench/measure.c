@@ -9,8 +9,13 @@
  * all (at most 99 runs), and prints one line:
  *
  *   MEDIAN P25 P75 MAXRSS_KB BASE_MEDIAN BASE_P25 BASE_P75 BASE_MAXRSS_KB RUNS
+ *   RATIO RATIO_P25 RATIO_P75
  *
- * times in seconds, BASE's 0 when there is none.  Why not /usr/bin/time:
+ * times in seconds, BASE's 0 when there is none.  RATIO is the median of
+ * each CMD run's time over the BASE run just before it (its quartiles
+ * after it): the ratio of a pair timed a second apart, which a slow
+ * spell of the machine moves less than it moves the ratio of the two
+ * medians, each of runs spread over the whole measurement.  Why not /usr/bin/time:
  * its 10 ms resolution is 5% of a 0.2 s command, and a median of three
  * on a shared virtual machine moved by a fifth between runs.  Here the time is wait4()'s rusage of the one
  * child, in microseconds; BASE and CMD alternate so that a slower spell
@@ -90,7 +95,7 @@ static double quantile(const double *v, int n, double q)
 
 int main(int argc, char **argv)
 {
-	static double cmd[MAXRUNS], base[MAXRUNS];
+	static double cmd[MAXRUNS], base[MAXRUNS], ratio[MAXRUNS];
 	char *sh[] = { "sh", "-c", NULL, NULL };
 	long cmd_rss = 0, base_rss = 0;
 	double min_s, used = 0;
@@ -111,16 +116,20 @@ int main(int argc, char **argv)
 		if (strcmp(argv[3], "-") != 0)
 			base[nb++] = run(sh, &base_rss);
 		cmd[n] = run(argv + 5, &cmd_rss);
+		if (nb)
+			ratio[n] = base[nb - 1] > 0 ? cmd[n] / base[nb - 1] : 0;
 		used += cmd[n++];
 	}
 	qsort(cmd, (size_t)n, sizeof(*cmd), cmp_double);
 	qsort(base, (size_t)nb, sizeof(*base), cmp_double);
+	qsort(ratio, (size_t)n, sizeof(*ratio), cmp_double);
 	printf("%.4f %.4f %.4f %ld ", quantile(cmd, n, 0.5), quantile(cmd, n, 0.25),
 	       quantile(cmd, n, 0.75), cmd_rss);
 	if (nb)
-		printf("%.4f %.4f %.4f %ld %d\n", quantile(base, nb, 0.5),
-		       quantile(base, nb, 0.25), quantile(base, nb, 0.75), base_rss, n);
+		printf("%.4f %.4f %.4f %ld %d %.4f %.4f %.4f\n", quantile(base, nb, 0.5),
+		       quantile(base, nb, 0.25), quantile(base, nb, 0.75), base_rss, n,
+		       quantile(ratio, n, 0.5), quantile(ratio, n, 0.25), quantile(ratio, n, 0.75));
 	else
-		printf("0 0 0 0 %d\n", n);
+		printf("0 0 0 0 %d 0 0 0\n", n);
 	return 0;
 }

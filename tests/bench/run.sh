@@ -13,8 +13,9 @@
 # Prints a Markdown table: the median CPU time (user + sys: the steadier
 # measure on a shared 2-core machine) of at least RUNS runs and at least
 # MIN_SECONDS of CPU (default 9 and 2), its quartiles, its ratio to the
-# reference run beside it, peak RSS and its ratio to the decompressed
-# bytes.  tests/bench/measure.c (compiled here with cc) times each run
+# reference run beside it (the median of the ratios of each run to the
+# reference run just before it), peak RSS and its ratio to the
+# decompressed bytes.  tests/bench/measure.c (compiled here with cc) times each run
 # with wait4()'s rusage in microseconds and alternates each command with
 # its reference (gzip -dc of the same files; the text report for the
 # formats; the 200k diff for the 1M one), so that a slower minute of the
@@ -56,20 +57,21 @@ profiles() {
 }
 
 # measure BASE CMD...: sets M (CMD's median), P25, P75, RSS and BM,
-# BP25, BP75, BRSS (BASE's), CMD run alternately with the shell command
-# BASE ("-": none).
+# BP25, BP75, BRSS (BASE's), and R, the median of the ratios of each CMD
+# run to the BASE run beside it, CMD run alternately with the shell
+# command BASE ("-": none).
 measure() {
 	local base=$1 n; shift
-	read -r M P25 P75 RSS BM BP25 BP75 BRSS n < <("$MEASURE" "$RUNS" "$MIN_SECONDS" "$base" -- "$@")
+	read -r M P25 P75 RSS BM BP25 BP75 BRSS n R _ < <("$MEASURE" "$RUNS" "$MIN_SECONDS" "$base" -- "$@")
 }
 
 # x A B: A / B, two decimals
 x() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 
-# row NAME CPU P25 P75 RSS_KB REF_CPU RAW_BYTES [NOTE]
+# row NAME CPU P25 P75 RSS_KB RATIO RAW_BYTES [NOTE]
 row() {
-	printf '| %s | %.3f s | %.3f–%.3f | %sx | %d MB | %.1fx |%s\n' "$1" "$2" "$3" "$4" \
-		"$(x "$2" "$6")" "$(($5 / 1024))" "$(echo "$5 * 1024 / $7" | bc -l)" "${8:+ $8}"
+	printf '| %s | %.3f s | %.3f–%.3f | %.2fx | %d MB | %.1fx |%s\n' "$1" "$2" "$3" "$4" \
+		"$6" "$(($5 / 1024))" "$(echo "$5 * 1024 / $7" | bc -l)" "${8:+ $8}"
 }
 
 echo "| command | CPU (median) | quartiles | vs gzip -dc | peak RSS | vs decompressed | |"
@@ -85,51 +87,52 @@ for shape in wide deep; do
 		tag="$shape, $((stacks / 1000))k stacks"
 		measure "$G" "$HEAPDIFF" diff "$A" "$B"
 		cd=$M cg=$BM
-		row "gzip -dc ($tag, $((raw / 1000000)) MB)" "$BM" "$BP25" "$BP75" "$BRSS" "$BM" "$raw"
-		row "heapdiff diff ($tag)" "$M" "$P25" "$P75" "$RSS" "$BM" "$raw"
+		row "gzip -dc ($tag, $((raw / 1000000)) MB)" "$BM" "$BP25" "$BP75" "$BRSS" 1 "$raw"
+		row "heapdiff diff ($tag)" "$M" "$P25" "$P75" "$RSS" "$R" "$raw"
 		if [ "$stacks" = 200000 ]; then
 			A200=$A B200=$B
 			for o in "--sort delta-cum" "--sort flat" "--sort cum" "--sort pct" \
 				"--ref-chain-depth 16"; do
 				# shellcheck disable=SC2086
 				measure "$G" "$HEAPDIFF" diff $o "$A" "$B"
-				row "diff $o" "$M" "$P25" "$P75" "$RSS" "$BM" "$raw"
+				row "diff $o" "$M" "$P25" "$P75" "$RSS" "$R" "$raw"
 			done
 			# The rows below are timed beside the default diff (the
 			# ratio in the note); their gzip -dc ratio is to the
 			# default row's gzip -dc.
 			T="'$HEAPDIFF' diff '$A' '$B' >/dev/null"
 			measure "$T" "$HEAPDIFF" diff --ref-chain-depth 0 "$A" "$B"
-			row "diff --ref-chain-depth 0" "$M" "$P25" "$P75" "$RSS" "$cg" "$raw" \
-				"call paths: $(printf '%.0f' "$(echo "($BM - $M) * 100 / $BM" | bc -l)")% of the diff"
+			row "diff --ref-chain-depth 0" "$M" "$P25" "$P75" "$RSS" "$(x "$M" "$cg")" "$raw" \
+				"call paths: $(printf '%.0f' "$(echo "(1 - $R) * 100" | bc -l)")% of the diff"
 			for fmt in markdown json folded svg; do
 				measure "$T" "$HEAPDIFF" diff --format "$fmt" "$A" "$B"
-				row "diff --format $fmt" "$M" "$P25" "$P75" "$RSS" "$cg" "$raw" \
-					"$(x "$M" "$BM")x the text report"
+				row "diff --format $fmt" "$M" "$P25" "$P75" "$RSS" "$(x "$M" "$cg")" "$raw" \
+					"$(printf '%.2f' "$R")x the text report"
 			done
 			if [ "${BENCH_PPROF:-1}" != 0 ]; then
 				"$MEASURE" 1 0 - -- go tool pprof -top -diff_base "$A" "$B" >"$DIR/pprof.out"
 				read -r M P25 P75 RSS _ < "$DIR/pprof.out"
-				row "go tool pprof -top -diff_base" "$M" "$P25" "$P75" "$RSS" "$cg" "$raw" \
+				row "go tool pprof -top -diff_base" "$M" "$P25" "$P75" "$RSS" "$(x "$M" "$cg")" "$raw" \
 					"heapdiff diff $(printf '%.0f' "$(echo "$M / $cd" | bc -l)")x faster"
 			fi
 		fi
 		if [ "$stacks" = 1000000 ]; then
 			measure "'$HEAPDIFF' diff '$A200' '$B200' >/dev/null" "$HEAPDIFF" diff "$A" "$B"
-			echo "| (1M stacks: $(x "$M" "$BM")x the 200k diff, timed beside it) | | | | | | |"
+			echo "| (1M stacks: $(printf '%.2f' "$R")x the 200k diff, timed beside it) | | | | | | |"
 		fi
 	done
 	# Trend over 2, 10 and TREND_N profiles of 200 000 stacks.
 	d=$(profiles "$shape" 200000 "$TREND_N")
-	for n in 2 10 "$TREND_N"; do
+	for n in $(printf '%s\n' 2 10 "$TREND_N" | sort -nu); do
+		[ "$n" -le "$TREND_N" ] || continue
 		files=$(for i in $(seq 0 $((n - 1))); do printf '%s/big-%02d.pb.gz ' "$d" "$i"; done)
 		# shellcheck disable=SC2086
 		raw=$(gzip -dc $files | wc -c)
 		# shellcheck disable=SC2086
 		measure "gzip -dc $files >/dev/null" "$HEAPDIFF" trend $files
 		row "heapdiff trend, $n profiles ($shape, gzip -dc $(printf '%.2f' "$BM") s)" \
-			"$M" "$P25" "$P75" "$RSS" "$BM" "$raw"
+			"$M" "$P25" "$P75" "$RSS" "$R" "$raw"
 	done
 done
 measure "gzip -dc '$LARGE' >/dev/null" "$HEAPDIFF" top "$LARGE"
-row "heapdiff top large.cpu.pb.gz" "$M" "$P25" "$P75" "$RSS" "$BM" "$(gzip -dc "$LARGE" | wc -c)"
+row "heapdiff top large.cpu.pb.gz" "$M" "$P25" "$P75" "$RSS" "$R" "$(gzip -dc "$LARGE" | wc -c)"
