@@ -15,7 +15,7 @@
  * callers), whose callers stay in the model's stack pool (a window of
  * the interned stack, not a copy) and which a keyed hash table sums;
  * then each row keeps its best ref_chain_max keys in one pass, with no
- * global sort.  Memory: one entry per distinct key.
+ * global sort.  Memory: one entry per distinct key, of 40 bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +23,21 @@
 #include "engine/report.h"
 
 #define MAX_DEPTH 16
+#define NEAR 3 /* callers kept in the entry: the default depth */
 
-/* A key: callers[0] is the nearest caller, callers[j] = path[-1 - j]. */
+/*
+ * A key: callers[0] is the nearest caller, callers[j] = path[-1 - j].
+ * The nearest NEAR are copied into the entry and its hash is kept, so
+ * that a lookup, and a rehash, mostly read the entry alone: following
+ * path is a cache miss into a pool of 64 MB at a million stacks, and
+ * the walk reaches each key from many stacks.
+ */
 struct path_ent {
 	const uint32_t *path; /* the frame's position in its stack */
 	uint32_t row, n;      /* row: the wanted row's slot (0..want-1) */
 	int64_t delta;
+	uint32_t hash;
+	uint32_t near[NEAR];  /* callers 0 .. min(n, NEAR) - 1 */
 };
 
 struct paths {
@@ -60,13 +69,17 @@ static uint64_t ent_hash(const struct paths *ps, uint32_t row, const uint32_t *p
 	return hd_hash_words(&ps->hk, w, n + 1);
 }
 
-static int ent_same(const struct path_ent *e, uint32_t row, const uint32_t *path, uint32_t n)
+static int ent_same(const struct path_ent *e, uint32_t h, uint32_t row,
+		    const uint32_t *path, uint32_t n)
 {
 	uint32_t j;
 
-	if (e->row != row || e->n != n)
+	if (e->hash != h || e->row != row || e->n != n)
 		return 0;
-	for (j = 0; j < n; j++)
+	for (j = 0; j < n && j < NEAR; j++)
+		if (e->near[j] != path[-1 - (long)j])
+			return 0;
+	for (; j < n; j++)
 		if (caller(e, j) != path[-1 - (long)j])
 			return 0;
 	return 1;
@@ -80,8 +93,7 @@ static int paths_rehash(struct paths *ps)
 	if (!sl)
 		return HD_ERR_NOMEM;
 	for (i = 0; i < ps->nent; i++) {
-		const struct path_ent *e = &ps->ent[i];
-		size_t k = ent_hash(ps, e->row, e->path, e->n) & (ns - 1);
+		size_t k = ps->ent[i].hash & (ns - 1);
 
 		while (sl[k])
 			k = (k + 1) & (ns - 1);
@@ -97,22 +109,27 @@ static int paths_rehash(struct paths *ps)
 static int paths_add(struct paths *ps, uint32_t row, const uint32_t *path, uint32_t n,
 		     int64_t delta)
 {
+	struct path_ent *e;
 	size_t k, mask;
+	uint32_t h, j;
 
 	if ((ps->nent + 1) * 2 > ps->nslots && paths_rehash(ps))
 		return HD_ERR_NOMEM;
 	mask = ps->nslots - 1;
-	for (k = ent_hash(ps, row, path, n) & mask; ps->slots[k]; k = (k + 1) & mask) {
-		struct path_ent *e = &ps->ent[ps->slots[k] - 1];
-
-		if (ent_same(e, row, path, n)) {
+	h = (uint32_t)ent_hash(ps, row, path, n);
+	for (k = h & mask; ps->slots[k]; k = (k + 1) & mask) {
+		e = &ps->ent[ps->slots[k] - 1];
+		if (ent_same(e, h, row, path, n)) {
 			e->delta = hd_add_sat(e->delta, delta);
 			return 0;
 		}
 	}
 	if (ps->nent >= UINT32_MAX - 1 || HD_GROW(ps->ent, ps->cap, ps->nent + 1))
 		return HD_ERR_NOMEM;
-	ps->ent[ps->nent] = (struct path_ent){path, row, n, delta};
+	e = &ps->ent[ps->nent];
+	*e = (struct path_ent){path, row, n, delta, h, {0}};
+	for (j = 0; j < n && j < NEAR; j++)
+		e->near[j] = path[-1 - (long)j];
 	ps->slots[k] = (uint32_t)++ps->nent;
 	return 0;
 }
