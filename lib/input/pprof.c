@@ -355,9 +355,10 @@ static inline size_t count_ends(const unsigned char *lo, const unsigned char *q,
  * its fields' tags and lengths and the varints' last bytes, nothing
  * decoded: exact for a well-formed sample, and never more than plen (a
  * reference takes a byte), so a malformed one still gets a bound;
- * pprof_next finds what is wrong when the model reads it.  Gives max_locs
- * and nrefs, the model's reservations, at the cost of a look at bytes
- * that are in the cache anyway.  lo: the start of the buffer, for
+ * pprof_next finds what is wrong when the model reads it.  Gives nrefs,
+ * the model's reservation for its stack pool (a bound of bytes instead
+ * took 1.5 times its memory on the deep pair), at the cost of a look at
+ * bytes that are in the cache anyway.  lo: the start of the buffer, for
  * count_ends().
  */
 static inline size_t count_refs(const unsigned char *lo, const unsigned char *pl, size_t plen)
@@ -566,18 +567,22 @@ static int read_message(struct wire *w, struct scan *s, uint32_t field,
 	return 0;
 }
 
-/* The Sample field at at, its payload [pl, pl + plen), seen by the scan. */
+/*
+ * The Sample field at at, its payload [pl, pl + plen), seen by the scan.
+ * max_locs is the bytes of the longest, a bound that input.h allows: no
+ * sample has more ids than bytes, so that sample_fast() stores a field's
+ * ids without counting them first, and the model's buffers of max_locs
+ * are a few kilobytes at most.  nrefs is exact (count_refs).
+ */
 static inline void add_sample(struct hd_profile *p, const unsigned char *at,
 			      const unsigned char *pl, size_t plen)
 {
-	size_t n = count_refs(p->data, pl, plen);
-
 	if (p->nsamples++ == 0)
 		pp(p)->first_sample = (size_t)(at - p->data);
 	pp(p)->end_sample = (size_t)(pl + plen - p->data);
-	if (n > p->max_locs)
-		p->max_locs = n;
-	p->nrefs += n;
+	if (plen > p->max_locs)
+		p->max_locs = plen;
+	p->nrefs += count_refs(p->data, pl, plen);
 }
 
 static int scan_profile(struct hd_profile *p, struct scan *s, struct hd_error *err)
@@ -889,15 +894,14 @@ static inline const unsigned char *id_at(const uint32_t *dense, uint64_t ndense,
 static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 			      const unsigned char *q, const unsigned char *e,
 			      uint32_t *locs, size_t loccap,
-			      size_t *nlocs, int64_t *vals, size_t nvals,
-			      const unsigned char **lab, const unsigned char **lab_end)
+			      int64_t *vals, size_t nvals, struct hd_psample *out)
 {
 	const uint32_t *dense = st->loc_index.dense;
 	uint64_t ndense = st->loc_index.ndense;
 	uint32_t any = 0;
 	size_t nl = 0, nv = 0;
 
-	*lab = *lab_end = NULL;
+	const unsigned char *lab = NULL, *lab_end = NULL;
 	while (q < e) {
 		const unsigned char *at = q, *pe;
 		unsigned tag = *q++;
@@ -916,10 +920,10 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 		case 1 << 3 | 2: {
 			uint32_t *out = locs + nl;
 
-			/* An id takes a byte at least, and ends with a byte
-			 * below 0x80: the second bound is exact, the first
-			 * mostly enough (the scan has found room for them). */
-			if (len > loccap - nl && count_ends(lo, q, pe) > loccap - nl)
+			/* An id takes a byte at least, and loccap is the
+			 * bytes of the longest sample (add_sample): the test
+			 * is for safety. */
+			if (len > loccap - nl)
 				return 0;
 			/* A word at a time: eight one-byte ids, four two-byte
 			 * ids, or else the ids that start in it, one by one. */
@@ -946,10 +950,22 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 					continue;
 				}
 				if (m == TWO_BYTE_IDS) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+					/* Each 16-bit lane's seven and seven bits
+					 * joined in the word, not byte by byte. */
+					uint64_t y = (x & 0x007f007f007f007full) |
+						     (x >> 1 & 0x7f807f807f807f80ull);
+
+					out[0] = dense[(uint16_t)y];
+					out[1] = dense[(uint16_t)(y >> 16)];
+					out[2] = dense[(uint16_t)(y >> 32)];
+					out[3] = dense[y >> 48];
+#else
 					out[0] = dense[(q[0] & 0x7f) | (uint32_t)q[1] << 7];
 					out[1] = dense[(q[2] & 0x7f) | (uint32_t)q[3] << 7];
 					out[2] = dense[(q[4] & 0x7f) | (uint32_t)q[5] << 7];
 					out[3] = dense[(q[6] & 0x7f) | (uint32_t)q[7] << 7];
+#endif
 					any |= out[0] | out[1] | out[2] | out[3];
 					q = w8;
 					out += 4;
@@ -978,6 +994,37 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 				if (!q)
 					return 0;
 			}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* The last ids, fewer than 8 bytes: their high bits
+			 * from the word that ends at pe (8 bytes of the buffer
+			 * when pe - lo >= 8), shifted to its low bytes.  One-
+			 * byte ids are stored straight; one- and two-byte ids
+			 * mixed without a branch on each when every id ends in
+			 * a byte of its own (no two high bits in a row, and
+			 * none in the last byte), as in the word loop above. */
+			if (q < pe && pe - lo >= 8) {
+				uint64_t x, m;
+
+				memcpy(&x, pe - 8, 8);
+				m = (x & 0x8080808080808080ull) >> (8 - (pe - q)) * 8;
+				if (!m) {
+					do {
+						*out = dense[*q++];
+						any |= *out++;
+					} while (q < pe);
+				} else if (!(m & m << 8) && pe[-1] < 0x80) {
+					do {
+						uint32_t b0 = *q, two = b0 >> 7;
+
+						/* q[two]: q[1] only when it lies in
+						 * the field */
+						*out = dense[(b0 & 0x7f) | ((uint32_t)q[two] << 7 & (0u - two))];
+						any |= *out++;
+						q += 1 + two;
+					} while (q < pe);
+				}
+			}
+#endif
 			while (q < pe && (q = id_at(dense, ndense, q, pe, out++, &any)))
 				;
 			if (!q)
@@ -1006,9 +1053,9 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 			}
 			break;
 		case 3 << 3 | 2:
-			if (!*lab)
-				*lab = at;
-			*lab_end = pe;
+			if (!lab)
+				lab = at;
+			lab_end = pe;
 			/* key, str, num, num_unit; all but num string indexes */
 			while (q < pe) {
 				unsigned lt = *q++;
@@ -1030,7 +1077,9 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 	}
 	if (any == UINT32_MAX || nv != nvals || nl > UINT32_MAX)
 		return 0;
-	*nlocs = nl;
+	out->nlocs = (uint32_t)nl;
+	out->labels = lab;
+	out->nlabels = (size_t)(lab_end - lab);
 	return 1;
 }
 
@@ -1084,41 +1133,56 @@ static int check_sample(const struct hd_profile *p, struct check_buf *cb,
  * nothing.  The first pass in order sums the values into p->totals
  * (whose array, not the profile, is written through the const).
  */
+/*
+ * pprof_next's way for a sample sample_fast() does not take: the general
+ * reader, which alone decides whether it is well-formed.  0 and its
+ * locations, values and labels as sample_fast() gives them, or -1.  Not
+ * inlined: the fast way then keeps its registers to itself.
+ */
+static __attribute__((noinline))
+int next_read(const struct hd_profile *p, const unsigned char *pl, size_t plen,
+	      uint32_t *locs, int64_t *values, struct hd_psample *out)
+{
+	struct sample_check chk = { pp(p)->nstrs, -1, 0, 0, NULL, NULL };
+	size_t nl = 0, nv = 0;
+	struct wire w;
+
+	wire_init(&w, pl, plen);
+	/* No sample has more ids than max_locs, its bytes (add_sample);
+	 * sample_read would store max_locs of them and count on. */
+	if (sample_read(p, &w, locs, p->max_locs, &nl, values, p->ntypes, &nv, &chk) ||
+	    nv != p->ntypes || nl > p->max_locs || nl > UINT32_MAX || chk.has_bad_loc ||
+	    chk.bad_str >= 0)
+		return -1;
+	out->nlocs = (uint32_t)nl;
+	out->labels = chk.lab;
+	out->nlabels = chk.lab ? (size_t)(chk.lab_end - chk.lab) : 0;
+	return 0;
+}
+
 static int pprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
 		      uint32_t *locs, int64_t *values, struct hd_psample *out)
 {
 	struct pprof *st = pp(p);
-	struct sample_check chk = { st->nstrs, -1, 0, 0, NULL, NULL };
 	struct hd_sample_iter at = *it;
 	const unsigned char *pl;
-	size_t plen, nl = 0, nv = 0, j;
-	struct wire w;
+	size_t plen, j;
 
 	if (!next_sample_field(p, it, &pl, &plen))
 		return 0;
-	if (!st->loc_index.dense ||
-	    !sample_fast(st, p->data, pl, pl + plen, locs, p->max_locs, &nl, values, p->ntypes,
-			 &chk.lab, &chk.lab_end)) {
-		wire_init(&w, pl, plen);
-		/* A malformed sample may have more ids than count_refs()
-		 * saw: sample_read stores max_locs of them and counts on. */
-		if (sample_read(p, &w, locs, p->max_locs, &nl, values, p->ntypes, &nv, &chk) ||
-		    nv != p->ntypes || nl > p->max_locs || nl > UINT32_MAX || chk.has_bad_loc ||
-		    chk.bad_str >= 0) {
-			*it = at;
-			return -1;
-		}
+	if ((!st->loc_index.dense ||
+	     !sample_fast(st, p->data, pl, pl + plen, locs, p->max_locs, values, p->ntypes, out)) &&
+	    next_read(p, pl, plen, locs, values, out)) {
+		*it = at;
+		return -1;
 	}
 	if (st->summed == it->index - 1) {
 		for (j = 0; j < p->ntypes; j++)
 			p->totals[j] = hd_add_sat(p->totals[j], values[j]);
 		st->summed++;
 	}
-	out->nlocs = (uint32_t)nl;
 	out->locs = locs;
 	out->values = values;
-	out->labels = chk.lab;
-	out->nlabels = chk.lab ? (size_t)(chk.lab_end - chk.lab) : 0;
 	return 1;
 }
 
