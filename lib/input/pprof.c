@@ -894,7 +894,7 @@ static inline const unsigned char *id_at(const uint32_t *dense, uint64_t ndense,
 static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 			      const unsigned char *q, const unsigned char *e,
 			      uint32_t *locs, size_t loccap,
-			      int64_t *vals, size_t nvals, struct hd_psample *out)
+			      int64_t *vals, size_t nvals, struct hd_psample *smp)
 {
 	const uint32_t *dense = st->loc_index.dense;
 	uint64_t ndense = st->loc_index.ndense;
@@ -1077,9 +1077,9 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 	}
 	if (any == UINT32_MAX || nv != nvals || nl > UINT32_MAX)
 		return 0;
-	out->nlocs = (uint32_t)nl;
-	out->labels = lab;
-	out->nlabels = (size_t)(lab_end - lab);
+	smp->nlocs = (uint32_t)nl;
+	smp->labels = lab;
+	smp->nlabels = lab ? (size_t)(lab_end - lab) : 0;
 	return 1;
 }
 
@@ -1125,15 +1125,6 @@ static int check_sample(const struct hd_profile *p, struct check_buf *cb,
 }
 
 /*
- * The next sample, validated as it is read.  Samples stay encoded until
- * the model asks for them, so this is the one decode a sample gets on
- * the way to a report (two decodes, a check and a read, were a quarter
- * of a diff).  A malformed sample returns -1 and leaves *it on it, for
- * hd_pprof_sample_error() to say what is wrong; the fast path formats
- * nothing.  The first pass in order sums the values into p->totals
- * (whose array, not the profile, is written through the const).
- */
-/*
  * pprof_next's way for a sample sample_fast() does not take: the general
  * reader, which alone decides whether it is well-formed.  0 and its
  * locations, values and labels as sample_fast() gives them, or -1.  Not
@@ -1160,6 +1151,15 @@ int next_read(const struct hd_profile *p, const unsigned char *pl, size_t plen,
 	return 0;
 }
 
+/*
+ * The next sample, validated as it is read.  Samples stay encoded until
+ * the model asks for them, so this is the one decode a sample gets on
+ * the way to a report (two decodes, a check and a read, were a quarter
+ * of a diff).  A malformed sample returns -1 and leaves *it on it, for
+ * hd_pprof_sample_error() to say what is wrong; the fast path formats
+ * nothing.  The first pass in order sums the values into p->totals
+ * (whose array, not the profile, is written through the const).
+ */
 static int pprof_next(const struct hd_profile *p, struct hd_sample_iter *it,
 		      uint32_t *locs, int64_t *values, struct hd_psample *out)
 {
