@@ -53,6 +53,9 @@ char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n);
  * the table is made, so no input can choose its probe lengths: the
  * function is wyhash's 64x64->128 multiply-fold ("mum") with two secret
  * 64-bit words, the class of seeded hash Go and Rust's fast hashers use.
+ * Every input word goes into a multiply beside key material, so placing
+ * a collision, or the zero operand that would erase a block's state,
+ * takes knowing the key.
  * Output never depends on the key (tables are lookups only; order comes
  * from ids assigned in input order, and from sorting by value and name).
  */
@@ -76,7 +79,12 @@ static inline uint64_t hd_hash_u64(const struct hd_hash_key *k, uint64_t x)
 		      k->k0 ^ 0x8ebc6af09c88c6e3ULL);
 }
 
-/* Keyed hash of n bytes, and of n 32-bit words (stacks of frame ids). */
+/*
+ * Keyed hash of n bytes, and of n 32-bit words (stacks of frame ids).
+ * Equal input, equal key: equal value.  Nothing more: the values change
+ * with the key, and hd_hash_words of n words need not equal hd_hash_mem
+ * of the same 4n bytes.
+ */
 uint64_t hd_hash_mem(const struct hd_hash_key *k, const void *p, size_t n);
 uint64_t hd_hash_words(const struct hd_hash_key *k, const uint32_t *w, size_t n);
 
