@@ -167,7 +167,8 @@ int cli_close_stdout(int status);
 
 /* ---- heap.c ---- */
 
-/* Tune malloc for heapdiff's many small long-lived allocations. */
-void heap_setup(void);
+/* Tune malloc for heapdiff's many small long-lived allocations;
+ * few_profiles: the command holds one or two (top, diff). */
+void heap_setup(int few_profiles);
 
 #endif

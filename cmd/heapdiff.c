@@ -60,7 +60,8 @@ static int run(const struct subcommand *sc, int argc, char **argv)
 	struct cli c;
 	int rc;
 
-	heap_setup(); /* before the first malloc() */
+	/* before the first malloc() */
+	heap_setup(sc->command == HD_CMD_TOP || sc->command == HD_CMD_DIFF);
 	rc = cli_parse(sc, argc, argv, &c);
 	if (rc)
 		return rc < 0 ? HD_EXIT_PASS : rc; /* -1: --help */
