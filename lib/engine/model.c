@@ -1725,9 +1725,10 @@ static int dense_fit(struct hd_model *m, struct column *col, int with_pair)
 }
 
 /*
- * Frames of column col with a value, ascending, into *out (*n of them):
- * the latest column's from the list of frames it touched, any other's by
- * a scan of its dense arrays.
+ * Frames of column col, ascending, into *out (*n of them): every frame
+ * with a value and, for the latest column, maybe more: its frames are
+ * those of its profile's locations (list_touched()); any other's are
+ * those with a value, by a scan of its dense arrays.
  */
 static int column_frames(struct hd_model *m, const struct column *col, int latest,
 			 uint32_t **out, size_t *n)
@@ -1736,7 +1737,7 @@ static int column_frames(struct hd_model *m, const struct column *col, int lates
 
 	*n = 0;
 	if (latest) {
-		if (m->ntouched > 1) /* touched is NULL when no sample had frames */
+		if (m->ntouched > 1)
 			qsort(m->touched, m->ntouched, sizeof(*m->touched), cmp_u32);
 		*out = malloc((m->ntouched + 1) * sizeof(**out));
 		if (!*out)
