@@ -12,16 +12,17 @@
  *   RATIO RATIO_P25 RATIO_P75
  *
  * times in seconds, BASE's 0 when there is none.  RATIO is the median of
- * each CMD run's time over the BASE run just before it (its quartiles
- * after it): the ratio of a pair timed a second apart, which a slow
- * spell of the machine moves less than it moves the ratio of the two
- * medians, each of runs spread over the whole measurement.  Why not /usr/bin/time:
- * its 10 ms resolution is 5% of a 0.2 s command, and a median of three
- * on a shared virtual machine moved by a fifth between runs.  Here the time is wait4()'s rusage of the one
- * child, in microseconds; BASE and CMD alternate so that a slower spell
- * of the machine falls on both; the quartiles say how much it moved.
- * The child is forked from this small process, so its peak RSS has no
- * floor of a big parent's pages (a fork from Python starts at 10 MB).
+ * each CMD run's time over that of the BASE run just before it, and its
+ * quartiles: a pair timed a second apart, which a slow spell of the
+ * machine moves less than the ratio of the two medians, each of runs
+ * spread over the whole measurement.  Why not /usr/bin/time: its 10 ms
+ * resolution is 5% of a 0.2 s command, and a median of three on a shared
+ * virtual machine moved by a fifth between runs.  Here the time is
+ * wait4()'s rusage of the one child, in microseconds; BASE and CMD
+ * alternate so that a slower spell of the machine falls on both; the
+ * quartiles say how much it moved.  The child is forked from this
+ * small process, so its peak RSS has no floor of a big parent's pages
+ * (a fork from Python starts at 10 MB).
  */
 #define _GNU_SOURCE
 #include <errno.h>
