@@ -15,7 +15,8 @@
 # MIN_SECONDS of CPU (default 9 and 2), its quartiles, its ratio to the
 # reference run beside it (the median of the ratios of each run to the
 # reference run just before it), peak RSS and its ratio to the
-# decompressed bytes.  tests/bench/measure.c (compiled here with cc) times each run
+# decompressed bytes.  With valgrind, the call paths' share is also
+# given in instructions (callgrind), which do not move between runs.  tests/bench/measure.c (compiled here with cc) times each run
 # with wait4()'s rusage in microseconds and alternates each command with
 # its reference (gzip -dc of the same files; the text report for the
 # formats; the 200k diff for the 1M one), so that a slower minute of the
@@ -65,6 +66,19 @@ measure() {
 	read -r M P25 P75 RSS BM BP25 BP75 BRSS n R _ < <("$MEASURE" "$RUNS" "$MIN_SECONDS" "$base" -- "$@")
 }
 
+# icount CMD...: the instructions CMD executes, counted by callgrind
+# (empty without valgrind): a share of a few percent is below what the
+# times on this machine can resolve, the instruction count is exact.
+icount() {
+	command -v valgrind >/dev/null || return 0
+	valgrind --tool=callgrind --callgrind-out-file="$DIR/callgrind.out" "$@" 2>&1 >/dev/null |
+		sed -n 's/.*Collected : //p'
+	rm -f "$DIR/callgrind.out"
+}
+
+# share A B: (A - B) / A in percent, one decimal
+share() { printf '%.1f' "$(echo "($1 - $2) * 100 / $1" | bc -l)"; }
+
 # x A B: A / B, two decimals
 x() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 
@@ -102,8 +116,12 @@ for shape in wide deep; do
 			# default row's gzip -dc.
 			T="'$HEAPDIFF' diff '$A' '$B' >/dev/null"
 			measure "$T" "$HEAPDIFF" diff --ref-chain-depth 0 "$A" "$B"
-			row "diff --ref-chain-depth 0" "$M" "$P25" "$P75" "$RSS" "$(x "$M" "$cg")" "$raw" \
-				"call paths: $(printf '%.0f' "$(echo "(1 - $R) * 100" | bc -l)")% of the diff"
+			note="call paths: $(printf '%.0f' "$(echo "(1 - $R) * 100" | bc -l)")% of the diff"
+			i3=$(icount "$HEAPDIFF" diff "$A" "$B")
+			i16=$(icount "$HEAPDIFF" diff --ref-chain-depth 16 "$A" "$B")
+			i0=$(icount "$HEAPDIFF" diff --ref-chain-depth 0 "$A" "$B")
+			[ -n "$i0" ] && note="$note; of its instructions $(share "$i3" "$i0")% (depth 16: $(share "$i16" "$i0")%)"
+			row "diff --ref-chain-depth 0" "$M" "$P25" "$P75" "$RSS" "$(x "$M" "$cg")" "$raw" "$note"
 			for fmt in markdown json folded svg; do
 				measure "$T" "$HEAPDIFF" diff --format "$fmt" "$A" "$B"
 				row "diff --format $fmt" "$M" "$P25" "$P75" "$RSS" "$(x "$M" "$cg")" "$raw" \
