@@ -889,7 +889,8 @@ static inline const unsigned char *id_at(const uint32_t *dense, uint64_t ndense,
  * checked once, at the end, on all their indexes OR-ed: an id that does
  * not resolve is UINT32_MAX, all ones.  (Valid indexes OR-ed are all ones
  * only in a profile of more than 2^31 locations, whose samples then take
- * the slow way.)  lo is the start of the buffer, for count_ends().
+ * the slow way.)  lo is the start of the buffer: a field's last ids are
+ * read from the word that ends it when that word lies in the buffer.
  */
 static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 			      const unsigned char *q, const unsigned char *e,
@@ -975,8 +976,9 @@ static inline int sample_fast(const struct pprof *st, const unsigned char *lo,
 				/* One- and two-byte ids mixed: no two high bits
 				 * in a row, nor at the word's end and in the byte
 				 * after it (which lies in the field).  Every id
-				 * then ends in a byte of its own, so that no more
-				 * are stored than count_ends() counts; they are
+				 * then ends in a byte of its own, so that each id
+				 * stored is one the field holds (never more than
+				 * its bytes, the room tested above); they are
 				 * read without a branch on the length of each. */
 				if (pe - q > 8 && !(m & m << 8) && !(m >> 63 && q[8] >= 0x80)) {
 					do {
