@@ -46,7 +46,13 @@ struct paths {
 	int depth;
 	struct path_ent *ent;
 	size_t nent, cap;
-	uint32_t *slots;          /* entry + 1; 0 empty */
+	/*
+	 * Entry + 1, or'd with the hash's bits above the mask (nent <
+	 * nslots / 2 leaves them free): a probe passes over another key's
+	 * slot without reading its entry, a cache miss each of the ~1.5
+	 * slots a new key meets, and most keys are new.  0: empty.
+	 */
+	uint32_t *slots;
 	size_t nslots;
 	struct hd_hash_key hk;
 	uint32_t *stamp;          /* per frame: the stack that saw it last */
@@ -97,7 +103,7 @@ static int paths_rehash(struct paths *ps)
 
 		while (sl[k])
 			k = (k + 1) & (ns - 1);
-		sl[k] = (uint32_t)i + 1;
+		sl[k] = ((uint32_t)i + 1) | (uint32_t)(ps->ent[i].hash & ~(ns - 1));
 	}
 	free(ps->slots);
 	ps->slots = sl;
@@ -111,14 +117,16 @@ static int paths_add(struct paths *ps, uint32_t row, const uint32_t *path, uint3
 {
 	struct path_ent *e;
 	size_t k, mask;
-	uint32_t h, j;
+	uint32_t h, j, s;
 
 	if ((ps->nent + 1) * 2 > ps->nslots && paths_rehash(ps))
 		return HD_ERR_NOMEM;
 	mask = ps->nslots - 1;
 	h = (uint32_t)ent_hash(ps, row, path, n);
-	for (k = h & mask; ps->slots[k]; k = (k + 1) & mask) {
-		e = &ps->ent[ps->slots[k] - 1];
+	for (k = h & mask; (s = ps->slots[k]); k = (k + 1) & mask) {
+		if ((s ^ h) & ~mask)
+			continue;
+		e = &ps->ent[(s & mask) - 1];
 		if (ent_same(e, h, row, path, n)) {
 			e->delta = hd_add_sat(e->delta, delta);
 			return 0;
@@ -130,7 +138,7 @@ static int paths_add(struct paths *ps, uint32_t row, const uint32_t *path, uint3
 	*e = (struct path_ent){path, row, n, delta, h, {0}};
 	for (j = 0; j < n && j < NEAR; j++)
 		e->near[j] = path[-1 - (long)j];
-	ps->slots[k] = (uint32_t)++ps->nent;
+	ps->slots[k] = (uint32_t)++ps->nent | (uint32_t)(h & ~mask);
 	return 0;
 }
 
