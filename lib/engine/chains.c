@@ -44,6 +44,20 @@ struct path_ent {
 #define ENT_ALIGN 32
 _Static_assert(sizeof(struct path_ent) == ENT_ALIGN, "an entry is half a cache line");
 
+/*
+ * A key on its way into the table.  A lookup is a chain of cache misses
+ * (its slot, then the entry the slot names), so keys are looked up
+ * KBATCH at a time, every link fetched for all of them before the next
+ * is followed, and the misses overlap (as the model interns stacks).
+ */
+#define KBATCH 64
+
+struct path_key {
+	const uint32_t *path;
+	int64_t delta;
+	uint32_t row, n, hash;
+};
+
 struct paths {
 	const struct hd_report *r;
 	const uint32_t *row_of;   /* frame -> its slot, UINT32_MAX: not wanted */
@@ -65,6 +79,8 @@ struct paths {
 	struct hd_hash_key hk;
 	uint32_t *stamp;          /* per frame: the stack that saw it last */
 	uint32_t serial;
+	struct path_key batch[KBATCH];
+	size_t nbatch;
 };
 
 static inline uint32_t caller(const struct paths *ps, const struct path_ent *e, uint32_t j)
@@ -155,32 +171,28 @@ static int paths_rehash(struct paths *ps)
 	return 0;
 }
 
-/* Add delta to key (row, the callers above path[0]). */
-static int paths_add(struct paths *ps, uint32_t row, const uint32_t *path, uint32_t n,
-		     int64_t delta)
+/* Add key's delta to its entry, made if new; the table has room. */
+static int paths_put(struct paths *ps, const struct path_key *key)
 {
+	const uint32_t *path = key->path;
+	size_t k, mask = ps->nslots - 1;
+	uint32_t h = key->hash, j, s;
 	struct path_ent *e;
-	size_t k, mask;
-	uint32_t h, j, s;
 
-	if ((ps->nent + 1) * 2 > ps->nslots && paths_rehash(ps))
-		return HD_ERR_NOMEM;
-	mask = ps->nslots - 1;
-	h = (uint32_t)ent_hash(ps, row, path, n);
 	for (k = h & mask; (s = ps->slots[k]); k = (k + 1) & mask) {
 		if ((s ^ h) & ~mask)
 			continue;
 		e = &ps->ent[(s & mask) - 1];
-		if (ent_same(ps, e, row, path, n)) {
-			e->delta = hd_add_sat(e->delta, delta);
+		if (ent_same(ps, e, key->row, path, key->n)) {
+			e->delta = hd_add_sat(e->delta, key->delta);
 			return 0;
 		}
 	}
 	if (ps->nent >= UINT32_MAX - 1 || (ps->nent == ps->cap && ent_grow(ps)))
 		return HD_ERR_NOMEM;
 	e = &ps->ent[ps->nent];
-	*e = (struct path_ent){delta, row, n, {0}};
-	for (j = 0; j < n && j < NEAR; j++)
+	*e = (struct path_ent){key->delta, key->row, key->n, {0}};
+	for (j = 0; j < key->n && j < NEAR; j++)
 		e->near[j] = path[-1 - (long)j];
 	ps->path[ps->nent] = path;
 	ps->hash[ps->nent] = h;
@@ -188,7 +200,50 @@ static int paths_add(struct paths *ps, uint32_t row, const uint32_t *path, uint3
 	return 0;
 }
 
-/* hd_model_stack_deltas() callback: one distinct stack, root first. */
+/*
+ * The batch's keys, in the order the walk made them (so the entries are
+ * too): first the entries their first slots name are fetched, all of
+ * them before any is read, then each key is looked up.
+ */
+static int paths_flush(struct paths *ps)
+{
+	size_t i, mask = ps->nslots - 1;
+
+	for (i = 0; i < ps->nbatch; i++) {
+		uint32_t h = ps->batch[i].hash, s = ps->slots[h & mask];
+
+		if (s && !((s ^ h) & ~mask))
+			HD_PREFETCH(&ps->ent[(s & mask) - 1]);
+	}
+	for (i = 0; i < ps->nbatch; i++)
+		if (paths_put(ps, &ps->batch[i]))
+			return HD_ERR_NOMEM;
+	ps->nbatch = 0;
+	return 0;
+}
+
+/*
+ * Queue key (row, the callers above path[0]) and fetch its first slot.
+ * The table grows first for every key queued becoming an entry, so that
+ * the mask, and so the slot fetched, stays until the batch is flushed.
+ */
+static int paths_add(struct paths *ps, uint32_t row, const uint32_t *path, uint32_t n,
+		     int64_t delta)
+{
+	struct path_key *key;
+
+	if ((ps->nent + ps->nbatch + 1) * 2 > ps->nslots && paths_rehash(ps))
+		return HD_ERR_NOMEM;
+	key = &ps->batch[ps->nbatch++];
+	*key = (struct path_key){path, delta, row, n, (uint32_t)ent_hash(ps, row, path, n)};
+	HD_PREFETCH(&ps->slots[key->hash & (ps->nslots - 1)]);
+	return ps->nbatch == KBATCH ? paths_flush(ps) : 0;
+}
+
+/*
+ * hd_model_stack_deltas() callback: one distinct stack, root first.  Its
+ * frames stay in the model's pool, where a queued key's path points.
+ */
 static int paths_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t delta)
 {
 	struct paths *ps = ctx;
@@ -333,7 +388,8 @@ int hd_chains_build(struct hd_report *r, struct hd_error *err)
 		rc = 0;
 		goto out;
 	}
-	if (hd_model_stack_deltas(r->model, 0, r->ncols - 1, paths_stack, &ps))
+	if (hd_model_stack_deltas(r->model, 0, r->ncols - 1, paths_stack, &ps) ||
+	    paths_flush(&ps))
 		goto out;
 	best = calloc(want * max + 1, sizeof(*best));
 	nbest = calloc(want + 1, sizeof(*nbest));
