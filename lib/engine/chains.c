@@ -201,6 +201,19 @@ static int paths_put(struct paths *ps, const struct path_key *key)
 }
 
 /*
+ * Room in the table for a whole batch of new keys, made before a batch
+ * is begun, so that the mask, and so each slot fetched when its key is
+ * queued, stays until the batch is flushed.
+ */
+static int paths_room(struct paths *ps)
+{
+	while ((ps->nent + KBATCH + 1) * 2 > ps->nslots)
+		if (paths_rehash(ps))
+			return HD_ERR_NOMEM;
+	return 0;
+}
+
+/*
  * The batch's keys, in the order the walk made them (so the entries are
  * too): first the entries their first slots name are fetched, all of
  * them before any is read, then each key is looked up.
@@ -222,22 +235,17 @@ static int paths_flush(struct paths *ps)
 	return 0;
 }
 
-/*
- * Queue key (row, the callers above path[0]) and fetch its first slot.
- * The table grows first for every key queued becoming an entry, so that
- * the mask, and so the slot fetched, stays until the batch is flushed.
- */
+/* Queue key (row, the callers above path[0]) and fetch its first slot. */
 static int paths_add(struct paths *ps, uint32_t row, const uint32_t *path, uint32_t n,
 		     int64_t delta)
 {
-	struct path_key *key;
+	struct path_key *key = &ps->batch[ps->nbatch++];
 
-	if ((ps->nent + ps->nbatch + 1) * 2 > ps->nslots && paths_rehash(ps))
-		return HD_ERR_NOMEM;
-	key = &ps->batch[ps->nbatch++];
 	*key = (struct path_key){path, delta, row, n, (uint32_t)ent_hash(ps, row, path, n)};
 	HD_PREFETCH(&ps->slots[key->hash & (ps->nslots - 1)]);
-	return ps->nbatch == KBATCH ? paths_flush(ps) : 0;
+	if (ps->nbatch == KBATCH && (paths_flush(ps) || paths_room(ps)))
+		return HD_ERR_NOMEM;
+	return 0;
 }
 
 /*
@@ -388,7 +396,8 @@ int hd_chains_build(struct hd_report *r, struct hd_error *err)
 		rc = 0;
 		goto out;
 	}
-	if (hd_model_stack_deltas(r->model, 0, r->ncols - 1, paths_stack, &ps) ||
+	if (paths_room(&ps) ||
+	    hd_model_stack_deltas(r->model, 0, r->ncols - 1, paths_stack, &ps) ||
 	    paths_flush(&ps))
 		goto out;
 	best = calloc(want * max + 1, sizeof(*best));
