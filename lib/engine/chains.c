@@ -13,10 +13,14 @@
  * stack is walked once, not every sample of both columns; each wanted
  * frame's topmost occurrence in a stack makes one key, (row, its nearest
  * callers), whose callers stay in the model's stack pool (a window of
- * the interned stack, not a copy) and which a keyed hash table sums;
- * then each row keeps its best ref_chain_max keys in one pass, with no
- * global sort.  Memory: one entry per distinct key, of 40 bytes.
+ * the interned stack, not a copy) and which a keyed hash table sums,
+ * 64 keys at a time so that their cache misses overlap (at a million
+ * stacks the table is some 20 MB, past any cache, and most keys are
+ * new); then each row keeps its best ref_chain_max keys in one pass, with no
+ * global sort.  Memory per distinct key: an entry of 32 bytes, its path
+ * and its hash (12 more), and two to four 4-byte slots.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,35 +31,63 @@
 
 /*
  * A key: callers[0] is the nearest caller, callers[j] = path[-1 - j].
- * The nearest NEAR are copied into the entry and its hash is kept, so
- * that a lookup, and a rehash, mostly read the entry alone: following
- * path is a cache miss into a pool of 64 MB at a million stacks, and
- * the walk reaches each key from many stacks.
+ * The entry holds what a lookup that finds the key reads: the nearest
+ * NEAR callers are copied into it, since following path is a cache miss
+ * into a pool of 64 MB at a million stacks.  It is 32 bytes on a 32-byte
+ * boundary, so that one is one line, not two; path and the hash, which
+ * only longer keys, a rehash and the output read, are in arrays beside
+ * it (a rehash reads 4 bytes of each key, in order, not a line).
  */
 struct path_ent {
-	const uint32_t *path; /* the frame's position in its stack */
-	uint32_t row, n;      /* row: the wanted row's slot (0..want-1) */
 	int64_t delta;
-	uint32_t hash;
+	uint32_t row, n;      /* row: the wanted row's slot (0..want-1) */
 	uint32_t near[NEAR];  /* callers 0 .. min(n, NEAR) - 1 */
+};
+#define ENT_ALIGN 32
+_Static_assert(sizeof(struct path_ent) == ENT_ALIGN, "an entry is half a cache line");
+
+/*
+ * A key on its way into the table.  A lookup is a chain of cache misses
+ * (its slot, then the entry the slot names), so keys are looked up
+ * KBATCH at a time, every link fetched for all of them before the next
+ * is followed, and the misses overlap (as the model interns stacks).
+ */
+#define KBATCH 64
+
+struct path_key {
+	const uint32_t *path;
+	int64_t delta;
+	uint32_t row, n, hash;
 };
 
 struct paths {
 	const struct hd_report *r;
 	const uint32_t *row_of;   /* frame -> its slot, UINT32_MAX: not wanted */
 	int depth;
-	struct path_ent *ent;
+	struct path_ent *ent;     /* in ent_mem, at ent_off: ENT_ALIGN-aligned */
+	const uint32_t **path;    /* per entry: the frame's position in its stack */
+	uint32_t *hash;           /* per entry */
 	size_t nent, cap;
-	uint32_t *slots;          /* entry + 1; 0 empty */
+	char *ent_mem;
+	size_t ent_off;
+	/*
+	 * Entry + 1, or'd with the hash's bits above the mask (nent <
+	 * nslots / 2 leaves them free): a probe passes over another key's
+	 * slot without reading its entry, a cache miss each of the ~1.5
+	 * slots a new key meets, and most keys are new.  0: empty.
+	 */
+	uint32_t *slots;
 	size_t nslots;
 	struct hd_hash_key hk;
 	uint32_t *stamp;          /* per frame: the stack that saw it last */
 	uint32_t serial;
+	struct path_key batch[KBATCH];
+	size_t nbatch;
 };
 
-static inline uint32_t caller(const struct path_ent *e, uint32_t j)
+static inline uint32_t caller(const struct paths *ps, const struct path_ent *e, uint32_t j)
 {
-	return e->path[-1 - (long)j];
+	return ps->path[e - ps->ent][-1 - (long)j];
 }
 
 static uint64_t ent_hash(const struct paths *ps, uint32_t row, const uint32_t *path, uint32_t n)
@@ -69,20 +101,56 @@ static uint64_t ent_hash(const struct paths *ps, uint32_t row, const uint32_t *p
 	return hd_hash_words(&ps->hk, w, n + 1);
 }
 
-static int ent_same(const struct path_ent *e, uint32_t h, uint32_t row,
+static int ent_same(const struct paths *ps, const struct path_ent *e, uint32_t row,
 		    const uint32_t *path, uint32_t n)
 {
 	uint32_t j;
 
-	if (e->hash != h || e->row != row || e->n != n)
+	if (e->row != row || e->n != n)
 		return 0;
 	for (j = 0; j < n && j < NEAR; j++)
 		if (e->near[j] != path[-1 - (long)j])
 			return 0;
 	for (; j < n; j++)
-		if (caller(e, j) != path[-1 - (long)j])
+		if (caller(ps, e, j) != path[-1 - (long)j])
 			return 0;
 	return 1;
+}
+
+/*
+ * Room for twice the entries.  realloc keeps no alignment beyond 16
+ * bytes, so ent_mem has ENT_ALIGN bytes to spare and the entries move
+ * when its offset to the boundary does (glibc's realloc of a big block
+ * keeps it: the move is for other allocators).
+ */
+static int ent_grow(struct paths *ps)
+{
+	size_t ncap = ps->cap ? ps->cap * 2 : 1024, off;
+	const uint32_t **np;
+	uint32_t *nh;
+	char *m;
+
+	if (ncap >= SIZE_MAX / sizeof(*ps->ent) - 1)
+		return HD_ERR_NOMEM;
+	m = realloc(ps->ent_mem, (ncap + 1) * sizeof(*ps->ent));
+	if (!m)
+		return HD_ERR_NOMEM;
+	off = (size_t)(-(uintptr_t)m & (ENT_ALIGN - 1));
+	if (off != ps->ent_off)
+		memmove(m + off, m + ps->ent_off, ps->nent * sizeof(*ps->ent));
+	ps->ent_mem = m;
+	ps->ent_off = off;
+	ps->ent = (struct path_ent *)(void *)(m + off);
+	np = realloc(ps->path, ncap * sizeof(*np));
+	if (!np)
+		return HD_ERR_NOMEM;
+	ps->path = np;
+	nh = realloc(ps->hash, ncap * sizeof(*nh));
+	if (!nh)
+		return HD_ERR_NOMEM;
+	ps->hash = nh;
+	ps->cap = ncap;
+	return 0;
 }
 
 static int paths_rehash(struct paths *ps)
@@ -93,11 +161,11 @@ static int paths_rehash(struct paths *ps)
 	if (!sl)
 		return HD_ERR_NOMEM;
 	for (i = 0; i < ps->nent; i++) {
-		size_t k = ps->ent[i].hash & (ns - 1);
+		size_t k = ps->hash[i] & (ns - 1);
 
 		while (sl[k])
 			k = (k + 1) & (ns - 1);
-		sl[k] = (uint32_t)i + 1;
+		sl[k] = ((uint32_t)i + 1) | (uint32_t)(ps->hash[i] & ~(ns - 1));
 	}
 	free(ps->slots);
 	ps->slots = sl;
@@ -105,36 +173,87 @@ static int paths_rehash(struct paths *ps)
 	return 0;
 }
 
-/* Add delta to key (row, the callers above path[0]). */
-static int paths_add(struct paths *ps, uint32_t row, const uint32_t *path, uint32_t n,
-		     int64_t delta)
+/* Add key's delta to its entry, made if new; the table has room. */
+static int paths_put(struct paths *ps, const struct path_key *key)
 {
+	const uint32_t *path = key->path;
+	size_t k, mask = ps->nslots - 1;
+	uint32_t h = key->hash, j, s;
 	struct path_ent *e;
-	size_t k, mask;
-	uint32_t h, j;
 
-	if ((ps->nent + 1) * 2 > ps->nslots && paths_rehash(ps))
-		return HD_ERR_NOMEM;
-	mask = ps->nslots - 1;
-	h = (uint32_t)ent_hash(ps, row, path, n);
-	for (k = h & mask; ps->slots[k]; k = (k + 1) & mask) {
-		e = &ps->ent[ps->slots[k] - 1];
-		if (ent_same(e, h, row, path, n)) {
-			e->delta = hd_add_sat(e->delta, delta);
+	for (k = h & mask; (s = ps->slots[k]); k = (k + 1) & mask) {
+		if ((s ^ h) & ~mask)
+			continue;
+		e = &ps->ent[(s & mask) - 1];
+		if (ent_same(ps, e, key->row, path, key->n)) {
+			e->delta = hd_add_sat(e->delta, key->delta);
 			return 0;
 		}
 	}
-	if (ps->nent >= UINT32_MAX - 1 || HD_GROW(ps->ent, ps->cap, ps->nent + 1))
+	if (ps->nent >= UINT32_MAX - 1 || (ps->nent == ps->cap && ent_grow(ps)))
 		return HD_ERR_NOMEM;
 	e = &ps->ent[ps->nent];
-	*e = (struct path_ent){path, row, n, delta, h, {0}};
-	for (j = 0; j < n && j < NEAR; j++)
+	*e = (struct path_ent){key->delta, key->row, key->n, {0}};
+	for (j = 0; j < key->n && j < NEAR; j++)
 		e->near[j] = path[-1 - (long)j];
-	ps->slots[k] = (uint32_t)++ps->nent;
+	ps->path[ps->nent] = path;
+	ps->hash[ps->nent] = h;
+	ps->slots[k] = (uint32_t)++ps->nent | (uint32_t)(h & ~mask);
 	return 0;
 }
 
-/* hd_model_stack_deltas() callback: one distinct stack, root first. */
+/*
+ * Room in the table for a whole batch of new keys, made before a batch
+ * is begun, so that the mask, and so each slot fetched when its key is
+ * queued, stays until the batch is flushed.
+ */
+static int paths_room(struct paths *ps)
+{
+	while ((ps->nent + KBATCH + 1) * 2 > ps->nslots)
+		if (paths_rehash(ps))
+			return HD_ERR_NOMEM;
+	return 0;
+}
+
+/*
+ * The batch's keys, in the order the walk made them (so the entries are
+ * too): first the entries their first slots name are fetched, all of
+ * them before any is read, then each key is looked up.
+ */
+static int paths_flush(struct paths *ps)
+{
+	size_t i, mask = ps->nslots - 1;
+
+	for (i = 0; i < ps->nbatch; i++) {
+		uint32_t h = ps->batch[i].hash, s = ps->slots[h & mask];
+
+		if (s && !((s ^ h) & ~mask))
+			HD_PREFETCH(&ps->ent[(s & mask) - 1]);
+	}
+	for (i = 0; i < ps->nbatch; i++)
+		if (paths_put(ps, &ps->batch[i]))
+			return HD_ERR_NOMEM;
+	ps->nbatch = 0;
+	return 0;
+}
+
+/* Queue key (row, the callers above path[0]) and fetch its first slot. */
+static int paths_add(struct paths *ps, uint32_t row, const uint32_t *path, uint32_t n,
+		     int64_t delta)
+{
+	struct path_key *key = &ps->batch[ps->nbatch++];
+
+	*key = (struct path_key){path, delta, row, n, (uint32_t)ent_hash(ps, row, path, n)};
+	HD_PREFETCH(&ps->slots[key->hash & (ps->nslots - 1)]);
+	if (ps->nbatch == KBATCH && (paths_flush(ps) || paths_room(ps)))
+		return HD_ERR_NOMEM;
+	return 0;
+}
+
+/*
+ * hd_model_stack_deltas() callback: one distinct stack, root first.  Its
+ * frames stay in the model's pool, where a queued key's path points.
+ */
 static int paths_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t delta)
 {
 	struct paths *ps = ctx;
@@ -162,7 +281,7 @@ static int paths_stack(void *ctx, const uint32_t *frames, uint32_t n, int64_t de
  * Rank: more growth first, then the callers as bytes (as the chains were
  * always ordered), then the shorter chain.
  */
-static int cmp_ent(const struct path_ent *a, const struct path_ent *b)
+static int cmp_ent(const struct paths *ps, const struct path_ent *a, const struct path_ent *b)
 {
 	uint32_t ka[MAX_DEPTH], kb[MAX_DEPTH], j, n = a->n < b->n ? a->n : b->n;
 	int c;
@@ -170,8 +289,8 @@ static int cmp_ent(const struct path_ent *a, const struct path_ent *b)
 	if (a->delta != b->delta)
 		return a->delta > b->delta ? -1 : 1;
 	for (j = 0; j < n; j++) {
-		ka[j] = caller(a, j);
-		kb[j] = caller(b, j);
+		ka[j] = caller(ps, a, j);
+		kb[j] = caller(ps, b, j);
 	}
 	c = memcmp(ka, kb, n * sizeof(ka[0]));
 	if (c)
@@ -192,18 +311,18 @@ static void select_best(const struct paths *ps, size_t max, const struct path_en
 		size_t *nb = &nbest[e->row];
 
 		/* A frame at the root has no callers: no path to list. */
-		if (e->delta <= 0 || e->n == 0 || (*nb == max && cmp_ent(e, b[max - 1]) >= 0))
+		if (e->delta <= 0 || e->n == 0 || (*nb == max && cmp_ent(ps, e, b[max - 1]) >= 0))
 			continue;
 		j = *nb < max ? (*nb)++ : max - 1;
-		for (; j > 0 && cmp_ent(e, b[j - 1]) < 0; j--)
+		for (; j > 0 && cmp_ent(ps, e, b[j - 1]) < 0; j--)
 			b[j] = b[j - 1];
 		b[j] = e;
 	}
 }
 
 /* The selected keys into rows[].chains, in the report's arena. */
-static int store(struct hd_report *r, const uint32_t *slot_row, size_t want, size_t max,
-		 const struct path_ent **best, const size_t *nbest)
+static int store(struct hd_report *r, const struct paths *ps, const uint32_t *slot_row,
+		 size_t want, size_t max, const struct path_ent **best, const size_t *nbest)
 {
 	size_t i, k;
 	uint32_t j;
@@ -225,7 +344,7 @@ static int store(struct hd_report *r, const uint32_t *slot_row, size_t want, siz
 			if (!c->frames)
 				return HD_ERR_NOMEM;
 			for (j = 0; j < e->n; j++)
-				c->frames[j] = caller(e, j);
+				c->frames[j] = caller(ps, e, j);
 			c->n = e->n;
 			c->delta = e->delta;
 			listed = hd_add_sat(listed, e->delta);
@@ -279,19 +398,23 @@ int hd_chains_build(struct hd_report *r, struct hd_error *err)
 		rc = 0;
 		goto out;
 	}
-	if (hd_model_stack_deltas(r->model, 0, r->ncols - 1, paths_stack, &ps))
+	if (paths_room(&ps) ||
+	    hd_model_stack_deltas(r->model, 0, r->ncols - 1, paths_stack, &ps) ||
+	    paths_flush(&ps))
 		goto out;
 	best = calloc(want * max + 1, sizeof(*best));
 	nbest = calloc(want + 1, sizeof(*nbest));
 	if (!best || !nbest)
 		goto out;
 	select_best(&ps, max, best, nbest);
-	rc = store(r, slot_row, want, max, best, nbest);
+	rc = store(r, &ps, slot_row, want, max, best, nbest);
 out:
 	free(row_of);
 	free(slot_row);
 	free(ps.stamp);
-	free(ps.ent);
+	free(ps.ent_mem);
+	free(ps.path);
+	free(ps.hash);
 	free(ps.slots);
 	free(best);
 	free(nbest);
