@@ -41,23 +41,33 @@ static int run(struct cli *c)
 		cli_error(NULL, "only one of BASE and NEW can be standard input");
 		return HD_EXIT_TROUBLE;
 	}
-	if (cli_load(c, bpath, &base) || cli_load(c, npath, &newp)) {
-		rc = HD_EXIT_TROUBLE;
-		goto out;
-	}
-	rc = HD_EXIT_TROUBLE;
-	if (hd_report_new(&c->ropts, &r, &err)) {
-		cli_lib_error(NULL, &err);
-		goto out;
-	}
 	/* The report keeps what it needs (as trend frees each profile once
 	 * in); only a rule on another sample type reads them again.  Else
-	 * the report frees each as soon as it is in, so that their inflated
-	 * bytes are not beside the model's peak. */
-	if (cli_rules_reread(c) ? hd_report_add_pair(r, bpath, base, npath, newp, &err) :
-	    hd_report_take_pair(r, bpath, &base, npath, &newp, &err)) {
-		cli_lib_error(hd_report_columns(r) == 0 ? bpath : npath, &err);
-		goto out;
+	 * the report reads them itself, NEW once BASE is in and freed, so
+	 * that the two are never in memory together. */
+	rc = HD_EXIT_TROUBLE;
+	if (!cli_rules_reread(c)) {
+		int which;
+
+		if (hd_report_new(&c->ropts, &r, &err)) {
+			cli_lib_error(NULL, &err);
+			goto out;
+		}
+		if (hd_report_load_pair(r, bpath, npath, &c->limits, &which, &err)) {
+			cli_lib_error(which ? npath : bpath, &err);
+			goto out;
+		}
+	} else {
+		if (cli_load(c, bpath, &base) || cli_load(c, npath, &newp))
+			goto out;
+		if (hd_report_new(&c->ropts, &r, &err)) {
+			cli_lib_error(NULL, &err);
+			goto out;
+		}
+		if (hd_report_add_pair(r, bpath, base, npath, newp, &err)) {
+			cli_lib_error(hd_report_columns(r) == 0 ? bpath : npath, &err);
+			goto out;
+		}
 	}
 	if (hd_report_finish(r, &err)) {
 		cli_lib_error(NULL, &err);

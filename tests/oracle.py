@@ -403,6 +403,12 @@ def build_cases(profiles, types, pprof, quick, pairs):
                 for g in GRANULARITIES[1:]:
                     cases.append(Case("diff", [v1, v2], i, g,
                                       stype=types[v2][i]))
+    for ext in PROFILE_SUFFIXES:
+        # pprof prunes both with NEW's drop_frames: BASE without any, and
+        # BASE with some that NEW lacks (heapdiff reads BASE again)
+        d0, d1 = by_name.get("synth-drop-base" + ext), by_name.get("synth-drop" + ext)
+        if d0 and d1:
+            plain += [(d0, d1), (d1, d0)]
     if feature is None:
         # first two profiles with the same sample types
         for a, b in zip(ok, ok[1:]):

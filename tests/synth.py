@@ -7,6 +7,8 @@ them too.
 
 - synth-drop:     drop_frames/keep_frames (pprof prunes the frames below a
                   matching frame, keeping those matching keep_frames);
+- synth-drop-base: its stacks with none, smaller: diffed against
+                  synth-drop, pprof prunes BASE with NEW's drop_frames;
 - synth-inline:   locations with several lines (inlined calls), recursion
                   through an inlined frame, one function in two files;
 - synth-unsym:    locations without lines, with and without a mapping
@@ -55,7 +57,7 @@ def encode(functions, locations, samples, mappings=(), drop="", keep=""):
     return bytes(body)
 
 
-def drop_profile():
+def drop_profile(spec=True, more=0):
     f = {1: ("main.main", "main.go"), 2: ("main.work", "main.go"),
          3: ("runtime.mallocgc", "malloc.go"), 4: ("runtime.newobject", "malloc.go"),
          5: ("main.keepme", "main.go"), 6: ("runtime.keepalive", "rt.go"),
@@ -69,8 +71,17 @@ def drop_profile():
          ([8, 7, 5, 1], [4, 400]),        # drop by simplified name
          ([3, 4], [5, 500]),              # nothing but dropped frames
          ([8, 5, 1], [6, 600])]
+    s = [(locs, [v[0] + more, v[1] + 10 * more]) for locs, v in s]
+    if not spec:
+        return encode(f, loc, s)
     return encode(f, loc, s, drop="runtime\\..*|pkg\\.\\(\\*T\\)\\.drop",
                   keep="runtime\\.keep.*")
+
+
+def drop_base_profile():
+    """synth-drop's stacks, smaller, without drop_frames: as BASE of a
+    diff, pprof prunes it with NEW's."""
+    return drop_profile(spec=False, more=-1)
 
 
 def inline_profile():
@@ -117,7 +128,8 @@ def negative_profile():
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for name, fn in [("drop", drop_profile), ("inline", inline_profile),
+    for name, fn in [("drop", drop_profile), ("drop-base", drop_base_profile),
+                     ("inline", inline_profile),
                      ("unsym", unsym_profile), ("negative", negative_profile)]:
         with open(os.path.join(out, "synth-%s.pb.gz" % name), "wb") as fh:
             fh.write(gzip.compress(fn(), mtime=0))

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "engine/report.h"
 #include "input/input.h"
@@ -296,35 +297,46 @@ int hd_report_add(struct hd_report *r, const char *path, const char *label,
 	return add_column(r, path, label, p, si, 1.0, NULL, err);
 }
 
-/* Both of hd_report_add_pair and hd_report_take_pair: *own_base, when
- * given, is freed (and NULL) once BASE's column is in. */
-static int add_pair(struct hd_report *r, const char *base_path,
-		    const struct hd_profile *base, const char *new_path,
-		    const struct hd_profile *newp, struct hd_profile **own_base,
+/*
+ * BASE's column, pruned with the drop_frames and keep_frames of
+ * frames_from (pprof prunes both with NEW's), the model's room reserved
+ * for it and for newp (NULL: not read yet, as big as BASE); BASE's total
+ * into *base_total for --normalize.
+ */
+static int add_base(struct hd_report *r, const char *base_path,
+		    const struct hd_profile *base, const struct hd_profile *newp,
+		    const struct hd_profile *frames_from, int64_t *base_total,
 		    struct hd_error *err)
 {
-	size_t sb, sn;
-	double scale = 1.0;
-	int64_t bt;
+	size_t sb;
 	int rc;
 
 	if ((rc = select_type(r, base, &sb, err)))
 		return rc;
-	if (hd_model_reserve(r->model, (const struct hd_profile *const[]){base, newp}, 2))
+	if (hd_model_reserve(r->model,
+			     (const struct hd_profile *const[]){base, newp ? newp : base}, 2))
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	/* Column 0 must exist for select_type's messages about NEW. */
-	if ((rc = add_column(r, base_path, NULL, base, sb, 1.0, newp, err)))
+	if ((rc = add_column(r, base_path, NULL, base, sb, 1.0, frames_from, err)))
 		return rc;
-	bt = r->opts.normalize ? hd_profile_total(base, sb) : 0;
-	if (own_base) {
-		hd_profile_free(*own_base);
-		*own_base = NULL;
-	}
+	*base_total = r->opts.normalize ? hd_profile_total(base, sb) : 0;
+	return 0;
+}
+
+static int add_new(struct hd_report *r, const char *new_path,
+		   const struct hd_profile *newp, int64_t base_total,
+		   struct hd_error *err)
+{
+	double scale = 1.0;
+	size_t sn;
+	int rc;
+
 	if ((rc = select_type(r, newp, &sn, err)))
 		return rc;
 	if (r->opts.normalize) {
 		int64_t nt = hd_profile_total(newp, sn);
-		scale = nt == 0 ? 0.0 : (double)bt / (double)nt;
+
+		scale = nt == 0 ? 0.0 : (double)base_total / (double)nt;
 		r->scale = scale;
 	}
 	return add_column(r, new_path, NULL, newp, sn, scale, newp, err);
@@ -334,18 +346,118 @@ int hd_report_add_pair(struct hd_report *r, const char *base_path,
 		       const struct hd_profile *base, const char *new_path,
 		       const struct hd_profile *newp, struct hd_error *err)
 {
-	return add_pair(r, base_path, base, new_path, newp, NULL, err);
+	int64_t bt;
+	int rc = add_base(r, base_path, base, newp, newp, &bt, err);
+
+	return rc ? rc : add_new(r, new_path, newp, bt, err);
 }
 
 int hd_report_take_pair(struct hd_report *r, const char *base_path,
 			struct hd_profile **base, const char *new_path,
 			struct hd_profile **newp, struct hd_error *err)
 {
-	int rc = add_pair(r, base_path, *base, new_path, *newp, base, err);
+	int64_t bt;
+	int rc = add_base(r, base_path, *base, *newp, *newp, &bt, err);
 
 	hd_profile_free(*base);
+	*base = NULL;
+	if (!rc)
+		rc = add_new(r, new_path, *newp, bt, err);
 	hd_profile_free(*newp);
-	*base = *newp = NULL;
+	*newp = NULL;
+	return rc;
+}
+
+/* 1 when path reads the same bytes a second time: a regular file, not
+ * standard input, a pipe or a live service's URL. */
+static int rereadable(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") != 0 && !hd_is_url(path) && stat(path, &st) == 0 &&
+	       S_ISREG(st.st_mode);
+}
+
+/* r as hd_report_new made it, for a second start. */
+static int report_restart(struct hd_report *r, struct hd_error *err)
+{
+	struct hd_report *fresh, old;
+	int rc = hd_report_new(&r->opts, &fresh, err);
+
+	if (rc)
+		return rc;
+	old = *r;
+	*r = *fresh;
+	*fresh = old;
+	hd_report_free(fresh);
+	return 0;
+}
+
+static int same_string(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Both read first, as hd_report_take_pair takes them. */
+static int load_both(struct hd_report *r, const char *base_path, const char *new_path,
+		     const struct hd_limits *lim, int *which, struct hd_error *err)
+{
+	struct hd_profile *base = NULL, *newp = NULL;
+	int rc;
+
+	*which = 0;
+	if ((rc = hd_profile_load(base_path, lim, &base, err)))
+		return rc;
+	*which = 1;
+	if ((rc = hd_profile_load(new_path, lim, &newp, err))) {
+		hd_profile_free(base);
+		return rc;
+	}
+	rc = hd_report_take_pair(r, base_path, &base, new_path, &newp, err);
+	*which = hd_report_columns(r) != 0;
+	return rc;
+}
+
+int hd_report_load_pair(struct hd_report *r, const char *base_path, const char *new_path,
+			const struct hd_limits *lim, int *which, struct hd_error *err)
+{
+	struct hd_profile *base = NULL, *newp = NULL;
+	struct hd_buf spare = {0};
+	char *drop = NULL, *keep = NULL;
+	int64_t bt;
+	int rc;
+
+	if (!rereadable(base_path))
+		return load_both(r, base_path, new_path, lim, which, err);
+	*which = 0;
+	if ((rc = hd_profile_load(base_path, lim, &base, err)))
+		return rc;
+	if (!(drop = strdup(base->drop_frames ? base->drop_frames : "")) ||
+	    !(keep = strdup(base->keep_frames ? base->keep_frames : "")))
+		rc = hd_fail(err, HD_ERR_NOMEM, "out of memory");
+	else
+		rc = add_base(r, base_path, base, NULL, base, &bt, err);
+	hd_profile_free_keep(base, &spare);
+	if (rc)
+		goto out;
+	*which = 1;
+	if ((rc = hd_profile_load_reuse(new_path, lim, &spare, &newp, err)))
+		goto out;
+	if (same_string(drop, newp->drop_frames) && same_string(keep, newp->keep_frames)) {
+		rc = add_new(r, new_path, newp, bt, err);
+	} else if (!(rc = report_restart(r, err))) {
+		/* pprof prunes BASE with NEW's: read BASE again. */
+		*which = 0;
+		if (!(rc = hd_profile_load(base_path, lim, &base, err))) {
+			rc = hd_report_take_pair(r, base_path, &base, new_path, &newp, err);
+			*which = hd_report_columns(r) != 0;
+		}
+	}
+out:
+	hd_profile_free(newp);
+	hd_buf_release(&spare);
+	free(drop);
+	free(keep);
 	return rc;
 }
 

@@ -133,6 +133,7 @@ struct hd_profile {
 	struct hd_arena arena;
 	unsigned char *data;
 	size_t len;
+	size_t cap;            /* bytes malloc'd for data; 0 when mapped */
 	size_t mapped;         /* 0: data is malloc'd; else a read-only file
 				* mapping of that many bytes (load.c) */
 	void *priv;            /* the decoder's own state */
@@ -238,6 +239,19 @@ int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
 /* The same for bytes already in memory (gzip or raw). */
 int hd_load_mem(const unsigned char *data, size_t len, uint64_t max_size,
 		struct hd_buf *out, struct hd_error *err);
+
+/*
+ * Reading a profile into the memory of one freed before it (a diff reads
+ * NEW once BASE is in the model): hd_profile_free_keep frees p but hands
+ * its inflated bytes' buffer to *spare (empty when p had none of its own,
+ * a mapping); hd_profile_load_reuse is hd_profile_load inflating into
+ * *spare when it is big enough, and frees it otherwise; *spare is empty
+ * after it either way.  spare may be NULL.
+ */
+void hd_profile_free_keep(struct hd_profile *p, struct hd_buf *spare);
+int hd_profile_load_reuse(const char *path, const struct hd_limits *lim,
+			  struct hd_buf *spare, struct hd_profile **out,
+			  struct hd_error *err);
 
 /*
  * Decode inflated bytes in any known format (a copy is taken), every

@@ -51,9 +51,16 @@ static size_t gzip_isize(const unsigned char *in, size_t len)
  * front, so anything else (several members, a size of 4 GiB or more, a
  * lying ISIZE, corrupt data) returns -1 and is left to zlib's streaming
  * inflater, which stops at the cap and says what is wrong.
+ *
+ * The bytes go into spare's memory when it is big enough (a profile
+ * freed by hd_profile_free_keep: its pages are there already, which
+ * spares a page fault per 4 KiB); else into a new buffer with room for
+ * a profile a SLACK-th bigger after this one (address space only, until
+ * written), as the next snapshot of a growing program tends to be.
  */
+#define SLACK 4
 static int inflate_whole(const unsigned char *in, size_t len, uint64_t max,
-			 struct hd_buf *out)
+			 struct hd_buf *spare, struct hd_buf *out)
 {
 	size_t size = gzip_isize(in, len), in_used = 0, out_used = 0;
 	struct libdeflate_decompressor *d;
@@ -61,12 +68,17 @@ static int inflate_whole(const unsigned char *in, size_t len, uint64_t max,
 
 	if (size == 0 || size > max || size / 1032 > len)
 		return -1;
-	d = libdeflate_alloc_decompressor();
-	if (!d)
-		return -1;
 	hd_buf_init(out, 0);
-	if (HD_RESERVE(out->data, out->cap, size + 1)) {
-		libdeflate_free_decompressor(d);
+	if (spare && spare->cap > size) {
+		out->data = spare->data;
+		out->cap = spare->cap;
+		hd_buf_init(spare, 0);
+	} else if (HD_RESERVE(out->data, out->cap, size + size / SLACK + 1)) {
+		return -1;
+	}
+	d = libdeflate_alloc_decompressor();
+	if (!d) {
+		hd_buf_release(out);
 		return -1;
 	}
 	res = libdeflate_gzip_decompress_ex(d, in, len, out->data, size,
@@ -261,14 +273,16 @@ done:
 }
 
 static int inflate_all(const unsigned char *in, size_t len, uint64_t max,
-		       struct hd_buf *out, struct hd_error *err)
+		       struct hd_buf *spare, struct hd_buf *out, struct hd_error *err)
 {
 	struct gz_src src;
 	size_t hint;
 
 #ifdef HD_HAVE_LIBDEFLATE
-	if (inflate_whole(in, len, max, out) == 0)
+	if (inflate_whole(in, len, max, spare, out) == 0)
 		return 0;
+#else
+	(void)spare;
 #endif
 	/* ISIZE (the last member's size mod 2^32) is a fair first guess;
 	 * it is untrusted, so it only sizes the first allocation, and
@@ -295,7 +309,7 @@ int hd_load_mem(const unsigned char *data, size_t len, uint64_t max_size,
 	if (!max_size)
 		max_size = HD_DEFAULT_MAX_SIZE;
 	if (is_gzip(data, len))
-		return inflate_all(data, len, max_size, out, err);
+		return inflate_all(data, len, max_size, NULL, out, err);
 	if (len > max_size)
 		return too_big(err, max_size);
 	hd_buf_init(out, 0);
@@ -395,8 +409,10 @@ static int load_stream(int fd, uint64_t max, struct hd_buf *out, struct hd_error
 	return src.eof ? 0 : read_all(fd, max, out, err);
 }
 
-int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
-		 struct hd_error *err)
+/* hd_load_file, inflating into *spare (NULL: none) when it fits (then
+ * *spare is emptied); else *spare is left to the caller. */
+static int load_file(const char *path, uint64_t max_size, struct hd_buf *spare,
+		     struct hd_buf *out, struct hd_error *err)
 {
 	struct hd_buf raw;
 	struct stat st;
@@ -429,7 +445,7 @@ int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
 		rc = 1;
 		if (map != MAP_FAILED) {
 			if (is_gzip(map, (size_t)st.st_size))
-				rc = inflate_all(map, (size_t)st.st_size, max_size, out, err);
+				rc = inflate_all(map, (size_t)st.st_size, max_size, spare, out, err);
 			munmap(map, (size_t)st.st_size);
 		}
 	} else {
@@ -443,7 +459,7 @@ int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
 			rc = hd_fail(err, HD_ERR_FORMAT, "empty file");
 		} else if (!rc && is_gzip((unsigned char *)raw.data, raw.len)) {
 			/* Changed under us since the mapping: inflate the copy. */
-			rc = inflate_all((unsigned char *)raw.data, raw.len, max_size, out, err);
+			rc = inflate_all((unsigned char *)raw.data, raw.len, max_size, NULL, out, err);
 			hd_buf_release(&raw);
 		} else if (!rc) {
 			*out = raw; /* raw protobuf: hand over the buffer itself */
@@ -452,6 +468,12 @@ int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return rc;
+}
+
+int hd_load_file(const char *path, uint64_t max_size, struct hd_buf *out,
+		 struct hd_error *err)
+{
+	return load_file(path, max_size, NULL, out, err);
 }
 
 /* ---- decoders ---- */
@@ -468,8 +490,8 @@ static const struct hd_decoder *const decoders[] = {
 };
 
 /* Decode data[0..len), which the profile owns from now on (even on
- * error): malloc'd, or a read-only mapping of mapped bytes. */
-static int decode_owned(unsigned char *data, size_t len, size_t mapped,
+ * error): malloc'd (cap bytes), or a read-only mapping of mapped bytes. */
+static int decode_owned(unsigned char *data, size_t len, size_t cap, size_t mapped,
 			const struct hd_limits *lim, struct hd_profile **out,
 			struct hd_error *err)
 {
@@ -489,6 +511,7 @@ static int decode_owned(unsigned char *data, size_t len, size_t mapped,
 	hd_arena_init(&p->arena);
 	p->data = data;
 	p->len = len;
+	p->cap = mapped ? 0 : cap;
 	p->mapped = mapped;
 	for (i = 0; i < sizeof(decoders) / sizeof(decoders[0]); i++)
 		if (decoders[i]->sniff(data, len))
@@ -519,7 +542,7 @@ int hd_profile_parse(const unsigned char *data, size_t len,
 		return hd_fail(err, HD_ERR_NOMEM, "out of memory");
 	if (len)
 		memcpy(copy, data, len);
-	rc = decode_owned(copy, len, 0, lim, out, err);
+	rc = decode_owned(copy, len, len + 1, 0, lim, out, err);
 	if (!rc && (rc = hd_profile_check(*out, err))) {
 		hd_profile_free(*out);
 		*out = NULL;
@@ -540,7 +563,7 @@ int hd_profile_load_mem(const void *data, size_t len, int64_t when,
 	rc = hd_load_mem(data, len, lim ? lim->max_size : 0, &buf, err);
 	if (rc)
 		return rc;
-	rc = decode_owned((unsigned char *)buf.data, buf.len, 0, lim, out, err);
+	rc = decode_owned((unsigned char *)buf.data, buf.len, buf.cap, 0, lim, out, err);
 	if (!rc && (*out)->time_nanos == 0)
 		(*out)->time_nanos = when;
 	return rc;
@@ -579,7 +602,10 @@ static int load_mapped(const char *path, const struct hd_limits *lim,
 	void *map;
 	int fd;
 
-	if (strcmp(path, "-") == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* stat() first: a named pipe opened here and closed unread would
+	 * lose its writer, and load_file's open would wait for another. */
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 1;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 32 ||
 	    (uint64_t)st.st_size > max || (uint64_t)st.st_size >= SIZE_MAX) {
@@ -594,24 +620,42 @@ static int load_mapped(const char *path, const struct hd_limits *lim,
 		munmap(map, (size_t)st.st_size);
 		return 1;
 	}
-	return decode_owned(map, (size_t)st.st_size, (size_t)st.st_size, lim, out, err);
+	return decode_owned(map, (size_t)st.st_size, 0, (size_t)st.st_size, lim, out, err);
 }
 
-int hd_profile_load(const char *path, const struct hd_limits *lim,
-		    struct hd_profile **out, struct hd_error *err)
+int hd_profile_load_reuse(const char *path, const struct hd_limits *lim,
+			  struct hd_buf *spare, struct hd_profile **out,
+			  struct hd_error *err)
 {
 	struct hd_buf buf;
 	int rc;
 
 	*out = NULL;
 	if (hd_is_url(path))
-		return load_url(path, lim, out, err);
-	if ((rc = load_mapped(path, lim, out, err)) != 1)
-		return rc;
-	rc = hd_load_file(path, lim ? lim->max_size : 0, &buf, err);
-	if (rc)
-		return rc;
-	return decode_owned((unsigned char *)buf.data, buf.len, 0, lim, out, err);
+		rc = load_url(path, lim, out, err);
+	else if ((rc = load_mapped(path, lim, out, err)) == 1 &&
+		 !(rc = load_file(path, lim ? lim->max_size : 0, spare, &buf, err)))
+		rc = decode_owned((unsigned char *)buf.data, buf.len, buf.cap, 0, lim, out, err);
+	if (spare)
+		hd_buf_release(spare);
+	return rc;
+}
+
+int hd_profile_load(const char *path, const struct hd_limits *lim,
+		    struct hd_profile **out, struct hd_error *err)
+{
+	return hd_profile_load_reuse(path, lim, NULL, out, err);
+}
+
+void hd_profile_free_keep(struct hd_profile *p, struct hd_buf *spare)
+{
+	hd_buf_init(spare, 0);
+	if (p && !p->mapped && p->data) {
+		spare->data = (char *)p->data;
+		spare->cap = p->cap;
+		p->data = NULL;
+	}
+	hd_profile_free(p);
 }
 
 void hd_profile_free(struct hd_profile *p)
