@@ -849,25 +849,36 @@ static int pool_rehash(struct stack_pool *p, size_t nslots)
 	return 0;
 }
 
+/* Whether the stack whose depth is at off equals stk. */
+static inline int pool_equal(const struct stack_pool *p, uint32_t off, const uint32_t *stk)
+{
+	const uint32_t *q = p->data + off;
+
+	return q[0] == stk[0] && memcmp(q + 1, stk + 1, (size_t)stk[0] * sizeof(*q)) == 0;
+}
+
 /*
  * The id of stack stk ([depth, frames...], hash h): an equal stack's, or
- * a new one, copied into the pool.
+ * a new one, copied into the pool.  guess is the depth offset of a stack
+ * that may be equal, or 0: tried first, it saves the walk when it is (a
+ * pool holds a stack once, so an equal one is the one).  The slots must
+ * have room for one more stack (batch_flush makes it).
  */
 static int pool_intern(struct stack_pool *p, const uint32_t *stk, uint64_t h,
-		       uint32_t *id)
+		       uint32_t guess, uint32_t *id)
 {
 	uint32_t n = stk[0];
 	size_t i, cap = p->cap;
 
-	if (p->n + 1 > p->nslots / 2 &&
-	    pool_rehash(p, p->nslots ? p->nslots * 2 : 1024))
-		return HD_ERR_NOMEM;
+	if (guess && pool_equal(p, guess, stk)) {
+		*id = p->data[guess - 1];
+		return 0;
+	}
 	for (i = hash_slot(h, p->nslots - 1); p->slots[i]; i = (i + 1) & (p->nslots - 1)) {
-		const uint32_t *q = p->data + (p->slots[i] & p->offmask);
+		uint32_t off = p->slots[i] & p->offmask;
 
-		if (slot_may_be(p, p->slots[i], h) && q[0] == n &&
-		    memcmp(q + 1, stk + 1, (size_t)n * sizeof(*q)) == 0) {
-			*id = q[-1];
+		if (slot_may_be(p, p->slots[i], h) && pool_equal(p, off, stk)) {
+			*id = p->data[off - 1];
 			return 0;
 		}
 	}
@@ -935,7 +946,7 @@ static int batch_flush(struct stack_pool *p, struct stack_batch *b, uint32_t *id
 			HD_PREFETCH(p->data + b->cand[k] - 1);
 	}
 	for (k = 0; k < b->n; k++)
-		if (pool_intern(p, b->data + b->at[k], b->hash[k], &ids[k]))
+		if (pool_intern(p, b->data + b->at[k], b->hash[k], b->cand[k], &ids[k]))
 			return HD_ERR_NOMEM;
 	b->n = 0;
 	b->len = 0;
