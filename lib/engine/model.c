@@ -56,14 +56,21 @@ struct frame_rec {
  * of nodes and hashing them dominates a plain diff.
  */
 struct stack_pool {
-	uint32_t *data;       /* [depth, frame...] per stack */
+	uint32_t *data;       /* [id, depth, frame...] per stack */
 	size_t len, cap;
-	uint32_t *off;        /* stack id -> offset in data (a 32-bit word: 4 bytes
-				 * a stack less, and a pool past 16 GiB is out of
-				 * memory anyway) */
+	uint32_t *off;        /* stack id -> offset of its depth in data (a
+				 * 32-bit word: 4 bytes a stack less, and a pool
+				 * past 16 GiB is out of memory anyway) */
 	size_t n, off_cap;
-	uint32_t *slots;      /* open addressing: stack id + 1, 0 = empty */
+	/* Open addressing, 0 = empty.  A slot names a stack by the offset
+	 * of its depth in data, which is never 0 (the id comes first), in
+	 * the bits of offmask; the bits above are the same bits of the low
+	 * half of the stack's hash, its tag.  A lookup then goes from slot
+	 * to frames without off[] between them, and passes over a stack
+	 * whose tag differs without touching its frames. */
+	uint32_t *slots;
 	size_t nslots;        /* a power of two, at least 2 * n */
+	uint32_t offmask;     /* 2^k - 1, the least that holds cap - 1 */
 	struct hd_hash_key hk;
 };
 
@@ -765,9 +772,57 @@ enum { FM_FOCUS = 1, FM_IGNORE = 2, FM_HIDE = 4, FM_SHOW = 8 };
 
 /* ---- the stack pool ---- */
 
-static uint32_t stack_hash(const struct stack_pool *p, const uint32_t *f, uint32_t n)
+/* The high half picks the slot, the low half is the tag. */
+static uint64_t stack_hash(const struct stack_pool *p, const uint32_t *f, uint32_t n)
 {
-	return (uint32_t)(hd_hash_words(&p->hk, f, n) >> 32);
+	return hd_hash_words(&p->hk, f, n);
+}
+
+static inline size_t hash_slot(uint64_t h, size_t mask)
+{
+	return (size_t)(h >> 32) & mask;
+}
+
+/* What a slot holds for the stack of hash h whose depth is at off. */
+static inline uint32_t slot_of(const struct stack_pool *p, uint64_t h, uint32_t off)
+{
+	return ((uint32_t)h & ~p->offmask) | off;
+}
+
+/* Whether slot s may name the stack of hash h: no when the tags differ. */
+static inline int slot_may_be(const struct stack_pool *p, uint32_t s, uint64_t h)
+{
+	return ((s ^ (uint32_t)h) & ~p->offmask) == 0;
+}
+
+/* The least 2^k - 1 that holds every offset below cap. */
+static uint32_t offmask_for(size_t cap)
+{
+	uint32_t m = 0;
+
+	while (cap && m < cap - 1 && m != UINT32_MAX)
+		m = m << 1 | 1;
+	return m;
+}
+
+/*
+ * Give the offsets in the slots room for every offset below data's
+ * capacity, which has just grown: the tags lose the bits the offsets
+ * take, and nothing needs hashing again.  Offsets below the old mask
+ * have those bits clear.  Data grows by doubling, or once per profile
+ * to its bound (pool_reserve), so this runs a few times a model.
+ */
+static void pool_widen(struct stack_pool *p)
+{
+	uint32_t m = offmask_for(p->cap), clear = m & ~p->offmask;
+	size_t i;
+
+	if (!clear)
+		return;
+	if (p->n) /* an empty table's calloc'd pages are best left unread */
+		for (i = 0; i < p->nslots; i++)
+			p->slots[i] &= ~clear;
+	p->offmask = m;
 }
 
 static int pool_rehash(struct stack_pool *p, size_t nslots)
@@ -781,11 +836,12 @@ static int pool_rehash(struct stack_pool *p, size_t nslots)
 	 * costs memory, and a cache miss per probe in pool_intern. */
 	for (id = 0; id < p->n; id++) {
 		const uint32_t *q = p->data + p->off[id];
-		size_t i = stack_hash(p, q + 1, q[0]) & (nslots - 1);
+		uint64_t h = stack_hash(p, q + 1, q[0]);
+		size_t i = hash_slot(h, nslots - 1);
 
 		while (slots[i])
 			i = (i + 1) & (nslots - 1);
-		slots[i] = (uint32_t)id + 1;
+		slots[i] = slot_of(p, h, p->off[id]);
 	}
 	free(p->slots);
 	p->slots = slots;
@@ -793,47 +849,61 @@ static int pool_rehash(struct stack_pool *p, size_t nslots)
 	return 0;
 }
 
+/* Whether the stack whose depth is at off equals stk. */
+static inline int pool_equal(const struct stack_pool *p, uint32_t off, const uint32_t *stk)
+{
+	const uint32_t *q = p->data + off;
+
+	return q[0] == stk[0] && memcmp(q + 1, stk + 1, (size_t)stk[0] * sizeof(*q)) == 0;
+}
+
 /*
  * The id of stack stk ([depth, frames...], hash h): an equal stack's, or
- * a new one, copied into the pool.
+ * a new one, copied into the pool.  guess is the depth offset of a stack
+ * that may be equal, or 0: tried first, it saves the walk when it is (a
+ * pool holds a stack once, so an equal one is the one).  The slots must
+ * have room for one more stack (batch_flush makes it).
  */
-static int pool_intern(struct stack_pool *p, const uint32_t *stk, uint32_t h,
-		       uint32_t *id)
+static int pool_intern(struct stack_pool *p, const uint32_t *stk, uint64_t h,
+		       uint32_t guess, uint32_t *id)
 {
 	uint32_t n = stk[0];
-	size_t i;
+	size_t i, cap = p->cap;
 
-	if (p->n + 1 > p->nslots / 2 &&
-	    pool_rehash(p, p->nslots ? p->nslots * 2 : 1024))
-		return HD_ERR_NOMEM;
-	for (i = h & (p->nslots - 1); p->slots[i]; i = (i + 1) & (p->nslots - 1)) {
-		uint32_t cand = p->slots[i] - 1;
-		const uint32_t *q = p->data + p->off[cand];
+	if (guess && pool_equal(p, guess, stk)) {
+		*id = p->data[guess - 1];
+		return 0;
+	}
+	for (i = hash_slot(h, p->nslots - 1); p->slots[i]; i = (i + 1) & (p->nslots - 1)) {
+		uint32_t off = p->slots[i] & p->offmask;
 
-		if (q[0] == n && memcmp(q + 1, stk + 1, (size_t)n * sizeof(*q)) == 0) {
-			*id = cand;
+		if (slot_may_be(p, p->slots[i], h) && pool_equal(p, off, stk)) {
+			*id = p->data[off - 1];
 			return 0;
 		}
 	}
-	if (p->n >= UINT32_MAX - 1 || p->len + n + 1 > UINT32_MAX ||
+	if (p->n >= UINT32_MAX - 1 || p->len + n + 2 > UINT32_MAX ||
 	    HD_GROW(p->off, p->off_cap, p->n + 1) ||
-	    HD_GROW(p->data, p->cap, p->len + n + 1))
+	    HD_GROW(p->data, p->cap, p->len + n + 2))
 		return HD_ERR_NOMEM;
-	memcpy(p->data + p->len, stk, ((size_t)n + 1) * sizeof(*stk));
-	p->off[p->n] = (uint32_t)p->len;
-	p->len += (size_t)n + 1;
-	p->slots[i] = (uint32_t)p->n + 1;
+	if (p->cap != cap)
+		pool_widen(p);
+	p->data[p->len] = (uint32_t)p->n;
+	memcpy(p->data + p->len + 1, stk, ((size_t)n + 1) * sizeof(*stk));
+	p->off[p->n] = (uint32_t)p->len + 1;
+	p->slots[i] = slot_of(p, h, (uint32_t)p->len + 1);
+	p->len += (size_t)n + 2;
 	*id = (uint32_t)p->n++;
 	return 0;
 }
 
 /*
  * Stacks are interned a batch at a time.  Looking one up is a chain of
- * cache misses (its slot, the candidate's offset, the candidate's
- * frames), half the time of hd_model_add on a big profile when taken one
- * stack at a time.  For a batch, each link is prefetched for every stack
- * before the next link is followed, so the misses overlap.  The prefetch
- * passes are hints only: pool_intern() decides.
+ * cache misses (its slot, then the frames of the candidate it names),
+ * half the time of hd_model_add on a big profile when taken one stack at
+ * a time.  For a batch, each link is prefetched for every stack before
+ * the next link is followed, so the misses overlap.  The prefetch passes
+ * are hints only: pool_intern() decides.
  */
 #define BATCH 64
 
@@ -842,8 +912,8 @@ struct stack_batch {
 	size_t len, cap;
 	size_t n;
 	size_t at[BATCH];        /* where each starts in data */
-	uint32_t hash[BATCH];
-	uint32_t cand[BATCH];    /* its first slot's content */
+	uint64_t hash[BATCH];
+	uint32_t cand[BATCH];    /* its first candidate's depth offset, or 0 */
 };
 
 static int batch_flush(struct stack_pool *p, struct stack_batch *b, uint32_t *ids)
@@ -859,18 +929,24 @@ static int batch_flush(struct stack_pool *p, struct stack_batch *b, uint32_t *id
 		const uint32_t *stk = b->data + b->at[k];
 
 		b->hash[k] = stack_hash(p, stk + 1, stk[0]);
-		HD_PREFETCH(&p->slots[b->hash[k] & mask]);
+		HD_PREFETCH(&p->slots[hash_slot(b->hash[k], mask)]);
 	}
 	for (k = 0; k < b->n; k++) {
-		b->cand[k] = p->slots[b->hash[k] & mask];
+		size_t i;
+
+		b->cand[k] = 0;
+		for (i = hash_slot(b->hash[k], mask); p->slots[i]; i = (i + 1) & mask)
+			if (slot_may_be(p, p->slots[i], b->hash[k])) {
+				b->cand[k] = p->slots[i] & p->offmask;
+				break;
+			}
+		/* The id before the depth, the depth and the first frames:
+		 * prefetching more lines of a long stack measured no faster. */
 		if (b->cand[k])
-			HD_PREFETCH(&p->off[b->cand[k] - 1]);
+			HD_PREFETCH(p->data + b->cand[k] - 1);
 	}
 	for (k = 0; k < b->n; k++)
-		if (b->cand[k])
-			HD_PREFETCH(p->data + p->off[b->cand[k] - 1]);
-	for (k = 0; k < b->n; k++)
-		if (pool_intern(p, b->data + b->at[k], b->hash[k], &ids[k]))
+		if (pool_intern(p, b->data + b->at[k], b->hash[k], b->cand[k], &ids[k]))
 			return HD_ERR_NOMEM;
 	b->n = 0;
 	b->len = 0;
@@ -894,15 +970,20 @@ static int pool_reserve(struct stack_pool *p, size_t nstacks, size_t largest, si
 {
 	size_t nslots = p->nslots ? p->nslots : 1024;
 
-	if (nstacks > SIZE_MAX / 4 - p->n || nwords > SIZE_MAX / 2 - p->len)
+	size_t cap = p->cap;
+
+	if (nstacks > SIZE_MAX / 4 - p->n || nwords > SIZE_MAX / 4 - p->len)
 		return HD_ERR_NOMEM;
 	while (nslots / 2 < (p->n > largest ? p->n : largest) + 1)
 		nslots *= 2;
 	if (nslots != p->nslots && pool_rehash(p, nslots))
 		return HD_ERR_NOMEM;
-	if (HD_GROW(p->data, p->cap, p->len + nwords) ||
+	/* Each stack's id is a word more, in front of its depth. */
+	if (HD_GROW(p->data, p->cap, p->len + nwords + nstacks) ||
 	    HD_RESERVE(p->off, p->off_cap, p->n + nstacks))
 		return HD_ERR_NOMEM;
+	if (p->cap != cap)
+		pool_widen(p);
 	return 0;
 }
 
