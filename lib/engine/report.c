@@ -430,7 +430,8 @@ int hd_report_load_pair(struct hd_report *r, const char *base_path, const char *
 	if (!rereadable(base_path))
 		return load_both(r, base_path, new_path, lim, which, err);
 	*which = 0;
-	if ((rc = hd_profile_load(base_path, lim, &base, err)))
+	/* An empty spare: BASE's buffer gets room for a bigger NEW. */
+	if ((rc = hd_profile_load_reuse(base_path, lim, &spare, &base, err)))
 		return rc;
 	if (!(drop = strdup(base->drop_frames ? base->drop_frames : "")) ||
 	    !(keep = strdup(base->keep_frames ? base->keep_frames : "")))

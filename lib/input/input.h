@@ -246,7 +246,8 @@ int hd_load_mem(const unsigned char *data, size_t len, uint64_t max_size,
  * its inflated bytes' buffer to *spare (empty when p had none of its own,
  * a mapping); hd_profile_load_reuse is hd_profile_load inflating into
  * *spare when it is big enough, and frees it otherwise; *spare is empty
- * after it either way.  spare may be NULL.
+ * after it either way.  With a spare, empty or not, a new buffer gets
+ * room for a bigger profile after this one.  spare may be NULL.
  */
 void hd_profile_free_keep(struct hd_profile *p, struct hd_buf *spare);
 int hd_profile_load_reuse(const char *path, const struct hd_limits *lim,
