@@ -243,8 +243,9 @@ int hd_load_mem(const unsigned char *data, size_t len, uint64_t max_size,
 /*
  * Reading a profile into the memory of one freed before it (a diff reads
  * NEW once BASE is in the model): hd_profile_free_keep frees p but hands
- * its inflated bytes' buffer to *spare (empty when p had none of its own,
- * a mapping); hd_profile_load_reuse is hd_profile_load inflating into
+ * its inflated bytes' buffer to *spare, which must hold none (it is
+ * overwritten; empty when p had none of its own, a mapping);
+ * hd_profile_load_reuse is hd_profile_load inflating into
  * *spare when it is big enough, and frees it otherwise; *spare is empty
  * after it either way.  With a spare, empty or not, a new buffer gets
  * room for a bigger profile after this one.  spare may be NULL.
